@@ -1,0 +1,1 @@
+"""api: thin FastAPI shell over ingest, nlp, rules and coaching."""

@@ -1,0 +1,1 @@
+"""eval: score labelled sets and run benchmarks; prints figures."""

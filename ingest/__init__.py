@@ -1,0 +1,1 @@
+"""ingest: sniff, OCR, chunk, embed and store what reps produce."""

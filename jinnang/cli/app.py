@@ -1,0 +1,13 @@
+"""The Typer apps every command module registers on (imported, never re-created)."""
+import typer
+
+app = typer.Typer(help="jinnang (锦囊): knowledge and coaching for hospital sales teams.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+eval_app = typer.Typer(help="Score a labelled set (shared/spec/gold-format.md) and print metrics.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks that print speed and memory figures.", no_args_is_help=True)
+review_app = typer.Typer(help="Manager review of extracted records.", no_args_is_help=True)
+playbook_app = typer.Typer(help="The coaching playbook (锦囊) mined from won deals.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+app.add_typer(bench_app, name="bench")
+app.add_typer(review_app, name="review")
+app.add_typer(playbook_app, name="playbook")

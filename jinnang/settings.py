@@ -1,0 +1,64 @@
+"""Settings from environment (JINNANG_*) and an optional TOML file.
+
+Precedence: explicit arguments > environment > config file (JINNANG_CONFIG or
+./jinnang.toml) > defaults.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("JINNANG_CONFIG", "jinnang.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JINNANG_", extra="forbid")
+
+    data_dir: Path = Path(".jinnang")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    ocr_engine: Literal["rapidocr", "tesseract"] = "rapidocr"
+    # "use-multilingual" = the packaged Universal Sentence Encoder; anything else must be
+    # a local sentence-transformers model directory (never a hub name: nothing downloads).
+    embedding_model: str = "use-multilingual"
+    chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
+    chroma_port: int = 8001
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 60_000_000
+    # API keys: "key:role:subject[:team]" entries separated by commas. subject is the rep or
+    # manager id the key belongs to; team lists rep ids a manager may see ("rep-01|rep-02").
+    api_keys: str = Field(default="")
+    company_name: str = "华冠医疗"
+    company_staff: str = ""  # comma-separated names of our own staff, never listed as customers
+    llm_url: str | None = None  # optional OpenAI-compatible endpoint; never required
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "jinnang.sqlite3"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

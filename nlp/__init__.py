@@ -1,0 +1,1 @@
+"""nlp: the spaCy pipeline for Chinese and the extraction of typed records."""

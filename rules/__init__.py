@@ -1,0 +1,1 @@
+"""rules: the configurable customer journey, health scores and next-action suggestions."""
