@@ -1,0 +1,197 @@
+"""Ingest one document: register bytes → text (OCR where needed) → chunks → Chroma.
+
+Every stage is idempotent and keyed by the content hash, so a job killed half way
+and run again finishes with nothing lost and nothing stored twice:
+- the blob is written to a temporary name and renamed into place;
+- the document id is derived from the SHA-256 of the bytes;
+- pages and chunks of a document are replaced in one transaction;
+- Chroma ids are "<document id>:<seq>" and written with upsert.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ingest.chunking import chunk_text
+from ingest.sniff import check_image_size, safe_filename, sniff
+from ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs
+from ingest.vectors import open_collection
+from jinnang.errors import InputError
+from jinnang.records import OcrPage
+from jinnang.settings import Settings
+
+CHUNKS_COLLECTION = "chunks"
+DOCUMENT_KINDS = ("visit_note", "trial_feedback", "talk_track")
+
+# A hook runs after a document's text is stored and indexed (extraction, accounts, playbook).
+DocumentHook = Callable[[Settings, Session, Document], None]
+
+
+@dataclass(frozen=True)
+class Registration:
+    document_id: str
+    job_id: str | None
+    duplicate: bool
+
+
+def _stage_pause() -> None:
+    # Fault-injection knob for the crash-safety test and the benchmark; unset in normal use.
+    delay = float(os.environ.get("JINNANG_INGEST_STAGE_DELAY", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _write_blob(settings: Settings, sha: str, suffix: str, data: bytes) -> Path:
+    blobs = settings.data_dir / "blobs"
+    blobs.mkdir(parents=True, exist_ok=True)
+    path = blobs / f"{sha}{suffix}"
+    if not path.exists():
+        tmp = blobs / f".{sha}.{uuid.uuid4().hex}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path
+
+
+def register_document(settings: Settings, data: bytes, filename: str | None, *, kind: str = "visit_note",
+                      account_id: str | None = None, rep_id: str | None = None, hospital: str | None = None,
+                      reference_date: dt.date | None = None) -> Registration:
+    """Store the bytes and queue a job; the same bytes twice give the same document and no new job."""
+    if len(data) > settings.max_upload_bytes:
+        raise InputError("file", f"the file is {len(data)} bytes; the limit is {settings.max_upload_bytes}", 413)
+    if kind not in DOCUMENT_KINDS:
+        raise InputError("kind", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")
+    sniffed = sniff(data)
+    if sniffed.kind == "image":
+        check_image_size(data, settings.max_image_pixels)
+    sha = hashlib.sha256(data).hexdigest()
+    document_id = f"doc-{sha[:16]}"
+    suffix = {"text": ".txt", "pdf": ".pdf"}.get(sniffed.kind, "." + sniffed.media_type.split("/")[-1])
+    blob = _write_blob(settings, sha, suffix, data)
+    engine = ingest_engine(settings)
+    with Session(engine) as session, session.begin():
+        document = session.scalar(select(Document).where(Document.sha256 == sha))
+        if document is None:
+            document = Document(id=document_id, sha256=sha, filename=safe_filename(filename),
+                                media_type=sniffed.media_type, source_kind=sniffed.kind, kind=kind,
+                                size_bytes=len(data), blob_path=str(blob), account_id=account_id, rep_id=rep_id,
+                                hospital=hospital, reference_date=reference_date, status="queued")
+            session.add(document)
+        elif document.status == "done":
+            return Registration(document.id, None, duplicate=True)
+        job = session.scalar(select(IngestJob).where(IngestJob.document_id == document.id,
+                                                     IngestJob.status.in_(("queued", "running"))))
+        if job is None:
+            job = IngestJob(id=f"job-{uuid.uuid4().hex[:12]}", document_id=document.id, status="queued")
+            session.add(job)
+        return Registration(document.id, job.id, duplicate=False)
+
+
+def _read_text(settings: Settings, document: Document) -> list[OcrPage]:
+    path = Path(document.blob_path)
+    if document.source_kind == "text":
+        text = path.read_bytes().decode("utf-8-sig")
+        return [OcrPage(page=1, engine="text", lines=[{"text": t, "confidence": 1.0}  # type: ignore[list-item]
+                                                       for t in text.splitlines()])]
+    from ingest.ocr import ocr_file  # loads OCR engines only when a scan arrives
+
+    return ocr_file(path, engine=settings.ocr_engine)
+
+
+def _store_pages(session: Session, document: Document, pages: list[OcrPage]) -> None:
+    session.execute(delete(Page).where(Page.document_id == document.id))
+    confidences: list[float] = []
+    for page in pages:
+        row = Page(document_id=document.id, page_no=page.page, engine=page.engine, seconds=page.seconds,
+                   text=page.text)
+        for number, line in enumerate(page.lines, start=1):
+            confidences.append(line.confidence)
+            row.lines.append(OcrLineRow(line_no=number, text=line.text, confidence=line.confidence,
+                                        box=",".join(map(str, line.box)) if line.box else None))
+        session.add(row)
+    document.text = "\n".join(p.text for p in pages)
+    document.min_confidence = min(confidences) if confidences else None
+    document.status = "text"
+
+
+def _index_chunks(settings: Settings, session: Session, document: Document) -> None:
+    texts = chunk_text(document.text or "")
+    session.execute(delete(Chunk).where(Chunk.document_id == document.id))
+    ids = [f"{document.id}:{seq:04d}" for seq in range(len(texts))]
+    session.add_all(Chunk(id=cid, document_id=document.id, seq=seq, text=t)
+                    for seq, (cid, t) in enumerate(zip(ids, texts)))
+    collection = open_collection(settings, CHUNKS_COLLECTION)
+    stale = [cid for cid in collection.get(where={"document_id": document.id}, include=[])["ids"] if cid not in ids]
+    if stale:
+        collection.delete(ids=stale)
+    if ids:
+        meta = {"document_id": document.id, "kind": document.kind, "account_id": document.account_id or "",
+                "rep_id": document.rep_id or "", "hospital": document.hospital or ""}
+        collection.upsert(ids=ids, documents=texts, metadatas=[{**meta, "seq": i} for i in range(len(ids))])
+    document.status = "indexed"
+
+
+def process_document(settings: Settings, document_id: str, hooks: Sequence[DocumentHook] = ()) -> Document:
+    """Run the remaining stages of one document; each stage commits on its own."""
+    engine = ingest_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        document = session.get(Document, document_id)
+        if document is None:
+            raise InputError("document_id", f"no document {document_id}", 404)
+        if document.status in ("queued", "failed"):
+            with session.begin():
+                _store_pages(session, document, _read_text(settings, document))
+            _stage_pause()
+        if document.status == "text":
+            with session.begin():
+                _index_chunks(settings, session, document)
+            _stage_pause()
+        if document.status == "indexed":
+            with session.begin():
+                for hook in hooks:
+                    hook(settings, session, document)
+                document.status = "done"
+                document.error = None
+        return document
+
+
+def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = ()) -> IngestJob:
+    """Run one queued (or interrupted) job to the end; failures are stored on the job, not raised."""
+    engine = ingest_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(IngestJob, job_id)
+        if job is None:
+            raise InputError("job_id", f"no job {job_id}", 404)
+        if job.status == "done":
+            return job
+        with session.begin():
+            job.status = "running"
+        try:
+            process_document(settings, job.document_id, hooks)
+        except Exception as exc:  # a broken scan must not stop the other documents
+            with session.begin():
+                job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+                document = session.get(Document, job.document_id)
+                if document is not None:
+                    document.error = job.error
+                    if document.status == "queued":
+                        document.status = "failed"
+            return job
+        with session.begin():
+            job.status, job.error = "done", None
+        return job
+
+
+def resume_unfinished(settings: Settings, hooks: Sequence[DocumentHook] = ()) -> list[IngestJob]:
+    """Finish every job a crash left queued or running."""
+    with Session(ingest_engine(settings)) as session:
+        job_ids = [job.id for job in unfinished_jobs(session)]
+    return [run_job(settings, job_id, hooks) for job_id in job_ids]

@@ -1,0 +1,71 @@
+"""What an upload is, judged from its bytes, never from its file name."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import filetype
+
+from jinnang.errors import InputError
+
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/tiff", "image/webp", "image/bmp"}
+PDF_TYPE = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str  # "text" | "image" | "pdf"
+    media_type: str
+
+
+def sniff(data: bytes) -> Sniffed:
+    """`sniff(b"%PDF-1.7 …")` → Sniffed("pdf", "application/pdf"); raises InputError(field="file")."""
+    if not data:
+        raise InputError("file", "the file is empty", status=400)
+    guess = filetype.guess(data[:8192])
+    if guess is not None:
+        if guess.mime == PDF_TYPE:
+            return Sniffed("pdf", PDF_TYPE)
+        if guess.mime in IMAGE_TYPES:
+            return Sniffed("image", guess.mime)
+        raise InputError("file", f"unsupported file type {guess.mime}; send text, an image (png/jpg/tiff/webp) or a PDF",
+                         status=415)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("file", "not UTF-8 text, an image or a PDF", status=415) from None
+    if "\x00" in text:
+        raise InputError("file", "binary data is not a supported document", status=415)
+    if not text.strip():
+        raise InputError("file", "the text file has no content", status=400)
+    return Sniffed("text", "text/plain")
+
+
+def safe_filename(name: str | None) -> str:
+    """The last path part, stripped of control characters and traversal: '../../etc/passwd' → 'passwd'."""
+    base = PurePath((name or "").replace("\\", "/")).name
+    base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
+    base = re.sub(r"^\.+", "", base).strip()
+    return base[:200] or "upload"
+
+
+def check_image_size(data: bytes, max_pixels: int) -> None:
+    """Reject decompression bombs from the header alone, before any pixel is decoded."""
+    import io
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InputError("file", f"image too large to decode safely (limit {max_pixels} pixels)", 413) from None
+    except Exception:
+        raise InputError("file", "the image cannot be read (corrupt or truncated)", 422) from None
+    if width * height > max_pixels:
+        raise InputError("file", f"image is {width}×{height} pixels; the limit is {max_pixels}", 413)

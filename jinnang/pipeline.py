@@ -1,0 +1,62 @@
+"""The document pipeline: ingest → nlp → rules → coaching, composed in one place.
+
+The packages never call each other backwards; this module wires their public
+functions together as ingest hooks, and the CLI and the API call only this.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
+from ingest.store import Document, IngestJob
+from jinnang.settings import Settings
+
+
+def extract_hook(settings: Settings, session: Session, document: Document) -> None:
+    """Visit notes and feedback forms get an extraction record (and update their account)."""
+    if document.kind not in ("visit_note", "trial_feedback") or not (document.text or "").strip():
+        return
+    from nlp.extract import extract
+    from nlp.store import records_engine, save_record
+
+    reference_date = document.reference_date or document.created_at.date()
+    record = extract(document.text or "", reference_date, document.kind)
+    records_engine(settings)
+    row = save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
+                      text=document.text or "", record=record, rep_id=document.rep_id,
+                      account_id=document.account_id, hospital=document.hospital)
+    if document.account_id:
+        from rules.accounts import apply_extraction
+
+        apply_extraction(session, document.account_id, record, document_id=document.id,
+                         document_type=document.kind, by=document.rep_id or "ingest",
+                         when=dt.datetime.combine(reference_date, dt.time(12)), rep_id=document.rep_id,
+                         hospital=document.hospital)
+    del row
+
+
+def playbook_hook(settings: Settings, session: Session, document: Document) -> None:
+    """Every ingested document is searchable in the playbook like an indexed corpus document."""
+    from coaching import index_documents
+
+    index_documents(settings, [{"id": document.id, "kind": document.kind, "text": document.text or "",
+                                "meta": {"hospital": document.hospital, "rep": document.rep_id,
+                                         "account_id": document.account_id, "source": document.filename}}])
+
+
+DEFAULT_HOOKS: tuple[DocumentHook, ...] = (extract_hook, playbook_hook)
+
+
+def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS,
+                 run: bool = True, **meta: object) -> tuple[Registration, IngestJob | None]:
+    """Register and (by default) process one document now. Returns the registration and its job."""
+    registration = register_document(settings, data, filename, **meta)  # type: ignore[arg-type]
+    job = run_job(settings, registration.job_id, hooks) if (run and registration.job_id) else None
+    return registration, job
+
+
+def resume(settings: Settings, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[IngestJob]:
+    return resume_unfinished(settings, hooks)
