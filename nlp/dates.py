@@ -1,0 +1,459 @@
+"""Key dates of a visit note or trial form, resolved to calendar days and typed.
+
+Rules: shared/spec/gold-format.md §1 (resolution against the note's reference date,
+weeks start on Monday). A phrase is found by pattern, resolved to one day or dropped,
+then typed from the cue words around it (nlp/config/dates.yaml) or left out as not a
+deal date (the form's own date, past days, our own events, approximate and recurring
+dates, …).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import cn2an
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from jinnang.records import KeyDate, KeyDateType
+from nlp.workdays import add_workdays
+
+CONFIG_PATH = Path(__file__).parent / "config" / "dates.yaml"
+
+TRIAL_TYPES = ("trial_start", "trial_end")
+# Types that name a deal event; they outrank the generic next_meeting / other cues.
+GENERIC_TYPES = ("next_meeting", "other")
+
+
+# ---------------------------------------------------------------- configuration
+
+class ConfigError(ValueError):
+    """A config file that does not validate; the message names file, line and field."""
+
+
+class CueGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    type: KeyDateType | None = None
+    reason: str | None = None
+    cues: list[str] = Field(min_length=1)
+    max_gap: int | None = Field(default=None, ge=0)
+    side: Literal["any", "before", "after"] = "any"
+
+    @field_validator("cues")
+    @classmethod
+    def _cues_not_blank(cls, cues: list[str]) -> list[str]:
+        for cue in cues:
+            if not str(cue).strip():
+                raise ValueError("a cue may not be blank")
+        return [str(c) for c in cues]
+
+
+class DatesConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    window: int = Field(default=24, ge=1, le=200)
+    default_type: KeyDateType = "other"
+    types: list[CueGroup]
+    exclude: list[CueGroup] = Field(default_factory=list)
+    trial_range_cues: list[str] = Field(min_length=1)
+    trial_lookback: int = Field(default=16, ge=1, le=200)
+    header_labels: list[str] = Field(default_factory=list)
+    approximate_after: list[str] = Field(default_factory=list)
+    approximate_before: list[str] = Field(default_factory=list)
+    either_or_after: list[str] = Field(default_factory=list)
+    recurring_before: list[str] = Field(default_factory=list)
+    lunar_before: list[str] = Field(default_factory=list)
+
+    @field_validator("types")
+    @classmethod
+    def _types_are_typed(cls, groups: list[CueGroup]) -> list[CueGroup]:
+        for group in groups:
+            if group.type is None:
+                raise ValueError("each entry under types needs a `type`")
+        return groups
+
+    @field_validator("exclude")
+    @classmethod
+    def _exclusions_have_reason(cls, groups: list[CueGroup]) -> list[CueGroup]:
+        for group in groups:
+            if not group.reason or group.type is not None:
+                raise ValueError("each entry under exclude needs a `reason` and no `type`")
+        return groups
+
+
+def _node_line(node: Any, loc: tuple[Any, ...]) -> int | None:
+    """Line (1-based) of the YAML node at a pydantic error location, as deep as it exists."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    node = value
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            return line
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
+    """Parse and validate a YAML config; errors name the file, the line and the field."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}{where}: not valid YAML: {exc}") from exc
+    try:
+        return model.model_validate(data or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field_path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        line = _node_line(root, loc)
+        raise ConfigError(f"{path} line {line}, field {field_path or '(root)'}: {first['msg']}") from exc
+
+
+@lru_cache(maxsize=4)
+def load_config(path: Path = CONFIG_PATH) -> DatesConfig:
+    return load_yaml_model(Path(path), DatesConfig)
+
+
+# ---------------------------------------------------------------- finding date phrases
+
+CN = "零〇一二两三四五六七八九十廿卅"
+NUM = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
+PART = r"(?P<part>底|末|初|中旬|中(?![上下]旬))"
+
+PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("ymd_sep", re.compile(r"(?<![A-Za-z0-9/.])(?<![A-Za-z]-)(?P<y>(?:19|20)\d{2})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])")),
+    ("ymd_cn", re.compile(rf"(?<![A-Za-z0-9])(?P<y>(?:19|20)\d{{2}})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
+    ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
+    ("md_slash", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.])")),
+    ("rel_month_day", re.compile(rf"(?P<mrel>本月|这个?月|下下个?月|下个?月)(?P<d>{NUM})\s*[日号]")),
+    ("month_part", re.compile(rf"(?<![\d{CN}])(?:(?P<y>(?:19|20)\d{{2}})年|(?P<yrel>今年|明年))?(?P<m>{NUM})月份?{PART}")),
+    ("rel_month_part", re.compile(rf"(?P<mrel>本|这个?|下下个?|下个?|上个?)月{PART}")),
+    ("bare_month_part", re.compile(rf"(?<![\d{CN}个本这下上每年])月{PART}")),
+    ("year_end", re.compile(r"(?:(?P<y>(?:19|20)\d{2})|(?P<yrel>今|明|本|去)年?)?年(?P<part>底|末)")),
+    ("weekday", re.compile(r"(?P<wrel>下下个?|下个?|本|这个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
+    ("rel_day", re.compile(r"(?P<rel>大后天|后天|明天|明日)")),
+    ("n_days", re.compile(rf"(?P<n>\d{{1,3}}|[{CN}百]{{1,4}})\s*[天日]\s*(?:以后|之后|后)")),
+    ("n_workdays", re.compile(rf"(?P<n>\d{{1,3}}|[{CN}百]{{1,4}})\s*个?\s*工作日\s*(?:以后|之后|后)")),
+]
+
+RANGE_SEP = re.compile(r"\s*起?\s*(?:至|到|~|～|—{1,2}|-|－|–|―|/)\s*")
+RANGE_DAY_END = re.compile(rf"\s*起?\s*(?:至|到|~|～|—{{1,2}}|-|－|–|―)\s*(?P<d>{NUM})\s*[日号]")
+SENTENCE_END = "。！？!?；;\n"
+CLAUSE_END = SENTENCE_END + "，,、"
+WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
+            "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    date: dt.date
+    explicit_year: bool = True      # a yearless X月Y日 may be re-anchored inside a trial range
+    month: int | None = None
+    day: int | None = None
+    is_explicit: bool = False       # written as a calendar day (may start or end a range)
+    type: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _num(text: str) -> int:
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    return int(cn2an.cn2an(text.replace("廿", "二十").replace("卅", "三十").replace("〇", "零"), "smart"))
+
+
+def _safe_date(y: int, m: int, d: int) -> dt.date | None:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        return None
+
+
+def _next_on_or_after(ref: dt.date, m: int, d: int) -> dt.date | None:
+    for year in (ref.year, ref.year + 1):
+        day = _safe_date(year, m, d)
+        if day and day >= ref:
+            return day
+    return None
+
+
+def _add_months(ref: dt.date, n: int) -> tuple[int, int]:
+    index = ref.year * 12 + ref.month - 1 + n
+    return index // 12, index % 12 + 1
+
+
+def _part_day(year: int, month: int, part: str) -> dt.date | None:
+    if not 1 <= month <= 12:
+        return None
+    if part in ("底", "末"):
+        return dt.date(year, month, calendar.monthrange(year, month)[1])
+    if part == "初":
+        return dt.date(year, month, 1)
+    return dt.date(year, month, 15)  # 月中, 中旬
+
+
+def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[str]) -> Mention | None:
+    """The day a matched phrase names, or None when it names none."""
+    year_of = {"今年": 0, "明年": 1, "去年": -1, "今": 0, "本": 0, "明": 1, "去": -1}
+    try:
+        if kind in ("ymd_sep", "ymd_cn"):
+            day = _safe_date(int(g["y"]), _num(g["m"]), _num(g["d"]))
+            return Mention(0, 0, day, is_explicit=True) if day else None
+        if kind in ("md_cn", "md_slash"):
+            m, d = _num(g["m"]), _num(g["d"])
+            if g.get("yrel"):
+                day = _safe_date(ref.year + year_of[g["yrel"]], m, d)
+                return Mention(0, 0, day, is_explicit=True) if day else None
+            day = _next_on_or_after(ref, m, d)
+            return Mention(0, 0, day, explicit_year=False, month=m, day=d, is_explicit=True) if day else None
+        if kind == "rel_month_day":
+            shift = 2 if g["mrel"].startswith("下下") else 1 if g["mrel"].startswith("下") else 0
+            y, m = _add_months(ref, shift)
+            day = _safe_date(y, m, _num(g["d"]))
+            return Mention(0, 0, day) if day else None
+        if kind == "month_part":
+            m = _num(g["m"])
+            if g.get("y"):
+                day = _part_day(int(g["y"]), m, g["part"])
+            elif g.get("yrel"):
+                day = _part_day(ref.year + year_of[g["yrel"]], m, g["part"])
+            else:
+                day = _part_day(ref.year, m, g["part"])
+                if day and day < ref:
+                    day = _part_day(ref.year + 1, m, g["part"])
+            return Mention(0, 0, day) if day else None
+        if kind == "rel_month_part":
+            rel = g["mrel"]
+            shift = 2 if rel.startswith("下下") else 1 if rel.startswith("下") else -1 if rel.startswith("上") else 0
+            y, m = _add_months(ref, shift)
+            return Mention(0, 0, _part_day(y, m, g["part"]))
+        if kind == "bare_month_part":
+            return Mention(0, 0, _part_day(ref.year, ref.month, g["part"]))
+        if kind == "year_end":
+            year = int(g["y"]) if g.get("y") else ref.year + year_of.get(g.get("yrel") or "今", 0)
+            return Mention(0, 0, dt.date(year, 12, 31))
+        if kind == "weekday":
+            rel = g["wrel"]
+            weeks = 2 if rel.startswith("下下") else 1 if rel.startswith("下") else 0
+            monday = ref - dt.timedelta(days=ref.weekday())
+            return Mention(0, 0, monday + dt.timedelta(weeks=weeks, days=WEEKDAYS[g["wd"]]))
+        if kind == "rel_day":
+            return Mention(0, 0, ref + dt.timedelta(days={"明天": 1, "明日": 1, "后天": 2, "大后天": 3}[g["rel"]]))
+        if kind == "n_days":
+            return Mention(0, 0, ref + dt.timedelta(days=_num(g["n"])))
+        if kind == "n_workdays":
+            return Mention(0, 0, add_workdays(ref, _num(g["n"]), warnings))
+    except (ValueError, KeyError, TypeError, OverflowError):
+        return None
+    return None
+
+
+def _find_mentions(text: str, ref: dt.date, warnings: list[str]) -> list[Mention]:
+    found: list[tuple[int, int, str, dict[str, str | None]]] = []
+    for kind, pattern in PATTERNS:
+        for match in pattern.finditer(text):
+            found.append((match.start(), match.end(), kind, match.groupdict()))
+    # longest phrase wins where phrases overlap (后天 inside 大后天, 3月 inside 2026年3月5日)
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    mentions: list[Mention] = []
+    taken_until = -1
+    for start, end, kind, groups in found:
+        if start < taken_until:
+            continue
+        mention = _resolve(kind, groups, ref, warnings)
+        if mention is None or mention.date is None:
+            continue
+        mention.start, mention.end = start, end
+        mentions.append(mention)
+        taken_until = end
+    return _merge_restatements(text, mentions)
+
+
+def _merge_restatements(text: str, mentions: list[Mention]) -> list[Mention]:
+    """下周三（4月1日）names one day twice: keep one mention covering both."""
+    merged: list[Mention] = []
+    for mention in mentions:
+        if merged:
+            prev = merged[-1]
+            between = text[prev.end:mention.start]
+            if prev.date == mention.date and between.strip() in ("（", "(") :
+                close = text[mention.end:mention.end + 1]
+                prev.end = mention.end + (1 if close in "）)" and close else 0)
+                prev.is_explicit = prev.is_explicit or mention.is_explicit
+                continue
+        merged.append(mention)
+    return merged
+
+
+# ---------------------------------------------------------------- ranges and typing
+
+def _nearest_year_anchor(ref: dt.date, m: int, d: int) -> dt.date | None:
+    """A yearless trial start: the year that puts it nearest the note's date (trials may be past)."""
+    options = [day for y in (ref.year - 1, ref.year, ref.year + 1) if (day := _safe_date(y, m, d))]
+    return min(options, key=lambda day: abs((day - ref).days)) if options else None
+
+
+def _mark_ranges(text: str, mentions: list[Mention], ref: dt.date, config: DatesConfig) -> list[Mention]:
+    out: list[Mention] = []
+    i = 0
+    while i < len(mentions):
+        first = mentions[i]
+        second: Mention | None = None
+        pairs_next = False
+        if first.is_explicit:
+            if i + 1 < len(mentions) and mentions[i + 1].is_explicit:
+                between = text[first.end:mentions[i + 1].start]
+                sep = RANGE_SEP.fullmatch(between)
+                if sep and ("/" not in between or (first.explicit_year and mentions[i + 1].explicit_year)):
+                    second = mentions[i + 1]
+                    pairs_next = True
+            if second is None:
+                day_end = RANGE_DAY_END.match(text, first.end)
+                if day_end:
+                    end_day = _safe_date(first.date.year, first.date.month, _num(day_end.group("d")))
+                    if end_day and end_day >= first.date:
+                        second = Mention(day_end.start("d"), day_end.end(), end_day, is_explicit=True)
+        if second is None:
+            out.append(first)
+            i += 1
+            continue
+        lookback = text[max(0, first.start - config.trial_lookback):first.start]
+        if any(cue in lookback for cue in config.trial_range_cues):
+            if not first.explicit_year and first.month:
+                anchored = _nearest_year_anchor(ref, first.month, first.day)
+                if anchored:
+                    first.date = anchored
+            if not second.explicit_year and second.month:
+                second.date = _safe_date(first.date.year, second.month, second.day) or second.date
+                if second.date < first.date:
+                    second.date = _safe_date(first.date.year + 1, second.month, second.day) or second.date
+            first.type, second.type = "trial_start", "trial_end"
+        out.extend([first, second])
+        i += 2 if pairs_next else 1
+    return out
+
+
+def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
+    left = start
+    while left > 0 and text[left - 1] not in stops:
+        left -= 1
+    right = end
+    while right < len(text) and text[right] not in stops:
+        right += 1
+    return left, right
+
+
+@dataclass
+class _Hit:
+    start: int
+    end: int
+    gap: int
+    after: bool
+    order: int
+    group: CueGroup
+
+
+def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int, CueGroup]]) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for order, group in groups:
+        for cue in group.cues:
+            pos = text.find(cue, lo, hi)
+            while pos != -1:
+                cue_end = pos + len(cue)
+                if cue_end <= mention.start or pos >= mention.end:
+                    after = pos >= mention.end
+                    gap = pos - mention.end if after else mention.start - cue_end
+                    side_ok = group.side == "any" or (group.side == "after") == after
+                    if side_ok and (group.max_gap is None or gap <= group.max_gap):
+                        hits.append(_Hit(pos, cue_end, gap, after, order, group))
+                pos = text.find(cue, pos + 1, hi)
+    # a longer cue hides the shorter ones inside it (送审 hides 送, 发过来 hides 过来)
+    return [h for h in hits
+            if not any(o is not h and o.start <= h.start and h.end <= o.end and (o.end - o.start) > (h.end - h.start)
+                       for o in hits)]
+
+
+def _classify(text: str, mention: Mention, config: DatesConfig) -> CueGroup | None:
+    """The cue group that types (or excludes) a date: specific events before generic ones,
+    the date's own clause before the rest of its sentence, then the nearest cue."""
+    specific = [(i, g) for i, g in enumerate(config.exclude)]
+    specific += [(len(config.exclude) + i, g) for i, g in enumerate(config.types) if g.type not in GENERIC_TYPES]
+    generic = [(100 + i, g) for i, g in enumerate(config.types) if g.type in GENERIC_TYPES]
+    c_lo, c_hi = _bounds(text, mention.start, mention.end, CLAUSE_END)
+    s_lo, s_hi = _bounds(text, mention.start, mention.end, SENTENCE_END)
+    s_lo, s_hi = max(s_lo, mention.start - config.window), min(s_hi, mention.end + config.window)
+    for lo, hi, groups in ((c_lo, c_hi, specific), (c_lo, c_hi, generic), (s_lo, s_hi, specific), (s_lo, s_hi, generic)):
+        hits = _hits(text, mention, lo, hi, groups)
+        if hits:
+            best = min(hits, key=lambda h: (h.gap, not h.after, h.order))
+            return best.group
+    return None
+
+
+def _left_out(text: str, mention: Mention, config: DatesConfig) -> bool:
+    """Approximate, either/or, recurring, lunar dates and the document's own date."""
+    before = text[max(0, mention.start - 8):mention.start].rstrip()
+    after = text[mention.end:mention.end + 8].lstrip()
+    if any(after.startswith(w) for w in config.approximate_after + config.either_or_after):
+        return True
+    if any(before.endswith(w) for w in config.approximate_before + config.recurring_before
+           + config.lunar_before + config.either_or_after):
+        return True
+    line_start = text.rfind("\n", 0, mention.start) + 1
+    label = text[line_start:mention.start].strip().rstrip(":：").strip()
+    if not label and line_start > 0:  # scanned tables put the label on the line above
+        prev_start = text.rfind("\n", 0, line_start - 1) + 1
+        label = text[prev_start:line_start - 1].strip().rstrip(":：").strip()
+    return any(label.endswith(h) for h in config.header_labels)
+
+
+def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
+                   warnings: list[str] | None = None, config: DatesConfig | None = None) -> list[KeyDate]:
+    """Deal dates of a note, resolved against its reference date, in order of appearance.
+
+    `warnings` (if given) collects notices such as a year the holiday calendar lacks.
+    """
+    config = config or load_config()
+    notices: list[str] = warnings if warnings is not None else []
+    mentions = _mark_ranges(text, _find_mentions(text, reference_date, notices), reference_date, config)
+    out: list[KeyDate] = []
+    seen: set[tuple[str, dt.date]] = set()
+    for mention in mentions:
+        if mention.type not in TRIAL_TYPES and _left_out(text, mention, config):
+            continue
+        if mention.type is None:
+            group = _classify(text, mention, config)
+            if group is not None and group.reason:
+                continue  # not a deal date (our own event, a personal one, a habit, superseded)
+            mention.type = group.type if group is not None else config.default_type
+        if mention.type not in TRIAL_TYPES and mention.date <= reference_date:
+            continue  # the note's own day and past days; trial periods are kept even when past
+        key = (mention.type, mention.date)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(KeyDate(type=mention.type, date=mention.date, evidence=text[mention.start:mention.end],
+                           start=mention.start, end=mention.end))
+    return out
