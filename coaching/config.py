@@ -1,0 +1,149 @@
+"""The YAML configuration of playbook search, validated on load.
+
+`load_concepts()` and `load_search_config()` read `coaching/config/*.yaml` (or a given file);
+a bad file raises ConfigError naming the file, the line and the field.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+CONFIG_DIR = Path(__file__).resolve().parent / "config"
+OBJECTIONS = ("price", "budget", "competitor", "clinical", "compliance", "process", "integration", "service")
+JOURNEY_NODES = ("first_contact", "tender_monitoring", "demo_scheduled", "admission_filing",
+                 "trial_confirmation_signed", "trial_in_progress", "multi_dept_review", "committee_scheduled",
+                 "committee_approved", "health_commission_filing", "legal_review", "contract_signed")
+DOC_KINDS = ("talk_track", "visit_note", "trial_feedback")
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names file, line and field."""
+
+
+class Concept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["objection", "situation", "department", "journey", "intent"]
+    terms: list[str] = Field(min_length=1)
+    objection: Literal[OBJECTIONS] | None = None  # type: ignore[valid-type]
+    department: str | None = None
+    journey_node: Literal[JOURNEY_NODES] | None = None  # type: ignore[valid-type]
+    weight: float = Field(default=1.0, ge=0, le=5)
+    kind_boost: dict[Literal[DOC_KINDS], float] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+    @field_validator("terms")
+    @classmethod
+    def _no_blank_terms(cls, terms: list[str]) -> list[str]:
+        cleaned = [str(t).strip() for t in terms]
+        if any(not t for t in cleaned):
+            raise ValueError("terms must not be blank")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _department_named(self) -> "Concept":
+        if self.kind == "department" and not self.department:
+            raise ValueError("a department concept needs `department` (its canonical name)")
+        return self
+
+
+class ConceptLexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    concepts: list[Concept] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "ConceptLexicon":
+        seen: set[str] = set()
+        for c in self.concepts:
+            if c.id in seen:
+                raise ValueError(f"concept id {c.id!r} is used twice")
+            seen.add(c.id)
+        return self
+
+    def by_id(self) -> dict[str, Concept]:
+        return {c.id: c for c in self.concepts}
+
+
+class ChannelWeights(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    words: float = Field(ge=0)
+    chars: float = Field(ge=0)
+    concepts: float = Field(ge=0)
+    dense: float = Field(ge=0)
+
+
+class Prior(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    talk_track: float
+    won: float
+    lost: float
+    open: float
+    unknown: float = 0.0
+    trial_feedback: float = 0.0
+    action_bonus: float = 0.0
+    lesson_bonus: float = 0.0
+
+
+class SearchConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channels: ChannelWeights
+    candidates: int = Field(default=200, ge=10, le=5000)
+    prior: Prior
+    action_cues: list[str] = Field(default_factory=list)
+    lesson_cues: list[str] = Field(default_factory=list)
+    snippet_chars: int = Field(default=120, ge=20, le=2000)
+
+
+def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at `loc` (a pydantic error location), or the nearest parent."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+        else:
+            child = None
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(root, loc)
+        raise ConfigError(f"{path}, line {line}, field {field}: {first['msg']}") from exc
+
+
+@lru_cache(maxsize=8)
+def load_concepts(path: Path | None = None) -> ConceptLexicon:
+    return load_yaml_model(path or CONFIG_DIR / "concepts.yaml", ConceptLexicon)
+
+
+@lru_cache(maxsize=8)
+def load_search_config(path: Path | None = None) -> SearchConfig:
+    return load_yaml_model(path or CONFIG_DIR / "search.yaml", SearchConfig)

@@ -1,0 +1,222 @@
+"""Hybrid playbook search: fuses word BM25, character-bigram BM25, concept tags and dense vectors.
+
+Each channel's scores are scaled to 0–1 for the query, weighted (coaching/config/search.yaml),
+and a per-document prior puts documents that say what to do above notes that only restate
+the problem. `search(settings, "医生嫌操作麻烦咋办", k=10)` → hits best first.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+
+from coaching.config import SearchConfig, load_concepts, load_search_config
+from coaching.store import META_FILTERS, LoadedIndex, load_index
+from coaching.text import char_tokens, concept_matcher, normalise, word_tokens
+from jinnang.errors import InputError
+from jinnang.settings import Settings
+
+CHANNELS = ("words", "chars", "concepts", "dense")
+MAX_QUERY_CHARS = 500
+
+
+def _bm25_scores(index: Any, tokens: list[str], n: int) -> np.ndarray:
+    known = [t for t in tokens if t in index.vocab_dict]
+    if not known:
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(index.get_scores(known), dtype=np.float32)
+
+
+def _scaled(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else scores
+
+
+def _concept_scores(loaded: LoadedIndex, query_concepts: set[str], n: int) -> np.ndarray:
+    lexicon = load_concepts().by_id()
+    weights = np.zeros(len(loaded.concept_vocab), dtype=np.float32)
+    for cid in query_concepts:
+        col = loaded.concept_vocab.get(cid)
+        if col is None:
+            continue
+        concept = lexicon.get(cid)
+        weights[col] = (concept.weight if concept else 0.5) * loaded.concept_idf[col]
+    if not weights.any():
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(loaded.concept_matrix @ weights, dtype=np.float32).ravel()
+
+
+def query_concepts(norm_query: str) -> set[str]:
+    """Concepts of a query, plus `obj:<category>` for each objection concept (matches talk-track labels)."""
+    found = concept_matcher().concepts(norm_query)
+    lexicon = load_concepts().by_id()
+    for cid in list(found):
+        category = lexicon[cid].objection if cid in lexicon else None
+        if category:
+            found.add(f"obj:{category}")
+    return found
+
+
+def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidates: int) -> np.ndarray:
+    from coaching.lc import playbook_vectorstore
+
+    n = len(loaded.chunk_ids)
+    scores = np.zeros(n, dtype=np.float32)
+    vs = _vectorstores.get(id(loaded))
+    if vs is None:
+        vs = _vectorstores[id(loaded)] = (playbook_vectorstore(settings), {c: i for i, c in enumerate(loaded.chunk_ids)})
+    store, position = vs
+    vector = store.embeddings.embed_query(query)
+    got = store._collection.query(query_embeddings=[vector], n_results=min(candidates, n), include=["distances"])
+    ids, distances = got["ids"][0], got["distances"][0]
+    if not ids:
+        return scores
+    sims = 1.0 - np.asarray(distances, dtype=np.float32)
+    low, high = float(sims.min()), float(sims.max())
+    span = high - low if high > low else 1.0
+    for cid, sim in zip(ids, sims):
+        i = position.get(cid)
+        if i is not None:
+            scores[i] = (sim - low) / span if high > low else 1.0
+    return scores
+
+
+_vectorstores: dict[int, Any] = {}
+
+
+def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: SearchConfig,
+                 channels: tuple[str, ...] | None = None, use_prior: bool = True) -> tuple[np.ndarray, set[str]]:
+    """Fused score of every chunk for `query`, and the query's concepts."""
+    channels = channels or CHANNELS
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown:
+        raise InputError("channels", f"unknown channel {unknown[0]!r}; one of {', '.join(CHANNELS)}")
+    n = len(loaded.chunk_ids)
+    norm = normalise(query)
+    concepts = query_concepts(norm)
+    weights = config.channels
+    total = np.zeros(n, dtype=np.float32)
+    if "words" in channels and weights.words:
+        total += weights.words * _scaled(_bm25_scores(loaded.words, word_tokens(norm), n))
+    if "chars" in channels and weights.chars:
+        total += weights.chars * _scaled(_bm25_scores(loaded.chars, char_tokens(norm), n))
+    if "concepts" in channels and weights.concepts:
+        total += weights.concepts * _scaled(_concept_scores(loaded, concepts, n))
+    if "dense" in channels and weights.dense:
+        total += weights.dense * _dense_scores(settings, loaded, norm, config.candidates)
+    lexical_or_dense_used = total.any()
+    if lexical_or_dense_used and use_prior:
+        total += loaded.prior
+        lexicon = load_concepts().by_id()
+        for cid in concepts:
+            concept = lexicon.get(cid)
+            if concept is not None and concept.kind_boost:
+                for kind, boost in concept.kind_boost.items():
+                    total += np.where(loaded.kinds == kind, np.float32(boost), np.float32(0))
+    return total, concepts
+
+
+def _filter_mask(loaded: LoadedIndex, filters: dict[str, str] | None) -> np.ndarray | None:
+    if not filters:
+        return None
+    mask = np.ones(len(loaded.chunk_ids), dtype=bool)
+    for key, value in filters.items():
+        if value in (None, ""):
+            continue
+        if key not in META_FILTERS:
+            raise InputError(key, f"cannot filter on {key!r}; filters are {', '.join(META_FILTERS)}")
+        mask &= loaded.meta_columns[key] == str(value)
+    return mask
+
+
+def highlight_terms(norm_query: str) -> list[str]:
+    """What to highlight in a hit: the query's words and the concept terms it names."""
+    terms = set(word_tokens(norm_query))
+    terms.update(norm_query[s:e] for s, e, _ in concept_matcher().spans(norm_query))
+    return sorted((t for t in terms if len(t) >= 2 or not t.isascii()), key=len, reverse=True)
+
+
+def make_snippet(text: str, terms: list[str], concepts: set[str], width: int) -> tuple[str, list[tuple[int, int]]]:
+    """A window of `text` around the first match, and the match spans inside the window."""
+    norm = normalise(text)  # same length as text: NFKC of CJK/half-width corpus text keeps offsets for most text
+    if len(norm) != len(text):
+        norm = text.lower()
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        start = norm.find(term)
+        while start >= 0:
+            spans.append((start, start + len(term)))
+            start = norm.find(term, start + len(term))
+    for s, e, ids in concept_matcher().spans(norm):
+        if set(ids) & concepts:
+            spans.append((s, e))
+    spans = _merge(spans)
+    first = spans[0][0] if spans else 0
+    begin = max(0, min(first - width // 4, len(text) - width))
+    end = min(len(text), begin + width)
+    window = [(max(s, begin) - begin, min(e, end) - begin) for s, e in spans if s < end and e > begin]
+    snippet = text[begin:end]
+    prefix = "…" if begin > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    return prefix + snippet + suffix, [(s + shift, e + shift) for s, e in window]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def mark(snippet: str, spans: list[tuple[int, int]]) -> str:
+    """HTML of a snippet with each match in <mark>…</mark> (text escaped)."""
+    out, last = [], 0
+    for s, e in spans:
+        out.append(html.escape(snippet[last:s]))
+        out.append("<mark>" + html.escape(snippet[s:e]) + "</mark>")
+        last = e
+    out.append(html.escape(snippet[last:]))
+    return "".join(out)
+
+
+def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
+           channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
+           use_prior: bool = True) -> list[dict[str, Any]]:
+    """Best documents for `query`, one hit per document: {doc_id, score, snippet, highlights, text, kind, meta}."""
+    if not isinstance(query, str) or not query.strip():
+        raise InputError("query", "query must be a non-empty string")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError("query", f"query is longer than {MAX_QUERY_CHARS} characters")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 100:
+        raise InputError("k", "k must be an integer from 1 to 100")
+    config = config or load_search_config()
+    loaded = load_index(settings)
+    scores, concepts = fused_scores(settings, loaded, query, config, channels, use_prior)
+    mask = _filter_mask(loaded, filters)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    # best chunks first; keep one hit per document
+    take = min(len(scores), k * 4)
+    top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    norm_query = normalise(query)
+    terms = highlight_terms(norm_query)
+    hits: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i in top:
+        if not np.isfinite(scores[i]) or len(hits) >= k:
+            break
+        doc_id = loaded.chunk_doc[i]
+        if doc_id in seen:
+            continue
+        seen.add(doc_id)
+        doc = loaded.docs.get(doc_id, {"kind": "", "meta": {}, "text": loaded.chunk_text[i]})
+        snippet, spans = make_snippet(loaded.chunk_text[i], terms, concepts, config.snippet_chars)
+        hits.append({"doc_id": doc_id, "score": round(float(scores[i]), 4), "snippet": snippet,
+                     "highlights": spans, "text": doc["text"], "kind": doc["kind"], "meta": doc["meta"]})
+    return hits
