@@ -1,0 +1,260 @@
+"""spaCy components of the entity layer, registered by name and wired in nlp/config.cfg.
+
+- `jinnang.LacTokenizer.v1`: Baidu LAC words as tokens; LAC's tag in `token.tag_`,
+  its PER/ORG/LOC/TIME words in `doc.user_data["lac_spans"]`.
+- `jinnang_gazetteer_aligner`: finds titles, departments and hospitals of the YAML
+  gazetteers and retokenizes so each is exactly one token (LAC glues 林主任, splits 设备/科).
+- `span_ruler` (spaCy's own) then labels those tokens from patterns built from the YAML.
+- `jinnang_crf_ner`: the CLUENER-trained character CRF → `doc.spans["crf"]` (set by the resolver).
+- `jinnang_entity_resolver`: merges gazetteer and CRF spans into `doc.ents`.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from nlp.gazetteers import gazetteers
+
+MODELS = Path(__file__).resolve().parent / "models"
+LAC_ENTITY_TAGS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "TIME": "TIME"}
+
+
+class LacTokenizer:
+    """Tokens are LAC words; they always cover the text, so offsets are the text's own."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        from nlp.lac import analyse
+
+        pairs = analyse(text)
+        words = [w for w, _ in pairs] or []
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
+        lac_spans = []
+        for token, (_, tag) in zip(doc, pairs):
+            token.tag_ = tag
+            if tag in LAC_ENTITY_TAGS:
+                lac_spans.append((tag, token.idx, token.idx + len(token.text)))
+        # char offsets, not Spans: later components retokenize, which would leave Spans stale
+        doc.user_data["lac_spans"] = lac_spans
+        return doc
+
+    # the tokenizer holds no state of its own: LAC's weights come with its wheel
+    def to_disk(self, path, **kwargs):  # pragma: no cover - spaCy API
+        pass
+
+    def from_disk(self, path, **kwargs):  # pragma: no cover - spaCy API
+        return self
+
+    def to_bytes(self, **kwargs):  # pragma: no cover - spaCy API
+        return b""
+
+    def from_bytes(self, data, **kwargs):  # pragma: no cover - spaCy API
+        return self
+
+
+@spacy.registry.tokenizers("jinnang.LacTokenizer.v1")
+def create_lac_tokenizer():
+    def make(nlp: Language) -> LacTokenizer:
+        return LacTokenizer(nlp.vocab)
+
+    return make
+
+
+# --- gazetteer regexes (built once from the YAML) -----------------------------------------
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def gazetteer_regexes() -> dict[str, re.Pattern]:
+    g = gazetteers()
+    dep = g["departments"]
+    prefixes = _alt(dep.clinical_prefixes)
+    cores = _alt(dep.clinical_cores)
+    department = rf"(?:{_alt(dep.units)}|(?:{prefixes})+(?:{cores}))"
+    titles = [t for t in g["titles"].titles if not t.after_surname_only and t.kind != "address"]
+    org = g["organizations"]
+    return {
+        "department": re.compile(department),
+        "position": re.compile(_alt(t.written for t in titles)),
+        "hospital_suffix": re.compile(rf"(?:{_alt(org.hospital_suffixes)})(?:{_alt(org.trailing_words) or '(?!)'})?"),
+        "leading_stop": re.compile(_alt(org.leading_stops)),
+        "hospital_char": re.compile(r"[\u4e00-\u9fffA-Za-z0-9]"),
+    }
+
+
+def find_hospitals(text: str, lac_org: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """Char spans of hospitals: a name run ending in a hospital suffix (扬州一院, 杭州市中医院).
+
+    The start is the LAC ORG word's start when LAC saw one there, else the run of name
+    characters after the last leading stop word (去, 在, 和 …).
+    """
+    rx = gazetteer_regexes()
+    org = gazetteers()["organizations"]
+    trailing = tuple(org.trailing_words)
+    out: list[tuple[int, int]] = []
+    for m in rx["hospital_suffix"].finditer(text):
+        end = m.end()
+        core_end = end
+        for word in trailing:
+            if text[m.start():end].endswith(word):
+                core_end = end - len(word)
+        start = m.start()
+        while start > 0 and rx["hospital_char"].match(text[start - 1]) and m.start() - start < 14:
+            start -= 1
+        for s, e in lac_org or ():
+            if s <= m.start() < e and s >= start:
+                start = s
+                break
+        else:
+            stops = list(rx["leading_stop"].finditer(text, start, m.start()))
+            if stops:
+                start = stops[-1].end()
+        if out and start < out[-1][1]:
+            continue
+        if m.start() - start < org.min_name_chars and len(m.group()) <= 3:
+            continue  # a bare 一院 / 医院 is no name
+        if start == m.start() and m.group() == "医院":
+            continue
+        out.append((start, core_end))
+    return out
+
+
+def gazetteer_char_spans(text: str, lac_org: list[tuple[int, int]] | None = None) -> list[tuple[str, int, int]]:
+    """Non-overlapping (label, start, end) of hospitals, departments and titles; earlier kinds win."""
+    rx = gazetteer_regexes()
+    spans = [("organization", s, e) for s, e in find_hospitals(text, lac_org)]
+    taken = [False] * (len(text) + 1)
+    for _, s, e in spans:
+        for i in range(s, e):
+            taken[i] = True
+    for label in ("department", "position"):
+        for m in rx[label].finditer(text):
+            if any(taken[m.start():m.end()]):
+                continue
+            spans.append((label, m.start(), m.end()))
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+    return sorted(spans, key=lambda s: s[1])
+
+
+def align_to_tokens(doc: Doc, char_spans: list[tuple[int, int]], merge: bool = True) -> Doc:
+    """Split (and, with `merge`, join) tokens so every char span is exactly one token."""
+    cuts = {c for s, e in char_spans for c in (s, e)}
+    with doc.retokenize() as retok:
+        for token in doc:
+            inner = sorted(c - token.idx for c in cuts if token.idx < c < token.idx + len(token.text))
+            if inner:
+                bounds = [0, *inner, len(token.text)]
+                orths = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
+                retok.split(token, orths, heads=[(token, i) for i in range(len(orths))],
+                            attrs={"TAG": [token.tag_] * len(orths)})
+    if merge:
+        with doc.retokenize() as retok:
+            for s, e in char_spans:
+                span = doc.char_span(s, e)
+                if span is not None and len(span) > 1:
+                    retok.merge(span, attrs={"TAG": span[0].tag_})
+    return doc
+
+
+@Language.factory("jinnang_gazetteer_aligner")
+def create_gazetteer_aligner(nlp: Language, name: str):
+    def align(doc: Doc) -> Doc:
+        lac_org = [(s, e) for lab, s, e in doc.user_data.get("lac_spans", ()) if lab == "ORG"]
+        spans = gazetteer_char_spans(doc.text, lac_org)
+        return align_to_tokens(doc, [(s, e) for _, s, e in spans])
+
+    return align
+
+
+@spacy.registry.misc("jinnang.gazetteer_patterns.v1")
+def gazetteer_patterns() -> list[dict[str, Any]]:
+    """SpanRuler patterns from the YAML: one token per title, department and hospital."""
+    rx = gazetteer_regexes()
+    org = gazetteers()["organizations"]
+    return [
+        {"label": "position", "pattern": [{"TEXT": {"REGEX": rf"^(?:{rx['position'].pattern})$"}}]},
+        {"label": "department", "pattern": [{"TEXT": {"REGEX": rf"^(?:{rx['department'].pattern})$"}}]},
+        {"label": "organization", "pattern": [{"TEXT": {"REGEX":
+            rf"^.{{{org.min_name_chars},}}(?:{_alt(org.hospital_suffixes)})$"}}]},
+    ]
+
+
+# --- the CLUENER CRF -----------------------------------------------------------------------
+
+class CrfNer:
+    def __init__(self, model: str):
+        import pycrfsuite
+
+        path = Path(model)
+        if not path.is_absolute():
+            path = MODELS / path
+        if not path.is_file():
+            raise FileNotFoundError(f"CRF model {path} is missing: run `python -m nlp.train_ner` once")
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open(str(path))
+
+    def char_spans(self, text: str) -> list[tuple[str, int, int]]:
+        from nlp.crf_features import bio_to_spans, char_features
+        from nlp.lac import analyse
+
+        if not text:
+            return []
+        return bio_to_spans(self.tagger.tag(char_features(text, analyse(text))))
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = self.char_spans(doc.text)
+        align_to_tokens(doc, [(s, e) for _, s, e in spans], merge=False)
+        doc.user_data["crf_spans"] = spans
+        return doc
+
+
+@Language.factory("jinnang_crf_ner", default_config={"model": "cluener_crf.crfsuite"})
+def create_crf_ner(nlp: Language, name: str, model: str) -> CrfNer:
+    return CrfNer(model)
+
+
+# --- merging -------------------------------------------------------------------------------
+
+@Language.factory("jinnang_entity_resolver", default_config={"gazetteer_key": "gazetteer", "model_key": "crf"})
+def create_entity_resolver(nlp: Language, name: str, gazetteer_key: str, model_key: str):
+    """Gazetteer spans win over the CRF where they overlap, except where the CRF span of the same
+    label is longer and contains it (研究部主任 stays one position); a CRF name that runs into a
+    title is cut before it (林主任 → name 林 + position 主任)."""
+
+    def resolve(doc: Doc) -> Doc:
+        gaz = list(doc.spans.get(gazetteer_key, []))
+        model = [sp for lab, s, e in doc.user_data.get(f"{model_key}_spans", ())
+                 if (sp := doc.char_span(s, e, label=lab, alignment_mode="expand")) is not None]
+        doc.spans[model_key] = model
+        chosen: list[Span] = []
+        for g in gaz:
+            if any(m.label_ == g.label_ and m.start <= g.start and g.end <= m.end and len(m) > len(g)
+                   and g.label_ != "department" for m in model):
+                continue
+            chosen.append(g)
+        taken = {i for sp in chosen for i in range(sp.start, sp.end)}
+        for m in model:
+            free = [i for i in range(m.start, m.end) if i not in taken]
+            if len(free) == len(m):
+                chosen.append(m)
+            elif m.label_ == "name" and free and free[0] == m.start:
+                end = m.start
+                while end < m.end and end not in taken:
+                    end += 1
+                chosen.append(Span(doc, m.start, end, label="name"))
+        doc.ents = filter_spans(chosen)
+        return doc
+
+    return resolve

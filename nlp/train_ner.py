@@ -1,0 +1,99 @@
+"""Train the character CRF on CLUENER2020's training split, once, offline.
+
+    python -m nlp.train_ner            # → nlp/models/cluener_crf.crfsuite (+ .json card)
+
+10% of the file is held out (seeded) for `jinnang eval ner`; it is never trained on.
+CLUENER's `company` and `government` are folded into `organization`, because the
+CLI contract's organization is "a hospital, company or public body".
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from pathlib import Path
+
+CLUENER_TRAIN = Path("/work/shared/data/external/cluener/train.json")
+MODEL_DIR = Path(__file__).resolve().parent / "models"
+MODEL_PATH = MODEL_DIR / "cluener_crf.crfsuite"
+SEED = 20200
+HELD_OUT = 0.1
+# CLUENER label → our label (others are ignored)
+LABEL_MAP = {"name": "name", "position": "position", "organization": "organization",
+             "company": "organization", "government": "organization"}
+
+
+def read_cluener(path: Path) -> list[dict]:
+    """CLUENER lines as {"text", "spans": [(label, start, end_exclusive)]}, labels mapped."""
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            obj = json.loads(line)
+            spans = []
+            for label, mentions in (obj.get("label") or {}).items():
+                ours = LABEL_MAP.get(label)
+                if not ours:
+                    continue
+                for _, offsets in mentions.items():
+                    for start, end in offsets:
+                        spans.append((ours, start, end + 1))
+            out.append({"text": obj["text"], "spans": sorted(spans, key=lambda s: (s[1], s[2]))})
+    return out
+
+
+def split(rows: list, seed: int = SEED, held_out: float = HELD_OUT) -> tuple[list, list]:
+    """(train, held_out) — the same seeded split for training and evaluation."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    cut = int(len(rows) * held_out)
+    held = set(order[:cut])
+    return [r for i, r in enumerate(rows) if i not in held], [r for i, r in enumerate(rows) if i in held]
+
+
+def bio(text: str, spans: list[tuple[str, int, int]]) -> list[str]:
+    labels = ["O"] * len(text)
+    for label, start, end in spans:
+        if any(lab != "O" for lab in labels[start:end]):
+            continue  # overlapping gold spans: keep the first
+        labels[start] = "B-" + label
+        for i in range(start + 1, end):
+            labels[i] = "I-" + label
+    return labels
+
+
+def main() -> None:
+    import pycrfsuite
+
+    from nlp.crf_features import char_features
+    from nlp.lac import analyse
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--data", type=Path, default=CLUENER_TRAIN)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--iterations", type=int, default=150)
+    ap.add_argument("--c1", type=float, default=0.05)
+    ap.add_argument("--c2", type=float, default=0.01)
+    args = ap.parse_args()
+
+    train, held = split(read_cluener(args.data))
+    started = time.time()
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for row in train:
+        trainer.append(char_features(row["text"], analyse(row["text"])), bio(row["text"], row["spans"]))
+    print(f"features for {len(train)} sentences in {time.time() - started:.0f}s (held out {len(held)})")
+    trainer.set_params({"c1": args.c1, "c2": args.c2, "max_iterations": args.iterations,
+                        "feature.possible_transitions": True, "feature.minfreq": 2})
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(args.out))
+    card = {"data": str(args.data), "seed": SEED, "held_out": HELD_OUT, "train_sentences": len(train),
+            "params": trainer.get_params(), "seconds": round(time.time() - started),
+            "labels": sorted(set(LABEL_MAP.values()))}
+    args.out.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"trained {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) in {time.time() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
