@@ -35,6 +35,8 @@ class Concept(BaseModel):
     journey_node: Literal[JOURNEY_NODES] | None = None  # type: ignore[valid-type]
     weight: float = Field(default=1.0, ge=0, le=5)
     kind_boost: dict[Literal[DOC_KINDS], float] = Field(default_factory=dict)  # type: ignore[valid-type]
+    # concepts a query about this one should also find, at `related_weight` (准入材料 → 注册证)
+    related: list[str] = Field(default_factory=list)
 
     @field_validator("terms")
     @classmethod
@@ -63,6 +65,10 @@ class ConceptLexicon(BaseModel):
             if c.id in seen:
                 raise ValueError(f"concept id {c.id!r} is used twice")
             seen.add(c.id)
+        for c in self.concepts:
+            for r in c.related:
+                if r not in seen:
+                    raise ValueError(f"concept {c.id!r} is related to unknown concept {r!r}")
         return self
 
     def by_id(self) -> dict[str, Concept]:
@@ -96,6 +102,8 @@ class SearchConfig(BaseModel):
 
     channels: ChannelWeights
     candidates: int = Field(default=200, ge=10, le=5000)
+    related_weight: float = Field(default=0.5, ge=0, le=1)
+    objection_label_weight: float = Field(default=0.5, ge=0, le=2)
     prior: Prior
     action_cues: list[str] = Field(default_factory=list)
     lesson_cues: list[str] = Field(default_factory=list)

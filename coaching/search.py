@@ -33,28 +33,31 @@ def _scaled(scores: np.ndarray) -> np.ndarray:
     return scores / top if top > 0 else scores
 
 
-def _concept_scores(loaded: LoadedIndex, query_concepts: set[str], n: int) -> np.ndarray:
-    lexicon = load_concepts().by_id()
+def _concept_scores(loaded: LoadedIndex, query_concepts: dict[str, float], n: int) -> np.ndarray:
     weights = np.zeros(len(loaded.concept_vocab), dtype=np.float32)
-    for cid in query_concepts:
+    for cid, weight in query_concepts.items():
         col = loaded.concept_vocab.get(cid)
-        if col is None:
-            continue
-        concept = lexicon.get(cid)
-        weights[col] = (concept.weight if concept else 0.5) * loaded.concept_idf[col]
+        if col is not None:
+            weights[col] = weight * loaded.concept_idf[col]
     if not weights.any():
         return np.zeros(n, dtype=np.float32)
     return np.asarray(loaded.concept_matrix @ weights, dtype=np.float32).ravel()
 
 
-def query_concepts(norm_query: str) -> set[str]:
-    """Concepts of a query, plus `obj:<category>` for each objection concept (matches talk-track labels)."""
-    found = concept_matcher().concepts(norm_query)
+def query_concepts(norm_query: str, config: SearchConfig | None = None) -> dict[str, float]:
+    """Concepts of a query with their weights: those named, their related concepts (weaker), and
+    `obj:<category>` for each objection named (matches the labels of talk tracks)."""
+    config = config or load_search_config()
     lexicon = load_concepts().by_id()
-    for cid in list(found):
-        category = lexicon[cid].objection if cid in lexicon else None
-        if category:
-            found.add(f"obj:{category}")
+    found: dict[str, float] = {}
+    for cid in concept_matcher().concepts(norm_query):
+        concept = lexicon[cid]
+        found[cid] = max(found.get(cid, 0.0), concept.weight)
+        for rid in concept.related:
+            found[rid] = max(found.get(rid, 0.0), concept.weight * config.related_weight)
+        if concept.objection:
+            key = f"obj:{concept.objection}"
+            found[key] = max(found.get(key, 0.0), config.objection_label_weight)
     return found
 
 
@@ -86,7 +89,7 @@ _vectorstores: dict[int, Any] = {}
 
 
 def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: SearchConfig,
-                 channels: tuple[str, ...] | None = None, use_prior: bool = True) -> tuple[np.ndarray, set[str]]:
+                 channels: tuple[str, ...] | None = None, use_prior: bool = True) -> tuple[np.ndarray, dict[str, float]]:
     """Fused score of every chunk for `query`, and the query's concepts."""
     channels = channels or CHANNELS
     unknown = [c for c in channels if c not in CHANNELS]
@@ -94,7 +97,7 @@ def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: Se
         raise InputError("channels", f"unknown channel {unknown[0]!r}; one of {', '.join(CHANNELS)}")
     n = len(loaded.chunk_ids)
     norm = normalise(query)
-    concepts = query_concepts(norm)
+    concepts = query_concepts(norm, config)
     weights = config.channels
     total = np.zeros(n, dtype=np.float32)
     if "words" in channels and weights.words:
@@ -137,7 +140,7 @@ def highlight_terms(norm_query: str) -> list[str]:
     return sorted((t for t in terms if len(t) >= 2 or not t.isascii()), key=len, reverse=True)
 
 
-def make_snippet(text: str, terms: list[str], concepts: set[str], width: int) -> tuple[str, list[tuple[int, int]]]:
+def make_snippet(text: str, terms: list[str], concepts: dict[str, float], width: int) -> tuple[str, list[tuple[int, int]]]:
     """A window of `text` around the first match, and the match spans inside the window."""
     norm = normalise(text)  # same length as text: NFKC of CJK/half-width corpus text keeps offsets for most text
     if len(norm) != len(text):
@@ -149,7 +152,7 @@ def make_snippet(text: str, terms: list[str], concepts: set[str], width: int) ->
             spans.append((start, start + len(term)))
             start = norm.find(term, start + len(term))
     for s, e, ids in concept_matcher().spans(norm):
-        if set(ids) & concepts:
+        if any(concepts.get(i, 0) >= 1.0 for i in ids):
             spans.append((s, e))
     spans = _merge(spans)
     first = spans[0][0] if spans else 0
