@@ -68,4 +68,5 @@ def require_role(*roles: str) -> Callable[..., Caller]:
                                 f"role {caller.role!r} may not do this; needs one of {sorted(admitted)}")
         return caller
 
+    dependency.roles = frozenset(admitted)  # type: ignore[attr-defined]  # read by the route-table 403 test
     return dependency

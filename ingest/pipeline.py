@@ -147,19 +147,18 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
         if document is None:
             raise InputError("document_id", f"no document {document_id}", 404)
         if document.status in ("queued", "failed"):
-            with session.begin():
-                _store_pages(session, document, _read_text(settings, document))
+            _store_pages(session, document, _read_text(settings, document))
+            session.commit()
             _stage_pause()
         if document.status == "text":
-            with session.begin():
-                _index_chunks(settings, session, document)
+            _index_chunks(settings, session, document)
+            session.commit()
             _stage_pause()
         if document.status == "indexed":
-            with session.begin():
-                for hook in hooks:
-                    hook(settings, session, document)
-                document.status = "done"
-                document.error = None
+            for hook in hooks:
+                hook(settings, session, document)
+            document.status, document.error = "done", None
+            session.commit()
         return document
 
 
@@ -172,21 +171,20 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = ())
             raise InputError("job_id", f"no job {job_id}", 404)
         if job.status == "done":
             return job
-        with session.begin():
-            job.status = "running"
+        job.status = "running"
+        session.commit()
         try:
             process_document(settings, job.document_id, hooks)
         except Exception as exc:  # a broken scan must not stop the other documents
-            with session.begin():
-                job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-                document = session.get(Document, job.document_id)
-                if document is not None:
-                    document.error = job.error
-                    if document.status == "queued":
-                        document.status = "failed"
+            session.rollback()
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            document = session.get(Document, job.document_id)
+            if document is not None:
+                document.error = job.error
+            session.commit()
             return job
-        with session.begin():
-            job.status, job.error = "done", None
+        job.status, job.error = "done", None
+        session.commit()
         return job
 
 

@@ -1,0 +1,63 @@
+"""Every /v1 route checks its caller's role: a key of a role it does not admit gets 403."""
+import re
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from jinnang.settings import Settings
+
+ROLE_KEYS = {"rep": "rep7", "manager": "mgr2", "crm": "crm1"}
+
+
+def _roles(dependant) -> set[str] | None:
+    for dep in dependant.dependencies:
+        roles = getattr(dep.call, "roles", None)
+        if roles is not None:
+            return set(roles)
+        found = _roles(dep)
+        if found is not None:
+            return found
+    return None
+
+
+def _flatten(routes):
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI ≥ 0.16x mounts routers lazily
+        if included is not None:
+            yield from _flatten(included.routes)
+        else:
+            yield route
+
+
+def _v1_routes():
+    app = create_app(Settings(api_keys="x:admin:x"))
+    return [r for r in _flatten(app.routes) if isinstance(r, APIRoute) and r.path.startswith("/v1")]
+
+
+def test_every_v1_route_declares_its_roles():
+    undeclared = [f"{sorted(r.methods)} {r.path}" for r in _v1_routes() if _roles(r.dependant) is None]
+    assert undeclared == []
+
+
+@pytest.mark.parametrize("route", _v1_routes(), ids=lambda r: f"{'/'.join(sorted(r.methods))} {r.path}")
+def test_route_refuses_roles_it_does_not_admit(route, settings):
+    client = TestClient(create_app(settings))
+    path = re.sub(r"\{[^}]+\}", "x-1", route.path)
+    refused = [role for role in ROLE_KEYS if role not in _roles(route.dependant)]
+    if not refused:
+        pytest.skip("open to every role")
+    for role in refused:
+        for method in route.methods:
+            response = client.request(method, path, headers={"X-API-Key": ROLE_KEYS[role]}, json={})
+            assert response.status_code == 403, (role, method, path, response.text)
+
+
+@pytest.mark.parametrize("route", _v1_routes(), ids=lambda r: f"{'/'.join(sorted(r.methods))} {r.path}")
+def test_route_refuses_missing_and_unknown_keys(route, settings):
+    client = TestClient(create_app(settings))
+    path = re.sub(r"\{[^}]+\}", "x-1", route.path)
+    method = sorted(route.methods)[0]
+    assert client.request(method, path, json={}).status_code == 401
+    assert client.request(method, path, headers={"X-API-Key": "nope"}, json={}).status_code == 401

@@ -1,0 +1,104 @@
+"""Ingest stores each document once, keeps OCR confidence, and survives being killed half way."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from ingest.pipeline import CHUNKS_COLLECTION, process_document, register_document, run_job
+from ingest.store import Chunk, Document, ingest_engine
+from ingest.vectors import open_collection
+
+NOTE = "温州市中心医院 脊柱外科\n林主任说科里一直用威高的钉子。我介绍了万向钉。约了下周四再过去。".encode()
+
+
+def test_same_bytes_twice_store_one_document(settings):
+    first = register_document(settings, NOTE, "a.txt")
+    run_job(settings, first.job_id)
+    second = register_document(settings, NOTE, "copy-of-a.txt")
+    assert second.duplicate and second.document_id == first.document_id and second.job_id is None
+    with Session(ingest_engine(settings)) as session:
+        assert session.query(Document).count() == 1
+        chunk_ids = [c.id for c in session.query(Chunk).all()]
+    collection = open_collection(settings, CHUNKS_COLLECTION)
+    assert sorted(collection.get(include=[])["ids"]) == sorted(chunk_ids)
+
+
+def test_text_document_is_chunked_and_searchable_in_chroma(settings):
+    registration = register_document(settings, NOTE, "note.txt", rep_id="rep-07")
+    job = run_job(settings, registration.job_id)
+    assert job.status == "done"
+    collection = open_collection(settings, CHUNKS_COLLECTION)
+    hits = collection.query(query_texts=["医生习惯用别的品牌的螺钉"], n_results=1)
+    assert hits["metadatas"][0][0]["document_id"] == registration.document_id
+
+
+def test_rerunning_a_stage_replaces_instead_of_adding(settings):
+    registration = register_document(settings, NOTE, "note.txt")
+    run_job(settings, registration.job_id)
+    with Session(ingest_engine(settings)) as session:
+        session.get(Document, registration.document_id).status = "queued"
+        session.commit()
+    process_document(settings, registration.document_id)
+    with Session(ingest_engine(settings)) as session:
+        doc = session.get(Document, registration.document_id)
+        assert len(doc.pages) == 1 and doc.status == "done"
+        assert session.query(Chunk).count() == open_collection(settings, CHUNKS_COLLECTION).count()
+
+
+def test_a_failing_document_is_marked_failed_and_the_error_kept(settings):
+    def broken_hook(*_):
+        raise RuntimeError("extractor unavailable")
+
+    registration = register_document(settings, NOTE, "note.txt")
+    job = run_job(settings, registration.job_id, hooks=[broken_hook])
+    assert job.status == "failed" and "extractor unavailable" in job.error
+    assert run_job(settings, registration.job_id).status == "done"  # retried later, it finishes
+
+
+def _count(db: Path, sql: str) -> int:
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        try:
+            return conn.execute(sql).fetchone()[0]
+        except sqlite3.OperationalError:
+            return 0
+
+
+def test_ingest_killed_half_way_and_rerun_loses_and_duplicates_nothing(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for i in range(6):
+        (folder / f"note-{i}.txt").write_text(f"第{i}次拜访：设备科王科长说注册证要齐全。价格偏高，第{i}轮谈判。", encoding="utf-8")
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "JINNANG_DATA_DIR": str(data_dir), "JINNANG_INGEST_STAGE_DELAY": "0.4"}
+    command = [sys.executable, "-c", "from jinnang.cli import main; main()", "ingest", str(folder), "--json",
+               "--kind", "talk_track"]  # talk tracks skip extraction: this test is about ingest alone
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    db = data_dir / "jinnang.sqlite3"
+    deadline = time.time() + 60
+    while time.time() < deadline and _count(db, "select count(*) from documents where status='done'") < 2:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = _count(db, "select count(*) from documents where status='done'")
+    assert 2 <= done_before < 6, "the kill must land half way for this test to mean anything"
+
+    env.pop("JINNANG_INGEST_STAGE_DELAY")
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    statuses = [json.loads(line)["status"] for line in rerun.stdout.splitlines()]
+    assert statuses.count("duplicate") >= done_before
+    assert _count(db, "select count(*) from documents") == 6
+    assert _count(db, "select count(*) from documents where status='done'") == 6
+    assert _count(db, "select count(*) from ingest_jobs where status in ('queued','running')") == 0
+    chunks = _count(db, "select count(*) from chunks")
+    from jinnang.settings import Settings
+
+    assert open_collection(Settings(data_dir=data_dir), CHUNKS_COLLECTION).count() == chunks == 6
