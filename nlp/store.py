@@ -100,3 +100,20 @@ def reviewed_record(session: Session, row: ExtractionRow) -> dict[str, Any]:
         if correction.action == "correct":
             merged[correction.field] = json.loads(correction.value_json or "null")
     return merged
+
+
+GOLD_DECISION_MAKER_FIELDS = ("name", "title", "department", "organization", "role")
+
+
+def gold_shape(record: dict[str, Any]) -> dict[str, Any]:
+    """A record (machine or reviewed) reduced to the fields of shared/spec/gold-format.md §1."""
+    visit = record.get("visit")
+    return {
+        "decision_makers": [{k: dm.get(k) for k in GOLD_DECISION_MAKER_FIELDS} for dm in record.get("decision_makers", [])],
+        "objections": [{"category": o["category"], "evidence": o.get("evidence", "")} for o in record.get("objections", [])],
+        "key_dates": [{"type": d["type"], "date": str(d["date"])} for d in record.get("key_dates", [])],
+        "visit": None if visit is None else {"sample_brought": bool(visit.get("sample_brought")),
+                                             "questions_resolved": int(visit.get("questions_resolved", 0)),
+                                             "cross_dept_needs": list(visit.get("cross_dept_needs", []))},
+        "journey_node": record.get("journey_node"),
+    }

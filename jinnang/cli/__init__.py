@@ -8,6 +8,7 @@ def main() -> None:
         coaching_cmds,
         ingest_cmds,
         nlp_cmds,
+        review_cmds,
         rules_cmds,
         service_cmds,
     )

@@ -1,0 +1,104 @@
+"""Managers review extracted records field by field; corrections never overwrite the machine output."""
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from jinnang.records import DecisionMaker, ExtractionRecord, Objection, VisitFacts
+from nlp.store import records_engine, save_record
+
+REP7, REP8, MANAGER = {"X-API-Key": "rep7"}, {"X-API-Key": "rep8"}, {"X-API-Key": "mgr2"}
+
+
+def _store(settings, document_id, rep_id, confidence=0.9, hospital="扬州一院"):
+    record = ExtractionRecord(
+        decision_makers=[DecisionMaker(name="王", title="主任", department="骨科", role="clinical_lead",
+                                       confidence=confidence)],
+        objections=[Objection(category="price", evidence="价格偏高")],
+        visit=VisitFacts(sample_brought=False, questions_resolved=1), journey_node="first_contact")
+    with Session(records_engine(settings)) as session:
+        row = save_record(session, document_id=document_id, kind="visit_note", reference_date=dt.date(2026, 3, 2),
+                          text="王主任说价格偏高。", record=record, rep_id=rep_id, hospital=hospital)
+        session.commit()
+        return row.id
+
+
+@pytest.fixture
+def client(settings):
+    return TestClient(create_app(settings))
+
+
+def test_manager_corrects_a_field_and_the_machine_value_is_kept(settings, client):
+    record_id = _store(settings, "doc-a", "rep-07")
+    fixed = [{"category": "budget", "evidence": "今年预算用完了"}]
+    response = client.post(f"/v1/review/records/{record_id}/fields/objections", headers=MANAGER,
+                           json={"action": "correct", "value": fixed})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["machine"]["objections"][0]["category"] == "price"
+    assert body["reviewed"]["objections"][0]["category"] == "budget"
+    assert body["corrections"][0]["reviewer"] == "mgr-02" and body["review_status"] == "corrected"
+
+
+def test_accepting_a_field_marks_the_record_accepted(settings, client):
+    record_id = _store(settings, "doc-a", "rep-07")
+    body = client.post(f"/v1/review/records/{record_id}/fields/journey_node", headers=MANAGER,
+                       json={"action": "accept"}).json()
+    assert body["review_status"] == "accepted" and body["reviewed"]["journey_node"] == "first_contact"
+
+
+def test_a_correction_of_the_wrong_type_is_a_422_naming_the_field(settings, client):
+    record_id = _store(settings, "doc-a", "rep-07")
+    response = client.post(f"/v1/review/records/{record_id}/fields/objections", headers=MANAGER,
+                           json={"action": "correct", "value": [{"category": "weather", "evidence": "x"}]})
+    assert response.status_code == 422 and response.json()["field"] == "category"
+    response = client.post(f"/v1/review/records/{record_id}/fields/colour", headers=MANAGER,
+                           json={"action": "accept"})
+    assert response.status_code == 422 and response.json()["field"] == "field"
+
+
+def test_rep_sees_only_their_own_records(settings, client):
+    mine, theirs = _store(settings, "doc-a", "rep-07"), _store(settings, "doc-b", "rep-08")
+    listed = client.get("/v1/review/records", headers=REP7).json()
+    assert [r["id"] for r in listed] == [mine]
+    assert client.get(f"/v1/review/records/{theirs}", headers=REP7).status_code == 403
+    assert client.get("/v1/review/records?rep_id=rep-08", headers=REP7).status_code == 403
+
+
+def test_manager_sees_their_team_only_and_reps_cannot_correct(settings, client):
+    team, outside = _store(settings, "doc-a", "rep-07"), _store(settings, "doc-b", "rep-08")
+    assert [r["id"] for r in client.get("/v1/review/records", headers=MANAGER).json()] == [team]
+    assert client.get(f"/v1/review/records/{outside}", headers=MANAGER).status_code == 403
+    assert client.post(f"/v1/review/records/{outside}/fields/visit", headers=MANAGER,
+                       json={"action": "accept"}).status_code == 403
+    assert client.post(f"/v1/review/records/{team}/fields/visit", headers=REP7,
+                       json={"action": "accept"}).status_code == 403
+
+
+def test_low_confidence_filter_finds_doubtful_records(settings, client):
+    doubtful = _store(settings, "doc-a", "rep-07", confidence=0.4)
+    _store(settings, "doc-c", "rep-07", confidence=0.95, hospital="常州二院")
+    listed = client.get("/v1/review/records?low_confidence=0.6", headers=MANAGER).json()
+    assert [r["id"] for r in listed] == [doubtful]
+    assert len(client.get("/v1/review/records?hospital=常州", headers=MANAGER).json()) == 1
+
+
+def test_export_writes_reviewed_records_as_gold_lines(settings, client, tmp_path):
+    record_id = _store(settings, "doc-a", "rep-07")
+    _store(settings, "doc-b", "rep-07")  # never reviewed: not exported
+    client.post(f"/v1/review/records/{record_id}/fields/journey_node", headers=MANAGER,
+                json={"action": "correct", "value": "demo_scheduled"})
+    env = {"JINNANG_DATA_DIR": str(settings.data_dir), "PATH": ""}
+    out = subprocess.run([sys.executable, "-c", "from jinnang.cli import main; main()", "review", "export"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 1
+    assert lines[0]["gold"]["journey_node"] == "demo_scheduled"
+    assert lines[0]["gold"]["decision_makers"] == [{"name": "王", "title": "主任", "department": "骨科",
+                                                    "organization": None, "role": "clinical_lead"}]
