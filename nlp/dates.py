@@ -44,6 +44,8 @@ class CueGroup(BaseModel):
     cues: list[str] = Field(min_length=1)
     max_gap: int | None = Field(default=None, ge=0)
     side: Literal["any", "before", "after"] = "any"
+    # the cue only counts when the date's sentence also holds one of these words
+    requires: list[str] = Field(default_factory=list)
 
     @field_validator("cues")
     @classmethod
@@ -138,13 +140,16 @@ def load_config(path: Path = CONFIG_PATH) -> DatesConfig:
 
 CN = "零〇一二两三四五六七八九十廿卅"
 NUM = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
-PART = r"(?P<part>底|末|初|中旬|中(?![上下]旬))"
+# 月中 / 月初 but not 3月中选 (selected in March), 5月中标, 月初步
+PART = r"(?P<part>底|末|初(?![步次期始稿审选])|中旬|中(?![上下]旬|[选标心国间期午的层药医学文部央奖签]))"
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("ymd_sep", re.compile(r"(?<![A-Za-z0-9/.])(?<![A-Za-z]-)(?P<y>(?:19|20)\d{2})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])")),
     ("ymd_cn", re.compile(rf"(?<![A-Za-z0-9])(?P<y>(?:19|20)\d{{2}})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
     ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
-    ("md_slash", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.])")),
+    ("md_slash", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.%]|的|以上|以下)")),
+    # 3.15 only where it cannot be a decimal: right before 前 or a time of day
+    ("md_dot", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12]\d|0?[1-9])(?=前|之前|上午|下午|晚上|早上|中午)")),
     ("rel_month_day", re.compile(rf"(?P<mrel>本月|这个?月|下下个?月|下个?月)(?P<d>{NUM})\s*[日号]")),
     ("month_part", re.compile(rf"(?<![\d{CN}])(?:(?P<y>(?:19|20)\d{{2}})年|(?P<yrel>今年|明年))?(?P<m>{NUM})月份?{PART}")),
     ("rel_month_part", re.compile(rf"(?P<mrel>本|这个?|下下个?|下个?|上个?)月{PART}")),
@@ -153,6 +158,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(r"(?P<wrel>下下个?|下个?|本|这个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
     ("rel_day", re.compile(r"(?P<rel>大后天|后天|明天|明日)")),
     ("n_days", re.compile(rf"(?P<n>\d{{1,3}}|[{CN}百]{{1,4}})\s*[天日]\s*(?:以后|之后|后)")),
+    ("n_weeks", re.compile(rf"(?P<n>\d{{1,2}}|[{CN}]{{1,3}})\s*(?:个)?(?:周|星期|礼拜)\s*(?:以后|之后|后)")),
     ("n_workdays", re.compile(rf"(?P<n>\d{{1,3}}|[{CN}百]{{1,4}})\s*个?\s*工作日\s*(?:以后|之后|后)")),
 ]
 
@@ -160,6 +166,8 @@ RANGE_SEP = re.compile(r"\s*起?\s*(?:至|到|~|～|—{1,2}|-|－|–|―|/)\s*
 RANGE_DAY_END = re.compile(rf"\s*起?\s*(?:至|到|~|～|—{{1,2}}|-|－|–|―)\s*(?P<d>{NUM})\s*[日号]")
 SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = SENTENCE_END + "，,、"
+# A yearless day this many days before the note is a past day, not next year's.
+RECENT_PAST_DAYS = 180
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
 
@@ -221,12 +229,15 @@ def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[s
         if kind in ("ymd_sep", "ymd_cn"):
             day = _safe_date(int(g["y"]), _num(g["m"]), _num(g["d"]))
             return Mention(0, 0, day, is_explicit=True) if day else None
-        if kind in ("md_cn", "md_slash"):
+        if kind in ("md_cn", "md_slash", "md_dot"):
             m, d = _num(g["m"]), _num(g["d"])
             if g.get("yrel"):
                 day = _safe_date(ref.year + year_of[g["yrel"]], m, d)
                 return Mention(0, 0, day, is_explicit=True) if day else None
             day = _next_on_or_after(ref, m, d)
+            this_year = _safe_date(ref.year, m, d)
+            if day and this_year and this_year < ref and (ref - this_year).days <= RECENT_PAST_DAYS:
+                day = this_year  # 3月8日 written on 3月10日 is the past week, not next year
             return Mention(0, 0, day, explicit_year=False, month=m, day=d, is_explicit=True) if day else None
         if kind == "rel_month_day":
             shift = 2 if g["mrel"].startswith("下下") else 1 if g["mrel"].startswith("下") else 0
@@ -263,6 +274,8 @@ def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[s
             return Mention(0, 0, ref + dt.timedelta(days={"明天": 1, "明日": 1, "后天": 2, "大后天": 3}[g["rel"]]))
         if kind == "n_days":
             return Mention(0, 0, ref + dt.timedelta(days=_num(g["n"])))
+        if kind == "n_weeks":
+            return Mention(0, 0, ref + dt.timedelta(weeks=_num(g["n"])))
         if kind == "n_workdays":
             return Mention(0, 0, add_workdays(ref, _num(g["n"]), warnings))
     except (ValueError, KeyError, TypeError, OverflowError):
@@ -375,9 +388,20 @@ class _Hit:
     group: CueGroup
 
 
-def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int, CueGroup]]) -> list[_Hit]:
+def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int, CueGroup]],
+          others: list[Mention], sentence: str) -> list[_Hit]:
+    # a cue is about the nearest date: one with another date between it and this one is not ours
+    for other in others:
+        if other is mention:
+            continue
+        if other.end <= mention.start:
+            lo = max(lo, other.end)
+        elif other.start >= mention.end:
+            hi = min(hi, other.start)
     hits: list[_Hit] = []
     for order, group in groups:
+        if group.requires and not any(word in sentence for word in group.requires):
+            continue
         for cue in group.cues:
             pos = text.find(cue, lo, hi)
             while pos != -1:
@@ -395,7 +419,7 @@ def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int,
                        for o in hits)]
 
 
-def _classify(text: str, mention: Mention, config: DatesConfig) -> CueGroup | None:
+def _classify(text: str, mention: Mention, config: DatesConfig, others: list[Mention]) -> CueGroup | None:
     """The cue group that types (or excludes) a date: specific events before generic ones,
     the date's own clause before the rest of its sentence, then the nearest cue."""
     specific = [(i, g) for i, g in enumerate(config.exclude)]
@@ -403,9 +427,10 @@ def _classify(text: str, mention: Mention, config: DatesConfig) -> CueGroup | No
     generic = [(100 + i, g) for i, g in enumerate(config.types) if g.type in GENERIC_TYPES]
     c_lo, c_hi = _bounds(text, mention.start, mention.end, CLAUSE_END)
     s_lo, s_hi = _bounds(text, mention.start, mention.end, SENTENCE_END)
+    sentence = text[s_lo:s_hi]
     s_lo, s_hi = max(s_lo, mention.start - config.window), min(s_hi, mention.end + config.window)
     for lo, hi, groups in ((c_lo, c_hi, specific), (c_lo, c_hi, generic), (s_lo, s_hi, specific), (s_lo, s_hi, generic)):
-        hits = _hits(text, mention, lo, hi, groups)
+        hits = _hits(text, mention, lo, hi, groups, others, sentence)
         if hits:
             best = min(hits, key=lambda h: (h.gap, not h.after, h.order))
             return best.group
@@ -422,11 +447,17 @@ def _left_out(text: str, mention: Mention, config: DatesConfig) -> bool:
            + config.lunar_before + config.either_or_after):
         return True
     line_start = text.rfind("\n", 0, mention.start) + 1
-    label = text[line_start:mention.start].strip().rstrip(":：").strip()
-    if not label and line_start > 0:  # scanned tables put the label on the line above
+    label = _last_field(text[line_start:mention.start])
+    if not text[line_start:mention.start].strip() and line_start > 0:  # scanned tables: label on the line above
         prev_start = text.rfind("\n", 0, line_start - 1) + 1
-        label = text[prev_start:line_start - 1].strip().rstrip(":：").strip()
-    return any(label.endswith(h) for h in config.header_labels)
+        label = _last_field(text[prev_start:line_start - 1])
+    return label in config.header_labels
+
+
+def _last_field(line: str) -> str:
+    """The label a value follows on a form line: '评价人：黄启明　日期：' → '日期' (截止日期 stays itself)."""
+    parts = [p for p in re.split(r"[\s|｜:：]+", line) if p]
+    return parts[-1] if parts else ""
 
 
 def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
@@ -444,7 +475,7 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
         if mention.type not in TRIAL_TYPES and _left_out(text, mention, config):
             continue
         if mention.type is None:
-            group = _classify(text, mention, config)
+            group = _classify(text, mention, config, mentions)
             if group is not None and group.reason:
                 continue  # not a deal date (our own event, a personal one, a habit, superseded)
             mention.type = group.type if group is not None else config.default_type

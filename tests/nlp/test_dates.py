@@ -1,0 +1,285 @@
+"""Key dates: resolution rules of gold-format.md §1, the cue words of nlp/config/dates.yaml,
+and the dates that are left out on purpose."""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from nlp import dates as dates_mod
+from nlp.dates import ConfigError, find_key_dates, load_config, load_yaml_model, DatesConfig
+from nlp.workdays import add_workdays
+
+MON = dt.date(2026, 3, 2)  # a Monday
+
+
+def pairs(text: str, ref: dt.date = MON, kind: str | None = None) -> list[tuple[str, str]]:
+    return [(d.type, d.date.isoformat()) for d in find_key_dates(text, ref, kind=kind)]
+
+
+def days(text: str, ref: dt.date = MON) -> list[str]:
+    return [d.date.isoformat() for d in find_key_dates(text, ref)]
+
+
+# ------------------------------------------------------------------ resolution
+
+@pytest.mark.parametrize("phrase, ref, expected", [
+    ("明天", MON, "2026-03-03"),
+    ("后天", MON, "2026-03-04"),
+    ("大后天", MON, "2026-03-05"),
+    ("5天后", MON, "2026-03-07"),
+    ("十天以后", MON, "2026-03-12"),
+    ("两周后", MON, "2026-03-16"),
+    ("本周五", MON, "2026-03-06"),
+    ("这周四", MON, "2026-03-05"),
+    ("下周三", MON, "2026-03-11"),
+    ("下个星期二", MON, "2026-03-10"),
+    ("下礼拜天", MON, "2026-03-15"),
+    ("下下周一", MON, "2026-03-16"),
+    ("下周二", dt.date(2026, 3, 8), "2026-03-10"),  # written on a Sunday: weeks start on Monday
+    ("3月15日", MON, "2026-03-15"),
+    ("3月15号", MON, "2026-03-15"),
+    ("六月三日", MON, "2026-06-03"),
+    ("十二月三十一日", MON, "2026-12-31"),
+    ("1月10日", dt.date(2026, 11, 20), "2027-01-10"),  # next such day on or after the note
+    ("4/24", MON, "2026-04-24"),
+    ("3.20前", MON, "2026-03-20"),
+    ("2026-04-15", MON, "2026-04-15"),
+    ("2026.04.15", MON, "2026-04-15"),
+    ("2026/4/15", MON, "2026-04-15"),
+    ("2026年4月15日", MON, "2026-04-15"),
+    ("明年3月1日", MON, "2027-03-01"),
+    ("月底", MON, "2026-03-31"),
+    ("本月底", MON, "2026-03-31"),
+    ("4月底", MON, "2026-04-30"),
+    ("2月底", dt.date(2028, 2, 1), "2028-02-29"),
+    ("下月初", MON, "2026-04-01"),
+    ("下个月初", MON, "2026-04-01"),
+    ("月中", MON, "2026-03-15"),
+    ("5月中旬", MON, "2026-05-15"),
+    ("下个月15号", MON, "2026-04-15"),
+    ("本月20日", MON, "2026-03-20"),
+    ("年底", MON, "2026-12-31"),
+    ("明年年底", MON, "2027-12-31"),
+    ("7个工作日后", dt.date(2026, 2, 10), "2026-02-26"),   # crosses 春节, counts make-up Saturday 2/14
+    ("5个工作日后", dt.date(2026, 4, 28), "2026-05-08"),   # crosses 劳动节
+    ("十个工作日后", dt.date(2026, 9, 29), "2026-10-19"),  # crosses 国庆, counts make-up Saturday 10/10
+    ("两个工作日之后", MON, "2026-03-04"),
+])
+def test_phrase_resolves_to_one_day(phrase, ref, expected):
+    assert days(f"约了{phrase}再去拜访王主任", ref) == [expected]
+
+
+def test_workdays_past_the_known_calendar_fall_back_to_weekends_with_a_warning():
+    warnings: list[str] = []
+    found = find_key_dates("3个工作日后把资料发过来", dt.date(2026, 12, 30), warnings=warnings)
+    assert [d.date for d in found] == [dt.date(2027, 1, 4)]  # Thu 31, Fri 1, Mon 4: weekends only
+    assert warnings and "2027" in warnings[0]
+
+
+def test_add_workdays_skips_public_holidays():
+    assert add_workdays(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 8)
+
+
+def test_restated_day_in_brackets_is_one_date():
+    assert pairs("下周三（3月11日）上午在设备科做产品演示") == [("demo", "2026-03-11")]
+
+
+# ------------------------------------------------------------------ ranges
+
+def test_trial_range_gives_start_and_end_even_when_past():
+    text = "试用时间：2025年12月8日 至 2026年1月8日\n日期：2026年3月2日"
+    assert pairs(text) == [("trial_start", "2025-12-08"), ("trial_end", "2026-01-08")]
+
+
+@pytest.mark.parametrize("text", [
+    "试用期3月10日至4月10日",
+    "试用起止：2026.03.10-2026.04.10",
+    "试用期：2026/3/10－2026/4/10",
+    "试用起止：2026-03-10 / 2026-04-10",
+    "试用期：2026年3月10日起至2026年4月10日止",
+    "试用时间\n2026年3月10日至\n2026年4月10日",
+    "试用期3月10日至4月10日，计划10例",
+])
+def test_trial_range_separators(text):
+    assert pairs(text) == [("trial_start", "2026-03-10"), ("trial_end", "2026-04-10")]
+
+
+def test_trial_range_with_day_only_end():
+    assert pairs("试用期3月10日至25日") == [("trial_start", "2026-03-10"), ("trial_end", "2026-03-25")]
+
+
+def test_yearless_trial_range_in_a_late_form_stays_in_its_year():
+    text = "试用时间：12月8日至1月8日"
+    assert pairs(text, dt.date(2026, 1, 9)) == [("trial_start", "2025-12-08"), ("trial_end", "2026-01-08")]
+
+
+def test_trial_range_across_new_year():
+    text = "试用期：11月2日至1月29日"
+    assert pairs(text, dt.date(2026, 11, 20)) == [("trial_start", "2026-11-02"), ("trial_end", "2027-01-29")]
+
+
+def test_range_outside_a_trial_is_typed_by_its_cue():
+    assert pairs("报名时间3月10日至3月20日") == [("other", "2026-03-10"), ("other", "2026-03-20")]
+
+
+# ------------------------------------------------------------------ typing by cue (one phrasing per rule)
+
+TYPED = [
+    # trial_start / trial_end: explicit words, then plain start/end words in a trial sentence
+    ("3月9日开始试用骨科两台", "trial_start"),
+    ("3月31日试用结束，交设备科", "trial_end"),
+    ("试用期两个月，从3月9日开始", "trial_start"),
+    ("骨科试用到4月30日结束", "trial_end"),
+    # demo
+    ("下周二下午在设备科会议室做系统演示", "demo"),
+    # tender
+    ("5月12号上午9:30开标", "tender"),
+    # committee_meeting
+    ("拟提交3月12日院医疗器械管理委员会审议", "committee_meeting"),
+    ("院长办公会定在3月20日", "committee_meeting"),
+    # budget_approval
+    ("年度预算3月底才批", "budget_approval"),
+    # contract_signing
+    ("争取3月16号签合同", "contract_signing"),
+    ("顺利的话月底前能签", "contract_signing"),
+    # delivery
+    ("首批货3月10日前到院", "delivery"),
+    ("下批 7天后 送", "delivery"),
+    # next_meeting
+    ("约了下周四早交班后再过去", "next_meeting"),
+    ("明天下午再过来一趟", "next_meeting"),
+    ("下周一去设备科当面报价", "next_meeting"),
+    ("下周二科室例会上去汇报", "next_meeting"),
+    ("3月16日上午第一轮价格谈判", "next_meeting"),
+    ("下周三下午两点开会，信息科也参加", "next_meeting"),
+    # other: deadlines, documents, lectures, start of talks
+    ("报名截止 4/24", "other"),
+    ("申请表下周一前交设备科", "other"),
+    ("请厂家于3月5日前提交全部资质材料", "other"),
+    ("7个工作日后把接口文档发过来", "other"),
+    ("本周五前发给盛主任", "other"),
+    ("定在下下周三下午科室小讲课的时候", "other"),
+    ("采购中心下月初发起议价", "other"),
+    ("要求2026-04-15前书面反馈", "other"),
+]
+
+
+@pytest.mark.parametrize("text, expected", TYPED)
+def test_date_is_typed_from_its_cue(text, expected):
+    found = pairs(text)
+    assert len(found) == 1 and found[0][0] == expected, found
+
+
+def test_specific_event_in_the_sentence_beats_a_generic_meeting_word():
+    assert pairs("跟设备科严老师约好了：下周三上午10点在小会议室做实物演示") == [("demo", "2026-03-11")]
+
+
+def test_cue_beyond_another_date_belongs_to_that_date():
+    assert pairs("3月6日前交材料 3月12日院采委会议") == [("other", "2026-03-06"), ("committee_meeting", "2026-03-12")]
+
+
+def test_nearest_event_in_a_clause_wins():
+    assert pairs("批复下来后设备科准备9月底挂网招标") == [("tender", "2026-09-30")]
+
+
+# ------------------------------------------------------------------ left out on purpose
+
+@pytest.mark.parametrize("text", [
+    "3月13日公司年会，年会后放假",          # our own company's event
+    "骆医生说他4月18号结婚",                  # a personal event
+    "护士长说月底对账老对不上",              # a routine habit
+    "原定3月5日的会议",                      # superseded
+    "下个月15号左右统一报院里",              # approximate
+    "大概下周四再去",                         # approximate
+    "下周三或周四让信息科一起碰一下",        # either/or
+    "每月5号前给上月对账单",                  # recurring
+    "农历三月初三",                           # lunar
+    "正月十五再来",                           # lunar
+    "招标公告估计3月份出",                    # a month, not a day
+    "8月中下旬要出国",                        # a span
+    "9月下旬就启动",                          # a span
+    "年前不谈了，节后再约",                   # holiday-relative
+    "实施周期30个工作日",                     # a duration
+    "收到订单后3个工作日内送货",              # relative to an unknown day
+    "备案号：盐卫信备〔2026〕23号",           # a number that looks like a date
+    "2号柜偶尔识别慢",
+    "集采3月中选的产品",                      # 中选 is not 月中
+    "上周三已经演示过",                       # past
+    "今天上午在手术室跟台",                   # the note's own day
+    "3月1日已经见过王主任",                   # past, written without a year
+])
+def test_not_a_deal_date(text):
+    assert pairs(text) == []
+
+
+def test_the_form_own_date_is_not_listed_but_a_deadline_date_is():
+    text = "填表日期：2026年3月20日\n截止日期：2026年3月25日"
+    assert pairs(text) == [("other", "2026-03-25")]
+
+
+def test_form_date_label_on_the_line_above():
+    assert pairs("日期\n2026年3月20日") == []
+
+
+def test_date_on_the_reference_day_is_not_listed():
+    assert pairs("3月2日上午与手术室护士长沟通") == []
+
+
+def test_superseded_date_left_out_new_one_kept():
+    assert pairs("原定3月5日的演示改到3月12日演示") == [("demo", "2026-03-12")]
+
+
+def test_evidence_span_points_at_the_phrase():
+    text = "约了下周四再过去"
+    (found,) = find_key_dates(text, MON)
+    assert text[found.start:found.end] == found.evidence == "下周四"
+
+
+def test_no_dates_in_plain_text():
+    assert find_key_dates("主任说产品不错，价格还要再谈。", MON) == []
+
+
+# ------------------------------------------------------------------ configuration
+
+def test_every_cue_group_in_config_is_exercised_by_a_phrasing_here():
+    config = load_config()
+    used: set[int] = set()
+    texts = [t for t, _ in TYPED] + [
+        "3月13日公司年会", "骆医生说他4月18号结婚", "月底对账", "原定3月5日的会议"]
+    for text in texts:
+        mentions = dates_mod._find_mentions(text, MON, [])
+        for mention in mentions:
+            group = dates_mod._classify(text, mention, config, mentions)
+            if group is not None:
+                used.add(id(group))
+    missing = [g.type or g.reason for g in config.types + config.exclude if id(g) not in used]
+    assert not missing, f"cue groups without a test phrasing: {missing}"
+
+
+def test_bad_config_names_file_line_and_field(tmp_path: Path):
+    bad = tmp_path / "dates.yaml"
+    bad.write_text("window: 24\ntypes:\n  - type: meeting\n    cues: [约了]\ntrial_range_cues: [试用]\n",
+                   encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_yaml_model(bad, DatesConfig)
+    message = str(err.value)
+    assert "dates.yaml" in message and "line 3" in message and "types[0].type" in message
+
+
+def test_exclusion_without_reason_is_refused(tmp_path: Path):
+    bad = tmp_path / "dates.yaml"
+    bad.write_text("types:\n  - type: demo\n    cues: [演示]\nexclude:\n  - cues: [年会]\ntrial_range_cues: [试用]\n",
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match="exclude"):
+        load_yaml_model(bad, DatesConfig)
+
+
+def test_edited_config_changes_typing(tmp_path: Path):
+    config = load_config().model_copy(deep=True)
+    for group in config.types:
+        if group.type == "demo":
+            group.cues.append("观摩")
+    assert [d.type for d in find_key_dates("下周二来观摩", MON, config=config)] == ["demo"]
+    assert [d.type for d in find_key_dates("下周二来观摩", MON)] == ["other"]
