@@ -1,0 +1,83 @@
+"""OCR scorer: character error rate against the drawn text of gold-format.md §4.
+
+CER = Levenshtein edit distance(OCR text, gold text) / len(gold text), per page,
+with lines joined by "\\n" on both sides (so reading order and line breaks count).
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from rapidfuzz.distance import Levenshtein
+
+from jinnang.errors import InputError
+
+
+def cer(predicted: str, gold: str) -> float:
+    if not gold:
+        return 0.0 if not predicted else 1.0
+    return Levenshtein.distance(predicted, gold) / len(gold)
+
+
+def read_manifest(folder: Path) -> list[dict[str, Any]]:
+    manifest = folder / "manifest.jsonl"
+    if not manifest.is_file():
+        raise InputError("path", f"no manifest.jsonl in {folder}")
+    rows = []
+    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError("manifest", f"{manifest}:{number}: not JSON: {exc.msg}") from None
+        for key in ("id", "image", "text"):
+            if not isinstance(row.get(key), str):
+                raise InputError(key, f"{manifest}:{number}: field {key!r} missing or not a string")
+        rows.append(row)
+    return rows
+
+
+def _summary(values: list[float]) -> dict[str, float]:
+    return {"cer_mean": round(mean(values), 4), "cer_max": round(max(values), 4), "pages": len(values)}
+
+
+def score_ocr(folder: str | Path, engine: str | None = None,
+              subsets: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """Run OCR over every manifest page and return the metrics object.
+
+    Subsets come from `subsets` ({name: [ids]}) and from a "subset" or "condition"
+    field on manifest lines, when present.
+    """
+    from ingest.ocr import get_ocr_engine, ocr_file
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("path", f"not a folder: {folder}")
+    rows = read_manifest(folder)
+    ocr = get_ocr_engine(engine)
+    per_form: dict[str, float] = {}
+    seconds = 0.0
+    pages = 0
+    groups: dict[str, list[str]] = {name: list(ids) for name, ids in (subsets or {}).items()}
+    for row in rows:
+        started = time.perf_counter()
+        result = ocr_file(folder / row["image"], ocr)
+        seconds += time.perf_counter() - started
+        pages += len(result)
+        per_form[row["id"]] = round(cer("\n".join(p.text for p in result), row["text"]), 4)
+        label = row.get("subset") or row.get("condition")
+        if isinstance(label, str):
+            groups.setdefault(label, []).append(row["id"])
+    if not per_form:
+        raise InputError("path", f"manifest in {folder} lists no page")
+    out: dict[str, Any] = {"engine": ocr.name, **_summary(list(per_form.values())),
+                           "seconds_per_page": round(seconds / max(pages, 1), 3), "per_form": per_form}
+    subset_scores = {name: _summary([per_form[i] for i in ids if i in per_form])
+                     for name, ids in groups.items() if any(i in per_form for i in ids)}
+    if subset_scores:
+        out["subsets"] = subset_scores
+    return out

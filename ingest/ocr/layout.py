@@ -1,0 +1,260 @@
+"""Page geometry shared by the OCR engines: skew, orientation and reading order.
+
+Engines hand over `Fragment`s (a recognised string with its box in upright,
+deskewed page pixels); `reading_order` turns them into the page's lines in the
+order a person reads them: titles top to bottom, tables row by row with cells
+left to right (a wrapped cell stays together), and side-by-side columns one
+after the other. It works on box geometry only, so it is the same for any engine.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from statistics import median
+
+import cv2
+import numpy as np
+
+from jinnang.records import OcrLine
+
+# Gaps are measured in units of the page's median text height, so the rules hold at any dpi.
+ROW_GAP = 0.75  # a horizontal blank band at least this tall separates rows / paragraphs
+COLUMN_GAP = 1.2  # a vertical blank band at least this wide separates cells / columns
+SAME_LINE_GAP = 1.5  # fragments on one baseline closer than this are one drawn string
+
+
+@dataclass
+class Fragment:
+    text: str
+    confidence: float
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in upright deskewed page pixels
+    parts: int = field(default=1)
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.box[3] - self.box[1])
+
+
+# ---------------------------------------------------------------- skew and rotation
+
+def skew_from_quads(quads: list[np.ndarray]) -> float:
+    """Page skew in degrees (counter-clockwise positive, image y down) from text-line quads.
+
+    Uses the top edge of lines clearly wider than tall: their angle is the text baseline's.
+    """
+    angles: list[float] = []
+    weights: list[float] = []
+    for quad in quads:
+        (x0, y0), (x1, y1) = quad[0], quad[1]
+        width = math.hypot(x1 - x0, y1 - y0)
+        height = math.hypot(*(quad[3] - quad[0]))
+        if width < 3 * height or width < 40:
+            continue  # short boxes give noisy angles
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
+        if abs(angle) > 15:
+            continue
+        angles.append(angle)
+        weights.append(width)
+    if not angles:
+        return 0.0
+    order = np.argsort(angles)
+    cumulative = np.cumsum(np.asarray(weights)[order])
+    return float(np.asarray(angles)[order][np.searchsorted(cumulative, cumulative[-1] / 2)])
+
+
+def rotate_points(points: np.ndarray, degrees: float, center: tuple[float, float]) -> np.ndarray:
+    """Rotate points by -degrees about center: undoes a page skew of `degrees`."""
+    theta = math.radians(-degrees)
+    cos, sin = math.cos(theta), math.sin(theta)
+    cx, cy = center
+    shifted = points - np.array([cx, cy])
+    rotated = np.stack([shifted[..., 0] * cos - shifted[..., 1] * sin,
+                        shifted[..., 0] * sin + shifted[..., 1] * cos], axis=-1)
+    return rotated + np.array([cx, cy])
+
+
+def deskew_image(gray: np.ndarray, degrees: float) -> np.ndarray:
+    """The page rotated so that text lines are horizontal (white fill at the corners)."""
+    if abs(degrees) < 0.1:
+        return gray
+    h, w = gray.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    return cv2.warpAffine(gray, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+
+
+def skew_from_projection(gray: np.ndarray, max_degrees: float = 5.0, step: float = 0.1) -> float:
+    """Page skew by the angle that makes row ink profiles sharpest (for engines without boxes)."""
+    scale = 800 / max(gray.shape[:2])
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+    ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15).astype(np.float32)
+    h, w = ink.shape
+    best, best_score = 0.0, -1.0
+    for degrees in np.arange(-max_degrees, max_degrees + step / 2, step):
+        matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(degrees), 1.0)
+        rotated = cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_NEAREST, borderValue=0)
+        profile = rotated.sum(axis=1)
+        score = float(np.square(np.diff(profile)).sum())
+        if score > best_score:
+            best, best_score = float(degrees), score
+    return best
+
+
+def rotate_quarter(image: np.ndarray, quarters: int) -> np.ndarray:
+    """Rotate by quarters × 90° counter-clockwise."""
+    return np.ascontiguousarray(np.rot90(image, quarters % 4))
+
+
+# ---------------------------------------------------------------- reading order
+
+def _vertical_overlap(a: Fragment, b: Fragment) -> float:
+    top, bottom = max(a.box[1], b.box[1]), min(a.box[3], b.box[3])
+    return max(0.0, bottom - top) / min(a.height, b.height)
+
+
+def _join(left: Fragment, right: Fragment, unit: float) -> Fragment:
+    gap = right.box[0] - left.box[2]
+    # a visible blank inside one drawn string is a space (CJK text has none between glyphs);
+    # a blank a full glyph wide is the ideographic space forms put between options
+    sep = ""
+    if not left.text.endswith((" ", "\u3000")) and not right.text.startswith((" ", "\u3000")):
+        sep = "\u3000" if gap > 0.75 * unit else " " if gap > 0.25 * unit else ""
+    n = left.parts + right.parts
+    confidence = min(left.confidence, right.confidence)
+    box = (min(left.box[0], right.box[0]), min(left.box[1], right.box[1]),
+           max(left.box[2], right.box[2]), max(left.box[3], right.box[3]))
+    return Fragment(left.text + sep + right.text, confidence, box, n)
+
+
+def merge_same_line(fragments: list[Fragment], unit: float,
+                    separators: list[tuple[float, float, float]] | None = None) -> list[Fragment]:
+    """Join fragments of one drawn string that the detector split at a blank.
+
+    `separators` are vertical ruled lines (x, y0, y1): text on both sides of one is never joined.
+    """
+    rest = sorted(fragments, key=lambda f: f.box[0])
+    out: list[Fragment] = []
+    while rest:
+        current = rest.pop(0)
+        merged = True
+        while merged:
+            merged = False
+            for i, other in enumerate(rest):
+                gap = other.box[0] - current.box[2]
+                if gap > SAME_LINE_GAP * unit:
+                    break  # sorted by x0: the rest start further right
+                if gap < -0.3 * unit or _vertical_overlap(current, other) < 0.6:
+                    continue
+                if abs(current.height - other.height) > 0.35 * max(current.height, other.height):
+                    continue  # a title beside body text is another string
+                if separators and any(current.box[2] - 2 <= x <= other.box[0] + 2
+                                      and y0 <= (other.box[1] + other.box[3]) / 2 <= y1
+                                      for x, y0, y1 in separators):
+                    continue
+                current = _join(current, rest.pop(i), unit)
+                merged = True
+                break
+        out.append(current)
+    return out
+
+
+def _gaps(intervals: list[tuple[float, float]], min_gap: float) -> list[float]:
+    """Cut positions in the middle of blank stretches at least min_gap long."""
+    cuts: list[float] = []
+    intervals = sorted(intervals)
+    reach = intervals[0][1]
+    for start, end in intervals[1:]:
+        if start - reach >= min_gap:
+            cuts.append((start + reach) / 2)
+        reach = max(reach, end)
+    return cuts
+
+
+def _split(items: list[Fragment], cuts: list[float], axis: int) -> list[list[Fragment]]:
+    groups: list[list[Fragment]] = [[] for _ in range(len(cuts) + 1)]
+    for item in items:
+        center = (item.box[axis] + item.box[axis + 2]) / 2
+        groups[sum(center > c for c in cuts)].append(item)
+    return [g for g in groups if g]
+
+
+def _lines_top_down(items: list[Fragment]) -> list[Fragment]:
+    """A block with no blank band: strings on one baseline left to right, baselines top down."""
+    rows: list[list[Fragment]] = []
+    for item in sorted(items, key=lambda f: (f.box[1] + f.box[3]) / 2):
+        if rows and any(_vertical_overlap(item, other) >= 0.5 for other in rows[-1]):
+            rows[-1].append(item)
+        else:
+            rows.append([item])
+    return [item for row in rows for item in sorted(row, key=lambda f: f.box[0])]
+
+
+def _xy_cut(items: list[Fragment], unit: float, depth: int = 0) -> list[Fragment]:
+    if len(items) <= 1 or depth > 40:
+        return _lines_top_down(items)
+    # rows first: a table is read row by row, and a wrapped cell has no row-sized blank inside
+    row_cuts = _gaps([(f.box[1], f.box[3]) for f in items], ROW_GAP * unit)
+    if row_cuts:
+        return [f for group in _split(items, row_cuts, 1) for f in _xy_cut(group, unit, depth + 1)]
+    column_cuts = _gaps([(f.box[0], f.box[2]) for f in items], COLUMN_GAP * unit)
+    if column_cuts:
+        return [f for group in _split(items, column_cuts, 0) for f in _xy_cut(group, unit, depth + 1)]
+    return _lines_top_down(items)
+
+
+def text_unit(fragments: list[Fragment]) -> float:
+    """The page's typical text height (median of single-line fragment heights)."""
+    heights = [f.height for f in fragments if f.box[2] - f.box[0] > f.height]
+    return float(median(heights)) if heights else float(median(f.height for f in fragments))
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\u3002\uff0c\uff1a\uff1b]")
+_FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+
+
+def normalise_punctuation(text: str) -> str:
+    """ASCII punctuation the recogniser returns inside Chinese text, as the full-width form drawn.
+
+    Only next to a CJK character: "9:30", "HG-PS600 (A)" and "1." keep their ASCII forms.
+    """
+    chars = list(text)
+    for i, char in enumerate(chars):
+        if char not in _FULL_WIDTH:
+            continue
+        before = chars[i - 1] if i else ""
+        after = chars[i + 1] if i + 1 < len(chars) else ""
+        if char in "(": cjk = bool(_CJK.match(after) or _CJK.match(before))
+        elif char in ")": cjk = bool(_CJK.match(before) or _CJK.match(after))
+        else: cjk = bool(_CJK.match(before))
+        if cjk:
+            chars[i] = _FULL_WIDTH[char]
+    return "".join(chars)
+
+
+def reading_order(fragments: list[Fragment],
+                  separators: list[tuple[float, float, float]] | None = None) -> list[OcrLine]:
+    """The page's lines, one per drawn string, in reading order."""
+    fragments = [f for f in fragments if f.text.strip()]
+    if not fragments:
+        return []
+    unit = text_unit(fragments)
+    merged = merge_same_line(fragments, unit, separators)
+    ordered = _xy_cut(merged, unit)
+    return [OcrLine(text=normalise_punctuation(f.text.strip()), confidence=round(float(f.confidence), 4),
+                    box=tuple(int(round(v)) for v in f.box))  # type: ignore[arg-type]
+            for f in ordered]
+
+
+def vertical_rules(gray: np.ndarray, min_length_ratio: float = 0.02) -> list[tuple[float, float, float]]:
+    """Vertical ruled lines (x, y0, y1) of a deskewed page, e.g. table cell borders."""
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
+    length = max(15, int(gray.shape[0] * min_length_ratio))
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
+    lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
+    rules = []
+    for i in range(1, count):
+        x, y, w, h, _area = stats[i]
+        if h >= length and w <= max(8, h // 10):
+            rules.append((x + w / 2, float(y), float(y + h)))
+    return rules

@@ -1,0 +1,112 @@
+"""RapidOCR (PP-OCRv4 det + rec, ONNX models shipped inside the wheel).
+
+We drive the three models ourselves instead of `RapidOCR.__call__`, because
+(1) detection runs on a downscaled page while recognition crops come from the
+full-resolution one (speed without losing small print), and (2) orientation
+and skew are settled once per page here, so the per-line angle classifier is
+only used to vote whether the page is upside down.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+import cv2
+import numpy as np
+
+from ingest.ocr.layout import Fragment, reading_order, rotate_points, rotate_quarter, skew_from_quads, vertical_rules
+from jinnang.records import OcrLine
+
+DET_SIDE = 1280  # longest side fed to the detector; A4 at 200 dpi keeps ~13 px glyphs
+MIN_CONFIDENCE = 0.3  # below this a "line" is speckle or a ruled-line fragment
+BOX_PAD = 0.13
+VOTE_LINES = 12  # widest lines that vote on upside-down pages
+
+
+class RapidOcrEngine:
+    name = "rapidocr"
+
+    def __init__(self, det_side: int = DET_SIDE, threads: int | None = None):
+        self.det_side = det_side
+        self.threads = threads or min(2, os.cpu_count() or 1)
+        self._ocr = None
+        self._lock = threading.Lock()
+
+    def _models(self):
+        with self._lock:
+            if self._ocr is None:
+                from rapidocr_onnxruntime import RapidOCR
+
+                self._ocr = RapidOCR(
+                    intra_op_num_threads=self.threads, inter_op_num_threads=1,
+                    det_limit_type="max", det_limit_side_len=self.det_side,
+                    rec_batch_num=8, print_verbose=False,
+                )
+        return self._ocr
+
+    def _detect(self, bgr: np.ndarray) -> np.ndarray:
+        boxes, _ = self._models().text_det(bgr)
+        if boxes is None or len(boxes) == 0:
+            return np.zeros((0, 4, 2), dtype=np.float32)
+        return np.asarray(boxes, dtype=np.float32)
+
+    @staticmethod
+    def _mostly_vertical(boxes: np.ndarray) -> bool:
+        widths = np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1)
+        heights = np.linalg.norm(boxes[:, 3] - boxes[:, 0], axis=1)
+        long = np.maximum(widths, heights) > 2.5 * np.minimum(widths, heights)
+        if long.sum() < 3:
+            return False
+        return bool((heights[long] > widths[long]).mean() > 0.6)
+
+    def _upside_down(self, crops: list[np.ndarray]) -> bool:
+        widest = sorted(crops, key=lambda c: c.shape[1], reverse=True)[:VOTE_LINES]
+        if not widest:
+            return False
+        _, votes, _ = self._models().text_cls(widest)
+        flipped = sum(score for label, score in votes if label == "180")
+        upright = sum(score for label, score in votes if label == "0")
+        return flipped > upright
+
+    def read(self, rgb: np.ndarray) -> list[OcrLine]:
+        """The page's lines in reading order; `rgb` is an H×W×3 uint8 array."""
+        ocr = self._models()
+        bgr = np.ascontiguousarray(rgb[..., ::-1])
+        boxes = self._detect(bgr)
+        if len(boxes) and self._mostly_vertical(boxes):
+            bgr = rotate_quarter(bgr, 1)  # which quarter turn is right is settled by the vote below
+            boxes = self._detect(bgr)
+        if not len(boxes):
+            return []
+        crops = ocr.get_crop_img_list(bgr, list(boxes))
+        if self._upside_down(crops):
+            bgr = rotate_quarter(bgr, 2)
+            boxes = self._detect(bgr)
+            crops = ocr.get_crop_img_list(bgr, list(boxes))
+        recognised, _ = ocr.text_rec(crops)
+
+        h, w = bgr.shape[:2]
+        skew = skew_from_quads(list(boxes))
+        upright = rotate_points(boxes, skew, (w / 2, h / 2))
+        fragments = []
+        for quad, (text, score) in zip(upright, recognised):
+            if float(score) < MIN_CONFIDENCE or not text.strip():
+                continue
+            x0, y0 = quad.min(axis=0)
+            x1, y1 = quad.max(axis=0)
+            # the detector pads each box by about an eighth of its height: keep the glyphs' own extent
+            pad = BOX_PAD * (y1 - y0)
+            x0, y0, x1, y1 = x0 + pad, y0 + pad, max(x0 + pad + 1, x1 - pad), y1 - pad
+            fragments.append(Fragment(text, float(score), (float(x0), float(y0), float(x1), float(y1))))
+        return reading_order(fragments, self._rules(bgr, skew))
+
+    @staticmethod
+    def _rules(bgr: np.ndarray, skew: float) -> list[tuple[float, float, float]]:
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        scale = 0.5
+        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        h, w = small.shape
+        if abs(skew) >= 0.1:
+            matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)
+            small = cv2.warpAffine(small, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+        return [(x / scale, y0 / scale, y1 / scale) for x, y0, y1 in vertical_rules(small)]
