@@ -110,6 +110,15 @@ class SearchConfig(BaseModel):
     snippet_chars: int = Field(default=120, ge=20, le=2000)
 
 
+class PlaybookConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tip_cues: list[str] = Field(min_length=1)
+    lesson_cues: list[str] = Field(min_length=1)
+    tip_kinds: list[str] = Field(default_factory=lambda: ["visit_note"])
+    max_tips_per_scenario: int = Field(default=12, ge=1, le=200)
+
+
 def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
     """1-based line of the YAML node at `loc` (a pydantic error location), or the nearest parent."""
     line = node.start_mark.line + 1 if node is not None else None
@@ -155,3 +164,8 @@ def load_concepts(path: Path | None = None) -> ConceptLexicon:
 @lru_cache(maxsize=8)
 def load_search_config(path: Path | None = None) -> SearchConfig:
     return load_yaml_model(path or CONFIG_DIR / "search.yaml", SearchConfig)
+
+
+@lru_cache(maxsize=8)
+def load_playbook_config(path: Path | None = None) -> PlaybookConfig:
+    return load_yaml_model(path or CONFIG_DIR / "playbook.yaml", PlaybookConfig)
