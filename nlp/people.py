@@ -1,0 +1,383 @@
+"""Decision-makers: customer people named with a title, with department, organization and buying role.
+
+>>> [(d.name, d.title, d.department, d.role) for d in find_decision_makers("扬州一院设备科沈科长说可以")]
+[('沈', '科长', '设备科', 'equipment_dept')]
+
+Follows gold-format.md §1 and the dev set's labelling conventions: the fullest name
+(章主任 … 章文斌 → 章文斌), bare titles (主治 → 主治医师, 戴工 → 工程师), never our own
+staff, never a person without a title. Vocabularies live in nlp/gazetteers/*.yaml.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from jinnang.records import DecisionMaker, Evidence
+from nlp.components import find_hospitals, gazetteer_regexes
+from nlp.gazetteers import Title, gazetteers
+
+KIND_RANK = {"post": 3, "professional": 2, "address": 1}
+SENTENCE_BREAKS = "。；;！!？?\n"
+NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还")
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class Mention:
+    name: str
+    start: int  # where the name starts
+    end: int  # end of the whole mention (name and title)
+    title: Title
+    department: str | None = None
+    title_start: int = -1
+
+
+@dataclass
+class Person:
+    name: str
+    mentions: list[Mention] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _vocab():
+    g = gazetteers()
+    titles = sorted(g["titles"].titles, key=lambda t: len(t.written), reverse=True)
+    by_written = {t.written: t for t in titles}
+    title_rx = re.compile("|".join(re.escape(t.written) for t in titles))
+    surnames = set(g["surnames"].single)
+    compounds = tuple(g["surnames"].compound)
+    cues = g["roles"].committee_cues
+    committee_rx = re.compile("|".join(re.escape(c) + ("(?!会)" if c.endswith("委员") else "") for c in cues))
+    own = g["own_company"]
+    own_rx = re.compile("|".join(re.escape(c) for c in sorted(own.cues, key=len, reverse=True)))
+    modifiers = tuple(g["titles"].title_modifiers)
+    return by_written, title_rx, surnames, compounds, committee_rx, own, own_rx, modifiers
+
+
+def _surname_before(text: str, pos: int, surnames: set[str], compounds: tuple[str, ...]) -> int | None:
+    """Start of a surname ending at `pos`, if there is one."""
+    for c in compounds:
+        if text[max(0, pos - len(c)):pos] == c:
+            return pos - len(c)
+    if pos >= 1 and text[pos - 1] in surnames:
+        return pos - 1
+    return None
+
+
+@lru_cache(maxsize=64)
+def _name_spans(text: str) -> dict[int, int]:
+    """start → end of person names seen by LAC (PER) and by the CRF."""
+    from nlp.components import CrfNer  # noqa: F401  (the pipeline is built lazily)
+    from nlp.lac import analyse
+    from nlp.pipeline import get_nlp
+
+    spans: dict[int, int] = {}
+    pos = 0
+    for word, tag in analyse(text):
+        if tag == "PER":
+            spans[pos] = pos + len(word)
+        pos += len(word)
+    crf = get_nlp().get_pipe("jinnang_crf_ner")
+    for label, s, e in crf.char_spans(text):
+        if label == "name":
+            spans[s] = max(spans.get(s, 0), e)
+    title_rx = _vocab()[1]
+    clean: dict[int, int] = {}
+    for s, e in spans.items():
+        while s < e and not text[s].strip():
+            s += 1
+        part = text[s:e]
+        cut = re.search(r"[\s\u3000，,。：:（(、]", part)
+        if cut:
+            part = part[:cut.start()]
+        m = title_rx.search(part, 1)
+        if m:  # LAC glues 林主任 into one PER word
+            part = part[:m.start()]
+        if 2 <= len(part) <= 4:
+            clean[s] = max(clean.get(s, 0), s + len(part))
+    return clean
+
+
+def _full_name_at(text: str, start: int, names: dict[int, int], surnames, compounds, titles_rx) -> str | None:
+    """A person's name starting at `start` (surname first), or None."""
+    if start >= len(text):
+        return None
+    first = next((c for c in compounds if text.startswith(c, start)), text[start])
+    if first not in surnames and first not in compounds:
+        return None
+    end = names.get(start)
+    if end and 2 <= end - start <= 4:
+        name = text[start:end]
+    else:
+        end = start + len(first)
+        while end < len(text) and end - start < 3 and CJK.match(text[end]) and text[end] not in NAME_STOP:
+            end += 1
+        name = text[start:end]
+    m = titles_rx.search(name, 1)
+    if m:  # 王主任 is a surname and a title, not a name
+        name = name[:m.start()]
+    return name if len(name) >= 2 else None
+
+
+def _dept_before(text: str, pos: int, depts: list[tuple[int, int]], max_gap: int = 3) -> str | None:
+    """A department ending just before `pos` (设备科沈科长, 药学部的尤主任, 信息科：科长 钱卫)."""
+    for s, e in reversed(depts):
+        if e <= pos and pos - e <= max_gap and re.fullmatch(r"[的\s\u3000:：、]*", text[e:pos]):
+            return text[s:e]
+    return None
+
+
+def _mentions(text: str) -> list[Mention]:
+    by_written, title_rx, surnames, compounds, *_ = _vocab()
+    names = _name_spans(text)
+    rx = gazetteer_regexes()
+    hospitals = find_hospitals(text)
+    depts = [(m.start(), m.end()) for m in rx["department"].finditer(text)
+             if not any(hs <= m.start() < he for hs, he in hospitals)]
+    out: list[Mention] = []
+    in_dept = [False] * (len(text) + 1)
+    for s0, e0 in depts:
+        for i in range(s0, e0):
+            in_dept[i] = True
+    for m in _title_matches(text, title_rx, in_dept):
+        title = by_written[m.group()]
+        ts, te = m.start(), m.end()
+        if title.after_surname_only and (te < len(text) and text[te] in "作程人厂艺资期具地业会序商伤友种"):
+            continue
+        # surname + title: 林主任, 戴工, 章文斌主任
+        s = _surname_before(text, ts, surnames, compounds)
+        if s is not None and not (s > 0 and text[s - 1] in surnames and (s - 1) not in names and False):
+            start = s
+            for ns, ne in names.items():
+                if ne == ts and 2 <= ts - ns <= 3 and not in_dept[ns] and (
+                        text[ns] in surnames or text[ns:ns + 2] in compounds):
+                    start = ns
+            # 'Vivian 宋' written before an English title or a surname
+            lat = re.search(r"([A-Z][a-z]+\s?)$", text[:start])
+            if lat and not CJK.match(text[start - 1:start] or "x"):
+                start = lat.start()
+            name = text[start:ts]
+            if _plausible_surname_start(text, start, names, depts):
+                out.append(Mention(name, start, te, title, _dept_before(text, start, depts), ts))
+                continue
+        if title.after_surname_only:
+            continue
+        # title + name: 副主任医师 梅振华, 科主任签字：顾明, Director Vivian 宋
+        after = re.match(r"(?:\s|\u3000)*(?:签字|签名|审核)?[:：]?(?:\s|\u3000)*", text[te:])
+        p = te + after.end()
+        name = _full_name_at(text, p, names, surnames, compounds, title_rx)
+        lat = re.match(r"([A-Z][a-z]+)\s?([\u4e00-\u9fff])", text[p:])
+        if lat and lat.group(2) in surnames:
+            name = lat.group(0)
+        if not name:  # 科主任意见：同意。　郑国栋 (a signature after the field's text)
+            sig = re.match(r"意见[:：][^\n:：]{0,8}?[。.，,]?[\s\u3000]+", text[te:])
+            if sig:
+                p = te + sig.end()
+                name = _full_name_at(text, p, names, surnames, compounds, title_rx)
+                if name and not re.match(r"[\s\u3000]*(?:\n|$)", text[p + len(name):]):
+                    name = None
+        if name:
+            out.append(Mention(name, p, p + len(name), title, _dept_before(text, ts, depts), ts))
+            continue
+        # name（title）: 沈卫东（副主任医师）, 王莉（骨科护士长）, 韩医生（主治，…）
+        paren = re.search(r"([（(])([^（()）]{0,8})$", text[:ts])
+        if paren:
+            ps = paren.start()
+            inner_dept = _dept_before(text, ts, depts)
+            owner = _name_ending_at(text, ps, names, surnames, compounds, by_written)
+            if owner:
+                nm, ns = owner
+                out.append(Mention(nm, ns, te, title, _dept_before(text, ns, depts) or inner_dept, ts))
+                continue
+        # X医生是主治 / 严老师是设备科工程师
+        be = re.search(r"是(?:[\u4e00-\u9fff]{2,6}?)?$", text[:ts])
+        if be:
+            owner = _name_ending_at(text, be.start(), names, surnames, compounds, by_written)
+            if owner:
+                nm, ns = owner
+                out.append(Mention(nm, ns, te, title, _dept_before(text, ts, depts, 0) or _dept_before(text, ns, depts), ts))
+                continue
+        # form fields: 评价医师：陆海峰　　职称：副主任医师
+        field_m = re.search(r"职称[:：]\s*$", text[:ts])
+        if field_m:
+            line_start = text.rfind("\n", 0, ts) + 1
+            cands = [(s2, e2) for s2, e2 in names.items() if line_start <= s2 and e2 <= field_m.start()]
+            if cands:
+                s2, e2 = max(cands)
+                dept_m = re.search(r"科室[:：]\s*(\S+)", text[te:text.find("\n", te) if "\n" in text[te:] else len(text)])
+                out.append(Mention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
+    return out
+
+
+def _title_matches(text: str, title_rx: re.Pattern, in_dept: list[bool]):
+    """Title matches, never starting inside a department (骨科主任医师 → 主任医师, not 科主任)."""
+    pos = 0
+    while pos < len(text):
+        m = title_rx.search(text, pos)
+        if not m:
+            return
+        if in_dept[m.start()]:
+            pos = m.start() + 1
+            continue
+        yield m
+        pos = m.end()
+
+
+def _name_ending_at(text, pos, names, surnames, compounds, by_written) -> tuple[str, int] | None:
+    """(name, start) of a person written just before `pos`: 沈卫东 / 韩医生 / 刘主任."""
+    for ns, ne in names.items():
+        if ne == pos and 2 <= pos - ns <= 4:
+            return text[ns:ne], ns
+    for written, t in by_written.items():
+        if text[:pos].endswith(written):
+            s = _surname_before(text, pos - len(written), surnames, compounds)
+            if s is not None:
+                return text[s:pos - len(written)], s
+    return None
+
+
+def _plausible_surname_start(text: str, start: int, names: dict[int, int], depts) -> bool:
+    """The surname begins a word: not the tail of 加工/施工 or of another word."""
+    from nlp.lac import analyse
+
+    if start == 0 or not CJK.match(text[start - 1]) or text[start - 1] in "的是和与及跟找让给见了位":
+        return True
+    if any(e == start for _, e in depts) or any(s <= start < e for s, e in names.items()):
+        return True
+    pos = 0
+    for word, tag in analyse(text):
+        if pos == start:
+            return True
+        if pos < start < pos + len(word):
+            return tag == "PER"
+        pos += len(word)
+    return False
+
+
+def _own_staff(text: str, m: Mention) -> bool:
+    *_, own, own_rx, _ = _vocab()
+    if m.title.own_staff:
+        return True
+    begin = min(m.start, m.title_start if m.title_start >= 0 else m.start)
+    lo = begin
+    while lo > 0 and begin - lo < own.window and text[lo - 1] not in own.clause_breaks:
+        lo -= 1
+    window = text[lo:begin]
+    if own_rx.search(window):
+        return True
+    # an own-staff title written just before: 实施工程师 小孙, 技术支持杜工
+    by_written, title_rx, *_ = _vocab()
+    for t in by_written.values():
+        if t.own_staff and window.rstrip(" \u3000").endswith(t.written):
+            return True
+    return False
+
+
+def _committee(text: str, m: Mention, depts) -> bool:
+    *_, committee_rx, _, _, _ = _vocab()
+    begin = m.start
+    for c in committee_rx.finditer(text, max(0, begin - 24), begin):
+        gap = text[c.end():begin]
+        for s, e in depts:
+            if c.end() <= s and e <= begin:
+                gap = gap.replace(text[s:e], "")
+        if re.fullmatch(r"[的、，,\s\u3000之一是]*", gap):
+            return True
+    return False
+
+
+def _role(title: str, department: str | None, committee: bool) -> str:
+    roles = gazetteers()["roles"]
+    if committee:
+        return "committee"
+    if title in roles.leader_titles:
+        return roles.leader_titles[title]
+    if department:
+        for rule in roles.department_roles:
+            if any(w in department for w in rule.words):
+                return rule.role
+    return roles.title_roles.get(title, "other")
+
+
+def _home_department(text: str) -> str | None:
+    """The document's clinical department: the first department that no admin rule claims."""
+    roles = gazetteers()["roles"]
+    hospitals = find_hospitals(text)
+    for m in gazetteer_regexes()["department"].finditer(text):
+        if any(hs <= m.start() < he for hs, he in hospitals):
+            continue
+        if not any(w in m.group() for rule in roles.department_roles for w in rule.words):
+            return m.group()
+    return None
+
+
+def _best_title(mentions: list[Mention]) -> Title:
+    titled = [m.title for m in mentions if m.title.kind != "address"]
+    best = max(titled, key=lambda t: KIND_RANK[t.kind])
+    for t in titled:  # 副院长 over 院长 for the same person
+        if t.kind == best.kind and t.bare != best.bare and best.bare in t.bare:
+            best = t
+    return best
+
+
+def find_decision_makers(text: str, organization_hint: str | None = None) -> list[DecisionMaker]:
+    """Customer-side people named with a title, merged across mentions, in order of first mention."""
+    if not text or not text.strip():
+        return []
+    rx = gazetteer_regexes()
+    hospitals = find_hospitals(text)
+    depts = [(m.start(), m.end()) for m in rx["department"].finditer(text)]
+    organization = organization_hint or (text[hospitals[0][0]:hospitals[0][1]] if hospitals else None)
+    mentions = [m for m in _mentions(text) if m.name.strip()]
+    own = {id(m) for m in mentions if _own_staff(text, m)}
+    own_names = {m.name for m in mentions if id(m) in own}
+    people: dict[str, Person] = {}
+    full_names = {m.name for m in mentions if len(m.name) >= 2 and CJK.match(m.name[0])}
+    for m in sorted(mentions, key=lambda m: m.start):
+        key = m.name
+        if len(key) == 1 or (len(key) == 2 and key in _vocab()[3]):
+            fuller = [n for n in full_names if n.startswith(key) and n != key]
+            if len(fuller) == 1:
+                key = fuller[0]
+        if not CJK.match(key[:1] or "x"):  # Vivian 宋 and 宋 are one person
+            pass
+        elif len(key) == 1:
+            latin = [n for n in people if n.endswith(" " + key) or (n.endswith(key) and not CJK.match(n[0]))]
+            if latin:
+                key = latin[0]
+        people.setdefault(key, Person(key)).mentions.append(m)
+    # a bare surname written near its full name: 章主任，章文斌，
+    names = _name_spans(text)
+    for key in list(people):
+        if len(key) == 1:
+            first = people[key].mentions[0]
+            near = [text[s:e] for s, e in names.items()
+                    if text[s:s + 1] == key and 2 <= e - s <= 3 and abs(s - first.end) <= 6
+                    and not any(s < m.end and m.start < e for m in mentions)]
+            if len(near) == 1 and near[0] not in people:
+                people[near[0]] = people.pop(key)
+                people[near[0]].name = near[0]
+    home = _home_department(text)
+    out: list[DecisionMaker] = []
+    for person in people.values():
+        ms = person.mentions
+        if any(id(m) in own for m in ms) or person.name in own_names:
+            continue
+        if all(m.title.kind == "address" for m in ms):
+            continue  # people without a title are never listed
+        title = _best_title(ms).bare
+        department = next((m.department for m in ms if m.department), None)
+        committee = any(_committee(text, m, depts) for m in ms)
+        role = _role(title, department, committee)
+        if department is None and role in ("clinical_lead", "clinical_user"):
+            department = home
+            role = _role(title, department, committee)
+        if role == "hospital_leader":
+            department = None
+        out.append(DecisionMaker(
+            name=person.name, title=title, department=department, organization=organization, role=role,
+            confidence=0.9 if len(ms) > 1 else 0.8,
+            evidence=[Evidence(text=text[m.start:m.end], start=m.start, end=m.end) for m in ms],
+        ))
+    return out
