@@ -1,0 +1,49 @@
+"""The whole-note extraction: one record from every finder, never a made-up field."""
+from __future__ import annotations
+
+import datetime as dt
+
+from jinnang.records import ExtractionRecord
+from nlp import extract as extract_mod
+from nlp.extract import extract
+
+NOTE = "约了下周四早交班后再过去，带钉棒样品给林主任看看。"
+
+
+def test_record_carries_the_key_dates_of_the_note():
+    record = extract(NOTE, dt.date(2026, 1, 5), "visit_note")
+    assert isinstance(record, ExtractionRecord)
+    assert [(d.type, d.date.isoformat()) for d in record.key_dates] == [("next_meeting", "2026-01-15")]
+
+
+def test_trial_feedback_has_no_visit_facts():
+    record = extract("试用时间：2026年2月2日至2026年3月13日", dt.date(2026, 3, 19), "trial_feedback")
+    assert record.visit is None
+    assert [d.type for d in record.key_dates] == ["trial_start", "trial_end"]
+
+
+def test_missing_finder_leaves_its_field_empty_and_says_so(monkeypatch):
+    monkeypatch.setattr(extract_mod, "_FINDERS", {"nlp.objections.find_objections": None})
+    monkeypatch.setattr(extract_mod, "_MISSING", {"nlp.objections.find_objections": "No module named 'nlp.objections'"})
+    record = extract(NOTE, dt.date(2026, 1, 5), "visit_note")
+    assert record.objections == []
+    assert any("nlp.objections.find_objections" in w for w in record.warnings)
+
+
+def test_failing_finder_does_not_lose_the_rest(monkeypatch):
+    def broken(text):
+        raise RuntimeError("model file damaged")
+
+    monkeypatch.setattr(extract_mod, "_FINDERS", {"nlp.people.find_decision_makers": broken})
+    record = extract(NOTE, dt.date(2026, 1, 5), "visit_note")
+    assert record.decision_makers == []
+    assert record.key_dates  # the dates are still there
+    assert any("model file damaged" in w for w in record.warnings)
+
+
+def test_dev_set_dates_meet_their_targets(shared_dev):
+    from eval.extraction import load_cases, score
+
+    result = score(load_cases(shared_dev / "extraction.jsonl"), extract)
+    assert result["key_dates"]["typed"]["f1"] >= 0.85
+    assert result["key_dates"]["date_only"]["f1"] >= 0.92
