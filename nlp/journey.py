@@ -1,0 +1,171 @@
+"""The customer-journey node a note or trial feedback form shows (node ids of shared/spec/journey.md).
+
+    >>> find_journey_node("院采委会议定在4月14号下午，我们排第三个议题。", "visit_note")
+    ('committee_scheduled', '院采委会议定在4月14号')
+
+The furthest node whose entry event the text reports wins; a routine note gives (None, None).
+Signals live in `nlp/config/journey_signals.yaml`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from nlp.vocab import (
+    CONFIG_DIR, CompiledRule, CueRule, check_phrases, clause_around, compile_rules, load_config, sentences,
+)
+
+# The node ids and their order are the spec's (shared/spec/journey.md), not configuration.
+JOURNEY_NODES: tuple[str, ...] = (
+    "first_contact", "tender_monitoring", "demo_scheduled", "admission_filing", "trial_confirmation_signed",
+    "trial_in_progress", "multi_dept_review", "committee_scheduled", "committee_approved",
+    "health_commission_filing", "legal_review", "contract_signed",
+)
+
+
+class NodeSignals(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signals: list[CueRule] = Field(min_length=1)
+    unless: list[CueRule] = Field(default_factory=list)
+
+
+class TrialFeedbackRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    interim_node: str
+    final_node: str
+    interim: list[CueRule] = Field(default_factory=list)
+    period_labels: list[str] = Field(default_factory=list)
+
+
+class JourneyVocab(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terms: dict[str, list[str]] = Field(default_factory=dict)
+    nodes: dict[str, NodeSignals]
+    trial_feedback: TrialFeedbackRules
+
+    @model_validator(mode="after")
+    def _known_nodes(self) -> "JourneyVocab":
+        for i, node in enumerate(self.nodes):
+            if node not in JOURNEY_NODES:
+                raise ValueError(f"unknown journey node {node!r}; known: {', '.join(JOURNEY_NODES)} [at nodes/{node}]")
+        for key in ("interim_node", "final_node"):
+            if getattr(self.trial_feedback, key) not in JOURNEY_NODES:
+                raise ValueError(f"unknown journey node [at trial_feedback/{key}]")
+        for node, sig in self.nodes.items():
+            check_phrases(sig.signals, self.terms, f"nodes/{node}/signals")
+            check_phrases(sig.unless, self.terms, f"nodes/{node}/unless")
+        check_phrases(self.trial_feedback.interim, self.terms, "trial_feedback/interim")
+        return self
+
+
+_FULL_DATE = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})")
+_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_FORM_DATE = re.compile(r"(?:填表|反馈|填写|评价)?日期\s*[:：]?\s*")
+
+
+def _dates(text: str) -> list[tuple[int, dt.date]]:
+    """(offset, date) of the dates in `text`; a month-day without a year takes the previous year."""
+    found: list[tuple[int, int | None, int, int]] = []
+    for m in _FULL_DATE.finditer(text):
+        found.append((m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    taken = [(m.start(), m.end()) for m in _FULL_DATE.finditer(text)]
+    for m in _MONTH_DAY.finditer(text):
+        if not any(a <= m.start() < b for a, b in taken):
+            found.append((m.start(), None, int(m.group(1)), int(m.group(2))))
+    found.sort()
+    out: list[tuple[int, dt.date]] = []
+    year = None
+    for pos, y, mo, d in found:
+        year = y or year
+        if year is None:
+            continue
+        try:
+            out.append((pos, dt.date(year, mo, d)))
+        except ValueError:
+            continue
+    return out
+
+
+class JourneyReader:
+    def __init__(self, vocab: JourneyVocab):
+        self.vocab = vocab
+        terms = vocab.terms
+        self.order = [n for n in JOURNEY_NODES if n in vocab.nodes]
+        self.signals: dict[str, list[CompiledRule]] = {n: compile_rules(vocab.nodes[n].signals, terms) for n in self.order}
+        self.unless: dict[str, list[CompiledRule]] = {n: compile_rules(vocab.nodes[n].unless, terms) for n in self.order}
+        self.interim = compile_rules(vocab.trial_feedback.interim, terms)
+        self.period_labels = vocab.trial_feedback.period_labels
+
+    def _signal(self, node: str, text: str) -> str | None:
+        for unit in sentences(text):
+            for rule in self.signals[node]:
+                for hit in rule.search(unit.text):
+                    start, end = unit.start + hit.start, unit.start + hit.end
+                    clause = clause_around(unit, start, end)
+                    if any(True for r in self.unless[node] for _ in r.search(clause.text)):
+                        continue
+                    return text[start:end]
+        return None
+
+    def _trial_still_running(self, text: str, reference_date: dt.date | None) -> bool:
+        if reference_date is None:
+            m = None
+            for m in _FORM_DATE.finditer(text):
+                pass
+            if m is not None:
+                after = _dates(text[m.end():m.end() + 20])
+                reference_date = after[0][1] if after else None
+        if reference_date is None:
+            return False
+        for label in self.period_labels:
+            i = text.find(label)
+            if i < 0:
+                continue
+            window = text[i:i + 60]
+            dates = _dates(window)
+            if len(dates) >= 2:
+                return dates[1][1] > reference_date
+        return False
+
+    def read(self, text: str, kind: str = "visit_note",
+             reference_date: dt.date | None = None) -> tuple[str | None, str | None]:
+        best: tuple[str | None, str | None] = (None, None)
+        for node in self.order:  # journey order: a later node overrides an earlier one
+            evidence = self._signal(node, text)
+            if evidence is not None:
+                best = (node, evidence)
+        if kind == "trial_feedback":
+            tf = self.vocab.trial_feedback
+            interim_hit = next((text[h.start:h.end] for r in self.interim for h in r.search(text)), None)
+            if interim_hit is None and self._trial_still_running(text, reference_date):
+                interim_hit = "试用期未结束"
+            floor = (tf.interim_node, interim_hit) if interim_hit else (tf.final_node, "试用反馈表（试用结束）")
+            if interim_hit and best[0] is not None and JOURNEY_NODES.index(best[0]) > JOURNEY_NODES.index(floor[0]):
+                # an interim form cannot report a review of a trial still running
+                best = best if best[0] in ("committee_scheduled",) else floor
+            if best[0] is None or JOURNEY_NODES.index(best[0]) < JOURNEY_NODES.index(floor[0]):
+                best = floor
+        return best
+
+
+def load_journey_vocab(path: Path | str | None = None) -> JourneyVocab:
+    return load_config(path or CONFIG_DIR / "journey_signals.yaml", JourneyVocab)
+
+
+@lru_cache(maxsize=1)
+def default_reader() -> JourneyReader:
+    return JourneyReader(load_journey_vocab())
+
+
+def find_journey_node(text: str, kind: str = "visit_note",
+                      reference_date: dt.date | None = None) -> tuple[str | None, str | None]:
+    """(node id or None, the evidence text). `reference_date` (the form's date) helps tell an
+    interim trial feedback form from a final one; without it the form's own 日期 line is used."""
+    return default_reader().read(text, kind, reference_date)

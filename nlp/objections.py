@@ -1,0 +1,107 @@
+"""Customer objections in a visit note or trial feedback form, one per category at most.
+
+    >>> [(o.category, o.evidence) for o in find_objections("主任说单价偏高，预算不是问题。")]
+    [('price', '单价偏高')]
+
+Cue phrases, negations and speaker rules live in `nlp/config/objections.yaml`.
+Run `python -m nlp.objections --score shared/data/dev/extraction.jsonl` for per-category figures.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jinnang.records import OBJECTION_CATEGORIES, Objection, ObjectionCategory
+from nlp.vocab import (
+    CONFIG_DIR, CompiledRule, CueRule, Hit, check_phrases, clause_around, compile_rules, load_config,
+    sentences,
+)
+
+
+class CategoryRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cues: list[CueRule] = Field(min_length=1)
+    unless: list[CueRule] = Field(default_factory=list)
+
+
+class ObjectionVocab(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terms: dict[str, list[str]] = Field(default_factory=dict)
+    not_customer: list[CueRule] = Field(default_factory=list)
+    categories: dict[ObjectionCategory, CategoryRules]
+
+    @model_validator(mode="after")
+    def _phrases_compile(self) -> "ObjectionVocab":
+        check_phrases(self.not_customer, self.terms, "not_customer")
+        for name, cat in self.categories.items():
+            check_phrases(cat.cues, self.terms, f"categories/{name}/cues")
+            check_phrases(cat.unless, self.terms, f"categories/{name}/unless")
+        return self
+
+
+class ObjectionFinder:
+    """Compiled objection rules of one vocabulary file."""
+
+    def __init__(self, vocab: ObjectionVocab):
+        self.vocab = vocab
+        terms = vocab.terms
+        self.not_customer = compile_rules(vocab.not_customer, terms)
+        self.cues: dict[str, list[CompiledRule]] = {}
+        self.unless: dict[str, list[CompiledRule]] = {}
+        for cat in OBJECTION_CATEGORIES:
+            rules = vocab.categories.get(cat)  # type: ignore[call-overload]
+            self.cues[cat] = compile_rules(rules.cues, terms) if rules else []
+            self.unless[cat] = compile_rules(rules.unless, terms) if rules else []
+
+    def _cancelled(self, rules: list[CompiledRule], clause: str) -> bool:
+        return any(True for r in rules for _ in r.search(clause))
+
+    def hits(self, text: str) -> dict[str, list[tuple[Hit, int, int]]]:
+        """Every surviving cue hit per category, with its whole-text span."""
+        found: dict[str, list[tuple[Hit, int, int]]] = {}
+        for unit in sentences(text):
+            for cat in OBJECTION_CATEGORIES:
+                for rule in self.cues[cat]:
+                    for hit in rule.search(unit.text):
+                        start, end = unit.start + hit.start, unit.start + hit.end
+                        clause = clause_around(unit, start, end)
+                        if self._cancelled(self.unless[cat], clause.text):
+                            continue
+                        if self._cancelled(self.not_customer, clause.text):
+                            continue
+                        found.setdefault(cat, []).append((hit, start, end))
+        return found
+
+    def find(self, text: str) -> list[Objection]:
+        out = []
+        for cat, hits in self.hits(text).items():
+            # the strongest rule wins; among equals the earliest mention
+            hit, start, end = max(hits, key=lambda h: (h[0].weight, -h[1]))
+            out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]
+                                 confidence=hit.weight))
+        out.sort(key=lambda o: o.start or 0)
+        return out
+
+
+def load_objection_vocab(path: Path | str | None = None) -> ObjectionVocab:
+    return load_config(path or CONFIG_DIR / "objections.yaml", ObjectionVocab)
+
+
+@lru_cache(maxsize=1)
+def default_finder() -> ObjectionFinder:
+    return ObjectionFinder(load_objection_vocab())
+
+
+def find_objections(text: str) -> list[Objection]:
+    """Objections the customer raised, one per category, with the evidence span and offsets."""
+    return default_finder().find(text)
+
+
+if __name__ == "__main__":  # pragma: no cover - tuning aid
+    from nlp.tuning import main
+
+    main("objections")

@@ -1,0 +1,164 @@
+"""Visit facts of a visit note: sample brought, questions answered on the spot, cross-department needs.
+
+    >>> find_visit_facts("带了样机。主任问了两个问题，这两个当场都答了。需要研发评估HIS接口。")
+    VisitFacts(sample_brought=True, questions_resolved=2, cross_dept_needs=['custom_interface'], ...)
+
+Phrases live in `nlp/config/visit.yaml`.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jinnang.records import CrossDeptNeed, Evidence, VisitFacts
+from nlp.vocab import (
+    CONFIG_DIR, CompiledRule, CueRule, Hit, Unit, check_phrases, clause_around, compile_rules, load_config,
+    sentences, _alternation,
+)
+
+
+class SampleRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    signals: list[CueRule] = Field(min_length=1)
+    unless: list[CueRule] = Field(default_factory=list)
+
+
+class QuestionRules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answered: list[CueRule] = Field(min_length=1)
+    answered_after_question: list[CueRule] = Field(default_factory=list)
+    unanswered: list[CueRule] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict)
+
+
+class VisitVocab(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    terms: dict[str, list[str]] = Field(default_factory=dict)
+    sample_brought: SampleRules
+    questions: QuestionRules
+    cross_dept_needs: dict[CrossDeptNeed, list[CueRule]]
+
+    @model_validator(mode="after")
+    def _phrases_compile(self) -> "VisitVocab":
+        if "question" not in self.terms:
+            raise ValueError("terms.question (words that raise a question) is required [at terms]")
+        check_phrases(self.sample_brought.signals, self.terms, "sample_brought/signals")
+        check_phrases(self.sample_brought.unless, self.terms, "sample_brought/unless")
+        for key in ("answered", "answered_after_question", "unanswered"):
+            check_phrases(getattr(self.questions, key), self.terms, f"questions/{key}")
+        for need, rules in self.cross_dept_needs.items():
+            check_phrases(rules, self.terms, f"cross_dept_needs/{need}")
+        return self
+
+
+def _any_hit(rules: list[CompiledRule], text: str) -> Hit | None:
+    for rule in rules:
+        for hit in rule.search(text):
+            return hit
+    return None
+
+
+class VisitReader:
+    def __init__(self, vocab: VisitVocab):
+        t = vocab.terms
+        self.sample = compile_rules(vocab.sample_brought.signals, t)
+        self.sample_unless = compile_rules(vocab.sample_brought.unless, t)
+        self.answered = compile_rules(vocab.questions.answered, t)
+        self.answered_weak = compile_rules(vocab.questions.answered_after_question, t)
+        self.unanswered = compile_rules(vocab.questions.unanswered, t)
+        self.question_context = _alternation(t["question"], t)
+        nums = "|".join(sorted(map(re.escape, vocab.questions.counts), key=len, reverse=True))
+        self.counts = vocab.questions.counts
+        # "这两个当场都答了" / "前三个" — a number of questions just before the answer
+        self.count_before = re.compile(rf"(?<!第)({nums})\s*(?:个|条|点)(?:问题|疑问)?(?:都|也)?\s*$") if nums else None
+        self.circled = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]+\s*$")
+        self.needs = {need: compile_rules(rules, t) for need, rules in vocab.cross_dept_needs.items()}
+
+    def _sample(self, text: str) -> Evidence | None:
+        for unit in sentences(text):
+            for rule in self.sample:
+                for hit in rule.search(unit.text):
+                    before = unit.text[:hit.end]
+                    if _any_hit(self.sample_unless, before):
+                        continue
+                    s, e = unit.start + hit.start, unit.start + hit.end
+                    return Evidence(text=text[s:e], start=s, end=e)
+        return None
+
+    def _answer_count(self, unit: Unit, hit: Hit) -> int:
+        clause = clause_around(unit, unit.start + hit.start, unit.start + hit.end)
+        before = unit.text[clause.start - unit.start:hit.start]
+        m = self.circled.search(before)
+        if m:
+            return len(m.group(0).strip())
+        if self.count_before:
+            m = self.count_before.search(before)
+            if m:
+                return self.counts[m.group(1)]
+        return 1
+
+    def _questions(self, text: str) -> tuple[int, list[Evidence]]:
+        total, evidence = 0, []
+        units = sentences(text)
+        for i, unit in enumerate(units):
+            found = None
+            for strong, rules in ((True, self.answered), (False, self.answered_weak)):
+                for rule in rules:
+                    for hit in rule.search(unit.text):
+                        clause = clause_around(unit, unit.start + hit.start, unit.start + hit.end)
+                        if _any_hit(self.unanswered, clause.text):
+                            continue
+                        if not strong:
+                            context = unit.text[:hit.start] + (units[i - 1].text if i else "")
+                            if not self.question_context.search(context):
+                                continue
+                        found = hit
+                        break
+                    if found:
+                        break
+                if found:
+                    break
+            if found:
+                total += self._answer_count(unit, found)
+                s, e = unit.start + found.start, unit.start + found.end
+                evidence.append(Evidence(text=text[s:e], start=s, end=e))
+        return total, evidence
+
+    def read(self, text: str) -> VisitFacts:
+        evidence: list[Evidence] = []
+        sample = self._sample(text)
+        if sample:
+            evidence.append(sample)
+        count, q_evidence = self._questions(text)
+        evidence.extend(q_evidence)
+        needs: list[str] = []
+        for need, rules in self.needs.items():
+            for unit in sentences(text):
+                hit = _any_hit(rules, unit.text)
+                if hit:
+                    needs.append(need)
+                    s, e = unit.start + hit.start, unit.start + hit.end
+                    evidence.append(Evidence(text=text[s:e], start=s, end=e))
+                    break
+        return VisitFacts(sample_brought=sample is not None, questions_resolved=count,
+                          cross_dept_needs=needs, evidence=evidence)  # type: ignore[arg-type]
+
+
+def load_visit_vocab(path: Path | str | None = None) -> VisitVocab:
+    return load_config(path or CONFIG_DIR / "visit.yaml", VisitVocab)
+
+
+@lru_cache(maxsize=1)
+def default_reader() -> VisitReader:
+    return VisitReader(load_visit_vocab())
+
+
+def find_visit_facts(text: str) -> VisitFacts:
+    """Sample brought, questions answered on the spot and cross-department needs, with evidence."""
+    return default_reader().read(text)

@@ -1,0 +1,273 @@
+"""Cue vocabularies of the extractors: YAML under `nlp/config/`, validated on load.
+
+A sales-operations person edits the YAML; a mistake raises `ConfigError` naming the file, the
+line and the field, e.g. `objections.yaml line 42, categories.price.cues[3].any[0]: bad regex …`.
+
+The shared piece is `CueRule`: a phrase rule that fires on a text span.
+
+    any:  [太贵, 报价高]                # one of these phrases
+    all:  [[预算, 额度], [没有, 用完]]    # one phrase from each group, within `within` chars
+    examples: [报价高了点]               # phrasings the rule exists for (tests check each fires)
+
+Phrases are regular-expression fragments (so `比.{0,8}贵` is allowed); `@name` stands for the
+shared word list `terms.name` of the same file.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+CONFIG_DIR = Path(__file__).resolve().parent / "config"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used; the message names file, line and field."""
+
+    def __init__(self, file: str, line: int | None, field: str, message: str):
+        self.file, self.line, self.field = file, line, field
+        where = f"{file} line {line}" if line else file
+        super().__init__(f"{where}, {field or '(top)'}: {message}")
+
+
+# ---------------------------------------------------------------- YAML with line numbers
+
+def _node_lines(node: yaml.Node, path: tuple[Any, ...] = (), out: dict | None = None) -> dict:
+    """Map every path in the YAML document to the 1-based line where its node starts."""
+    out = {} if out is None else out
+    out[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = key.value
+            _node_lines(value, path + (k,), out)
+            out[path + (k,)] = key.start_mark.line + 1  # a field's line is its key's line
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _node_lines(item, path + (i,), out)
+    return out
+
+
+def _path_text(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
+    return out
+
+
+def _line_of(lines: dict, loc: tuple[Any, ...]) -> int | None:
+    while loc not in lines and loc:
+        loc = loc[:-1]
+    return lines.get(loc)
+
+
+def load_config(path: Path | str, model: type[M]) -> M:
+    """Read and validate one YAML file; any problem becomes a ConfigError naming file/line/field."""
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(name, None, "", f"cannot read: {exc.strerror or exc}") from exc
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.load(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(name, mark.line + 1 if mark else None, "", f"not valid YAML: {exc}") from exc
+    lines = _node_lines(root) if root is not None else {}
+    try:
+        return model.model_validate(data if data is not None else {}, context={"lines": lines})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = _real_loc(first, loc)
+        raise ConfigError(name, _line_of(lines, loc), _path_text(loc), first["msg"]) from exc
+
+
+def _real_loc(error: dict, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    # validators below raise "field@path: message" so the error points inside the rule
+    msg = str(error.get("msg", ""))
+    m = re.search(r"\[at ([^\]]+)\]", msg)
+    if not m:
+        return loc
+    extra: tuple[Any, ...] = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/"))
+    return loc + extra
+
+
+# ---------------------------------------------------------------- cue rules
+
+class CueRule(BaseModel):
+    """A phrase rule: `any` phrases, or one phrase from each group of `all` close together."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    any: list[str] = Field(default_factory=list)
+    all: list[list[str]] = Field(default_factory=list)
+    within: int = Field(default=24, ge=1, le=200)
+    weight: float = Field(default=0.8, gt=0, le=1)
+    examples: list[str] = Field(min_length=1)
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> "CueRule":
+        if bool(self.any) == bool(self.all):
+            raise ValueError("give exactly one of `any` (phrases) or `all` (groups of phrases)")
+        for gi, group in enumerate(self.all):
+            if not group:
+                raise ValueError(f"a group of `all` is empty [at all/{gi}]")
+        return self
+
+    def groups(self) -> list[list[str]]:
+        return [self.any] if self.any else self.all
+
+
+def check_phrases(rules: list[CueRule], terms: dict[str, list[str]], field: str) -> None:
+    """Compile every phrase now, so a bad regex or unknown @term fails at load, not mid-request."""
+    for ri, rule in enumerate(rules):
+        for gi, group in enumerate(rule.groups()):
+            for pi, phrase in enumerate(group):
+                where = f"{field}/{ri}/" + (f"any/{pi}" if rule.any else f"all/{gi}/{pi}")
+                try:
+                    re.compile(_expand(phrase, terms))
+                except KeyError as exc:
+                    raise ValueError(f"unknown term list @{exc.args[0]} [at {where}]") from None
+                except re.error as exc:
+                    raise ValueError(f"bad phrase {phrase!r}: {exc} [at {where}]") from None
+
+
+def _expand(phrase: str, terms: dict[str, list[str]]) -> str:
+    def repl(m: re.Match) -> str:
+        words = terms[m.group(1)]
+        return "(?:" + "|".join(sorted(words, key=len, reverse=True)) + ")"
+
+    return re.sub(r"@([a-z_][a-z0-9_]*)", repl, phrase)
+
+
+def _alternation(phrases: list[str], terms: dict[str, list[str]]) -> re.Pattern:
+    parts = sorted((_expand(p, terms) for p in phrases), key=len, reverse=True)
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Hit:
+    rule: str
+    start: int
+    end: int
+    weight: float
+
+
+class CompiledRule:
+    """A CueRule ready to search a text unit; spans are offsets in the unit."""
+
+    def __init__(self, rule: CueRule, terms: dict[str, list[str]]):
+        self.id = rule.id
+        self.weight = rule.weight
+        self.within = rule.within
+        self.patterns = [_alternation(g, terms) for g in rule.groups()]
+
+    def search(self, text: str) -> Iterator[Hit]:
+        first, rest = self.patterns[0], self.patterns[1:]
+        others = [[(m.start(), m.end()) for m in p.finditer(text)] for p in rest]
+        if any(not o for o in others):
+            return
+        for m in first.finditer(text):
+            if m.start() == m.end():
+                continue
+            start, end = m.start(), m.end()
+            ok = True
+            for spans in others:
+                near = [s for s in spans if s[0] < m.end() + self.within and s[1] > m.start() - self.within]
+                if not near:
+                    ok = False
+                    break
+                s = min(near, key=lambda s: abs(s[0] - m.start()))
+                start, end = min(start, s[0]), max(end, s[1])
+            if ok:
+                yield Hit(self.id, start, end, self.weight)
+
+
+def compile_rules(rules: list[CueRule], terms: dict[str, list[str]]) -> list[CompiledRule]:
+    return [CompiledRule(r, terms) for r in rules]
+
+
+def first_hit(rules: list[CompiledRule], text: str) -> Hit | None:
+    for rule in rules:
+        for hit in rule.search(text):
+            return hit
+    return None
+
+
+# ---------------------------------------------------------------- text units
+
+@dataclass(frozen=True)
+class Unit:
+    """A sentence or list item (start/end are offsets in the whole text)."""
+
+    text: str
+    start: int
+    end: int
+
+
+_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+# list items inside one line: ①②…, "(1)", "1." / "1、" (not decimals like 2.0)
+_ITEM_START = re.compile(r"(?=[①②③④⑤⑥⑦⑧⑨⑩])|(?<=[\s　：:])(?=[(（]?\d{1,2}[)）]|\d{1,2}[、.．](?!\d))")
+_CLAUSE_END = re.compile(r"[，,：:、　]+|——|--")
+
+
+def _pieces(text: str, start: int, splitter: re.Pattern) -> list[Unit]:
+    out, last = [], 0
+    for m in splitter.finditer(text):
+        if m.start() > last:
+            out.append(Unit(text[last:m.start()], start + last, start + m.start()))
+        last = m.end()
+    if last < len(text):
+        out.append(Unit(text[last:], start + last, start + len(text)))
+    return out
+
+
+def _split_items(unit: Unit) -> list[Unit]:
+    cuts = sorted({m.start() for m in _ITEM_START.finditer(unit.text)} | {0, len(unit.text)})
+    out = []
+    for a, b in zip(cuts, cuts[1:]):
+        piece = unit.text[a:b]
+        stripped = piece.rstrip(" \t")
+        if stripped.strip():
+            lead = len(stripped) - len(stripped.lstrip(" \t"))
+            out.append(Unit(stripped.lstrip(" \t"), unit.start + a + lead, unit.start + a + len(stripped)))
+    return out
+
+
+@lru_cache(maxsize=256)
+def sentences(text: str) -> tuple[Unit, ...]:
+    """Sentences and list items of `text`, e.g. "价格高。①接口②培训" → 价格高 / ①接口 / ②培训."""
+    out: list[Unit] = []
+    for unit in _pieces(text, 0, _SENTENCE_END):
+        out.extend(_split_items(unit))
+    return tuple(out)
+
+
+def clauses(unit: Unit) -> list[Unit]:
+    """Comma-level clauses of a sentence (offsets in the whole text)."""
+    return _pieces(unit.text, unit.start, _CLAUSE_END) or [unit]
+
+
+def clause_around(unit: Unit, start: int, end: int) -> Unit:
+    """The stretch of clauses of `unit` that overlaps [start, end) (whole-text offsets)."""
+    parts = [c for c in clauses(unit) if c.start < end and c.end > start]
+    if not parts:
+        return unit
+    a, b = parts[0].start, parts[-1].end
+    return Unit(unit.text[a - unit.start:b - unit.start], a, b)
+
+
+@lru_cache(maxsize=None)
+def cached_config(name: str, model: type[M]) -> M:
+    return load_config(CONFIG_DIR / name, model)
