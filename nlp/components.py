@@ -254,6 +254,14 @@ def create_entity_resolver(nlp: Language, name: str, gazetteer_key: str, model_k
                 while end < m.end and end not in taken:
                     end += 1
                 chosen.append(Span(doc, m.start, end, label="name"))
+        # a surname right before a title is the person's name (卞科长 → 卞 + 科长)
+        surnames = gazetteers()["surnames"]
+        taken = {i for sp in chosen for i in range(sp.start, sp.end)}
+        for sp in list(chosen):
+            if sp.label_ == "position" and sp.start > 0 and sp.start - 1 not in taken:
+                prev = doc[sp.start - 1]
+                if prev.text in surnames.compound or (len(prev.text) == 1 and prev.text in surnames.single):
+                    chosen.append(Span(doc, sp.start - 1, sp.start, label="name"))
         doc.ents = filter_spans(chosen)
         return doc
 

@@ -158,6 +158,12 @@ def _mentions(text: str) -> list[Mention]:
             if lat and not CJK.match(text[start - 1:start] or "x"):
                 start = lat.start()
             name = text[start:ts]
+            # 分管副院长是骆院长 / 运营副院长邵院长: the fuller title written just before wins
+            before = re.search(rf"({title_rx.pattern})是?$", text[max(0, start - 8):start])
+            if before:
+                prior = by_written[before.group(1)]
+                if prior.kind == title.kind and title.bare in prior.bare and prior.bare != title.bare:
+                    title = prior
             if _plausible_surname_start(text, start, names, depts):
                 out.append(Mention(name, start, te, title, _dept_before(text, start, depts), ts))
                 continue
@@ -355,6 +361,10 @@ def find_decision_makers(text: str, organization_hint: str | None = None) -> lis
             near = [text[s:e] for s, e in names.items()
                     if text[s:s + 1] == key and 2 <= e - s <= 3 and abs(s - first.end) <= 6
                     and not any(s < m.end and m.start < e for m in mentions)]
+            appositive = re.match(rf"[，,、\s\u3000]+({re.escape(key)}[\u4e00-\u9fff]{{1,2}})[，,、（(\s\u3000]",
+                                  text[first.end:])
+            if not near and appositive:  # 章主任，章文斌，五十多岁 (the segmenters may miss the name)
+                near = [appositive.group(1)]
             if len(near) == 1 and near[0] not in people:
                 people[near[0]] = people.pop(key)
                 people[near[0]].name = near[0]
