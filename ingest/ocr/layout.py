@@ -19,7 +19,7 @@ import numpy as np
 from jinnang.records import OcrLine
 
 # Gaps are measured in units of the page's median text height, so the rules hold at any dpi.
-ROW_GAP = 0.75  # a horizontal blank band at least this tall separates rows / paragraphs
+ROW_GAP = 0.9  # a horizontal blank band at least this tall separates rows / paragraphs
 COLUMN_GAP = 1.2  # a vertical blank band at least this wide separates cells / columns
 SAME_LINE_GAP = 1.5  # fragments on one baseline closer than this are one drawn string
 
@@ -245,10 +245,13 @@ def reading_order(fragments: list[Fragment],
             for f in ordered]
 
 
-def vertical_rules(gray: np.ndarray, min_length_ratio: float = 0.02) -> list[tuple[float, float, float]]:
-    """Vertical ruled lines (x, y0, y1) of a deskewed page, e.g. table cell borders."""
+def vertical_rules(gray: np.ndarray, min_length: float) -> list[tuple[float, float, float]]:
+    """Vertical ruled lines (x, y0, y1) of a deskewed page, e.g. table cell borders.
+
+    `min_length` should be well over a glyph's height, or glyph strokes count as rules.
+    """
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
-    length = max(15, int(gray.shape[0] * min_length_ratio))
+    length = max(10, int(min_length))
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (1, length))
     lines = cv2.morphologyEx(ink, cv2.MORPH_OPEN, kernel)
     count, _, stats, _ = cv2.connectedComponentsWithStats(lines, connectivity=8)
@@ -258,3 +261,15 @@ def vertical_rules(gray: np.ndarray, min_length_ratio: float = 0.02) -> list[tup
         if h >= length and w <= max(8, h // 10):
             rules.append((x + w / 2, float(y), float(y + h)))
     return rules
+
+
+def erase_rules(gray: np.ndarray) -> np.ndarray:
+    """The page with long ruled lines painted white (tesseract reads table borders as text)."""
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
+    h, w = gray.shape[:2]
+    horizontal = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(40, w // 25), 1)))
+    vertical = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(40, h // 25))))
+    mask = cv2.dilate(cv2.bitwise_or(horizontal, vertical), np.ones((3, 3), np.uint8))
+    cleaned = gray.copy()
+    cleaned[mask > 0] = 255
+    return cleaned

@@ -14,13 +14,14 @@ import threading
 import cv2
 import numpy as np
 
-from ingest.ocr.layout import Fragment, reading_order, rotate_points, rotate_quarter, skew_from_quads, vertical_rules
+from ingest.ocr.layout import Fragment, reading_order, rotate_points, rotate_quarter, skew_from_quads, text_unit, vertical_rules
 from jinnang.records import OcrLine
 
 DET_SIDE = 1280  # longest side fed to the detector; A4 at 200 dpi keeps ~13 px glyphs
 MIN_CONFIDENCE = 0.3  # below this a "line" is speckle or a ruled-line fragment
 BOX_PAD = 0.13
-VOTE_LINES = 12  # widest lines that vote on upside-down pages
+VOTE_LINES = 12
+RULE_LENGTH = 1.8  # a ruled line is longer than this many text heights (glyph strokes are shorter)  # widest lines that vote on upside-down pages
 
 
 class RapidOcrEngine:
@@ -98,10 +99,12 @@ class RapidOcrEngine:
             pad = BOX_PAD * (y1 - y0)
             x0, y0, x1, y1 = x0 + pad, y0 + pad, max(x0 + pad + 1, x1 - pad), y1 - pad
             fragments.append(Fragment(text, float(score), (float(x0), float(y0), float(x1), float(y1))))
-        return reading_order(fragments, self._rules(bgr, skew))
+        if not fragments:
+            return []
+        return reading_order(fragments, self._rules(bgr, skew, RULE_LENGTH * text_unit(fragments)))
 
     @staticmethod
-    def _rules(bgr: np.ndarray, skew: float) -> list[tuple[float, float, float]]:
+    def _rules(bgr: np.ndarray, skew: float, min_length: float) -> list[tuple[float, float, float]]:
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         scale = 0.5
         small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -109,4 +112,4 @@ class RapidOcrEngine:
         if abs(skew) >= 0.1:
             matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)
             small = cv2.warpAffine(small, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
-        return [(x / scale, y0 / scale, y1 / scale) for x, y0, y1 in vertical_rules(small)]
+        return [(x / scale, y0 / scale, y1 / scale) for x, y0, y1 in vertical_rules(small, min_length * scale)]

@@ -12,12 +12,13 @@ import re
 import cv2
 import numpy as np
 
-from ingest.ocr.layout import Fragment, deskew_image, reading_order, rotate_quarter, skew_from_projection, vertical_rules
+from ingest.ocr.layout import Fragment, deskew_image, erase_rules, reading_order, rotate_quarter, skew_from_projection, text_unit, vertical_rules
 from jinnang.records import OcrLine
 
 LANGS = "chi_sim+eng"
 PSM = 11  # sparse text: forms are cells and fields, not one uniform block
 MIN_CONFIDENCE = 30  # tesseract's 0-100 word confidence; below it is mostly speckle
+RULE_LENGTH = 1.8
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 
 
@@ -52,7 +53,7 @@ class TesseractEngine:
         if turns:
             gray = rotate_quarter(gray, turns)
         gray = deskew_image(gray, skew_from_projection(gray))
-        data = pytesseract.image_to_data(gray, lang=self.langs, config=f"--psm {self.psm}",
+        data = pytesseract.image_to_data(erase_rules(gray), lang=self.langs, config=f"--psm {self.psm}",
                                          output_type=pytesseract.Output.DICT)
         lines: dict[tuple[int, int, int], list[int]] = {}
         for i, word in enumerate(data["text"]):
@@ -74,4 +75,6 @@ class TesseractEngine:
             y1 = max(data["top"][i] + data["height"][i] for i in words)
             confidence = sum(float(data["conf"][i]) for i in words) / len(words) / 100
             fragments.append(Fragment(text, confidence, (x0, y0, x1, y1)))
-        return reading_order(fragments, vertical_rules(gray))
+        if not fragments:
+            return []
+        return reading_order(fragments, vertical_rules(gray, RULE_LENGTH * text_unit(fragments)))

@@ -1,0 +1,200 @@
+"""OCR behaviour on pages rendered at test time with Noto CJK, through the real engines."""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+from ingest.ocr import get_ocr_engine, ocr_file, ocr_image
+from ingest.ocr.layout import Fragment, normalise_punctuation, reading_order
+from ingest.ocr.pdf import usable_text
+from jinnang.errors import InputError
+from jinnang.settings import get_settings
+
+
+def _cjk_font_path() -> str:
+    found = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True).stdout
+    paths = sorted({line.split(":")[0].strip() for line in found.splitlines() if "Sans" in line and "CJK" in line})
+    if not paths:
+        pytest.skip("no Noto Sans CJK font installed")
+    return paths[0]
+
+
+@pytest.fixture(scope="module")
+def font() -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(_cjk_font_path(), 34)
+
+
+def _table_page(font: ImageFont.FreeTypeFont) -> tuple[Image.Image, str]:
+    """A titled 2-row ruled table; one value cell wraps onto two lines."""
+    page = Image.new("L", (1200, 700), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((380, 40), "设备试用反馈表", font=font, fill=0)
+    xs, ys = [60, 300, 640, 880, 1140], [140, 290, 400]
+    for x in xs:
+        draw.line([(x, ys[0]), (x, ys[-1])], fill=0, width=3)
+    for y in ys:
+        draw.line([(xs[0], y), (xs[-1], y)], fill=0, width=3)
+    cells = [
+        ((80, 160), ["试用时间"]), ((320, 160), ["2026年3月2日至", "2026年4月30日"]),
+        ((660, 160), ["试用例数"]), ((900, 160), ["12例"]),
+        ((80, 320), ["科室意见"]), ((320, 320), ["同意进入评审"]),
+    ]
+    for (x, y), lines in cells:
+        for i, line in enumerate(lines):
+            draw.text((x, y + i * 50), line, font=font, fill=0)
+    gold = "\n".join(["设备试用反馈表"] + [line for _, lines in cells for line in lines])
+    return page, gold
+
+
+def _cer(text: str, gold: str) -> float:
+    return Levenshtein.distance(text, gold) / len(gold)
+
+
+def test_table_is_read_row_by_row_with_wrapped_cell_kept_together(font):
+    page, gold = _table_page(font)
+    result = ocr_image(page, "rapidocr")
+    assert result.engine == "rapidocr"
+    assert result.text == gold
+    assert all(0 < line.confidence <= 1 and line.box is not None for line in result.lines)
+
+
+def test_skewed_page_keeps_reading_order(font):
+    page, gold = _table_page(font)
+    skewed = page.rotate(1.6, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    assert _cer(ocr_image(skewed, "rapidocr").text, gold) <= 0.05
+
+
+@pytest.mark.parametrize("turn", [Image.ROTATE_180, Image.ROTATE_90])
+def test_upside_down_and_sideways_pages_are_turned_upright(font, turn):
+    page, gold = _table_page(font)
+    assert _cer(ocr_image(page.transpose(turn), "rapidocr").text, gold) <= 0.05
+
+
+def test_two_column_page_is_read_column_by_column(font):
+    page = Image.new("L", (1400, 700), 255)
+    draw = ImageDraw.Draw(page)
+    left = ["左栏第一行文字内容", "左栏第二行文字内容", "左栏第三行文字内容"]
+    right = ["右栏第一行说明文字", "右栏第二行说明文字", "右栏第三行说明文字"]
+    for i, (a, b) in enumerate(zip(left, right)):
+        draw.text((60, 80 + i * 48), a, font=font, fill=0)
+        draw.text((760, 80 + i * 48), b, font=font, fill=0)
+    text = ocr_image(page, "rapidocr").text
+    assert _cer(text, "\n".join(left + right)) <= 0.05
+
+
+def test_tesseract_reads_the_same_table(font):
+    page, gold = _table_page(font)
+    result = ocr_image(page, "tesseract")
+    assert result.engine == "tesseract"
+    assert _cer(result.text, gold) <= 0.35
+    assert result.lines[0].text.replace(" ", "") == "设备试用反馈表"
+
+
+def test_engine_is_created_once_per_process():
+    assert get_ocr_engine("rapidocr") is get_ocr_engine("rapidocr")
+    with pytest.raises(InputError) as err:
+        get_ocr_engine("abbyy")
+    assert err.value.field == "engine"
+
+
+def test_oversized_image_is_refused_with_a_clear_error(tmp_path, monkeypatch):
+    path = tmp_path / "huge.png"
+    Image.new("L", (3000, 3000), 255).save(path)
+    monkeypatch.setenv("JINNANG_MAX_IMAGE_PIXELS", "1000000")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(InputError) as err:
+            ocr_file(path)
+    finally:
+        get_settings.cache_clear()
+    assert err.value.field == "image"
+    assert "too large" in err.value.message
+
+
+def test_unreadable_file_names_the_field(tmp_path):
+    path = tmp_path / "note.png"
+    path.write_text("not an image")
+    with pytest.raises(InputError) as err:
+        ocr_file(path, field="file")
+    assert err.value.field == "file"
+
+
+def test_scanned_pdf_page_is_rasterised_and_read(tmp_path, font):
+    page, gold = _table_page(font)
+    pdf = tmp_path / "scan.pdf"
+    page.convert("RGB").save(pdf, resolution=150)
+    pages = ocr_file(pdf)
+    assert len(pages) == 1 and pages[0].engine == "rapidocr"
+    assert _cer(pages[0].text, gold) <= 0.05
+
+
+def test_pdf_text_layer_is_used_without_ocr(tmp_path):
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    text = "Trial feedback form: screws locked well, tray too heavy."
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    font = raw.FPDFText_LoadStandardFont(pdf.raw, b"Helvetica")
+    obj = raw.FPDFPageObj_CreateTextObj(pdf.raw, font, 12.0)
+    encoded = (text + "\x00").encode("utf-16-le")
+    raw.FPDFText_SetText(obj, (raw.FPDF_WCHAR * (len(encoded) // 2)).from_buffer_copy(encoded))
+    raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 50, 750)
+    raw.FPDFPage_InsertObject(page.raw, obj)
+    raw.FPDFPage_GenerateContent(page.raw)
+    path = tmp_path / "typed.pdf"
+    pdf.save(path)
+    pages = ocr_file(path)
+    assert pages[0].engine == "pdf-text"
+    assert pages[0].text == text
+
+
+def test_text_layer_of_a_few_stray_characters_is_not_usable():
+    assert not usable_text("第1页")
+    assert not usable_text("\ufffd" * 30)
+    assert usable_text("试用科室：脊柱外科，试用产品：椎弓根螺钉系统，试用例数8例。")
+
+
+def test_ascii_punctuation_inside_chinese_becomes_full_width():
+    assert normalise_punctuation("葛文博(副主任医师)") == "葛文博（副主任医师）"
+    assert normalise_punctuation("问题:锁钉滑丝;器械重") == "问题：锁钉滑丝；器械重"
+    assert normalise_punctuation("9:30 HG-PS600 (A) 1.") == "9:30 HG-PS600 (A) 1."
+
+
+def _frag(text: str, x0: float, y0: float, x1: float, y1: float) -> Fragment:
+    return Fragment(text, 0.9, (x0, y0, x1, y1))
+
+
+def test_strings_side_by_side_on_one_baseline_are_two_lines_left_first():
+    lines = reading_order([
+        _frag("信息科：工程师 柏松", 900, 1600, 1210, 1634),
+        _frag("护士长签字：解红梅", 130, 1601, 440, 1635),
+        _frag("日期：2026年8月21日", 130, 1670, 460, 1704),
+    ])
+    assert [line.text for line in lines] == ["护士长签字：解红梅", "信息科：工程师 柏松", "日期：2026年8月21日"]
+
+
+def test_fragments_of_one_string_split_at_a_blank_are_joined():
+    lines = reading_order([_frag("反馈医师：副主任医师", 100, 100, 440, 134),
+                           _frag("计文涛", 452, 100, 554, 134)])
+    assert [line.text for line in lines] == ["反馈医师：副主任医师 计文涛"]
+
+
+def test_text_on_both_sides_of_a_ruled_line_stays_apart():
+    fragments = [_frag("科主任", 100, 100, 202, 134), _frag("章立群", 250, 100, 352, 134)]
+    assert len(reading_order(fragments)) == 1
+    assert [line.text for line in reading_order(fragments, separators=[(226, 80, 160)])] == ["科主任", "章立群"]
+
+
+def test_dev_form_reads_close_to_its_drawn_text(shared_dev: Path):
+    import json
+
+    row = json.loads((shared_dev / "ocr" / "manifest.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    page = ocr_image(shared_dev / "ocr" / row["image"], "rapidocr")
+    assert _cer(page.text, row["text"]) <= 0.05
+    assert np.mean([line.confidence for line in page.lines]) > 0.8
