@@ -50,7 +50,8 @@ def escalate(ctx: AccountContext, rule) -> Found:
         if times > health_cfg["high_risk_stall_multiple"]:
             reasons.append(p["long_stall_reason"].format(**ctx.placeholders(), **values, times=f"{times:.1f}"))
     if ctx.health.value < health_cfg["high_risk_below"]:
-        reasons.append(p["low_health_reason"].format(**ctx.placeholders(), **values))
+        reasons.append(p["low_health_reason"].format(**ctx.placeholders(), **values,
+                                                     threshold=f"{health_cfg['high_risk_below']:g}"))
     if not reasons:
         return None
     return {**values, "reasons": "；".join(reasons), "stall_message": values.get("stall_message", "")}
@@ -141,7 +142,7 @@ def wakeup(ctx: AccountContext, rule) -> Found:
     cfg = ctx.rules.scores.customer_health.params
     if ctx.health.value >= cfg["wakeup_below"]:
         return None
-    return {"health": ctx.health.value, "plan": "；".join(cfg["wakeup_plan"]),
+    return {"health": ctx.health.value, "plan": "；".join(cfg["wakeup_plan"]), "threshold": f"{cfg['wakeup_below']:g}",
             "details": {"plan": cfg["wakeup_plan"], "health": ctx.health.model_dump()}}
 
 

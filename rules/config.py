@@ -38,7 +38,7 @@ PLACEHOLDERS = {
     "node", "node_label", "idle", "limit", "idle_hours", "limit_hours", "missing", "categories",
     "roles", "health", "score", "visit_date", "days_since_visit", "plan", "date", "upload_date",
     "engineer", "engineer_name", "engineer_phone", "hospital", "device_model", "stall_message",
-    "reasons", "workdays", "warning", "times", "adjust_days",
+    "reasons", "workdays", "warning", "times", "adjust_days", "threshold",
 }
 
 
