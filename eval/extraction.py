@@ -200,5 +200,5 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"visit-field accuracy          {result['visit']['accuracy']}  "
         f"(sample {result['visit']['sample_brought']}, questions {result['visit']['questions_resolved']}, "
         f"cross-dept {result['visit']['cross_dept_needs']})",
-        f"notes/s                       {result['notes_per_second']}",
+        f"notes/s (incl. model loading) {result['notes_per_second']}",
     ]

@@ -46,6 +46,13 @@ class CueGroup(BaseModel):
     side: Literal["any", "before", "after"] = "any"
     # the cue only counts when the date's sentence also holds one of these words
     requires: list[str] = Field(default_factory=list)
+    # generic cues (a meeting, a deadline) give way to any specific one in the same clause;
+    # unset: generic for next_meeting and other, specific for the rest
+    generic: bool | None = None
+
+    @property
+    def is_generic(self) -> bool:
+        return self.generic if self.generic is not None else self.type in GENERIC_TYPES
 
     @field_validator("cues")
     @classmethod
@@ -65,6 +72,7 @@ class DatesConfig(BaseModel):
     exclude: list[CueGroup] = Field(default_factory=list)
     trial_range_cues: list[str] = Field(min_length=1)
     trial_lookback: int = Field(default=16, ge=1, le=200)
+    trial_lookahead: int = Field(default=8, ge=0, le=200)
     header_labels: list[str] = Field(default_factory=list)
     approximate_after: list[str] = Field(default_factory=list)
     approximate_before: list[str] = Field(default_factory=list)
@@ -147,6 +155,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("ymd_sep", re.compile(r"(?<![A-Za-z0-9/.])(?<![A-Za-z]-)(?P<y>(?:19|20)\d{2})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])")),
     ("ymd_cn", re.compile(rf"(?<![A-Za-z0-9])(?P<y>(?:19|20)\d{{2}})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
     ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
+    # 5月12至13日: the first day of a range may go without 日
+    ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})"
+                         rf"(?=\s*(?:至|到|~|～|—{{1,2}}|-|－|–)\s*{NUM}\s*[日号])")),
     ("md_slash", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.%]|的|以上|以下)")),
     # 3.15 only where it cannot be a decimal: right before 前 or a time of day
     ("md_dot", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12]\d|0?[1-9])(?=前|之前|上午|下午|晚上|早上|中午)")),
@@ -156,7 +167,9 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("bare_month_part", re.compile(rf"(?<![\d{CN}个本这下上每年])月{PART}")),
     ("year_end", re.compile(r"(?:(?P<y>(?:19|20)\d{2})|(?P<yrel>今|明|本|去)年?)?年(?P<part>底|末)")),
     ("weekday", re.compile(r"(?P<wrel>下下个?|下个?|本|这个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
-    ("rel_day", re.compile(r"(?P<rel>大后天|后天|明天|明日)")),
+    ("rel_day", re.compile(r"(?P<rel>大后天|后天|明天|明日|今天|今日|昨天|前天)")),
+    # 上周五: never listed (past), found only so that its cue words are not lent to the next date
+    ("past_weekday", re.compile(r"(?P<wrel>上上个?|上个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
     ("n_days", re.compile(rf"(?P<n>\d{{1,3}}|[{CN}百]{{1,4}})\s*[天日]\s*(?:以后|之后|后)")),
     ("n_weeks", re.compile(rf"(?P<n>\d{{1,2}}|[{CN}]{{1,3}})\s*(?:个)?(?:周|星期|礼拜)\s*(?:以后|之后|后)")),
     ("n_workdays", re.compile(rf"(?P<n>\d{{1,3}}|[{CN}百]{{1,4}})\s*个?\s*工作日\s*(?:以后|之后|后)")),
@@ -182,7 +195,7 @@ class Mention:
     day: int | None = None
     is_explicit: bool = False       # written as a calendar day (may start or end a range)
     type: str | None = None
-    notes: list[str] = field(default_factory=list)
+    partner: "Mention | None" = field(default=None, repr=False, compare=False)  # the other end of a range
 
 
 def _num(text: str) -> int:
@@ -271,7 +284,12 @@ def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[s
             monday = ref - dt.timedelta(days=ref.weekday())
             return Mention(0, 0, monday + dt.timedelta(weeks=weeks, days=WEEKDAYS[g["wd"]]))
         if kind == "rel_day":
-            return Mention(0, 0, ref + dt.timedelta(days={"明天": 1, "明日": 1, "后天": 2, "大后天": 3}[g["rel"]]))
+            shift = {"明天": 1, "明日": 1, "后天": 2, "大后天": 3, "今天": 0, "今日": 0, "昨天": -1, "前天": -2}
+            return Mention(0, 0, ref + dt.timedelta(days=shift[g["rel"]]))
+        if kind == "past_weekday":
+            weeks = 2 if g["wrel"].startswith("上上") else 1
+            monday = ref - dt.timedelta(days=ref.weekday())
+            return Mention(0, 0, monday - dt.timedelta(weeks=weeks) + dt.timedelta(days=WEEKDAYS[g["wd"]]))
         if kind == "n_days":
             return Mention(0, 0, ref + dt.timedelta(days=_num(g["n"])))
         if kind == "n_weeks":
@@ -353,7 +371,9 @@ def _mark_ranges(text: str, mentions: list[Mention], ref: dt.date, config: Dates
             i += 1
             continue
         lookback = text[max(0, first.start - config.trial_lookback):first.start]
-        if any(cue in lookback for cue in config.trial_range_cues):
+        line_end = text.find("\n", second.end)
+        lookahead = text[second.end:min(second.end + config.trial_lookahead, line_end if line_end != -1 else len(text))]
+        if any(cue in lookback or cue in lookahead for cue in config.trial_range_cues):
             if not first.explicit_year and first.month:
                 anchored = _nearest_year_anchor(ref, first.month, first.day)
                 if anchored:
@@ -363,6 +383,8 @@ def _mark_ranges(text: str, mentions: list[Mention], ref: dt.date, config: Dates
                 if second.date < first.date:
                     second.date = _safe_date(first.date.year + 1, second.month, second.day) or second.date
             first.type, second.type = "trial_start", "trial_end"
+        else:
+            first.partner, second.partner = second, first
         out.extend([first, second])
         i += 2 if pairs_next else 1
     return out
@@ -388,12 +410,17 @@ class _Hit:
     group: CueGroup
 
 
+def _gap(start: int, end: int, cue_start: int, cue_end: int) -> int:
+    return cue_start - end if cue_start >= end else start - cue_end if cue_end <= start else 0
+
+
 def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int, CueGroup]],
           others: list[Mention], sentence: str) -> list[_Hit]:
-    # a cue is about the nearest date: one with another date between it and this one is not ours
+    # a cue is about the nearest date: one with another date between it and this one, or
+    # standing nearer another date (上周五演示…下周三复盘), is not ours
+    others = [o for o in others if o is not mention and not (o.start >= mention.start and o.end <= mention.end)
+              and o.end > lo and o.start < hi]
     for other in others:
-        if other is mention:
-            continue
         if other.end <= mention.start:
             lo = max(lo, other.end)
         elif other.start >= mention.end:
@@ -410,7 +437,8 @@ def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int,
                     after = pos >= mention.end
                     gap = pos - mention.end if after else mention.start - cue_end
                     side_ok = group.side == "any" or (group.side == "after") == after
-                    if side_ok and (group.max_gap is None or gap <= group.max_gap):
+                    nearer_other = any(_gap(o.start, o.end, pos, cue_end) < gap for o in others)
+                    if side_ok and not nearer_other and (group.max_gap is None or gap <= group.max_gap):
                         hits.append(_Hit(pos, cue_end, gap, after, order, group))
                 pos = text.find(cue, pos + 1, hi)
     # a longer cue hides the shorter ones inside it (送审 hides 送, 发过来 hides 过来)
@@ -423,8 +451,8 @@ def _classify(text: str, mention: Mention, config: DatesConfig, others: list[Men
     """The cue group that types (or excludes) a date: specific events before generic ones,
     the date's own clause before the rest of its sentence, then the nearest cue."""
     specific = [(i, g) for i, g in enumerate(config.exclude)]
-    specific += [(len(config.exclude) + i, g) for i, g in enumerate(config.types) if g.type not in GENERIC_TYPES]
-    generic = [(100 + i, g) for i, g in enumerate(config.types) if g.type in GENERIC_TYPES]
+    specific += [(len(config.exclude) + i, g) for i, g in enumerate(config.types) if not g.is_generic]
+    generic = [(100 + i, g) for i, g in enumerate(config.types) if g.is_generic]
     c_lo, c_hi = _bounds(text, mention.start, mention.end, CLAUSE_END)
     s_lo, s_hi = _bounds(text, mention.start, mention.end, SENTENCE_END)
     sentence = text[s_lo:s_hi]
@@ -460,6 +488,12 @@ def _last_field(line: str) -> str:
     return parts[-1] if parts else ""
 
 
+# Full-width digits and punctuation as typed on phones, and 曰 that OCR reads for 日; one
+# character for one so that evidence spans stay those of the original text.
+_SAME_LENGTH_FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)},
+                                   "／": "/", "．": ".", "曰": "日", "﹣": "-"})
+
+
 def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
                    warnings: list[str] | None = None, config: DatesConfig | None = None) -> list[KeyDate]:
     """Deal dates of a note, resolved against its reference date, in order of appearance.
@@ -467,6 +501,7 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
     `warnings` (if given) collects notices such as a year the holiday calendar lacks.
     """
     config = config or load_config()
+    original, text = text, text.translate(_SAME_LENGTH_FOLD)  # spans stay valid on the original
     notices: list[str] = warnings if warnings is not None else []
     mentions = _mark_ranges(text, _find_mentions(text, reference_date, notices), reference_date, config)
     out: list[KeyDate] = []
@@ -474,8 +509,13 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
     for mention in mentions:
         if mention.type not in TRIAL_TYPES and _left_out(text, mention, config):
             continue
+        if mention.type is None and mention.partner is not None and mention.partner.type is not None:
+            mention.type = mention.partner.type  # the end of a range takes the type of its start
         if mention.type is None:
-            group = _classify(text, mention, config, mentions)
+            span = mention
+            if mention.partner is not None:  # a range is typed once, from the words around the whole of it
+                span = Mention(mention.start, mention.partner.end, mention.date)
+            group = _classify(text, span, config, [m for m in mentions if m is not mention.partner])
             if group is not None and group.reason:
                 continue  # not a deal date (our own event, a personal one, a habit, superseded)
             mention.type = group.type if group is not None else config.default_type
@@ -485,6 +525,6 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
         if key in seen:
             continue
         seen.add(key)
-        out.append(KeyDate(type=mention.type, date=mention.date, evidence=text[mention.start:mention.end],
+        out.append(KeyDate(type=mention.type, date=mention.date, evidence=original[mention.start:mention.end],
                            start=mention.start, end=mention.end))
     return out

@@ -120,6 +120,24 @@ def test_trial_range_across_new_year():
     assert pairs(text, dt.date(2026, 11, 20)) == [("trial_start", "2026-11-02"), ("trial_end", "2027-01-29")]
 
 
+def test_trial_word_after_the_range_also_marks_a_trial():
+    assert pairs("准备6月1日-6月30日开展试用") == [("trial_start", "2026-06-01"), ("trial_end", "2026-06-30")]
+
+
+def test_range_is_typed_once_from_the_words_around_it():
+    assert pairs("价格谈判定于5月12至13日") == [("next_meeting", "2026-05-12"), ("next_meeting", "2026-05-13")]
+
+
+def test_a_cue_nearer_a_past_date_is_not_lent_to_a_future_one():
+    assert pairs("上周五演示效果不错，下周三复盘") == [("other", "2026-03-11")]
+
+
+def test_full_width_digits_and_ocr_yue_are_read():
+    found = find_key_dates("试用时间：２０２６年３月１０日至2026年4月10曰", MON)
+    assert [(d.type, d.date.isoformat()) for d in found] == [("trial_start", "2026-03-10"), ("trial_end", "2026-04-10")]
+    assert found[0].evidence == "２０２６年３月１０日"
+
+
 def test_range_outside_a_trial_is_typed_by_its_cue():
     assert pairs("报名时间3月10日至3月20日") == [("other", "2026-03-10"), ("other", "2026-03-20")]
 
@@ -163,6 +181,9 @@ TYPED = [
     ("定在下下周三下午科室小讲课的时候", "other"),
     ("采购中心下月初发起议价", "other"),
     ("要求2026-04-15前书面反馈", "other"),
+    ("设备科要求3月20日前把三证复印件送过去", "other"),   # documents, not a delivery of goods
+    ("下次随访：2026-03-29", "next_meeting"),
+    ("3月3日下午再去一趟设备科", "next_meeting"),
 ]
 
 
