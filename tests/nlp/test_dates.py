@@ -150,6 +150,7 @@ TYPED = [
     ("3月31日试用结束，交设备科", "trial_end"),
     ("试用期两个月，从3月9日开始", "trial_start"),
     ("骨科试用到4月30日结束", "trial_end"),
+    ("试用期一个月至5月12日", "trial_end"),
     # demo
     ("下周二下午在设备科会议室做系统演示", "demo"),
     # tender
@@ -159,6 +160,8 @@ TYPED = [
     ("院长办公会定在3月20日", "committee_meeting"),
     # budget_approval
     ("年度预算3月底才批", "budget_approval"),
+    ("明年的预算年底前定", "budget_approval"),
+    ("预算申请已经报市财政，批复预计8月中旬下来", "budget_approval"),
     # contract_signing
     ("争取3月16号签合同", "contract_signing"),
     ("顺利的话月底前能签", "contract_signing"),
@@ -191,6 +194,10 @@ TYPED = [
 def test_date_is_typed_from_its_cue(text, expected):
     found = pairs(text)
     assert len(found) == 1 and found[0][0] == expected, found
+
+
+def test_approval_of_something_else_is_not_a_budget_date():
+    assert pairs("试用申请已提交，设备科说3月7日前批复") == [("other", "2026-03-07")]
 
 
 def test_specific_event_in_the_sentence_beats_a_generic_meeting_word():
