@@ -74,8 +74,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=CLUENER_TRAIN)
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--iterations", type=int, default=150)
-    ap.add_argument("--c1", type=float, default=0.05)
-    ap.add_argument("--c2", type=float, default=0.01)
+    ap.add_argument("--c1", type=float, default=0.1)
+    ap.add_argument("--c2", type=float, default=0.02)
     args = ap.parse_args()
 
     train, held = split(read_cluener(args.data))
