@@ -158,7 +158,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 5月12至13日: the first day of a range may go without 日
     ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})"
                          rf"(?=\s*(?:至|到|~|～|—{{1,2}}|-|－|–)\s*{NUM}\s*[日号])")),
-    ("md_slash", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.%]|的|以上|以下)")),
+    ("md_slash", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.%]|的|以上|以下|小时|[分例台套个次人页张级号床])")),
     # 3.15 only where it cannot be a decimal: right before 前 or a time of day
     ("md_dot", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12]\d|0?[1-9])(?=前|之前|上午|下午|晚上|早上|中午)")),
     ("rel_month_day", re.compile(rf"(?P<mrel>本月|这个?月|下下个?月|下个?月)(?P<d>{NUM})\s*[日号]")),

@@ -233,6 +233,9 @@ def test_nearest_event_in_a_clause_wins():
     "收到订单后3个工作日内送货",              # relative to an unknown day
     "备案号：盐卫信备〔2026〕23号",           # a number that looks like a date
     "2号柜偶尔识别慢",
+    "提供7/24小时服务",                       # not July 24
+    "操作便利性评分4/5分",                    # a score, not April 5
+    "有3/4的病人是翻修",                      # a fraction
     "集采3月中选的产品",                      # 中选 is not 月中
     "上周三已经演示过",                       # past
     "今天上午在手术室跟台",                   # the note's own day
