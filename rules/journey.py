@@ -4,8 +4,9 @@
     >>> outcome.accepted, [m["label"] for m in outcome.missing]
     (False, ['试用同意书扫描件'])
 
-A forward move checks the evidence of the target node and of every node it skips, so a rep
-cannot simply pick a later stage. A move back (e.g. a cancelled demo) needs no evidence.
+Entering a node checks that node's evidence (journey.md), so a rep cannot simply pick a later
+stage: the later node's own evidence is not there yet. Skipped nodes are not re-checked, so a
+private hospital that never had a tender can still move on.
 Every decision, accepted or refused, comes back as a TransitionRecord naming who, when and
 which evidence.
 """
@@ -71,15 +72,11 @@ def evidence_used(account: AccountSnapshot, node: Node) -> list[dict[str, Any]]:
 
 
 def required_for_move(account: AccountSnapshot, target: str, rules: RuleSet) -> list[dict[str, Any]]:
-    """Everything missing to move `account` to `target` (target plus skipped nodes on a forward move)."""
+    """Everything `account` lacks to enter `target`."""
     if target not in rules.node_by_id:
         raise InputError("to_node", f"unknown journey node {target!r}; known: {', '.join(rules.node_by_id)}")
-    here = rules.node_number.get(account.journey_node, 0)
-    there = rules.node_number[target]
-    missing: list[dict[str, Any]] = []
-    for node in rules.nodes[here:there]:   # nodes after the current one up to and including target
-        missing += _missing_dicts(missing_for_node(account, node), node)
-    return missing
+    node = rules.node_by_id[target]
+    return _missing_dicts(missing_for_node(account, node), node)
 
 
 def propose_transition(account: AccountSnapshot, target: str, by: str, at: dt.datetime | None = None,
