@@ -129,7 +129,15 @@ def _filter_mask(loaded: LoadedIndex, filters: dict[str, str] | None) -> np.ndar
             continue
         if key not in META_FILTERS:
             raise InputError(key, f"cannot filter on {key!r}; filters are {', '.join(META_FILTERS)}")
-        mask &= loaded.meta_columns[key] == str(value)
+        column = loaded.meta_columns[key]
+        if key == "department":  # 器械科 finds 设备科 notes: compare canonical department names
+            from coaching.playbook import canonical_department
+
+            wanted = canonical_department(str(value))
+            mapping = {raw: canonical_department(raw) == wanted for raw in set(column.tolist())}
+            mask &= np.array([mapping[raw] for raw in column.tolist()], dtype=bool)
+        else:
+            mask &= column == str(value)
     return mask
 
 

@@ -1,0 +1,73 @@
+"""The playbook mined from won and lost deals: scenarios, ranked tips citing sources, export, talk tracks."""
+from __future__ import annotations
+
+import pytest
+
+from coaching import talk_tracks_for
+from coaching.playbook import build_playbook, export_scenario, get_scenario, list_scenarios, mine
+from jinnang.errors import InputError
+
+
+@pytest.fixture(scope="module")
+def built(indexed):
+    build_playbook(indexed)
+    return indexed
+
+
+def test_every_tip_cites_indexed_source_documents(built, small_docs):
+    known = {d["id"] for d in small_docs}
+    scenarios = list_scenarios(built)
+    assert scenarios
+    for s in scenarios:
+        for tip in get_scenario(built, s["id"])["tips"]:
+            assert tip["sources"] and set(tip["sources"]) <= known
+
+
+def test_won_answer_is_a_tip_and_customer_complaint_is_not(small_docs):
+    _, candidates = mine(small_docs)
+    texts = [c.text for c in candidates if c.kind == "answer"]
+    assert any(t.startswith("我们提出用量承诺换2%的让价") for t in texts)
+    assert not any(t.startswith("主任嫌我们的报价太贵") for t in texts)
+
+
+def test_lost_deal_lesson_is_kept_and_open_deals_are_not_mined(small_docs):
+    _, candidates = mine(small_docs)
+    assert any(c.kind == "lesson" and c.source == "t-price-lost" for c in candidates)
+    assert not any(c.source in {"t-budget-open", "t-it-open"} for c in candidates)
+
+
+def test_scenario_is_department_node_and_objection(built):
+    ids = {s["id"] for s in list_scenarios(built)}
+    assert "骨科|multi_dept_review|price" in ids
+    # 医学工程处 is filed under the canonical 设备科
+    assert any(i.startswith("设备科|admission_filing|") for i in ids)
+
+
+def test_tips_are_ranked_by_lift(built):
+    tips = get_scenario(built, "骨科|multi_dept_review|price")["tips"]
+    lifts = [t["lift"] for t in tips]
+    assert lifts == sorted(lifts, reverse=True)
+
+
+def test_markdown_and_html_export_cite_sources(built):
+    md = export_scenario(built, "骨科|multi_dept_review|price", "markdown")
+    assert md.startswith("# 锦囊") and "sources: " in md and "t-price-won" in md
+    page = export_scenario(built, "骨科|multi_dept_review|price", "html")
+    assert "<code>t-price-won</code>" in page
+
+
+def test_unknown_scenario_is_a_404_input_error(built):
+    with pytest.raises(InputError) as err:
+        get_scenario(built, "nowhere|x|y")
+    assert err.value.status == 404 and err.value.field == "scenario"
+
+
+def test_talk_tracks_for_returns_playbook_evidence(built):
+    evidence = talk_tracks_for("price", built)
+    assert evidence[0] == {"source": "playbook", "id": "t-price-track", "snippet": evidence[0]["snippet"]}
+    assert "总费用" in evidence[0]["snippet"]
+    assert talk_tracks_for("integration", built) == []
+    with pytest.raises(InputError):
+        talk_tracks_for("weather", built)
+
+

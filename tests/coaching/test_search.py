@@ -1,0 +1,109 @@
+"""Hybrid playbook search on a small real index (LAC, bm25s, USE in Chroma)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from coaching import index_documents
+from coaching.lc import PlaybookRetriever, playbook_vectorstore
+from coaching.search import search
+from coaching.store import PlaybookStore, document_prior
+from coaching.config import load_search_config
+from jinnang.errors import InputError
+
+
+def ids(hits):
+    return [h["doc_id"] for h in hits]
+
+
+def test_paraphrase_of_budget_freeze_finds_the_answer_before_the_problem_note(indexed):
+    hits = ids(search(indexed, "客户说没钱了怎么办", k=5))
+    assert hits.index("t-budget-won") < hits.index("t-budget-open")
+
+
+def test_department_synonym_finds_equipment_department_note(indexed):
+    assert ids(search(indexed, "器械科要资质", k=3))[0] == "t-reg-won"
+
+
+def test_traditional_script_query_matches_simplified_documents(indexed):
+    assert "t-reg-won" in ids(search(indexed, "注冊證", k=3))
+
+
+def test_price_objection_ranks_talk_track_and_won_answer_above_the_lost_note(indexed):
+    hits = ids(search(indexed, "报价太贵怎么回", k=5))
+    assert hits[0] in {"t-price-track", "t-price-won"}
+    assert hits.index("t-price-lost") > hits.index("t-price-track")
+
+
+def test_filters_restrict_by_outcome_and_canonical_department(indexed):
+    assert set(ids(search(indexed, "接口", k=10, filters={"outcome": "won"}))) <= {
+        d for d in ("t-budget-won", "t-reg-won", "t-price-won", "t-form", "t-it-won")}
+    assert ids(search(indexed, "注册证", k=10, filters={"department": "设备科"})) == ["t-reg-won"]
+    with pytest.raises(InputError) as err:
+        search(indexed, "接口", filters={"hospital": "x"})
+    assert err.value.field == "hospital"
+
+
+def test_snippet_highlights_the_matched_words(indexed):
+    hit = search(indexed, "注册证", k=1)[0]
+    start, end = hit["highlights"][0]
+    assert "注册证" in hit["snippet"][start:end]
+
+
+def test_bad_query_and_k_name_their_field(indexed):
+    for kwargs, field in (({"query": " "}, "query"), ({"query": "价格", "k": 0}, "k")):
+        with pytest.raises(InputError) as err:
+            search(indexed, **kwargs)
+        assert err.value.field == field
+
+
+def test_reindexing_the_same_documents_adds_nothing(indexed, small_docs):
+    before = playbook_vectorstore(indexed)._collection.count()
+    counts = index_documents(indexed, small_docs)
+    assert counts["added"] == 0 and counts["updated"] == 0 and counts["unchanged"] == len(small_docs)
+    assert playbook_vectorstore(indexed)._collection.count() == before == len(small_docs)
+
+
+def test_changed_document_is_replaced_not_duplicated(tmp_path, small_docs):
+    from jinnang.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    index_documents(settings, small_docs[:3])
+    edited = dict(small_docs[0], text=small_docs[0]["text"] + "补充：已约下周签约。")
+    assert index_documents(settings, [edited])["updated"] == 1
+    assert len(PlaybookStore(settings).read_documents()) == 3
+    assert playbook_vectorstore(settings)._collection.count() == 3
+
+
+def test_document_without_text_is_refused_naming_the_field(tmp_path):
+    with pytest.raises(InputError) as err:
+        index_documents(tmp_path, [{"id": "x", "kind": "visit_note", "text": ""}])
+    assert err.value.field == "text"
+
+
+def test_prior_puts_talk_tracks_and_won_answers_above_open_problem_notes(small_docs):
+    config = load_search_config()
+    by_id = {d["id"]: d for d in small_docs}
+    track = document_prior(by_id["t-ease-track"], config)
+    won = document_prior(by_id["t-budget-won"], config)
+    lesson = document_prior(by_id["t-price-lost"], config)
+    problem = document_prior(by_id["t-budget-open"], config)
+    assert track >= won - 1e-6 and won > problem and lesson > problem
+
+
+def test_langchain_retriever_returns_documents_with_source_ids(indexed):
+    docs = PlaybookRetriever(settings=indexed, k=2).invoke("接口开发由厂家来做")
+    assert docs[0].metadata["doc_id"] == "t-it-won"
+    assert docs[0].page_content.startswith("信息中心")
+
+
+def test_dense_channel_uses_the_configured_embedding_model(tmp_path, small_docs):
+    from ingest.embed import minilm_model_dir
+    from jinnang.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, embedding_model=str(minilm_model_dir()))
+    index_documents(settings, small_docs)
+    store = playbook_vectorstore(settings)
+    assert len(store.embeddings.embed_query("price")) == 384
+    assert np.isclose(np.linalg.norm(store.embeddings.embed_query("price")), 1.0, atol=1e-3)
+    assert search(settings, "price objection", k=3, channels=("dense",))
