@@ -104,14 +104,14 @@ class JourneyReader:
         self.period_labels = vocab.trial_feedback.period_labels
 
     def _signal(self, node: str, text: str) -> str | None:
-        for unit in sentences(text):
-            for rule in self.signals[node]:
-                for hit in rule.search(unit.text):
-                    start, end = unit.start + hit.start, unit.start + hit.end
-                    clause = clause_around(unit, start, end)
-                    if any(True for r in self.unless[node] for _ in r.search(clause.text)):
-                        continue
-                    return text[start:end]
+        units = sentences(text)
+        for rule in self.signals[node]:
+            for unit, hit in rule.search_units(text, units):
+                start, end = unit.start + hit.start, unit.start + hit.end
+                clause = clause_around(unit, start, end)
+                if any(True for r in self.unless[node] for _ in r.search(clause.text)):
+                    continue
+                return text[start:end]
         return None
 
     def _trial_still_running(self, text: str, reference_date: dt.date | None) -> bool:

@@ -9,14 +9,15 @@ Run `python -m nlp.objections --score shared/data/dev/extraction.jsonl` for per-
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jinnang.records import OBJECTION_CATEGORIES, Objection, ObjectionCategory
 from nlp.vocab import (
-    CONFIG_DIR, CompiledRule, CueRule, Hit, check_phrases, clause_around, compile_rules, load_config,
-    sentences,
+    CONFIG_DIR, CompiledRule, CueRule, Hit, Unit, check_phrases, clause_around, clauses, compile_rules,
+    load_config, sentences,
 )
 
 
@@ -25,17 +26,23 @@ class CategoryRules(BaseModel):
 
     cues: list[CueRule] = Field(min_length=1)
     unless: list[CueRule] = Field(default_factory=list)
+    # where `unless` looks: the clause of the cue, that clause and the one before, or the sentence
+    unless_scope: Literal["clause", "with_previous", "sentence"] = "clause"
 
 
 class ObjectionVocab(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
+    not_concern: list[CueRule] = Field(default_factory=list)
+    not_concern: list[CueRule] = Field(default_factory=list)
     not_customer: list[CueRule] = Field(default_factory=list)
     categories: dict[ObjectionCategory, CategoryRules]
 
     @model_validator(mode="after")
     def _phrases_compile(self) -> "ObjectionVocab":
+        check_phrases(self.not_concern, self.terms, "not_concern")
+        check_phrases(self.not_concern, self.terms, "not_concern")
         check_phrases(self.not_customer, self.terms, "not_customer")
         for name, cat in self.categories.items():
             check_phrases(cat.cues, self.terms, f"categories/{name}/cues")
@@ -49,31 +56,45 @@ class ObjectionFinder:
     def __init__(self, vocab: ObjectionVocab):
         self.vocab = vocab
         terms = vocab.terms
+        self.not_concern = compile_rules(vocab.not_concern, terms)
+        self.not_concern = compile_rules(vocab.not_concern, terms)
         self.not_customer = compile_rules(vocab.not_customer, terms)
         self.cues: dict[str, list[CompiledRule]] = {}
         self.unless: dict[str, list[CompiledRule]] = {}
+        self.unless_scope: dict[str, str] = {}
         for cat in OBJECTION_CATEGORIES:
             rules = vocab.categories.get(cat)  # type: ignore[call-overload]
             self.cues[cat] = compile_rules(rules.cues, terms) if rules else []
             self.unless[cat] = compile_rules(rules.unless, terms) if rules else []
+            self.unless_scope[cat] = rules.unless_scope if rules else "clause"
 
     def _cancelled(self, rules: list[CompiledRule], clause: str) -> bool:
         return any(True for r in rules for _ in r.search(clause))
 
+    @staticmethod
+    def _scope(unit: Unit, clause: Unit, scope: str) -> str:
+        if scope == "sentence":
+            return unit.text
+        if scope == "with_previous":
+            before = [c for c in clauses(unit) if c.end <= clause.start]
+            start = before[-1].start if before else clause.start
+            return unit.text[start - unit.start:clause.end - unit.start]
+        return clause.text
+
     def hits(self, text: str) -> dict[str, list[tuple[Hit, int, int]]]:
         """Every surviving cue hit per category, with its whole-text span."""
         found: dict[str, list[tuple[Hit, int, int]]] = {}
-        for unit in sentences(text):
-            for cat in OBJECTION_CATEGORIES:
-                for rule in self.cues[cat]:
-                    for hit in rule.search(unit.text):
-                        start, end = unit.start + hit.start, unit.start + hit.end
-                        clause = clause_around(unit, start, end)
-                        if self._cancelled(self.unless[cat], clause.text):
-                            continue
-                        if self._cancelled(self.not_customer, clause.text):
-                            continue
-                        found.setdefault(cat, []).append((hit, start, end))
+        units = sentences(text)
+        for cat in OBJECTION_CATEGORIES:
+            for rule in self.cues[cat]:
+                for unit, hit in rule.search_units(text, units):
+                    start, end = unit.start + hit.start, unit.start + hit.end
+                    clause = clause_around(unit, start, end)
+                    if self._cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
+                        continue
+                    if self._cancelled(self.not_customer, clause.text) or self._cancelled(self.not_concern, clause.text):
+                        continue
+                    found.setdefault(cat, []).append((hit, start, end))
         return found
 
     def find(self, text: str) -> list[Objection]:

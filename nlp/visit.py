@@ -81,14 +81,14 @@ class VisitReader:
         self.needs = {need: compile_rules(rules, t) for need, rules in vocab.cross_dept_needs.items()}
 
     def _sample(self, text: str) -> Evidence | None:
-        for unit in sentences(text):
-            for rule in self.sample:
-                for hit in rule.search(unit.text):
-                    before = unit.text[:hit.end]
-                    if _any_hit(self.sample_unless, before):
-                        continue
-                    s, e = unit.start + hit.start, unit.start + hit.end
-                    return Evidence(text=text[s:e], start=s, end=e)
+        units = sentences(text)
+        for rule in self.sample:
+            for unit, hit in rule.search_units(text, units):
+                before = unit.text[:hit.end]
+                if _any_hit(self.sample_unless, before):
+                    continue
+                s, e = unit.start + hit.start, unit.start + hit.end
+                return Evidence(text=text[s:e], start=s, end=e)
         return None
 
     def _answer_count(self, unit: Unit, hit: Hit) -> int:
@@ -138,14 +138,14 @@ class VisitReader:
         count, q_evidence = self._questions(text)
         evidence.extend(q_evidence)
         needs: list[str] = []
+        units = sentences(text)
         for need, rules in self.needs.items():
-            for unit in sentences(text):
-                hit = _any_hit(rules, unit.text)
-                if hit:
-                    needs.append(need)
-                    s, e = unit.start + hit.start, unit.start + hit.end
-                    evidence.append(Evidence(text=text[s:e], start=s, end=e))
-                    break
+            hit_in = next((uh for rule in rules for uh in rule.search_units(text, units)), None)
+            if hit_in:
+                unit, hit = hit_in
+                needs.append(need)
+                s, e = unit.start + hit.start, unit.start + hit.end
+                evidence.append(Evidence(text=text[s:e], start=s, end=e))
         return VisitFacts(sample_brought=sample is not None, questions_resolved=count,
                           cross_dept_needs=needs, evidence=evidence)  # type: ignore[arg-type]
 

@@ -112,6 +112,7 @@ class CueRule(BaseModel):
     any: list[str] = Field(default_factory=list)
     all: list[list[str]] = Field(default_factory=list)
     within: int = Field(default=24, ge=1, le=200)
+    ordered: bool = False  # `all` groups must occur in the order written
     weight: float = Field(default=0.8, gt=0, le=1)
     examples: list[str] = Field(min_length=1)
     note: str | None = None
@@ -153,7 +154,7 @@ def _expand(phrase: str, terms: dict[str, list[str]]) -> str:
 
 def _alternation(phrases: list[str], terms: dict[str, list[str]]) -> re.Pattern:
     parts = sorted((_expand(p, terms) for p in phrases), key=len, reverse=True)
-    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -171,7 +172,20 @@ class CompiledRule:
         self.id = rule.id
         self.weight = rule.weight
         self.within = rule.within
+        self.ordered = rule.ordered
         self.patterns = [_alternation(g, terms) for g in rule.groups()]
+
+    def present(self, text: str) -> bool:
+        """Cheap pre-check on a whole text: every group occurs somewhere."""
+        return all(p.search(text) for p in self.patterns)
+
+    def search_units(self, text: str, units: tuple["Unit", ...]) -> Iterator[tuple["Unit", Hit]]:
+        """Hits sentence by sentence (a rule never spans two sentences)."""
+        if not self.present(text):
+            return
+        for unit in units:
+            for hit in self.search(unit.text):
+                yield unit, hit
 
     def search(self, text: str) -> Iterator[Hit]:
         first, rest = self.patterns[0], self.patterns[1:]
@@ -184,7 +198,8 @@ class CompiledRule:
             start, end = m.start(), m.end()
             ok = True
             for spans in others:
-                near = [s for s in spans if s[0] < m.end() + self.within and s[1] > m.start() - self.within]
+                near = [s for s in spans if s[0] < m.end() + self.within and s[1] > m.start() - self.within
+                        and (not self.ordered or s[0] >= end)]
                 if not near:
                     ok = False
                     break
@@ -217,8 +232,24 @@ class Unit:
 
 
 _SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+_LIST_MARK = re.compile(r"^\s*(?:[-·•*■□☑]|[①②③④⑤⑥⑦⑧⑨⑩]|[(（]?\d{1,2}[)）.、．]|[一二三四五六七八九十]+、|[^，。；\s]{1,8}[:：])")
+
+
+def _wrapped_breaks(text: str) -> list[int]:
+    """Offsets of line breaks inside a sentence: prose wrapped by hand in a form cell or OCR line
+    ("…需按我院新SPD供应商\n标准重新开发"), as opposed to a new field, item or sentence."""
+    out, pos = [], 0
+    lines = text.split("\n")
+    for line, nxt in zip(lines, lines[1:]):
+        pos += len(line)
+        s = line.rstrip()
+        if s and nxt.strip() and not _LIST_MARK.match(nxt):
+            if s[-1] in "，,、" or (len(s) >= 12 and s[-1] not in "。！？!?；;：:|）)】" and re.search("[，。；,;]", s)):
+                out.append(pos)
+        pos += 1
+    return out
 # list items inside one line: ①②…, "(1)", "1." / "1、" (not decimals like 2.0)
-_ITEM_START = re.compile(r"(?=[①②③④⑤⑥⑦⑧⑨⑩])|(?<=[\s　：:])(?=[(（]?\d{1,2}[)）]|\d{1,2}[、.．](?!\d))")
+_ITEM_START = re.compile(r"(?<![①②③④⑤⑥⑦⑧⑨⑩])(?=[①②③④⑤⑥⑦⑧⑨⑩])|(?<=[\s　：:])(?=[(（]?\d{1,2}[)）]|\d{1,2}[、.．](?!\d))")
 _CLAUSE_END = re.compile(r"[，,：:、　]+|——|--")
 
 
@@ -249,7 +280,12 @@ def _split_items(unit: Unit) -> list[Unit]:
 def sentences(text: str) -> tuple[Unit, ...]:
     """Sentences and list items of `text`, e.g. "价格高。①接口②培训" → 价格高 / ①接口 / ②培训."""
     out: list[Unit] = []
-    for unit in _pieces(text, 0, _SENTENCE_END):
+    # hide wrapped line breaks from the sentence splitter (same length, so offsets stay)
+    masked = text
+    for i in _wrapped_breaks(text):
+        masked = masked[:i] + "\u2060" + masked[i + 1:]
+    for unit in _pieces(masked, 0, _SENTENCE_END):
+        unit = Unit(text[unit.start:unit.end], unit.start, unit.end)
         out.extend(_split_items(unit))
     return tuple(out)
 

@@ -1,0 +1,150 @@
+"""Objections: every cue rule fires on the phrasing it exists for; negations, favourable
+comparisons, the rep's own worries and a distributor's views do not count."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.objections import default_finder, find_objections, load_objection_vocab
+
+VOCAB = load_objection_vocab()
+
+
+def _categories(text: str) -> set[str]:
+    return {o.category for o in find_objections(text)}
+
+
+CUE_EXAMPLES = [
+    pytest.param(cat, rule.id, example, id=f"{cat}-{rule.id}-{i}")
+    for cat, rules in VOCAB.categories.items()
+    for rule in rules.cues
+    for i, example in enumerate(rule.examples)
+]
+
+
+@pytest.mark.parametrize("category, rule_id, example", CUE_EXAMPLES)
+def test_each_cue_rule_finds_its_category_in_its_examples(category, rule_id, example):
+    finder = default_finder()
+    rule = next(r for r in finder.cues[category] if r.id == rule_id)
+    assert any(True for _ in rule.search(example)), f"{rule_id} does not match {example!r}"
+    assert category in _categories(example)
+
+
+UNLESS_EXAMPLES = [
+    pytest.param(cat, rule.id, example, id=f"{cat}-{rule.id}-{i}")
+    for cat, rules in VOCAB.categories.items()
+    for rule in rules.unless
+    for i, example in enumerate(rule.examples)
+]
+
+
+@pytest.mark.parametrize("category, rule_id, example", UNLESS_EXAMPLES)
+def test_each_unless_rule_cancels_its_category_in_its_examples(category, rule_id, example):
+    finder = default_finder()
+    rule = next(r for r in finder.unless[category] if r.id == rule_id)
+    assert any(True for _ in rule.search(example))
+    assert category not in _categories(example)
+
+
+@pytest.mark.parametrize("section", ["not_concern", "not_customer"])
+def test_speaker_and_no_problem_rules_cancel_every_category(section):
+    finder = default_finder()
+    for rule_cfg, rule in zip(getattr(VOCAB, section), getattr(finder, section)):
+        for example in rule_cfg.examples:
+            assert any(True for _ in rule.search(example)), (rule_cfg.id, example)
+            assert _categories(example) == set(), (rule_cfg.id, example)
+
+
+@pytest.mark.parametrize("text", [
+    "主任没提价格，也没说要拿谁家来比。",
+    "钢板一年用量300套左右，预算不是问题，医院钱够。",
+    "其他：价格可以接受。院内准入还在走。",
+    "关节假体属集采产品，价格方面无意见。",
+    "阮院长说评估完再说，全程没提钱。",
+])
+def test_negated_topics_are_not_objections(text):
+    assert _categories(text) == set()
+
+
+def test_favourable_comparison_with_a_rival_is_not_an_objection():
+    assert _categories("与在用的辛迪斯同类产品效果相当，价格略低。") == set()
+    assert _categories("与强生同类产品相比，初始稳定性相当，价格更有优势。") == set()
+
+
+def test_incumbent_brand_as_price_reference_is_price_only():
+    text = "现在用的那家国产板集采价比我们低了快两成，主任说没法跟院里解释。"
+    assert _categories(text) == {"price"}
+
+
+@pytest.mark.parametrize("text", [
+    "他们科一直用捷迈的，换品牌得有充分的理由。",
+    "韩医生：科里用了七八年美敦力，工具都用顺手了。",
+    "骨科戚医生私下说大博的人也在跑。",
+    "科里习惯用进口的。",
+])
+def test_brand_loyalty_habit_or_active_rival_is_competitor(text):
+    assert "competitor" in _categories(text)
+
+
+@pytest.mark.parametrize("text", [
+    "我担心主任会嫌价格高，要提前准备。",
+    "我觉得这家医院价格压力会很大。",
+    "经销商说设备科对价格比较敏感，回款也慢。",
+])
+def test_the_reps_own_worries_and_a_distributors_views_are_not_objections(text):
+    assert _categories(text) == set()
+
+
+@pytest.mark.parametrize("text", [
+    "邵主任问取板工具是不是通用的，当场跟他讲了，通用的。",
+    "效期提醒只在电脑端显示，希望能推到手机。",
+    "护士长建议增加一个扫码后自动打印标签的功能。",
+    "设备科要求提交注册证复印件、授权书和营业执照，下周一前交。",
+])
+def test_plain_questions_feature_wishes_and_routine_documents_are_not_objections(text):
+    assert _categories(text) == set()
+
+
+def test_a_concern_settled_on_the_spot_still_counts():
+    text = "俞科长问这个软件算不算医疗器械、要不要注册证——当场解释了，俞科长认可。"
+    assert _categories(text) == {"compliance"}
+
+
+@pytest.mark.parametrize("text, category", [
+    ("智能柜门有时关不严，报警声太吵。", "clinical"),  # SaaS hardware fault
+    ("2号柜偶尔识别慢，已报修。", "clinical"),
+    ("翻修用的加长柄要提前3天订货，满足不了急诊。", "service"),
+    ("秦院长嫌我们实施周期太长。", "service"),
+    ("按等保和数据安全的要求，业务数据必须存在院内服务器。", "compliance"),
+    ("今年的耗材预算已经用完了。", "budget"),
+    ("跟医院现在的SPD能不能对接？", "integration"),
+    ("院采委开完还要上卫健委的采购平台，今年平台换系统，时间说不准。", "process"),
+])
+def test_conventions_put_each_concern_in_its_category(text, category):
+    assert _categories(text) == {category}
+
+
+def test_one_objection_per_category_with_evidence_offsets():
+    text = "主任说单价偏高。科长也说报价太高，比进口的还贵。信息科问能否跟HIS对接。"
+    found = find_objections(text)
+    assert [o.category for o in found] == ["price", "integration"]
+    for o in found:
+        assert text[o.start:o.end] == o.evidence
+        assert 0 < o.confidence <= 1
+
+
+def test_empty_and_plain_text_give_no_objections():
+    assert find_objections("") == []
+    assert find_objections("送货：桡骨远端板×6套，已入二级库，闵主任签收。") == []
+
+
+def test_dev_set_objections_micro_f1(shared_dev):
+    tp = fp = fn = 0
+    for path in (shared_dev / "extraction.jsonl", shared_dev / "ocr" / "manifest.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            case = json.loads(line)
+            got = _categories(case["text"])
+            want = {o["category"] for o in case["gold"]["objections"]}
+            tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
+    assert 2 * tp / (2 * tp + fp + fn) >= 0.85
