@@ -79,6 +79,7 @@ class DatesConfig(BaseModel):
     either_or_after: list[str] = Field(default_factory=list)
     recurring_before: list[str] = Field(default_factory=list)
     lunar_before: list[str] = Field(default_factory=list)
+    rescheduled_before: list[str] = Field(default_factory=list)
 
     @field_validator("types")
     @classmethod
@@ -482,6 +483,16 @@ def _left_out(text: str, mention: Mention, config: DatesConfig) -> bool:
     return label in config.header_labels
 
 
+def _rescheduled_from(text: str, mention: Mention, mentions: list[Mention], config: DatesConfig) -> Mention | None:
+    """The earlier date of the same sentence that `mention` replaces (…改为DATE), if any."""
+    before = text[max(0, mention.start - 6):mention.start].rstrip()
+    if not any(before.endswith(w) for w in config.rescheduled_before):
+        return None
+    s_lo, _ = _bounds(text, mention.start, mention.end, SENTENCE_END)
+    earlier = [m for m in mentions if s_lo <= m.start and m.end <= mention.start]
+    return earlier[-1] if earlier else None
+
+
 def _last_field(line: str) -> str:
     """The label a value follows on a form line: '评价人：黄启明　日期：' → '日期' (截止日期 stays itself)."""
     parts = [p for p in re.split(r"[\s|｜:：]+", line) if p]
@@ -515,7 +526,11 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
             span = mention
             if mention.partner is not None:  # a range is typed once, from the words around the whole of it
                 span = Mention(mention.start, mention.partner.end, mention.date)
-            group = _classify(text, span, config, [m for m in mentions if m is not mention.partner])
+            others = [m for m in mentions if m is not mention.partner]
+            earlier = _rescheduled_from(text, mention, mentions, config)
+            if earlier is not None:  # 原定6月17日，现改为6月24日: the new day is about what the old one was
+                others = [m for m in others if m is not earlier]
+            group = _classify(text, span, config, others)
             if group is not None and group.reason:
                 continue  # not a deal date (our own event, a personal one, a habit, superseded)
             mention.type = group.type if group is not None else config.default_type

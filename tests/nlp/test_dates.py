@@ -175,6 +175,7 @@ TYPED = [
     ("下周二科室例会上去汇报", "next_meeting"),
     ("3月16日上午第一轮价格谈判", "next_meeting"),
     ("下周三下午两点开会，信息科也参加", "next_meeting"),
+    ("3月9日术前讨论，主任请我们一起参加", "next_meeting"),
     # other: deadlines, documents, lectures, start of talks
     ("报名截止 4/24", "other"),
     ("申请表下周一前交设备科", "other"),
@@ -256,6 +257,10 @@ def test_form_date_label_on_the_line_above():
 
 def test_date_on_the_reference_day_is_not_listed():
     assert pairs("3月2日上午与手术室护士长沟通") == []
+
+
+def test_rescheduled_date_is_typed_like_the_one_it_replaces():
+    assert pairs("院采委原定3月17日，现改为3月24日") == [("committee_meeting", "2026-03-24")]
 
 
 def test_superseded_date_left_out_new_one_kept():
