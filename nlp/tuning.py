@@ -28,6 +28,8 @@ def score(paths: list[str], verbose: bool = False, only: str | None = None) -> d
     from nlp.visit import find_visit_facts
 
     cases = _cases(paths)
+    # load and compile the vocabularies before timing (once per process, not per note)
+    find_objections(""), find_visit_facts(""), find_journey_node("", "visit_note")
     tp = fp = fn = 0
     per_cat: dict[str, list[int]] = {}
     node_ok = visit_total = 0

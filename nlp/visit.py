@@ -77,6 +77,7 @@ class VisitReader:
         self.counts = vocab.questions.counts
         # "这两个当场都答了" / "前三个" — a number of questions just before the answer
         self.count_before = re.compile(rf"(?<!第)({nums})\s*(?:个|条|点)(?:问题|疑问)?(?:都|也)?\s*$") if nums else None
+        self.count_asked = re.compile(rf"({nums})\s*个(?:问题|疑问|顾虑)") if nums else re.compile(r"(?!)")
         self.circled = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]+\s*$")
         self.needs = {need: compile_rules(rules, t) for need, rules in vocab.cross_dept_needs.items()}
 
@@ -101,6 +102,11 @@ class VisitReader:
             m = self.count_before.search(before)
             if m:
                 return self.counts[m.group(1)]
+            # "问了三个问题，都当场解答了": 都 refers back to the number asked earlier in the sentence
+            if before.endswith(("都", "都是", "也都")) or before.strip() in ("都", "全部", "全都"):
+                m = self.count_asked.search(unit.text[:clause.start - unit.start])
+                if m:
+                    return self.counts[m.group(1)]
         return 1
 
     def _questions(self, text: str) -> tuple[int, list[Evidence]]:

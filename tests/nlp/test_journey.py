@@ -1,0 +1,118 @@
+"""Journey node: the furthest node whose entry event the text reports; plans are not events."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from nlp.journey import JOURNEY_NODES, default_reader, find_journey_node, load_journey_vocab
+
+VOCAB = load_journey_vocab()
+
+SIGNAL_EXAMPLES = [
+    pytest.param(node, rule.id, example, id=f"{node}-{rule.id}-{i}")
+    for node, sig in VOCAB.nodes.items()
+    for rule in sig.signals
+    for i, example in enumerate(rule.examples)
+]
+
+
+@pytest.mark.parametrize("node, rule_id, example", SIGNAL_EXAMPLES)
+def test_each_signal_reports_its_node(node, rule_id, example):
+    rule = next(r for r in default_reader().signals[node] if r.id == rule_id)
+    assert any(True for _ in rule.search(example))
+    assert find_journey_node(example, "visit_note")[0] == node
+
+
+UNLESS_EXAMPLES = [
+    pytest.param(node, rule.id, example, id=f"{node}-{rule.id}-{i}")
+    for node, sig in VOCAB.nodes.items()
+    for rule in sig.unless
+    for i, example in enumerate(rule.examples)
+]
+
+
+@pytest.mark.parametrize("node, rule_id, example", UNLESS_EXAMPLES)
+def test_plans_drafts_and_past_demos_do_not_enter_the_node(node, rule_id, example):
+    rule = next(r for r in default_reader().unless[node] if r.id == rule_id)
+    assert any(True for _ in rule.search(example))
+    assert find_journey_node(example, "visit_note")[0] != node
+
+
+@pytest.mark.parametrize("example", VOCAB.trial_feedback.interim[0].examples)
+def test_interim_form_markers_keep_the_form_at_trial_in_progress(example):
+    form = f"临床试用反馈\n{example}\n问题：撑开钳偏重。\n日期：2026-03-01"
+    assert find_journey_node(form, "trial_feedback")[0] == "trial_in_progress"
+
+
+def test_furthest_node_wins():
+    text = "院采委已经通过。卫健委备案今天批下来了，备案号：盐卫信备〔2026〕23号。接下来走医院法务审合同。"
+    assert find_journey_node(text, "visit_note")[0] == "health_commission_filing"
+
+
+@pytest.mark.parametrize("text", [
+    "今天拜访骨科王主任，聊了下近况。",
+    "初次置换11例，翻修1例。",  # 初次 is a surgery here, not a first visit
+    "送货：桡骨远端板×6套，已入二级库。",
+    "饶处长说今年的信息化预算年初就定了，要做只能等明年。",
+])
+def test_routine_notes_show_no_node(text):
+    assert find_journey_node(text, "visit_note") == (None, None)
+
+
+def test_first_contact_only_when_the_text_says_first_visit():
+    assert find_journey_node("首次拜访，见了骨科李主任。", "visit_note")[0] == "first_contact"
+    assert find_journey_node("见了骨科李主任，聊了二十分钟。", "visit_note")[0] is None
+
+
+def test_a_demo_held_during_the_visit_is_not_demo_scheduled():
+    held = "带了演示柜去设备科，现场演示了批量盘点，沈科长认可。"
+    future = "和设备科沈科长约定：下周二下午在设备科会议室做系统演示。"
+    assert find_journey_node(held, "visit_note")[0] is None
+    assert find_journey_node(future, "visit_note")[0] == "demo_scheduled"
+
+
+def test_contract_signing_planned_is_not_signed():
+    assert find_journey_node("合同草稿已交法务，预计7个工作日后签正式合同。", "visit_note")[0] == "legal_review"
+    assert find_journey_node("争取8月14日签约。", "visit_note")[0] is None
+
+
+FINAL_FORM = """医疗器械临床试用反馈表
+试用时间：2026年2月24日至
+2026年3月24日
+存在问题：器械盒较重。
+科室意见：同意提交设备科组织多部门评审。
+日期：2026年3月27日"""
+
+
+def test_final_feedback_form_reaches_multi_dept_review():
+    assert find_journey_node(FINAL_FORM, "trial_feedback")[0] == "multi_dept_review"
+
+
+def test_feedback_form_whose_trial_period_is_still_running_is_interim():
+    form = FINAL_FORM.replace("2026年3月24日", "2026年4月24日")
+    assert find_journey_node(form, "trial_feedback")[0] == "trial_in_progress"
+    assert find_journey_node(form, "trial_feedback", reference_date=dt.date(2026, 5, 1))[0] == "multi_dept_review"
+
+
+def test_final_form_with_committee_meeting_date_is_committee_scheduled():
+    form = FINAL_FORM + "\n设备处意见：拟提交7月8日院医疗器械管理委员会审议。"
+    assert find_journey_node(form, "trial_feedback")[0] == "committee_scheduled"
+
+
+def test_node_ids_are_the_specs():
+    assert set(VOCAB.nodes) <= set(JOURNEY_NODES)
+    assert len(JOURNEY_NODES) == 12
+
+
+def test_dev_set_journey_accuracy(shared_dev):
+    ok = total = 0
+    for path in (shared_dev / "extraction.jsonl", shared_dev / "ocr" / "manifest.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            case = json.loads(line)
+            ref = dt.date.fromisoformat(case["reference_date"])
+            node, _ = find_journey_node(case["text"], case["kind"], reference_date=ref)
+            ok += node == case["gold"]["journey_node"]
+            total += 1
+    assert ok / total >= 0.75

@@ -1,0 +1,88 @@
+"""Visit facts: sample brought, questions answered on the spot, cross-department needs."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from nlp.visit import default_reader, find_visit_facts, load_visit_vocab
+
+VOCAB = load_visit_vocab()
+
+
+@pytest.mark.parametrize("example", [e for r in VOCAB.sample_brought.signals for e in r.examples])
+def test_sample_signals_mark_the_sample_brought(example):
+    assert find_visit_facts(example).sample_brought is True
+
+
+@pytest.mark.parametrize("text", [
+    "样品这次没带，约了下周四早交班后再过去，带钉棒样品和骨模型给他们科看看。",
+    "样机没带，下次补上。",
+    "我带全套工具箱过去跟台。",  # instruments for a case are not a sample
+    "潘主任让我明天再过来一趟，把伪影的资料带上。",
+])
+def test_negated_planned_or_non_sample_items_are_not_a_sample(text):
+    assert find_visit_facts(text).sample_brought is False
+
+
+@pytest.mark.parametrize("example, count", [
+    (e, None) for r in VOCAB.questions.answered + VOCAB.questions.answered_after_question for e in r.examples
+])
+def test_each_answer_rule_counts_its_examples(example, count):
+    text = example if any(w in example for w in ("问", "担心", "疑问")) else "主任问了一个问题。" + example
+    assert find_visit_facts(text).questions_resolved >= 1
+
+
+@pytest.mark.parametrize("text, count", [
+    ("刘主任问了3个问题：①钉尾高度怎么样 ②有没有长尾复位钉 ③集采中选价多少\n①②当场答了，③要回去跟商务确认。", 2),
+    ("问了涂层厚度、能不能用在翻修上，这两个当场都答了。", 2),
+    ("主任问了三个问题，都当场解答了。", 3),
+    ("第一个当场说明了；第二个要回公司确认。", 1),
+    ("问能不能先免费试用。我说可以申请试用。", 1),
+    ("潘主任问术后CT伪影大不大，这个我答不上来，得回去问技术。", 0),
+    ("我把5年随访数据给他看，他说样本量太小，不算数。", 0),
+    ("宋Director关心能不能开专票 —— 这几个我说回去跟商务确认后答复。", 0),
+    ("现场演示了万向钉置钉和锁紧。", 0),  # a demo nobody asked about answers nothing
+])
+def test_questions_resolved_counts_answers_given_on_the_spot(text, count):
+    assert find_visit_facts(text).questions_resolved == count
+
+
+@pytest.mark.parametrize("need", list(VOCAB.cross_dept_needs))
+def test_each_cross_department_rule_finds_its_need(need):
+    for rule in VOCAB.cross_dept_needs[need]:
+        for example in rule.examples:
+            assert need in find_visit_facts(example).cross_dept_needs, example
+
+
+@pytest.mark.parametrize("text", [
+    "今天和我们服务工程师老蔡一起去骨科，下一台老蔡全程跟。",
+    "公司技术支持杜工一起（讲导航适配）。",
+    "会前要交产品介绍PPT和报价单。",
+    "①③要公司法务和财务评估。",
+    "我们跟国药SPD有现成的标准接口，接口费我们承担。",
+])
+def test_own_team_work_is_not_a_cross_department_need(text):
+    assert find_visit_facts(text).cross_dept_needs == []
+
+
+def test_evidence_spans_point_into_the_text():
+    text = "带了髋臼杯样品。主任问了两个问题，这两个当场都答了。要让研发评估SPD接口。"
+    facts = find_visit_facts(text)
+    assert (facts.sample_brought, facts.questions_resolved, facts.cross_dept_needs) == (True, 2, ["custom_interface"])
+    assert all(text[e.start:e.end] == e.text for e in facts.evidence)
+
+
+def test_dev_set_visit_field_accuracy(shared_dev):
+    ok = total = 0
+    for line in (shared_dev / "extraction.jsonl").read_text(encoding="utf-8").splitlines():
+        case = json.loads(line)
+        gold = case["gold"]["visit"]
+        if gold is None:
+            continue
+        facts = find_visit_facts(case["text"])
+        ok += facts.sample_brought == gold["sample_brought"]
+        ok += facts.questions_resolved == gold["questions_resolved"]
+        ok += set(facts.cross_dept_needs) == set(gold["cross_dept_needs"])
+        total += 3
+    assert ok / total >= 0.90

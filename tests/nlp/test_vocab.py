@@ -1,0 +1,130 @@
+"""Cue vocabularies: validated on load, errors name file, line and field; text units."""
+from __future__ import annotations
+
+import pytest
+
+from nlp.journey import JourneyVocab
+from nlp.objections import ObjectionVocab
+from nlp.visit import VisitVocab
+from nlp.vocab import CONFIG_DIR, CompiledRule, ConfigError, CueRule, clauses, load_config, sentences
+
+GOOD = """\
+terms:
+  brand: [美敦力, 强生]
+categories:
+  price:
+    cues:
+      - id: price_too_high
+        any: [太贵]
+        examples: [太贵了]
+"""
+
+
+def _write(tmp_path, text, name="objections.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("name, model", [
+    ("objections.yaml", ObjectionVocab), ("visit.yaml", VisitVocab), ("journey_signals.yaml", JourneyVocab),
+])
+def test_shipped_configs_load(name, model):
+    assert load_config(CONFIG_DIR / name, model)
+
+
+def test_minimal_config_loads(tmp_path):
+    vocab = load_config(_write(tmp_path, GOOD), ObjectionVocab)
+    assert vocab.categories["price"].cues[0].id == "price_too_high"
+
+
+def test_bad_regex_names_file_line_and_field(tmp_path):
+    path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: [太贵, '贵(']"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, ObjectionVocab)
+    assert err.value.file == "objections.yaml"
+    assert err.value.line == 7
+    assert err.value.field == "categories.price.cues[0].any[1]"
+    assert "bad phrase" in str(err.value)
+
+
+def test_unknown_term_list_is_named(tmp_path):
+    path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: ['@brands']"))
+    with pytest.raises(ConfigError, match=r"objections.yaml line 7, categories.price.cues\[0\].any\[0\]: .*@brands"):
+        load_config(path, ObjectionVocab)
+
+
+def test_unknown_category_is_named(tmp_path):
+    path = _write(tmp_path, GOOD.replace("  price:", "  pricing:"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, ObjectionVocab)
+    assert err.value.line == 4 and "pricing" in err.value.field
+
+
+def test_rule_without_examples_is_refused(tmp_path):
+    path = _write(tmp_path, GOOD.replace("        examples: [太贵了]\n", ""))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, ObjectionVocab)
+    assert err.value.line == 6 and err.value.field.endswith("examples")
+
+
+def test_rule_with_both_any_and_all_is_refused(tmp_path):
+    path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: [太贵]\n        all: [[价格], [高]]"))
+    with pytest.raises(ConfigError, match="exactly one of"):
+        load_config(path, ObjectionVocab)
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: [太贵, 进口(的)?, x]"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path, ObjectionVocab)
+    assert err.value.line == 7 and "not valid YAML" in str(err.value)
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.yaml", ObjectionVocab)
+
+
+def test_unknown_journey_node_is_refused(tmp_path):
+    text = (CONFIG_DIR / "journey_signals.yaml").read_text(encoding="utf-8").replace("  legal_review:", "  legal_check:")
+    with pytest.raises(ConfigError, match="unknown journey node 'legal_check'"):
+        load_config(_write(tmp_path, text, "journey_signals.yaml"), JourneyVocab)
+
+
+def _rule(**kw) -> CompiledRule:
+    return CompiledRule(CueRule(id="r", examples=["x"], **kw), {"it": ["HIS", "SPD"]})
+
+
+def test_all_groups_must_be_close_together():
+    rule = _rule(all=[["@it"], ["掉线"]], within=6)
+    assert list(rule.search("SPD接口偶尔掉线"))
+    assert not list(rule.search("SPD接口运行了一整个月之后才偶尔掉线"))
+
+
+def test_ordered_rule_needs_its_groups_in_order():
+    rule = _rule(all=[["响应"], ["慢"]], ordered=True)
+    assert list(rule.search("售后响应太慢"))
+    assert not list(rule.search("识别慢，已报修，响应及时"))
+
+
+def test_terms_match_case_insensitively():
+    assert list(_rule(any=["@it"]).search("院内his系统"))
+
+
+def test_sentences_split_items_and_keep_offsets():
+    text = "刘主任问了3个问题：①钉尾高度 ②长尾钉。①②当场答了\n- 带了样品；没提价格"
+    units = sentences(text)
+    assert [u.text for u in units] == ["刘主任问了3个问题：", "①钉尾高度", "②长尾钉", "①②当场答了", "- 带了样品", "没提价格"]
+    assert all(text[u.start:u.end] == u.text for u in units)
+
+
+def test_a_wrapped_form_line_stays_one_sentence():
+    text = "信息科意见\n与HIS对接正常；SPD接口需按我院新SPD供应商\n标准重新开发。\n护士长意见：\n总体满意。"
+    assert "SPD接口需按我院新SPD供应商\n标准重新开发" in [u.text for u in sentences(text)]
+    assert "护士长意见：" in [u.text for u in sentences(text)]
+
+
+def test_clauses_split_on_commas():
+    unit = sentences("预算不是问题，医院钱够，关键是价格。")[0]
+    assert [c.text for c in clauses(unit)] == ["预算不是问题", "医院钱够", "关键是价格"]
