@@ -61,6 +61,9 @@ def next_action(
         payload = json.loads(snapshot.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         fail(f"cannot read {snapshot}: {exc}")
+    if isinstance(payload, dict) and "account" in payload and "account_id" not in payload:
+        now = now or payload.get("now")      # a {"now", "account"} line saved as a file
+        payload = payload["account"]
     try:
         _print(suggest_payload(payload, now, rules, talk_track_provider).model_dump(mode="json"))
     except InputError as exc:

@@ -310,3 +310,28 @@ def test_suggestions_carry_priority_notify_chinese_reason_and_due(account, h):
     for s in res.suggestions:
         assert s.priority in ("high", "medium", "low") and s.notify and s.due >= h.now.date()
         assert any("\u4e00" <= ch <= "\u9fff" for ch in s.reason)
+
+
+def test_process_health_index_weights_and_diagnosis_naming_weakest_node():
+    from rules.scores import TeamMonth
+    rule = RULES.scores.process_health
+    month = TeamMonth(team="mgr-02", month="2026-03", visits=10, high_quality_visits=8, stalls=4, stalls_resolved=2,
+                      work_orders_due=5, work_orders_closed_on_time=5, first_touches=4, first_meetings=1,
+                      stalls_by_node={"admission_filing": 3, "legal_review": 1})
+    result = rule.function()(month, rule, {n.id: n.label for n in RULES.nodes})
+    assert result.value == pytest.approx(80 * .3 + 50 * .3 + 100 * .2 + 25 * .2)      # 64
+    assert result.details["weakest_node"] == "admission_filing" and "院内准入申报" in result.details["diagnosis"]
+    healthy = month.model_copy(update={"first_meetings": 4})                          # 79: no diagnosis
+    assert "diagnosis" not in rule.function()(healthy, rule).details
+
+
+def test_forecast_accuracy_reports_each_segment():
+    from rules.scores import SigningForecast
+    rule = RULES.scores.forecast_accuracy
+    result = rule.function()([
+        SigningForecast(account_id="a", segment="三甲", predicted="2026-05-12", actual="2026-05-15"),
+        SigningForecast(account_id="b", segment="三甲", predicted="2026-05-12", actual="2026-05-11"),
+        SigningForecast(account_id="c", segment="民营专科", predicted="2026-06-01", actual="2026-06-11"),
+    ], rule)
+    assert result.details["segments"]["三甲"]["mean_abs_days"] == 2.0
+    assert result.details["segments"]["民营专科"]["mean_abs_days"] == 10.0
