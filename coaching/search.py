@@ -116,7 +116,10 @@ def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: Se
             concept = lexicon.get(cid)
             if concept is not None and concept.kind_boost:
                 for kind, boost in concept.kind_boost.items():
-                    total += np.where(loaded.kinds == kind, np.float32(boost), np.float32(0))
+                    mask = loaded.extra.get(("kind", kind))
+                    if mask is None:  # object-array comparison is slow at 100k chunks: once per index
+                        mask = loaded.extra[("kind", kind)] = (loaded.kinds == kind).astype(np.float32)
+                    total += np.float32(boost) * mask
     return total, concepts
 
 
