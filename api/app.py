@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from api.deps import parse_api_keys
 from api.routes import accounts, documents, health, next_actions, playbook, review
 from jinnang.errors import InputError
+from jinnang.pipeline import ensure_all_tables, talk_track_provider
 from jinnang.settings import Settings, get_settings
 
 
@@ -26,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Knowledge and coaching for medical-device sales teams selling to Chinese hospitals.")
     app.state.settings = settings
     app.state.callers = parse_api_keys(settings.api_keys)
+    app.state.talk_tracks = talk_track_provider(settings)  # handle_objection cites the playbook
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -38,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _input_error(_: Request, exc: InputError) -> JSONResponse:
         return JSONResponse(status_code=exc.status, content=exc.as_dict())
 
+    ensure_all_tables(settings)
     for module in (health, documents, review, accounts, next_actions, playbook):
         app.include_router(module.router)
     return app

@@ -24,18 +24,16 @@ def extract_hook(settings: Settings, session: Session, document: Document) -> No
 
     reference_date = document.reference_date or document.created_at.date()
     record = extract(document.text or "", reference_date, document.kind)
-    records_engine(settings)
-    row = save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
-                      text=document.text or "", record=record, rep_id=document.rep_id,
-                      account_id=document.account_id, hospital=document.hospital)
+    save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
+                text=document.text or "", record=record, rep_id=document.rep_id,
+                account_id=document.account_id, hospital=document.hospital)
     if document.account_id:
         from rules.accounts import apply_extraction
 
+        # the note's own date, not today's: stalls, health and PHI are measured from it
         apply_extraction(session, document.account_id, record, document_id=document.id,
                          document_type=document.kind, by=document.rep_id or "ingest",
-                         when=dt.datetime.combine(reference_date, dt.time(12)), rep_id=document.rep_id,
-                         hospital=document.hospital)
-    del row
+                         at=dt.datetime.combine(reference_date, dt.time(12)))
 
 
 def playbook_hook(settings: Settings, session: Session, document: Document) -> None:
@@ -50,13 +48,36 @@ def playbook_hook(settings: Settings, session: Session, document: Document) -> N
 DEFAULT_HOOKS: tuple[DocumentHook, ...] = (extract_hook, playbook_hook)
 
 
+def ensure_all_tables(settings: Settings) -> None:
+    """Create every package's tables up front: SQLite cannot add a table while a hook's write is open."""
+    from ingest.store import ingest_engine
+    from jinnang.db import ensure_tables
+    from nlp.store import records_engine
+    from rules.accounts import TABLES as ACCOUNT_TABLES
+
+    ingest_engine(settings)
+    ensure_tables(records_engine(settings), ACCOUNT_TABLES)
+
+
 def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS,
                  run: bool = True, **meta: object) -> tuple[Registration, IngestJob | None]:
     """Register and (by default) process one document now. Returns the registration and its job."""
+    ensure_all_tables(settings)
     registration = register_document(settings, data, filename, **meta)  # type: ignore[arg-type]
     job = run_job(settings, registration.job_id, hooks) if (run and registration.job_id) else None
     return registration, job
 
 
 def resume(settings: Settings, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[IngestJob]:
+    ensure_all_tables(settings)
     return resume_unfinished(settings, hooks)
+
+
+def talk_track_provider(settings: Settings):
+    """Objection category → the playbook's talk tracks, for the next-action engine."""
+    from functools import lru_cache
+
+    from coaching import talk_tracks_for
+
+    # a playbook changes when it is rebuilt, not between two suggestions of one batch
+    return lru_cache(maxsize=16)(lambda category: talk_tracks_for(category, settings))

@@ -13,7 +13,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jinnang.cli.app import app
+from jinnang.cli.app import app, bench_app
 from jinnang.errors import InputError
 from jinnang.settings import Settings, get_settings
 
@@ -153,3 +153,16 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     else:
         for key, value in summary.items():
             typer.echo(f"{key}: {value}")
+
+
+@bench_app.command("ingest")
+def bench_ingest_command(
+    folder: Annotated[Path | None, typer.Argument(help="documents to ingest (default: the bundled demo set)")] = None,
+    repeat: Annotated[int, typer.Option(help="rounds over the text notes")] = 5,
+    engine: Annotated[str, typer.Option(help="rapidocr | tesseract")] = "rapidocr",
+) -> None:
+    """Print notes/s through the whole pipeline and OCR seconds per page (fresh temporary data dir)."""
+    from eval.bench_ingest import bench_ingest
+    from jinnang.cli.service_cmds import DEMO_DIR
+
+    typer.echo(json.dumps(bench_ingest(folder or DEMO_DIR, repeat=repeat, ocr_engine=engine), ensure_ascii=False))
