@@ -148,8 +148,10 @@ class JourneyReader:
                 interim_hit = "试用期未结束"
             floor = (tf.interim_node, interim_hit) if interim_hit else (tf.final_node, "试用反馈表（试用结束）")
             if interim_hit and best[0] is not None and JOURNEY_NODES.index(best[0]) > JOURNEY_NODES.index(floor[0]):
-                # an interim form cannot report a review of a trial still running
-                best = best if best[0] in ("committee_scheduled",) else floor
+                # an interim form cannot report a review of a trial still running; a fixed
+                # committee date (or anything after it) still counts
+                if JOURNEY_NODES.index(best[0]) < JOURNEY_NODES.index("committee_scheduled"):
+                    best = floor
             if best[0] is None or JOURNEY_NODES.index(best[0]) < JOURNEY_NODES.index(floor[0]):
                 best = floor
         return best
