@@ -19,7 +19,7 @@ import numpy as np
 from jinnang.records import OcrLine
 
 # Gaps are measured in units of the page's median text height, so the rules hold at any dpi.
-ROW_GAP = 0.9  # a horizontal blank band at least this tall separates rows / paragraphs
+ROW_GAP = 0.8  # a horizontal blank band at least this tall separates rows / paragraphs
 COLUMN_GAP = 1.2  # a vertical blank band at least this wide separates cells / columns
 SAME_LINE_GAP = 1.5  # fragments on one baseline closer than this are one drawn string
 

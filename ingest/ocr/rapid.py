@@ -17,9 +17,8 @@ import numpy as np
 from ingest.ocr.layout import Fragment, reading_order, rotate_points, rotate_quarter, skew_from_quads, text_unit, vertical_rules
 from jinnang.records import OcrLine
 
-DET_SIDE = 1280  # longest side fed to the detector; A4 at 200 dpi keeps ~13 px glyphs
+DET_SIDE = 960  # longest side fed to the detector; A4 at 200 dpi keeps ~14 px glyphs
 MIN_CONFIDENCE = 0.3  # below this a "line" is speckle or a ruled-line fragment
-BOX_PAD = 0.13
 VOTE_LINES = 12
 RULE_LENGTH = 1.8  # a ruled line is longer than this many text heights (glyph strokes are shorter)  # widest lines that vote on upside-down pages
 
@@ -38,11 +37,15 @@ class RapidOcrEngine:
             if self._ocr is None:
                 from rapidocr_onnxruntime import RapidOCR
 
-                self._ocr = RapidOCR(
-                    intra_op_num_threads=self.threads, inter_op_num_threads=1,
-                    det_limit_type="max", det_limit_side_len=self.det_side,
-                    rec_batch_num=8, print_verbose=False,
-                )
+                from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
+
+                ocr = RapidOCR(intra_op_num_threads=self.threads, inter_op_num_threads=1,
+                               rec_batch_num=8, print_verbose=False)
+                det = ocr.text_det
+                # the library picks 2000 px for any page over 1500 px whatever the config says;
+                # detection is the costliest step and a smaller page finds the same lines
+                det.get_preprocess = lambda _max_wh: DetPreProcess(self.det_side, "max", det.mean, det.std)
+                self._ocr = ocr
         return self._ocr
 
     def _detect(self, bgr: np.ndarray) -> np.ndarray:
@@ -90,14 +93,17 @@ class RapidOcrEngine:
         skew = skew_from_quads(list(boxes))
         upright = rotate_points(boxes, skew, (w / 2, h / 2))
         fragments = []
-        for quad, (text, score) in zip(upright, recognised):
+        for quad, crop, (text, score) in zip(upright, crops, recognised):
             if float(score) < MIN_CONFIDENCE or not text.strip():
                 continue
             x0, y0 = quad.min(axis=0)
             x1, y1 = quad.max(axis=0)
-            # the detector pads each box by about an eighth of its height: keep the glyphs' own extent
-            pad = BOX_PAD * (y1 - y0)
-            x0, y0, x1, y1 = x0 + pad, y0 + pad, max(x0 + pad + 1, x1 - pad), y1 - pad
+            # the detector pads boxes by an amount that varies with resolution: keep the ink's own extent,
+            # so that blank-band rules in reading order measure real gaps
+            top, bottom, left, right = _ink_extent(crop)
+            w_box, h_box = x1 - x0, y1 - y0
+            x0, x1 = x0 + left * w_box, x0 + right * w_box
+            y0, y1 = y0 + top * h_box, y0 + bottom * h_box
             fragments.append(Fragment(text, float(score), (float(x0), float(y0), float(x1), float(y1))))
         if not fragments:
             return []
@@ -113,3 +119,17 @@ class RapidOcrEngine:
             matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)
             small = cv2.warpAffine(small, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
         return [(x / scale, y0 / scale, y1 / scale) for x, y0, y1 in vertical_rules(small, min_length * scale)]
+
+
+def _ink_extent(crop: np.ndarray) -> tuple[float, float, float, float]:
+    """Fractions (top, bottom, left, right) of a line crop that hold ink."""
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    if gray.size == 0 or gray.shape[0] < 4 or gray.shape[1] < 4:
+        return 0.0, 1.0, 0.0, 1.0
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows = np.flatnonzero(ink.sum(axis=1) >= max(1, 0.01 * ink.shape[1]))
+    cols = np.flatnonzero(ink.sum(axis=0) >= 1)
+    if len(rows) < 2 or len(cols) < 2:
+        return 0.0, 1.0, 0.0, 1.0
+    h, w = ink.shape
+    return rows[0] / h, (rows[-1] + 1) / h, cols[0] / w, (cols[-1] + 1) / w
