@@ -273,3 +273,77 @@ def erase_rules(gray: np.ndarray) -> np.ndarray:
     cleaned = gray.copy()
     cleaned[mask > 0] = 255
     return cleaned
+
+
+# ---------------------------------------------------------------- check boxes
+
+CHECKED, UNCHECKED = "■", "□"
+# what recognisers return for a box glyph at the start of an option (or nothing at all)
+_BOX_LOOKALIKES = set("■□口回日1Il|[]OoD0")
+
+
+def find_checkboxes(gray: np.ndarray, unit: float) -> list[tuple[tuple[float, float, float, float], bool]]:
+    """Square boxes about one text height wide: ((x0, y0, x1, y1), ticked)."""
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
+    contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    found: list[tuple[tuple[float, float, float, float], bool]] = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if not (0.45 * unit <= w <= 1.3 * unit and 0.45 * unit <= h <= 1.3 * unit):
+            continue
+        if abs(w - h) > 0.15 * max(w, h) or cv2.contourArea(contour) < 0.8 * w * h:
+            continue
+        if len(cv2.approxPolyDP(contour, 0.08 * cv2.arcLength(contour, True), True)) != 4:
+            continue
+        inset = max(2, int(0.25 * w))
+        inner = ink[y + inset:y + h - inset, x + inset:x + w - inset]
+        if inner.size == 0:
+            continue
+        fill = float((inner > 0).mean())
+        if fill > 0.6:
+            ticked = True
+        elif fill < 0.12:
+            ticked = False
+        else:
+            continue  # a glyph with strokes inside (国, 回, 田), not a box
+        box = (float(x), float(y), float(x + w), float(y + h))
+        found.append((box, ticked))
+    # an outlined square gives an outer and an inner contour: keep the outer one
+    def inside(a, b):
+        return a is not b and b[0] <= (a[0] + a[2]) / 2 <= b[2] and b[1] <= (a[1] + a[3]) / 2 <= b[3] \
+            and (a[2] - a[0]) <= (b[2] - b[0])
+    return [(box, ticked) for box, ticked in found
+            if not any(inside(box, other) for other, _ in found if other != box)]
+
+
+def option_boxes(boxes: list[tuple[tuple[float, float, float, float], bool]],
+                 unit: float) -> list[tuple[tuple[float, float, float, float], bool]]:
+    """Boxes that come in a row of two or more: a lone square is as likely the glyph 口 (口腔科)."""
+    return [b for b in boxes
+            if any(other is not b and abs(other[0][0] - b[0][0]) > unit
+                   and min(b[0][3], other[0][3]) - max(b[0][1], other[0][1]) > 0.5 * (b[0][3] - b[0][1])
+                   for other in boxes)]
+
+
+def apply_checkboxes(fragments: list[Fragment],
+                     boxes: list[tuple[tuple[float, float, float, float], bool]], unit: float) -> list[Fragment]:
+    """Put ■/□ (from `option_boxes`) where the recogniser dropped or misread them."""
+    out = list(fragments)
+    for (x0, y0, x1, y1), ticked in boxes:
+        symbol = CHECKED if ticked else UNCHECKED
+        cy = (y0 + y1) / 2
+        owner = None
+        for i, frag in enumerate(out):
+            if frag.box[1] <= cy <= frag.box[3] and frag.box[0] - 0.3 * unit <= x0 and x1 <= frag.box[2] + 0.3 * unit:
+                owner = i
+                break
+        if owner is None:
+            out.append(Fragment(symbol, 0.9, (x0, y0, x1, y1)))
+            continue
+        frag = out[owner]
+        if x0 - frag.box[0] > 0.5 * unit:
+            continue  # a square inside the text is a glyph the recogniser already read
+        text = frag.text[1:] if frag.text[:1] in _BOX_LOOKALIKES else frag.text
+        out[owner] = Fragment(symbol + text, frag.confidence, (min(frag.box[0], x0), frag.box[1], frag.box[2], frag.box[3]),
+                              frag.parts)
+    return out

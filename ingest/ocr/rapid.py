@@ -14,7 +14,18 @@ import threading
 import cv2
 import numpy as np
 
-from ingest.ocr.layout import Fragment, reading_order, rotate_points, rotate_quarter, skew_from_quads, text_unit, vertical_rules
+from ingest.ocr.layout import (
+    Fragment,
+    apply_checkboxes,
+    find_checkboxes,
+    option_boxes,
+    reading_order,
+    rotate_points,
+    rotate_quarter,
+    skew_from_quads,
+    text_unit,
+    vertical_rules,
+)
 from jinnang.records import OcrLine
 
 DET_SIDE = 960  # longest side fed to the detector; A4 at 200 dpi keeps ~14 px glyphs
@@ -92,26 +103,54 @@ class RapidOcrEngine:
         h, w = bgr.shape[:2]
         skew = skew_from_quads(list(boxes))
         upright = rotate_points(boxes, skew, (w / 2, h / 2))
-        fragments = []
+        lines = []  # (box in deskewed page, crop, text, score)
         for quad, crop, (text, score) in zip(upright, crops, recognised):
-            if float(score) < MIN_CONFIDENCE or not text.strip():
-                continue
-            x0, y0 = quad.min(axis=0)
-            x1, y1 = quad.max(axis=0)
-            # the detector pads boxes by an amount that varies with resolution: keep the ink's own extent,
-            # so that blank-band rules in reading order measure real gaps
-            top, bottom, left, right = _ink_extent(crop)
-            w_box, h_box = x1 - x0, y1 - y0
-            x0, x1 = x0 + left * w_box, x0 + right * w_box
-            y0, y1 = y0 + top * h_box, y0 + bottom * h_box
-            fragments.append(Fragment(text, float(score), (float(x0), float(y0), float(x1), float(y1))))
-        if not fragments:
+            if float(score) >= MIN_CONFIDENCE and text.strip():
+                x0, y0 = quad.min(axis=0)
+                x1, y1 = quad.max(axis=0)
+                lines.append(((float(x0), float(y0), float(x1), float(y1)), crop, text, float(score)))
+        if not lines:
             return []
-        return reading_order(fragments, self._rules(bgr, skew, RULE_LENGTH * text_unit(fragments)))
+        fragments = [_trimmed(*line) for line in lines]
+        unit = text_unit(fragments)
+        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+        checkboxes = []
+        for (bx0, by0, bx1, by1), ticked in find_checkboxes(gray, unit):
+            corners = rotate_points(np.array([[bx0, by0], [bx1, by1]], dtype=np.float32), skew, (w / 2, h / 2))
+            (cx, cy), half = corners.mean(axis=0), (bx1 - bx0) / 2
+            checkboxes.append(((cx - half, cy - half, cx + half, cy + half), ticked))
+        checkboxes = option_boxes(checkboxes, unit)
+        if checkboxes:
+            fragments = self._split_at_checkboxes(lines, fragments, checkboxes, unit)
+            fragments = apply_checkboxes(fragments, checkboxes, unit)
+        return reading_order(fragments, self._rules(gray, skew, RULE_LENGTH * unit))
+
+    def _split_at_checkboxes(self, lines, fragments, checkboxes, unit) -> list[Fragment]:
+        """Re-read a line that runs over option boxes as one piece per option.
+
+        The recogniser drops an empty box in the middle of a line together with the blank
+        around it, so "□满意 □不满意" would come back as "满意不满意".
+        """
+        out: list[Fragment] = []
+        for (box, crop, text, score), frag in zip(lines, fragments):
+            x0, _, x1, _ = box
+            cuts = sorted(cb[0] - 0.15 * unit for cb, _ in checkboxes
+                          if frag.box[1] <= (cb[1] + cb[3]) / 2 <= frag.box[3]
+                          and cb[0] > frag.box[0] + 0.5 * unit and cb[2] <= frag.box[2] + 0.3 * unit)
+            if not cuts:
+                out.append(frag)
+                continue
+            edges = [0] + [int(round((c - x0) / (x1 - x0) * crop.shape[1])) for c in cuts] + [crop.shape[1]]
+            pieces = [(a, b) for a, b in zip(edges, edges[1:]) if b - a > 4]
+            read, _ = self._models().text_rec([np.ascontiguousarray(crop[:, a:b]) for a, b in pieces])
+            for (a, b), (piece_text, piece_score) in zip(pieces, read):
+                if piece_text.strip():
+                    piece_box = (x0 + a / crop.shape[1] * (x1 - x0), box[1], x0 + b / crop.shape[1] * (x1 - x0), box[3])
+                    out.append(_trimmed(piece_box, crop[:, a:b], piece_text, float(piece_score)))
+        return out
 
     @staticmethod
-    def _rules(bgr: np.ndarray, skew: float, min_length: float) -> list[tuple[float, float, float]]:
-        gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    def _rules(gray: np.ndarray, skew: float, min_length: float) -> list[tuple[float, float, float]]:
         scale = 0.5
         small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         h, w = small.shape
@@ -133,3 +172,15 @@ def _ink_extent(crop: np.ndarray) -> tuple[float, float, float, float]:
         return 0.0, 1.0, 0.0, 1.0
     h, w = ink.shape
     return rows[0] / h, (rows[-1] + 1) / h, cols[0] / w, (cols[-1] + 1) / w
+
+
+def _trimmed(box: tuple[float, float, float, float], crop: np.ndarray, text: str, score: float) -> Fragment:
+    """A fragment whose box is the ink inside the detector's box.
+
+    The detector pads boxes by an amount that varies with resolution; the ink's own
+    extent makes the blank-band rules of reading order measure real gaps.
+    """
+    x0, y0, x1, y1 = box
+    top, bottom, left, right = _ink_extent(crop)
+    w_box, h_box = x1 - x0, y1 - y0
+    return Fragment(text, score, (x0 + left * w_box, y0 + top * h_box, x0 + right * w_box, y0 + bottom * h_box))

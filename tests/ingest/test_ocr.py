@@ -87,6 +87,20 @@ def test_two_column_page_is_read_column_by_column(font):
     assert _cer(text, "\n".join(left + right)) <= 0.05
 
 
+def test_check_boxes_keep_which_option_is_ticked(font):
+    page = Image.new("L", (1200, 300), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 60), "就诊科室：口腔科", font=font, fill=0)
+    x = 60
+    for label, ticked in [("满意", False), ("基本满意", True), ("不满意", False)]:
+        draw.rectangle([x, 166, x + 30, 196], outline=0, width=2, fill=0 if ticked else 255)
+        draw.text((x + 36, 160), label, font=font, fill=0)
+        x += 36 + int(font.getlength(label)) + 34
+    lines = ocr_image(page, "rapidocr").text.splitlines()
+    assert lines[0] == "就诊科室：口腔科"
+    assert lines[1].replace("\u3000", " ").split() == ["□满意", "■基本满意", "□不满意"]
+
+
 def test_tesseract_reads_the_same_table(font):
     page, gold = _table_page(font)
     result = ocr_image(page, "tesseract")
