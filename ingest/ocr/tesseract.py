@@ -12,7 +12,19 @@ import re
 import cv2
 import numpy as np
 
-from ingest.ocr.layout import Fragment, deskew_image, erase_rules, reading_order, rotate_quarter, skew_from_projection, text_unit, vertical_rules
+from ingest.ocr.layout import (
+    Fragment,
+    apply_checkboxes,
+    deskew_image,
+    erase_rules,
+    find_checkboxes,
+    option_boxes,
+    reading_order,
+    rotate_quarter,
+    skew_from_projection,
+    text_unit,
+    vertical_rules,
+)
 from jinnang.records import OcrLine
 
 LANGS = "chi_sim+eng"
@@ -65,8 +77,9 @@ class TesseractEngine:
             text = ""
             for i in words:
                 word = data["text"][i].strip()
-                # tesseract splits Chinese into one "word" per glyph: no space between CJK glyphs
-                if text and not (_CJK.match(text[-1]) and _CJK.match(word[0])):
+                # tesseract splits Chinese into one "word" per glyph; Chinese is set without spaces,
+                # also next to digits and punctuation, so only two Latin words get one between them
+                if text and not (_CJK.match(text[-1]) or _CJK.match(word[0])):
                     text += " "
                 text += word
             x0 = min(data["left"][i] for i in words)
@@ -77,4 +90,6 @@ class TesseractEngine:
             fragments.append(Fragment(text, confidence, (x0, y0, x1, y1)))
         if not fragments:
             return []
-        return reading_order(fragments, vertical_rules(gray, RULE_LENGTH * text_unit(fragments)))
+        unit = text_unit(fragments)
+        fragments = apply_checkboxes(fragments, option_boxes(find_checkboxes(gray, unit), unit), unit)
+        return reading_order(fragments, vertical_rules(gray, RULE_LENGTH * unit))
