@@ -59,6 +59,7 @@ def score_ocr(folder: str | Path, engine: str | None = None,
         raise InputError("path", f"not a folder: {folder}")
     rows = read_manifest(folder)
     ocr = get_ocr_engine(engine)
+    ocr.load()  # model loading is a once-per-process cost, not a per-page one
     per_form: dict[str, float] = {}
     seconds = 0.0
     pages = 0

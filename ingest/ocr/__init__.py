@@ -26,6 +26,9 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}
 class OcrEngine(Protocol):
     name: str
 
+    def load(self) -> None:
+        """Load models now (they otherwise load on the first page)."""
+
     def read(self, rgb: np.ndarray) -> list[OcrLine]:
         """Lines of one upright-or-not page (H×W×3 uint8 RGB) in reading order."""
 

@@ -51,13 +51,16 @@ class RapidOcrEngine:
                 from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
 
                 ocr = RapidOCR(intra_op_num_threads=self.threads, inter_op_num_threads=1,
-                               rec_batch_num=8, print_verbose=False)
+                               rec_batch_num=4, print_verbose=False)
                 det = ocr.text_det
                 # the library picks 2000 px for any page over 1500 px whatever the config says;
                 # detection is the costliest step and a smaller page finds the same lines
                 det.get_preprocess = lambda _max_wh: DetPreProcess(self.det_side, "max", det.mean, det.std)
                 self._ocr = ocr
         return self._ocr
+
+    def load(self) -> None:
+        self._models()
 
     def _detect(self, bgr: np.ndarray) -> np.ndarray:
         boxes, _ = self._models().text_det(bgr)

@@ -44,6 +44,11 @@ class TesseractEngine:
         # instead of 1 s (and a noisy page minutes) without this
         os.environ["OMP_THREAD_LIMIT"] = "1"
 
+    def load(self) -> None:
+        import pytesseract
+
+        pytesseract.get_tesseract_version()  # fails early when the binary is missing
+
     @staticmethod
     def _quarter_turns(gray: np.ndarray) -> int:
         import pytesseract

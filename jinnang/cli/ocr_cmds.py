@@ -125,10 +125,7 @@ def bench_ocr_cmd(
         fail(f"no images in {folder}")
     for name in engine or list(ENGINES):
         ocr = _engine_or_fail(name)
-        try:
-            ocr_image(images[0], ocr)  # warm-up: model loading is not a per-page cost
-        except InputError as exc:
-            fail(exc.message)
+        ocr.load()  # model loading is not a per-page cost
         wall, cpu = time.perf_counter(), time.process_time()
         for image in images:
             ocr_image(image, ocr)
