@@ -158,16 +158,24 @@ def merge_same_line(fragments: list[Fragment], unit: float,
     return out
 
 
-def _gaps(intervals: list[tuple[float, float]], min_gap: float) -> list[float]:
-    """Cut positions in the middle of blank stretches at least min_gap long."""
+def _gaps(intervals: list[tuple[float, float]], min_gap: float,
+          ruled: list[float] | None = None) -> list[float]:
+    """Cut positions in the middle of blank stretches at least min_gap long,
+    or of any blank stretch a ruled line runs through (tight table rows and cells)."""
     cuts: list[float] = []
     intervals = sorted(intervals)
     reach = intervals[0][1]
     for start, end in intervals[1:]:
-        if start - reach >= min_gap:
+        if start - reach >= min_gap or (start > reach and any(reach - 2 <= r <= start + 2 for r in ruled or ())):
             cuts.append((start + reach) / 2)
         reach = max(reach, end)
     return cuts
+
+
+def _crossing(rules: list[tuple[float, float, float]] | None, lo: float, hi: float) -> list[float]:
+    """Positions of rules that run along most of the span lo..hi of a region."""
+    span = max(1.0, hi - lo)
+    return [pos for pos, a, b in rules or () if min(b, hi) - max(a, lo) >= 0.6 * span]
 
 
 def _split(items: list[Fragment], cuts: list[float], axis: int) -> list[list[Fragment]]:
@@ -189,16 +197,20 @@ def _lines_top_down(items: list[Fragment]) -> list[Fragment]:
     return [item for row in rows for item in sorted(row, key=lambda f: f.box[0])]
 
 
-def _xy_cut(items: list[Fragment], unit: float, depth: int = 0) -> list[Fragment]:
+def _xy_cut(items: list[Fragment], unit: float, vertical=None, horizontal=None, depth: int = 0) -> list[Fragment]:
     if len(items) <= 1 or depth > 40:
         return _lines_top_down(items)
+    x_lo, x_hi = min(f.box[0] for f in items), max(f.box[2] for f in items)
+    y_lo, y_hi = min(f.box[1] for f in items), max(f.box[3] for f in items)
     # rows first: a table is read row by row, and a wrapped cell has no row-sized blank inside
-    row_cuts = _gaps([(f.box[1], f.box[3]) for f in items], ROW_GAP * unit)
+    row_cuts = _gaps([(f.box[1], f.box[3]) for f in items], ROW_GAP * unit, _crossing(horizontal, x_lo, x_hi))
     if row_cuts:
-        return [f for group in _split(items, row_cuts, 1) for f in _xy_cut(group, unit, depth + 1)]
-    column_cuts = _gaps([(f.box[0], f.box[2]) for f in items], COLUMN_GAP * unit)
+        return [f for group in _split(items, row_cuts, 1)
+                for f in _xy_cut(group, unit, vertical, horizontal, depth + 1)]
+    column_cuts = _gaps([(f.box[0], f.box[2]) for f in items], COLUMN_GAP * unit, _crossing(vertical, y_lo, y_hi))
     if column_cuts:
-        return [f for group in _split(items, column_cuts, 0) for f in _xy_cut(group, unit, depth + 1)]
+        return [f for group in _split(items, column_cuts, 0)
+                for f in _xy_cut(group, unit, vertical, horizontal, depth + 1)]
     return _lines_top_down(items)
 
 
@@ -232,17 +244,29 @@ def normalise_punctuation(text: str) -> str:
 
 
 def reading_order(fragments: list[Fragment],
-                  separators: list[tuple[float, float, float]] | None = None) -> list[OcrLine]:
-    """The page's lines, one per drawn string, in reading order."""
+                  vertical: list[tuple[float, float, float]] | None = None,
+                  horizontal: list[tuple[float, float, float]] | None = None) -> list[OcrLine]:
+    """The page's lines, one per drawn string, in reading order.
+
+    `vertical` rules are (x, y0, y1) and `horizontal` ones (y, x0, x1), from `ruled_lines`.
+    """
     fragments = [f for f in fragments if f.text.strip()]
     if not fragments:
         return []
     unit = text_unit(fragments)
-    merged = merge_same_line(fragments, unit, separators)
-    ordered = _xy_cut(merged, unit)
+    merged = merge_same_line(fragments, unit, vertical)
+    ordered = _xy_cut(merged, unit, vertical, horizontal)
     return [OcrLine(text=normalise_punctuation(f.text.strip()), confidence=round(float(f.confidence), 4),
                     box=tuple(int(round(v)) for v in f.box))  # type: ignore[arg-type]
             for f in ordered]
+
+
+def ruled_lines(gray: np.ndarray, min_length: float) -> tuple[list[tuple[float, float, float]],
+                                                             list[tuple[float, float, float]]]:
+    """Vertical (x, y0, y1) and horizontal (y, x0, x1) ruled lines of a deskewed page."""
+    vertical = vertical_rules(gray, min_length)
+    horizontal = [(y, x0, x1) for y, x0, x1 in vertical_rules(np.ascontiguousarray(gray.T), min_length)]
+    return vertical, horizontal
 
 
 def vertical_rules(gray: np.ndarray, min_length: float) -> list[tuple[float, float, float]]:

@@ -24,7 +24,7 @@ from ingest.ocr.layout import (
     rotate_quarter,
     skew_from_quads,
     text_unit,
-    vertical_rules,
+    ruled_lines,
 )
 from jinnang.records import OcrLine
 
@@ -126,7 +126,7 @@ class RapidOcrEngine:
         if checkboxes:
             fragments = self._split_at_checkboxes(lines, fragments, checkboxes, unit)
             fragments = apply_checkboxes(fragments, checkboxes, unit)
-        return reading_order(fragments, self._rules(gray, skew, RULE_LENGTH * unit))
+        return reading_order(fragments, *self._rules(gray, skew, RULE_LENGTH * unit))
 
     def _split_at_checkboxes(self, lines, fragments, checkboxes, unit) -> list[Fragment]:
         """Re-read a line that runs over option boxes as one piece per option.
@@ -153,14 +153,17 @@ class RapidOcrEngine:
         return out
 
     @staticmethod
-    def _rules(gray: np.ndarray, skew: float, min_length: float) -> list[tuple[float, float, float]]:
+    def _rules(gray: np.ndarray, skew: float, min_length: float):
+        """Ruled lines of the deskewed page, found at half resolution."""
         scale = 0.5
         small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         h, w = small.shape
         if abs(skew) >= 0.1:
             matrix = cv2.getRotationMatrix2D((w / 2, h / 2), skew, 1.0)
             small = cv2.warpAffine(small, matrix, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
-        return [(x / scale, y0 / scale, y1 / scale) for x, y0, y1 in vertical_rules(small, min_length * scale)]
+        vertical, horizontal = ruled_lines(small, min_length * scale)
+        return ([(a / scale, b / scale, c / scale) for a, b, c in vertical],
+                [(a / scale, b / scale, c / scale) for a, b, c in horizontal])
 
 
 def _ink_extent(crop: np.ndarray) -> tuple[float, float, float, float]:

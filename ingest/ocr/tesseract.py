@@ -23,7 +23,7 @@ from ingest.ocr.layout import (
     rotate_quarter,
     skew_from_projection,
     text_unit,
-    vertical_rules,
+    ruled_lines,
 )
 from jinnang.records import OcrLine
 
@@ -97,4 +97,4 @@ class TesseractEngine:
             return []
         unit = text_unit(fragments)
         fragments = apply_checkboxes(fragments, option_boxes(find_checkboxes(gray, unit), unit), unit)
-        return reading_order(fragments, vertical_rules(gray, RULE_LENGTH * unit))
+        return reading_order(fragments, *ruled_lines(gray, RULE_LENGTH * unit))

@@ -63,6 +63,22 @@ def test_table_is_read_row_by_row_with_wrapped_cell_kept_together(font):
     assert all(0 < line.confidence <= 1 and line.box is not None for line in result.lines)
 
 
+def test_tight_ruled_table_is_read_row_by_row(font):
+    """Rows only a little taller than the text: the ruled lines, not the blank, separate them."""
+    page = Image.new("L", (1000, 420), 255)
+    draw = ImageDraw.Draw(page)
+    rows = [("科室", "骨科"), ("产品", "锁定钢板"), ("例数", "5例")]
+    xs, top, pitch = [40, 260, 960], 60, 52
+    for x in xs:
+        draw.line([(x, top), (x, top + pitch * len(rows))], fill=0, width=2)
+    for i, (label, value) in enumerate(rows):
+        draw.line([(xs[0], top + i * pitch), (xs[-1], top + i * pitch)], fill=0, width=2)
+        draw.text((60, top + i * pitch + 5), label, font=font, fill=0)
+        draw.text((280, top + i * pitch + 5), value, font=font, fill=0)
+    draw.line([(xs[0], top + pitch * len(rows)), (xs[-1], top + pitch * len(rows))], fill=0, width=2)
+    assert ocr_image(page, "rapidocr").text.splitlines() == [t for row in rows for t in row]
+
+
 def test_skewed_page_keeps_reading_order(font):
     page, gold = _table_page(font)
     skewed = page.rotate(1.6, resample=Image.BICUBIC, expand=True, fillcolor=255)
@@ -202,7 +218,7 @@ def test_fragments_of_one_string_split_at_a_blank_are_joined():
 def test_text_on_both_sides_of_a_ruled_line_stays_apart():
     fragments = [_frag("科主任", 100, 100, 202, 134), _frag("章立群", 250, 100, 352, 134)]
     assert len(reading_order(fragments)) == 1
-    assert [line.text for line in reading_order(fragments, separators=[(226, 80, 160)])] == ["科主任", "章立群"]
+    assert [line.text for line in reading_order(fragments, vertical=[(226, 80, 160)])] == ["科主任", "章立群"]
 
 
 def test_dev_form_reads_close_to_its_drawn_text(shared_dev: Path):
