@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from nlp.checkboxes import mask_unticked
 from nlp.vocab import (
     CONFIG_DIR, CompiledRule, CueRule, check_phrases, clause_around, compile_rules, load_config, sentences,
 )
@@ -137,6 +138,7 @@ class JourneyReader:
     def read(self, text: str, kind: str = "visit_note",
              reference_date: dt.date | None = None) -> tuple[str | None, str | None]:
         best: tuple[str | None, str | None] = (None, None)
+        text = mask_unticked(text)  # 试用阶段：□中期 ■结束 is a final form
         for node in self.order:  # journey order: a later node overrides an earlier one
             evidence = self._signal(node, text)
             if evidence is not None:

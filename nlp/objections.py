@@ -15,6 +15,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jinnang.records import OBJECTION_CATEGORIES, Objection, ObjectionCategory
+from nlp.checkboxes import mask_unticked
 from nlp.vocab import (
     CONFIG_DIR, CompiledRule, CueRule, Hit, Unit, check_phrases, clause_around, clauses, compile_rules,
     load_config, sentences,
@@ -99,7 +100,8 @@ class ObjectionFinder:
 
     def find(self, text: str) -> list[Objection]:
         out = []
-        for cat, hits in self.hits(text).items():
+        # an unticked option (□满意) is no statement; blanking keeps the offsets
+        for cat, hits in self.hits(mask_unticked(text)).items():
             # the strongest rule wins; among equals the earliest mention
             hit, start, end = max(hits, key=lambda h: (h[0].weight, -h[1]))
             out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]

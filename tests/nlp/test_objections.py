@@ -148,3 +148,9 @@ def test_dev_set_objections_micro_f1(shared_dev):
             want = {o["category"] for o in case["gold"]["objections"]}
             tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
     assert 2 * tp / (2 * tp + fp + fn) >= 0.85
+
+
+def test_only_the_ticked_option_of_a_check_box_line_counts():
+    assert _categories("价格：□可接受 ■偏高") == {"price"}
+    assert _categories("价格：■可接受 □偏高") == set()
+    assert _categories("操作便利性：■好 □一般 □差") == set()
