@@ -21,6 +21,8 @@ from jinnang.records import OcrLine
 # Gaps are measured in units of the page's median text height, so the rules hold at any dpi.
 ROW_GAP = 0.8  # a horizontal blank band at least this tall separates rows / paragraphs
 COLUMN_GAP = 1.2  # a vertical blank band at least this wide separates cells / columns
+TEXT_COLUMN_GAP = 2.0  # columns of running text are at least this far apart ...
+TEXT_LINE_WIDTH = 8.0  # ... and their lines at least this long (a form's labels are shorter)
 SAME_LINE_GAP = 1.5  # fragments on one baseline closer than this are one drawn string
 
 
@@ -197,11 +199,29 @@ def _lines_top_down(items: list[Fragment]) -> list[Fragment]:
     return [item for row in rows for item in sorted(row, key=lambda f: f.box[0])]
 
 
+def _text_columns(items: list[Fragment], unit: float, horizontal, x_lo: float, x_hi: float) -> bool:
+    """Side-by-side columns of running text (read column by column even where their
+    paragraph breaks line up), as opposed to a table's label and value columns."""
+    if _crossing(horizontal, x_lo, x_hi):
+        return False  # ruled rows: a table
+    cuts = _gaps([(f.box[0], f.box[2]) for f in items], TEXT_COLUMN_GAP * unit)
+    if not cuts:
+        return False
+    for group in _split(items, cuts, 0):
+        if len(group) < 3 or median(f.box[2] - f.box[0] for f in group) < TEXT_LINE_WIDTH * unit:
+            return False
+    return True
+
+
 def _xy_cut(items: list[Fragment], unit: float, vertical=None, horizontal=None, depth: int = 0) -> list[Fragment]:
     if len(items) <= 1 or depth > 40:
         return _lines_top_down(items)
     x_lo, x_hi = min(f.box[0] for f in items), max(f.box[2] for f in items)
     y_lo, y_hi = min(f.box[1] for f in items), max(f.box[3] for f in items)
+    if _text_columns(items, unit, horizontal, x_lo, x_hi):
+        column_cuts = _gaps([(f.box[0], f.box[2]) for f in items], TEXT_COLUMN_GAP * unit)
+        return [f for group in _split(items, column_cuts, 0)
+                for f in _xy_cut(group, unit, vertical, horizontal, depth + 1)]
     # rows first: a table is read row by row, and a wrapped cell has no row-sized blank inside
     row_cuts = _gaps([(f.box[1], f.box[3]) for f in items], ROW_GAP * unit, _crossing(horizontal, x_lo, x_hi))
     if row_cuts:

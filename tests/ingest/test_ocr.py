@@ -117,6 +117,13 @@ def test_check_boxes_keep_which_option_is_ticked(font):
     assert lines[1].replace("\u3000", " ").split() == ["□满意", "■基本满意", "□不满意"]
 
 
+def test_text_columns_are_read_one_after_the_other_even_when_paragraphs_line_up():
+    left = [_frag(f"左栏第{i}行的一段说明文字内容", 60, y, 500, y + 34) for i, y in enumerate([100, 150, 250, 300])]
+    right = [_frag(f"右栏第{i}行的一段说明文字内容", 700, y, 1140, y + 34) for i, y in enumerate([100, 150, 250, 300])]
+    lines = reading_order(right + left)
+    assert [line.text for line in lines] == [f.text for f in left + right]
+
+
 def test_tesseract_reads_the_same_table(font):
     page, gold = _table_page(font)
     result = ocr_image(page, "tesseract")
