@@ -82,13 +82,18 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
 
 
 def print_ingest_table(rows: list[dict[str, Any]]) -> None:
+    """One row a file, then what was extracted from each note or form."""
     from ingest.store import Document, ingest_engine
+    from nlp.store import ExtractionRow, records_engine
 
     settings = get_settings()
+    console = Console(width=max(Console().width, 140))
     table = Table(title="ingested")
-    for column in ("file", "document", "status", "kind", "pages", "chars", "min conf."):
-        table.add_column(column)
+    for column in ("file", "document", "status", "kind", "pages", "chars", "min OCR conf."):
+        table.add_column(column, overflow="fold")
+    extracted: list[tuple[str, Any]] = []
     with Session(ingest_engine(settings)) as session:
+        records_engine(settings)
         for row in rows:
             doc = session.get(Document, row["document_id"]) if row["document_id"] else None
             table.add_row(Path(row["file"]).name, row["document_id"] or "-",
@@ -96,7 +101,16 @@ def print_ingest_table(rows: list[dict[str, Any]]) -> None:
                           doc.kind if doc else "-", str(len(doc.pages)) if doc else "-",
                           str(len(doc.text or "")) if doc else "-",
                           f"{doc.min_confidence:.2f}" if doc and doc.min_confidence is not None else "-")
-    Console().print(table)
+            record = session.scalar(select(ExtractionRow).where(ExtractionRow.document_id == row["document_id"]))
+            if record is not None:
+                extracted.append((Path(row["file"]).name, record.record))
+    console.print(table)
+    for name, record in extracted:
+        people = "、".join(f"{dm.name}{dm.title or ''}({dm.role})" for dm in record.decision_makers) or "-"
+        objections = "、".join(o.category for o in record.objections) or "-"
+        dates = "、".join(f"{d.type} {d.date}" for d in record.key_dates) or "-"
+        console.print(f"[bold]{name}[/bold]  决策人: {people}  异议: {objections}  日期: {dates}  "
+                      f"节点: {record.journey_node or '-'}")
 
 
 @app.command()
