@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from rules.context import AccountContext
 from rules.models import AccountSnapshot, Document, SigningDate
 from rules.registry import triggers
-from rules.workdays import add_workdays
+from nlp.workdays import add_workdays
 
 
 class WorkOrder(BaseModel):
@@ -105,7 +105,8 @@ class LockSigningDate:
 
     @staticmethod
     def predict(document: Document, cfg) -> tuple[dt.date, list[str]]:
-        return add_workdays(document.uploaded_at.date(), cfg.params["working_days"])
+        warnings: list[str] = []
+        return add_workdays(document.uploaded_at.date(), cfg.params["working_days"], warnings), warnings
 
     @classmethod
     def fire(cls, account: AccountSnapshot, cfg, rules, at: dt.datetime, event_id: str) -> SigningDate | None:

@@ -13,7 +13,7 @@ from jinnang.records import DecisionMaker, ExtractionRecord, KeyDate, Objection,
 from rules import accounts as store
 from rules.journey import adjust_signing_date, propose_transition, record_document
 from rules.models import Document
-from rules.workdays import add_workdays
+from nlp.workdays import add_workdays
 
 D = dt.datetime
 
@@ -115,9 +115,11 @@ def test_stamped_draft_upload_locks_signing_date_and_person_may_move_it_three_da
 
 
 def test_workdays_cross_spring_festival_and_fall_back_to_weekends_with_warning():
-    assert add_workdays(dt.date(2026, 2, 10), 7) == (dt.date(2026, 2, 26), [])   # counts make-up Sat 2/14
-    day, warnings = add_workdays(dt.date(2031, 1, 30), 7)                          # a year the calendar lacks
-    assert day == dt.date(2031, 2, 10) and warnings and "2031" in warnings[0]
+    warnings: list[str] = []
+    assert add_workdays(dt.date(2026, 2, 10), 7, warnings) == dt.date(2026, 2, 26)   # counts make-up Sat 2/14
+    assert warnings == []
+    assert add_workdays(dt.date(2031, 1, 30), 7, warnings) == dt.date(2031, 2, 10)    # a year the calendar lacks
+    assert warnings and "2031" in warnings[0]
 
 
 # ---------------------------------------------------------------- extraction → account
