@@ -50,10 +50,34 @@ def score_cluener(path: str | Path | None = None) -> dict[str, Any]:
             n_gold[label] += len(g)
     seconds = time.perf_counter() - started
     out: dict[str, Any] = {"source": source, "sentences": len(rows),
-                           "ms_per_sentence": round(1000 * seconds / max(len(rows), 1), 2)}
+                           "ms_per_sentence": round(1000 * seconds / max(len(rows), 1), 2),
+                           "tagger_ms_per_200_chars": tagger_ms_per_200_chars([r["text"] for r in rows])}
     for label in SCORED_LABELS:
         out[label] = prf(tp[label], n_pred[label], n_gold[label])
     return out
+
+
+def tagger_ms_per_200_chars(texts: list[str], notes: int = 100) -> float:
+    """Milliseconds the CLUENER tagger alone adds to a 200-character note (LAC already done).
+
+    Notes are the texts laid end to end and cut every 200 characters; LAC's analysis is
+    cached beforehand so only the tagger is timed.
+    """
+    from nlp.lac import analyse
+    from nlp.pipeline import get_nlp
+
+    joined = "".join(texts)
+    chunks = [joined[i:i + 200] for i in range(0, len(joined) - 199, 200)][:notes]
+    if not chunks:
+        return 0.0
+    tagger = get_nlp().get_pipe("jinnang_crf_ner")
+    for chunk in chunks:
+        analyse(chunk)
+        tagger.char_spans(chunk)  # warm-up
+    started = time.perf_counter()
+    for chunk in chunks:
+        tagger.char_spans(chunk)
+    return round(1000 * (time.perf_counter() - started) / len(chunks), 2)
 
 
 def score_decision_makers(path: str | Path) -> dict[str, Any]:

@@ -5,7 +5,7 @@
 - `jinnang_gazetteer_aligner`: finds titles, departments and hospitals of the YAML
   gazetteers and retokenizes so each is exactly one token (LAC glues 林主任, splits 设备/科).
 - `span_ruler` (spaCy's own) then labels those tokens from patterns built from the YAML.
-- `jinnang_crf_ner`: the CLUENER-trained character CRF → `doc.spans["crf"]` (set by the resolver).
+- `jinnang_crf_ner`: the CLUENER-trained character tagger (BiLSTM-CRF) → `doc.spans["crf"]` (set by the resolver).
 - `jinnang_entity_resolver`: merges gazetteer and CRF spans into `doc.ents`.
 """
 from __future__ import annotations
@@ -24,6 +24,9 @@ from nlp.gazetteers import gazetteers
 
 MODELS = Path(__file__).resolve().parent / "models"
 LAC_ENTITY_TAGS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "TIME": "TIME"}
+# LAC's tags for function words (conjunction, preposition, particle, adverb, pronoun, numeral,
+# measure word, place word, punctuation): a 和 or 经 before a title is no surname (教授和专家, 每经记者)
+LAC_FUNCTION_TAGS = frozenset({"c", "p", "u", "d", "r", "m", "q", "f", "w", "xc"})
 
 
 class LacTokenizer:
@@ -191,19 +194,29 @@ def gazetteer_patterns() -> list[dict[str, Any]]:
     ]
 
 
-# --- the CLUENER CRF -----------------------------------------------------------------------
+# --- the CLUENER tagger ---------------------------------------------------------------------
 
 class CrfNer:
-    def __init__(self, model: str):
-        import pycrfsuite
+    """The CLUENER-trained tagger: a BiLSTM-CRF (`*.onnx`, nlp/neural_ner.py) or the older
+    feature CRF (`*.crfsuite`), chosen by the model file named in config.cfg."""
 
+    def __init__(self, model: str):
         path = Path(model)
         if not path.is_absolute():
             path = MODELS / path
         if not path.is_file():
-            raise FileNotFoundError(f"CRF model {path} is missing: run `python -m nlp.train_ner` once")
-        self.tagger = pycrfsuite.Tagger()
-        self.tagger.open(str(path))
+            raise FileNotFoundError(f"tagger model {path} is missing: run `python -m nlp.train_ner` once")
+        self.neural = None
+        self.tagger = None
+        if path.suffix == ".onnx":
+            from nlp.neural_ner import NeuralNer
+
+            self.neural = NeuralNer(path.stem, path.parent)
+        else:
+            import pycrfsuite
+
+            self.tagger = pycrfsuite.Tagger()
+            self.tagger.open(str(path))
 
     def char_spans(self, text: str) -> list[tuple[str, int, int]]:
         from nlp.crf_features import bio_to_spans, char_features
@@ -211,6 +224,8 @@ class CrfNer:
 
         if not text:
             return []
+        if self.neural is not None:
+            return self.neural.char_spans(text, analyse(text))
         return bio_to_spans(self.tagger.tag(char_features(text, analyse(text))))
 
     def __call__(self, doc: Doc) -> Doc:
@@ -220,7 +235,7 @@ class CrfNer:
         return doc
 
 
-@Language.factory("jinnang_crf_ner", default_config={"model": "cluener_crf.crfsuite"})
+@Language.factory("jinnang_crf_ner", default_config={"model": "cluener_bilstm.onnx"})
 def create_crf_ner(nlp: Language, name: str, model: str) -> CrfNer:
     return CrfNer(model)
 
@@ -260,6 +275,8 @@ def create_entity_resolver(nlp: Language, name: str, gazetteer_key: str, model_k
         for sp in list(chosen):
             if sp.label_ == "position" and sp.start > 0 and sp.start - 1 not in taken:
                 prev = doc[sp.start - 1]
+                if prev.tag_ in LAC_FUNCTION_TAGS:
+                    continue
                 if prev.text in surnames.compound or (len(prev.text) == 1 and prev.text in surnames.single):
                     chosen.append(Span(doc, sp.start - 1, sp.start, label="name"))
         doc.ents = filter_spans(chosen)

@@ -1,6 +1,7 @@
-"""Train the character CRF on CLUENER2020's training split, once, offline.
+"""Train the entity tagger on CLUENER2020's training split, once, offline.
 
-    python -m nlp.train_ner            # → nlp/models/cluener_crf.crfsuite (+ .json card)
+    python -m nlp.train_ner                  # BiLSTM-CRF → nlp/models/cluener_bilstm.onnx (+ .json)
+    python -m nlp.train_ner --tagger crf     # the older feature CRF → nlp/models/cluener_crf.crfsuite
 
 10% of the file is held out (seeded) for `jinnang eval ner`; it is never trained on.
 CLUENER's `company` and `government` are folded into `organization`, because the
@@ -65,19 +66,41 @@ def bio(text: str, spans: list[tuple[str, int, int]]) -> list[str]:
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=CLUENER_TRAIN)
+    ap.add_argument("--tagger", choices=("neural", "crf"), default="neural")
+    ap.add_argument("--out", type=Path, default=None, help="model file (crf) or folder (neural)")
+    ap.add_argument("--iterations", type=int, default=150, help="crf")
+    ap.add_argument("--c1", type=float, default=0.1, help="crf")
+    ap.add_argument("--c2", type=float, default=0.02, help="crf")
+    ap.add_argument("--epochs", type=int, default=14, help="neural")
+    args = ap.parse_args()
+    if args.tagger == "crf":
+        train_crf(args)
+    else:
+        train_bilstm(args)
+
+
+def train_bilstm(args) -> None:
+    from nlp.lac import analyse
+    from nlp.train_neural import read_all_labels, train_neural
+
+    started = time.time()
+    train, held = split(read_all_labels(args.data))  # same seeded split as read_cluener's
+    for row in train:
+        row["lac"] = analyse(row["text"])
+    print(f"LAC for {len(train)} sentences in {time.time() - started:.0f}s (held out {len(held)})")
+    result = train_neural(train, out_dir=args.out or MODEL_DIR, epochs=args.epochs)
+    print(f"kept epoch {result['best_epoch']} (tune F1 mean {result['tune_f1_mean']:.4f}) in {time.time() - started:.0f}s")
+
+
+def train_crf(args) -> None:
     import pycrfsuite
 
     from nlp.crf_features import char_features
     from nlp.lac import analyse
 
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--data", type=Path, default=CLUENER_TRAIN)
-    ap.add_argument("--out", type=Path, default=MODEL_PATH)
-    ap.add_argument("--iterations", type=int, default=150)
-    ap.add_argument("--c1", type=float, default=0.1)
-    ap.add_argument("--c2", type=float, default=0.02)
-    args = ap.parse_args()
-
+    args.out = args.out or MODEL_PATH
     train, held = split(read_cluener(args.data))
     started = time.time()
     trainer = pycrfsuite.Trainer(verbose=False)
