@@ -159,7 +159,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # 5月12至13日: the first day of a range may go without 日
     ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})"
                          rf"(?=\s*(?:至|到|~|～|—{{1,2}}|-|－|–)\s*{NUM}\s*[日号])")),
-    ("md_slash", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.%]|的|以上|以下|小时|[分例台套个次人页张级号床])")),
+    # 7/1-8/31: the second day of a slash range follows its dash
+    ("md_slash", re.compile(r"(?:(?<=\d/\d-)|(?<=\d/\d\d-)|(?<![A-Za-z0-9/.\-]))(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.%]|的|以上|以下|小时|[分例台套个次人页张级号床])")),
     # 3.15 only where it cannot be a decimal: right before 前 or a time of day
     ("md_dot", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12]\d|0?[1-9])(?=前|之前|上午|下午|晚上|早上|中午)")),
     ("rel_month_day", re.compile(rf"(?P<mrel>本月|这个?月|下下个?月|下个?月)(?P<d>{NUM})\s*[日号]")),
@@ -168,6 +169,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("bare_month_part", re.compile(rf"(?<![\d{CN}个本这下上每年])月{PART}")),
     ("year_end", re.compile(r"(?:(?P<y>(?:19|20)\d{2})|(?P<yrel>今|明|本|去)年?)?年(?P<part>底|末)")),
     ("weekday", re.compile(r"(?P<wrel>下下个?|下个?|本|这个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
+    # English-mixed notes: this Friday, next Wednesday
+    ("weekday", re.compile(r"(?i)(?<![A-Za-z])(?P<wrel>this|next)\s+(?P<wd>mon|tues|wednes|thurs|fri|satur|sun)day(?![A-Za-z])")),
     ("rel_day", re.compile(r"(?P<rel>大后天|后天|明天|明日|今天|今日|昨天|前天)")),
     # 上周五: never listed (past), found only so that its cue words are not lent to the next date
     ("past_weekday", re.compile(r"(?P<wrel>上上个?|上个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
@@ -176,14 +179,15 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("n_workdays", re.compile(rf"(?P<n>\d{{1,3}}|[{CN}百]{{1,4}})\s*个?\s*工作日\s*(?:以后|之后|后)")),
 ]
 
-RANGE_SEP = re.compile(r"\s*起?\s*(?:至|到|~|～|—{1,2}|-|－|–|―|/)\s*")
+RANGE_SEP = re.compile(r"\s*起?\s*(?:至|到|~|～|—{1,2}|-|－|–|―|/|to|until|till)\s*", re.IGNORECASE)
 RANGE_DAY_END = re.compile(rf"\s*起?\s*(?:至|到|~|～|—{{1,2}}|-|－|–|―)\s*(?P<d>{NUM})\s*[日号]")
 SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = SENTENCE_END + "，,、"
 # A yearless day this many days before the note is a past day, not next year's.
 RECENT_PAST_DAYS = 180
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
-            "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6}
+            "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6,
+            "mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4, "satur": 5, "sun": 6}
 
 
 @dataclass
@@ -280,10 +284,10 @@ def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[s
             year = int(g["y"]) if g.get("y") else ref.year + year_of.get(g.get("yrel") or "今", 0)
             return Mention(0, 0, dt.date(year, 12, 31))
         if kind == "weekday":
-            rel = g["wrel"]
-            weeks = 2 if rel.startswith("下下") else 1 if rel.startswith("下") else 0
+            rel = g["wrel"].lower()
+            weeks = 2 if rel.startswith("下下") else 1 if rel.startswith(("下", "next")) else 0
             monday = ref - dt.timedelta(days=ref.weekday())
-            return Mention(0, 0, monday + dt.timedelta(weeks=weeks, days=WEEKDAYS[g["wd"]]))
+            return Mention(0, 0, monday + dt.timedelta(weeks=weeks, days=WEEKDAYS[g["wd"].lower()]))
         if kind == "rel_day":
             shift = {"明天": 1, "明日": 1, "后天": 2, "大后天": 3, "今天": 0, "今日": 0, "昨天": -1, "前天": -2}
             return Mention(0, 0, ref + dt.timedelta(days=shift[g["rel"]]))

@@ -170,7 +170,8 @@ def _mentions(text: str) -> list[Mention]:
         if title.after_surname_only:
             continue
         # title + name: 副主任医师 梅振华, 科主任签字：顾明, Director Vivian 宋
-        after = re.match(r"(?:\s|\u3000)*(?:签字|签名|审核)?[:：]?(?:\s|\u3000)*", text[te:])
+        # 护士长：邢燕 / | 护士长 | 邢燕 | (a table row)
+        after = re.match(r"(?:\s|\u3000)*(?:签字|签名|审核)?[:：|]?(?:\s|\u3000)*", text[te:])
         p = te + after.end()
         name = _full_name_at(text, p, names, surnames, compounds, title_rx)
         lat = re.match(r"([A-Z][a-z]+)\s?([\u4e00-\u9fff])", text[p:])
@@ -270,7 +271,11 @@ def _own_staff(text: str, m: Mention) -> bool:
     while lo > 0 and begin - lo < own.window and text[lo - 1] not in own.clause_breaks:
         lo -= 1
     window = text[lo:begin]
-    if own_rx.search(window):
+    own_cue = None
+    for own_cue in own_rx.finditer(window):
+        pass
+    # 我们先找ICU的褚护士长: the person is the one we go to see, not one of ours
+    if own_cue and not re.search(r"[找见约问请跟和与让给带去向拜联陪]", window[own_cue.end():]):
         return True
     # an own-staff title written just before: 实施工程师 小孙, 技术支持杜工
     by_written, title_rx, *_ = _vocab()

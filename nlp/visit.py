@@ -76,7 +76,8 @@ class VisitReader:
         nums = "|".join(sorted(map(re.escape, vocab.questions.counts), key=len, reverse=True))
         self.counts = vocab.questions.counts
         # "这两个当场都答了" / "前三个" — a number of questions just before the answer
-        self.count_before = re.compile(rf"(?<!第)({nums})\s*(?:个|条|点)(?:问题|疑问)?(?:都|也)?\s*$") if nums else None
+        # …and "前两个我当场答了" with the rep as the subject
+        self.count_before = re.compile(rf"(?<!第)({nums})\s*(?:个|条|点)(?:问题|疑问)?(?:都|也)?\s*(?:我们?|我方)?\s*$") if nums else None
         self.count_asked = re.compile(rf"({nums})\s*个(?:问题|疑问|顾虑)") if nums else re.compile(r"(?!)")
         self.circled = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]+\s*$")
         self.needs = {need: compile_rules(rules, t) for need, rules in vocab.cross_dept_needs.items()}

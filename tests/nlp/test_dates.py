@@ -66,6 +66,8 @@ def days(text: str, ref: dt.date = MON) -> list[str]:
     ("5个工作日后", dt.date(2026, 4, 28), "2026-05-08"),   # crosses 劳动节
     ("十个工作日后", dt.date(2026, 9, 29), "2026-10-19"),  # crosses 国庆, counts make-up Saturday 10/10
     ("两个工作日之后", MON, "2026-03-04"),
+    ("this Friday", MON, "2026-03-06"),          # English-mixed notes
+    ("by next Wednesday", MON, "2026-03-11"),
 ])
 def test_phrase_resolves_to_one_day(phrase, ref, expected):
     assert days(f"约了{phrase}再去拜访王主任", ref) == [expected]
@@ -138,6 +140,12 @@ def test_full_width_digits_and_ocr_yue_are_read():
     assert found[0].evidence == "２０２６年３月１０日"
 
 
+def test_slash_ranges_and_english_ranges_in_trial_forms():
+    assert pairs("试用时间：7/1-8/31", dt.date(2026, 8, 14)) == [("trial_start", "2026-07-01"), ("trial_end", "2026-08-31")]
+    assert pairs("Trial period: 2026-01-12 to 2026-02-12", dt.date(2026, 2, 26)) == [
+        ("trial_start", "2026-01-12"), ("trial_end", "2026-02-12")]
+
+
 def test_range_outside_a_trial_is_typed_by_its_cue():
     assert pairs("报名时间3月10日至3月20日") == [("other", "2026-03-10"), ("other", "2026-03-20")]
 
@@ -188,6 +196,13 @@ TYPED = [
     ("设备科要求3月20日前把三证复印件送过去", "other"),   # documents, not a delivery of goods
     ("下次随访：2026-03-29", "next_meeting"),
     ("3月3日下午再去一趟设备科", "next_meeting"),
+    ("约定4月20日把样机送过去试用", "trial_start"),
+    ("下一轮遴选会11月18日开", "committee_meeting"),
+    ("下周一上午一起去找蒋主任", "next_meeting"),
+    ("下周四下午带一台样泵去ICU见褚护士长", "next_meeting"),
+    ("12月10日前反馈意见", "other"),
+    ("Next: 7/15 meeting with the group buyer", "next_meeting"),
+    ("send revised quote by this Friday", "other"),
 ]
 
 

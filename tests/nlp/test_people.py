@@ -79,3 +79,18 @@ def test_dev_set_decision_makers_score(shared_dev):
 
     scores = score_decision_makers(shared_dev / "extraction.jsonl")
     assert scores["by_name"]["f1"] >= 0.9, json.dumps(scores["differences"], ensure_ascii=False)
+
+
+def test_a_customer_we_go_to_see_is_not_our_own_staff():
+    got = people("她建议我们先找ICU的褚护士长做个小范围试用。")
+    assert list(got) == ["褚"] and got["褚"].title == "护士长"
+
+
+def test_a_table_row_pairs_a_title_cell_with_the_name_cell():
+    got = people("| 科室意见签字 | 血液净化中心主任 庄志刚 |\n| 护士长 | 邢燕 |\n")
+    assert got["邢燕"].title == "护士长"
+
+
+def test_less_common_surnames_mark_a_person():
+    got = people("麦主任和设备科隋工、苑科长都在。")
+    assert set(got) == {"麦", "隋", "苑"}

@@ -43,6 +43,7 @@ def test_each_answer_rule_counts_its_examples(example, count):
     ("我把5年随访数据给他看，他说样本量太小，不算数。", 0),
     ("宋Director关心能不能开专票 —— 这几个我说回去跟商务确认后答复。", 0),
     ("现场演示了万向钉置钉和锁紧。", 0),  # a demo nobody asked about answers nothing
+    ("主要问了三个问题：报警能否推送，电池续航多久，能不能对接PDA。前两个我当场答了；PDA对接需要回去问研发。", 2),
 ])
 def test_questions_resolved_counts_answers_given_on_the_spot(text, count):
     assert find_visit_facts(text).questions_resolved == count
@@ -61,6 +62,7 @@ def test_each_cross_department_rule_finds_its_need(need):
     "会前要交产品介绍PPT和报价单。",
     "①③要公司法务和财务评估。",
     "我们跟国药SPD有现成的标准接口，接口费我们承担。",
+    "我们答应请公司培训中心出具培训证书。",  # a certificate is a document, not a trainer
 ])
 def test_own_team_work_is_not_a_cross_department_need(text):
     assert find_visit_facts(text).cross_dept_needs == []
