@@ -32,6 +32,7 @@ from jinnang.records import OcrLine
 DET_SIDE = 960  # longest side fed to the detector; A4 at 200 dpi keeps ~14 px glyphs
 MIN_CONFIDENCE = 0.3  # below this a "line" is speckle or a ruled-line fragment
 VOTE_LINES = 12
+SPACE_WIDTH = 0.3  # a blank this many glyph heights wide inside a line is a typed space
 RULE_LENGTH = 1.8  # a ruled line is longer than this many text heights (glyph strokes are shorter)  # widest lines that vote on upside-down pages
 
 
@@ -48,9 +49,7 @@ class RapidOcrEngine:
         with self._lock:
             if self._ocr is None:
                 from rapidocr_onnxruntime import RapidOCR
-
                 from rapidocr_onnxruntime.ch_ppocr_det.utils import DetPreProcess
-
                 from rapidocr_onnxruntime.utils.infer_engine import OrtInferSession
 
                 # the library builds its own session options (arena off, threads spinning): swap ours in
@@ -119,7 +118,7 @@ class RapidOcrEngine:
             bgr = rotate_quarter(bgr, 2)
             boxes = self._detect(bgr)
             crops = ocr.get_crop_img_list(bgr, list(boxes))
-        recognised, _ = ocr.text_rec(crops)
+        recognised = self._recognise(crops)
 
         h, w = bgr.shape[:2]
         skew = skew_from_quads(list(boxes))
@@ -146,6 +145,15 @@ class RapidOcrEngine:
             fragments = apply_checkboxes(fragments, checkboxes, unit)
         return reading_order(fragments, *self._rules(gray, skew, RULE_LENGTH * unit))
 
+    def _recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """(text, confidence) per line crop, with the blanks the recogniser drops put back."""
+        results, _ = self._models().text_rec(crops, True)
+        out = []
+        for crop, (text, score, info) in zip(crops, results):
+            columns = [c for word in info[2] for c in word]
+            out.append((restore_spaces(text, columns, float(info[0]), crop), float(score)))
+        return out
+
     def _split_at_checkboxes(self, lines, fragments, checkboxes, unit) -> list[Fragment]:
         """Re-read a line that runs over option boxes as one piece per option.
 
@@ -163,7 +171,7 @@ class RapidOcrEngine:
                 continue
             edges = [0] + [int(round((c - x0) / (x1 - x0) * crop.shape[1])) for c in cuts] + [crop.shape[1]]
             pieces = [(a, b) for a, b in zip(edges, edges[1:]) if b - a > 4]
-            read, _ = self._models().text_rec([np.ascontiguousarray(crop[:, a:b]) for a, b in pieces])
+            read = self._recognise([np.ascontiguousarray(crop[:, a:b]) for a, b in pieces])
             for (a, b), (piece_text, piece_score) in zip(pieces, read):
                 if piece_text.strip():
                     piece_box = (x0 + a / crop.shape[1] * (x1 - x0), box[1], x0 + b / crop.shape[1] * (x1 - x0), box[3])
@@ -208,3 +216,51 @@ def _trimmed(box: tuple[float, float, float, float], crop: np.ndarray, text: str
     top, bottom, left, right = _ink_extent(crop)
     w_box, h_box = x1 - x0, y1 - y0
     return Fragment(text, score, (x0 + left * w_box, y0 + top * h_box, x0 + right * w_box, y0 + bottom * h_box))
+
+
+# full-width marks carry their own blank, and no space goes before punctuation or inside brackets
+_BLANK_AFTER = set("，。、：；！？）」』”》(（")
+_BLANK_BEFORE = set("，。、：；！？）」』”》（「『“《,.;:!?()")
+
+
+def restore_spaces(text: str, columns: list[int], steps: float, crop: np.ndarray) -> str:
+    """Put back the spaces drawn inside a line (手术室护士长 郁芳), which the recogniser drops.
+
+    A blank run in the crop's ink wider than ~0.3 glyph heights lies between two characters
+    whose CTC positions straddle it; CJK glyphs alone never leave such a blank.
+    """
+    if len(columns) != len(text) or len(text) < 2 or steps <= 0:
+        return text
+    gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
+    _, ink = cv2.threshold(gray, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows = np.flatnonzero(ink.sum(axis=1) >= max(1, 0.01 * ink.shape[1]))
+    if len(rows) < 2:
+        return text
+    glyph = rows[-1] - rows[0] + 1
+    inked = ink[rows[0]:rows[-1] + 1].sum(axis=0) > 0
+    width = crop.shape[1]
+    centres = [(c + 0.5) / steps * width for c in columns]
+    runs: list[tuple[int, int]] = []  # blank stretches between inked columns
+    x = 0
+    while x < width:
+        if inked[x]:
+            x += 1
+            continue
+        start = x
+        while x < width and not inked[x]:
+            x += 1
+        if start > 0 and x < width:
+            runs.append((start, x))
+    inserts: set[int] = set()
+    for start, x in runs:
+        if x - start < SPACE_WIDTH * glyph:
+            continue
+        middle = (start + x) / 2
+        for i in range(len(text) - 1):
+            if centres[i] < middle < centres[i + 1]:
+                a, b = text[i], text[i + 1]
+                if not (a.isspace() or b.isspace() or a in _BLANK_AFTER or b in _BLANK_BEFORE
+                        or (a.isdigit() and b.isdigit())):
+                    inserts.add(i + 1)
+                break
+    return "".join((" " if i in inserts else "") + ch for i, ch in enumerate(text))

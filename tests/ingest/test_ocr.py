@@ -124,6 +124,14 @@ def test_text_columns_are_read_one_after_the_other_even_when_paragraphs_line_up(
     assert [line.text for line in lines] == [f.text for f in left + right]
 
 
+def test_space_drawn_between_title_and_name_is_kept(font):
+    page = Image.new("L", (1100, 260), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 60), "填表人：主治医师 宁浩", font=font, fill=0)
+    draw.text((60, 150), "设备科意见：同意采购，请尽快安排。", font=font, fill=0)
+    assert ocr_image(page, "rapidocr").text.splitlines() == ["填表人：主治医师 宁浩", "设备科意见：同意采购，请尽快安排。"]
+
+
 def test_tesseract_reads_the_same_table(font):
     page, gold = _table_page(font)
     result = ocr_image(page, "tesseract")
