@@ -116,3 +116,9 @@ def test_dev_set_journey_accuracy(shared_dev):
             ok += node == case["gold"]["journey_node"]
             total += 1
     assert ok / total >= 0.75
+
+
+def test_an_unticked_interim_box_does_not_make_a_final_form_interim():
+    form = ("临床试用评价表\n试用期：2026年4月7日至2026年5月15日\n试用阶段：□中期 ■结束\n"
+            "结论：同意进入科室论证。\n日期：2026-05-20")
+    assert find_journey_node(form, "trial_feedback", dt.date(2026, 5, 20))[0] == "multi_dept_review"
