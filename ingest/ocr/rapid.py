@@ -90,9 +90,10 @@ class RapidOcrEngine:
         widths = np.linalg.norm(boxes[:, 1] - boxes[:, 0], axis=1)
         heights = np.linalg.norm(boxes[:, 3] - boxes[:, 0], axis=1)
         long = np.maximum(widths, heights) > 2.5 * np.minimum(widths, heights)
-        if long.sum() < 3:
-            return False
-        return bool((heights[long] > widths[long]).mean() > 0.6)
+        if not long.any():
+            return False  # single glyphs only: nothing tells the text direction
+        lengths = np.maximum(widths, heights)[long]
+        return bool(lengths[heights[long] > widths[long]].sum() > 0.6 * lengths.sum())
 
     def _upside_down(self, crops: list[np.ndarray]) -> bool:
         widest = sorted(crops, key=lambda c: c.shape[1], reverse=True)[:VOTE_LINES]

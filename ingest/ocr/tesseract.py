@@ -50,28 +50,44 @@ class TesseractEngine:
         pytesseract.get_tesseract_version()  # fails early when the binary is missing
 
     @staticmethod
-    def _quarter_turns(gray: np.ndarray) -> int:
+    def _osd_turns(gray: np.ndarray) -> int | None:
+        """Counter-clockwise quarter turns to upright per tesseract's OSD; None when it cannot tell."""
         import pytesseract
 
         try:
             osd = pytesseract.image_to_osd(gray, config="--psm 0", output_type=pytesseract.Output.DICT)
         except pytesseract.TesseractError:
-            return 0  # too little text to tell: leave the page as it is
+            return None  # too few characters
         if float(osd.get("orientation_conf", 0)) < 1.0:
-            return 0
+            return None
         return (-int(osd.get("rotate", 0)) // 90) % 4  # "rotate" is clockwise degrees to upright
 
-    def read(self, rgb: np.ndarray) -> list[OcrLine]:
+    def _words(self, gray: np.ndarray) -> dict:
         import pytesseract
 
+        return pytesseract.image_to_data(erase_rules(gray), lang=self.langs, config=f"--psm {self.psm}",
+                                         output_type=pytesseract.Output.DICT)
+
+    def read(self, rgb: np.ndarray) -> list[OcrLine]:
         os.environ["OMP_THREAD_LIMIT"] = "1"
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-        turns = self._quarter_turns(gray)
-        if turns:
-            gray = rotate_quarter(gray, turns)
-        gray = deskew_image(gray, skew_from_projection(gray))
-        data = pytesseract.image_to_data(erase_rules(gray), lang=self.langs, config=f"--psm {self.psm}",
-                                         output_type=pytesseract.Output.DICT)
+        turns = self._osd_turns(gray)
+        if turns is None:
+            # OSD needs a fair amount of text: on a short page, lines run along the sharper
+            # ink profile, and of the two ways up the one read with more confidence wins
+            sideways = _profile_sharpness(gray.T) > _profile_sharpness(gray)
+            candidates = []
+            for turn in ((1, 3) if sideways else (0, 2)):
+                upright = rotate_quarter(gray, turn)
+                upright = deskew_image(upright, skew_from_projection(upright))
+                data = self._words(upright)
+                confs = [float(c) for c, t in zip(data["conf"], data["text"]) if t.strip()]
+                candidates.append((sum(confs) / len(confs) if confs else -1.0, turn, upright, data))
+            _, _, gray, data = max(candidates, key=lambda c: c[0])
+        else:
+            gray = rotate_quarter(gray, turns) if turns else gray
+            gray = deskew_image(gray, skew_from_projection(gray))
+            data = self._words(gray)
         lines: dict[tuple[int, int, int], list[int]] = {}
         for i, word in enumerate(data["text"]):
             if word.strip() and float(data["conf"][i]) >= MIN_CONFIDENCE:
@@ -98,3 +114,10 @@ class TesseractEngine:
         unit = text_unit(fragments)
         fragments = apply_checkboxes(fragments, option_boxes(find_checkboxes(gray, unit), unit), unit)
         return reading_order(fragments, *ruled_lines(gray, RULE_LENGTH * unit))
+
+
+def _profile_sharpness(gray: np.ndarray) -> float:
+    """How strongly ink rows alternate with blank rows (high when text lines run across)."""
+    small = cv2.resize(gray, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA) if min(gray.shape) > 400 else gray
+    ink = (small < 128).astype(np.float32)
+    return float(np.square(np.diff(ink.sum(axis=1))).sum())

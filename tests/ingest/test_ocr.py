@@ -85,6 +85,15 @@ def test_skewed_page_keeps_reading_order(font):
     assert _cer(ocr_image(skewed, "rapidocr").text, gold) <= 0.05
 
 
+def test_short_sideways_page_is_turned_upright(font):
+    page = Image.new("L", (1000, 400), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((50, 50), "试用科室：脊柱外科", font=font, fill=0)
+    draw.text((50, 150), "试用产品：椎弓根螺钉系统", font=font, fill=0)
+    text = ocr_image(page.transpose(Image.ROTATE_270), "rapidocr").text
+    assert text == "试用科室：脊柱外科\n试用产品：椎弓根螺钉系统"
+
+
 @pytest.mark.parametrize("turn", [Image.ROTATE_180, Image.ROTATE_90])
 def test_upside_down_and_sideways_pages_are_turned_upright(font, turn):
     page, gold = _table_page(font)
