@@ -2,7 +2,8 @@
 
 Entry points other packages use:
 - `index_documents(settings_or_store, docs)` — make documents searchable (idempotent by id);
-- `search(settings, query, k=10, filters=None)` — hybrid search, best first;
+- `search_playbook(settings, query, k=10, filters=None)` — hybrid search, best first
+  (not named `search`: that is the submodule `coaching.search`);
 - `talk_tracks_for(category, settings)` — evidence dicts of the best talk tracks for an objection.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ def index_documents(settings_or_store: Any, docs: list[dict[str, Any]], log: Any
     return _index(settings_or_store, docs, log=log)
 
 
-def search(settings: Any, query: str, k: int = 10, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def search_playbook(settings: Any, query: str, k: int = 10, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
     from coaching.search import search as _search
 
     return _search(settings, query, k=k, filters=filters)

@@ -76,16 +76,19 @@ def _engine(settings: Settings) -> Any:
 # ---------------- mining ----------------
 
 def _objections(text: str) -> list[tuple[str, int]]:
-    """(category, offset) of each objection; the extraction finder if importable, else the concept lexicon."""
+    """(category, offset) of each objection: the extraction finder's when it finds any (it is tuned for
+    precision), else the concept lexicon's objection concepts (the playbook needs every deal filed)."""
     try:
         from nlp.objections import find_objections
     except ImportError:  # the finder is optional for the playbook
         find_objections = None
     if find_objections is not None:
         try:
-            return [(o.category, o.start or 0) for o in find_objections(text)]
+            found = [(o.category, o.start or 0) for o in find_objections(text)]
         except Exception:  # a finder fault must not stop the build; fall back below
-            pass
+            found = []
+        if found:
+            return found
     lexicon = load_concepts().by_id()
     found: dict[str, int] = {}
     for start, _, ids in concept_matcher().spans(normalise(text)):

@@ -34,14 +34,17 @@ def _scaled(scores: np.ndarray) -> np.ndarray:
 
 
 def _concept_scores(loaded: LoadedIndex, query_concepts: dict[str, float], n: int) -> np.ndarray:
-    weights = np.zeros(len(loaded.concept_vocab), dtype=np.float32)
+    cols, weights = [], []
     for cid, weight in query_concepts.items():
         col = loaded.concept_vocab.get(cid)
-        if col is not None:
-            weights[col] = weight * loaded.concept_idf[col]
-    if not weights.any():
+        if col is not None and weight > 0:
+            cols.append(col)
+            weights.append(weight * loaded.concept_idf[col])
+    if not cols:
         return np.zeros(n, dtype=np.float32)
-    return np.asarray(loaded.concept_matrix @ weights, dtype=np.float32).ravel()
+    # only the query's columns (CSC): cost grows with their postings, not with the whole matrix
+    return np.asarray(loaded.concept_matrix[:, cols] @ np.asarray(weights, dtype=np.float32),
+                      dtype=np.float32).ravel()
 
 
 def query_concepts(norm_query: str, config: SearchConfig | None = None) -> dict[str, float]:

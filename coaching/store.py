@@ -130,7 +130,7 @@ class LoadedIndex:
     docs: dict[str, dict[str, Any]]
     words: Any
     chars: Any
-    concept_matrix: sp.csr_matrix
+    concept_matrix: sp.csc_matrix
     concept_vocab: dict[str, int]
     concept_idf: np.ndarray
     prior: np.ndarray
@@ -278,7 +278,7 @@ class PlaybookStore:
         todo = [i for i, cid in enumerate(chunk_ids) if existing.get(cid) != wanted[cid]]
         if not todo:
             return
-        say(f"embedding {len(todo)} chunks")
+        say(f"{'storing given vectors of' if embeddings is not None else 'embedding'} {len(todo)} chunks")
         for start in range(0, len(todo), 256 if embeddings is None else batch):
             part = todo[start:start + (256 if embeddings is None else batch)]
             ids = [chunk_ids[i] for i in part]
@@ -311,7 +311,7 @@ def load_index(settings: Settings) -> LoadedIndex:
         chunk_doc = [str(x) for x in state["chunk_doc"]]
         names = [str(x) for x in state["concept_names"]]
         n = len(chunk_ids)
-        matrix = sp.csr_matrix((np.ones(len(state["rows"]), dtype=np.float32), (state["rows"], state["cols"])),
+        matrix = sp.csc_matrix((np.ones(len(state["rows"]), dtype=np.float32), (state["rows"], state["cols"])),
                                shape=(n, len(names)))
         df = np.asarray((matrix > 0).sum(axis=0)).ravel()
         idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)

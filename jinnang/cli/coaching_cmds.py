@@ -164,9 +164,11 @@ def bench_search_cmd(
     distinct: int = typer.Option(2000, "--distinct", help="Distinct sentences embedded with the real model."),
     queries: int = typer.Option(200, "--queries", help="Timed queries."),
     store: Optional[Path] = typer.Option(None, "--store", help="Where to build (default: a temporary dir)."),
+    reuse: bool = typer.Option(False, "--reuse", help="Keep an index already built in --store; time queries only."),
 ) -> None:
     """Build a generated index of CHUNKS chunks and print index build time and p50/p99 query latency."""
     from eval.bench_search import run_bench
 
-    typer.echo(json.dumps(run_bench(chunks=chunks, distinct=distinct, n_queries=queries, store=store, log=_log),
+    typer.echo(json.dumps(run_bench(chunks=chunks, distinct=distinct, n_queries=queries, store=store, log=_log,
+                                    reuse=reuse),
                           ensure_ascii=False))
