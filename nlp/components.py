@@ -5,7 +5,8 @@
 - `jinnang_gazetteer_aligner`: finds titles, departments and hospitals of the YAML
   gazetteers and retokenizes so each is exactly one token (LAC glues 林主任, splits 设备/科).
 - `span_ruler` (spaCy's own) then labels those tokens from patterns built from the YAML.
-- `jinnang_crf_ner`: the CLUENER-trained character tagger (BiLSTM-CRF) → `doc.spans["crf"]` (set by the resolver).
+- `jinnang_crf_ner`: the CLUENER-trained character tagger (feature CRF; a BiLSTM-CRF if config.cfg
+  names a `.onnx` model) → `doc.spans["crf"]` (set by the resolver).
 - `jinnang_entity_resolver`: merges gazetteer and CRF spans into `doc.ents`.
 """
 from __future__ import annotations
@@ -235,7 +236,7 @@ class CrfNer:
         return doc
 
 
-@Language.factory("jinnang_crf_ner", default_config={"model": "cluener_bilstm.onnx"})
+@Language.factory("jinnang_crf_ner", default_config={"model": "cluener_crf.crfsuite"})
 def create_crf_ner(nlp: Language, name: str, model: str) -> CrfNer:
     return CrfNer(model)
 

@@ -7,6 +7,12 @@ the character's position in that word (B/I/E/S). Trained by `python -m nlp.train
 at run time the encoder is an ONNX graph on one onnxruntime thread and the CRF's Viterbi
 is numpy, so neither torch nor the USE weights are loaded.
 
+Measured (held-out 10% of CLUENER train, raw tagger, hidden 160, 14 epochs, best of a 5%
+tune slice): name F1 0.798, position 0.727, organization 0.807 — level with the feature CRF
+(0.796 / 0.738 / 0.792); averaging both taggers' marginals gave name 0.812. But the encoder
+took ~9 ms and the numpy Viterbi ~3.4 ms per 200-character note (2 busy cores) against the
+CRF's ~2.4 ms, so it is not the shipped default (nlp/config.cfg).
+
 >>> NeuralNer().char_spans("浙商银行企业信贷部叶老桂博士认为")  # doctest: +SKIP
 [('organization', 0, 4), ('name', 9, 12), ...]
 """

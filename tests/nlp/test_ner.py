@@ -80,3 +80,24 @@ def test_gazetteer_mistake_names_file_line_and_field(tmp_path):
                    encoding="utf-8")
     with pytest.raises(GazetteerError, match=r"titles.yaml line 3, field titles\[1\]\.kind"):
         load(Titles, bad)
+
+
+def test_a_conjunction_before_a_title_is_no_surname():
+    # 和 and 经 are surnames in the YAML list, but here LAC reads them as function words
+    assert not any(label == "name" for label, _ in labelled("几位教授和专家已经说了"))
+    assert ("name", "卞") in labelled("下午去器械科找了卞科长")
+
+
+def test_neural_tagger_decoding_never_opens_a_span_with_an_inside_tag():
+    import numpy as np
+
+    from nlp.neural_ner import TAGS, allowed_transitions, viterbi
+
+    n = len(TAGS)
+    emissions = np.zeros((3, n), dtype=np.float32)
+    emissions[:, TAGS.index("I-name")] = 5.0  # the encoder alone would say I-name throughout
+    emissions[0, TAGS.index("B-name")] = 4.0
+    transitions = np.where(allowed_transitions(), 0.0, -1e4).astype(np.float32)
+    start = np.array([-1e4 if t.startswith("I-") else 0.0 for t in TAGS], dtype=np.float32)
+    path = [TAGS[i] for i in viterbi(emissions, transitions, start, np.zeros(n, dtype=np.float32))]
+    assert path == ["B-name", "I-name", "I-name"]
