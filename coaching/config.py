@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from jinnang.config import ConfigFileError
+from jinnang.config import load_yaml_model as _load_yaml_model
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
@@ -20,7 +22,7 @@ JOURNEY_NODES = ("first_contact", "tender_monitoring", "demo_scheduled", "admiss
 DOC_KINDS = ("talk_track", "visit_note", "trial_feedback")
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigFileError):
     """A configuration file that cannot be used; the message names file, line and field."""
 
 
@@ -119,41 +121,8 @@ class PlaybookConfig(BaseModel):
     max_tips_per_scenario: int = Field(default=12, ge=1, le=200)
 
 
-def _line_of(node: Any, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at `loc` (a pydantic error location), or the nearest parent."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        else:
-            child = None
-        if child is None:
-            break
-        node = child
-        line = node.start_mark.line + 1
-    return line
-
-
 def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        field = ".".join(str(p) for p in loc) or "(top level)"
-        line = _line_of(root, loc)
-        raise ConfigError(f"{path}, line {line}, field {field}: {first['msg']}") from exc
+    return _load_yaml_model(path, model, ConfigError)
 
 
 @lru_cache(maxsize=8)

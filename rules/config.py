@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-import yaml
+from jinnang.config import ConfigFileError, load_yaml_model
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from rules import registry
@@ -42,13 +42,8 @@ PLACEHOLDERS = {
 }
 
 
-class RuleFileError(ValueError):
+class RuleFileError(ConfigFileError):
     """A mistake in a rule file, naming file, line and field."""
-
-    def __init__(self, file: Path | str, line: int | None, field: str, message: str):
-        self.file, self.line, self.field, self.message = str(file), line, field, message
-        where = f"{self.file}:{line}" if line else self.file
-        super().__init__(f"{where}: {field}: {message}")
 
 
 def _hours(value: Any) -> float:
@@ -247,51 +242,8 @@ class AccountsFile(_Strict):
     first_meeting_within_days: int = Field(ge=1)
 
 
-# ---------------------------------------------------------------- loading with file/line
-
-
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            match = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            match = node.value[part]
-        else:
-            match = None
-        if match is None:
-            break
-        node = match
-        line = node.start_mark.line + 1
-    return line
-
-
-def _loc_text(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out or "(file)"
-
-
 def load_file(path: Path | str, model: type[BaseModel]) -> BaseModel:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleFileError(path, None, "(file)", f"cannot read: {exc.strerror}") from None
-    try:
-        tree = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise RuleFileError(path, mark.line + 1 if mark else None, "(yaml)", str(exc).splitlines()[0]) from None
-    try:
-        return model.model_validate(data if data is not None else {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
-        msg = first["msg"].removeprefix("Value error, ")
-        raise RuleFileError(path, _line_of(tree, loc), _loc_text(loc), msg) from None
+    return load_yaml_model(path, model, RuleFileError)
 
 
 class RuleSet:

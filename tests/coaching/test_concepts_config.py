@@ -64,7 +64,7 @@ def test_bad_concept_file_names_file_line_and_field(tmp_path: Path):
     with pytest.raises(ConfigError) as err:
         load_yaml_model(bad, ConceptLexicon)
     message = str(err.value)
-    assert str(bad) in message and "line 4" in message and "concepts.0.objection" in message
+    assert str(bad) in message and "line 4" in message and "concepts[0].objection" in message
 
 
 def test_related_concept_must_exist(tmp_path: Path):
