@@ -9,10 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from jinnang.config import ConfigFileError
 from jinnang.config import load_yaml_model as _load_yaml_model
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 OBJECTIONS = ("price", "budget", "competitor", "clinical", "compliance", "process", "integration", "service")

@@ -9,7 +9,6 @@ accuracy and visit-field accuracy, with a per-case list of what was missed or ad
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable

@@ -20,7 +20,7 @@ def extract_hook(settings: Settings, session: Session, document: Document) -> No
     if document.kind not in ("visit_note", "trial_feedback") or not (document.text or "").strip():
         return
     from nlp.extract import extract
-    from nlp.store import records_engine, save_record
+    from nlp.store import save_record
 
     reference_date = document.reference_date or document.created_at.date()
     record = extract(document.text or "", reference_date, document.kind)

@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 
 from rules.config import default_ruleset
-from rules.next_action import suggest_payload
 
 RULES = default_ruleset()
 D = dt.datetime

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jinnang.db import open_engine
