@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ingest.ocr.layout import drop_red_ink
 from jinnang.errors import InputError
 from jinnang.records import OcrLine, OcrPage
 from jinnang.settings import get_settings
@@ -102,7 +103,7 @@ def ocr_image(image: str | Path | Image.Image, engine: str | OcrEngine | None = 
               field: str = "image") -> OcrPage:
     """OCR one image (a path or a Pillow image) into an OcrPage."""
     ocr = engine if engine is not None and not isinstance(engine, str) else get_ocr_engine(engine)
-    rgb = np.asarray(open_image(image, field))
+    rgb = drop_red_ink(np.asarray(open_image(image, field)))
     started = time.perf_counter()
     lines = ocr.read(rgb)
     return OcrPage(page=page, engine=ocr.name, lines=lines, seconds=round(time.perf_counter() - started, 3))

@@ -391,3 +391,20 @@ def apply_checkboxes(fragments: list[Fragment],
         out[owner] = Fragment(symbol + text, frag.confidence, (min(frag.box[0], x0), frag.box[1], frag.box[2], frag.box[3]),
                               frag.parts)
     return out
+
+
+def drop_red_ink(rgb: np.ndarray, min_share: float = 0.002) -> np.ndarray:
+    """A page with red stamps (公章) removed: red ink vanishes in the red channel, black and blue stay.
+
+    Only when the page has a noticeable amount of red, so that ordinary pages pass untouched.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] < 3:
+        return rgb
+    r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
+    red = (r > 120) & (r - g > 50) & (r - b > 50)
+    if red.mean() < min_share:
+        return rgb
+    # the red channel keeps black (and blue) strokes crossing the stamp; red ink itself goes white
+    page = rgb[..., 0].copy()
+    page[red] = 255
+    return np.repeat(page[..., None], 3, axis=2)

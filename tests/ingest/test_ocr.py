@@ -141,6 +141,16 @@ def test_space_drawn_between_title_and_name_is_kept(font):
     assert ocr_image(page, "rapidocr").text.splitlines() == ["填表人：主治医师 宁浩", "设备科意见：同意采购，请尽快安排。"]
 
 
+def test_red_stamp_over_the_text_does_not_hide_it(font):
+    page, gold = _table_page(font)
+    stamped = page.convert("RGB")
+    draw = ImageDraw.Draw(stamped)
+    draw.ellipse([380, 220, 640, 480], outline=(220, 30, 30), width=8)  # across 同意进入评审
+    draw.text((420, 340), "医院设备科", font=font, fill=(220, 30, 30))
+    draw.polygon([(510, 250), (525, 280), (495, 280)], fill=(220, 30, 30))
+    assert ocr_image(stamped, "rapidocr").text == gold
+
+
 def test_tesseract_reads_the_same_table(font):
     page, gold = _table_page(font)
     result = ocr_image(page, "tesseract")
