@@ -63,7 +63,7 @@ def _write_blob(settings: Settings, sha: str, suffix: str, data: bytes) -> Path:
 
 def register_document(settings: Settings, data: bytes, filename: str | None, *, kind: str = "visit_note",
                       account_id: str | None = None, rep_id: str | None = None, hospital: str | None = None,
-                      reference_date: dt.date | None = None) -> Registration:
+                      reference_date: dt.date | None = None, meta: dict | None = None) -> Registration:
     """Store the bytes and queue a job; the same bytes twice give the same document and no new job."""
     if len(data) > settings.max_upload_bytes:
         raise InputError("file", f"the file is {len(data)} bytes; the limit is {settings.max_upload_bytes}", 413)
@@ -83,7 +83,8 @@ def register_document(settings: Settings, data: bytes, filename: str | None, *, 
             document = Document(id=document_id, sha256=sha, filename=safe_filename(filename),
                                 media_type=sniffed.media_type, source_kind=sniffed.kind, kind=kind,
                                 size_bytes=len(data), blob_path=str(blob), account_id=account_id, rep_id=rep_id,
-                                hospital=hospital, reference_date=reference_date, status="queued")
+                                hospital=hospital, reference_date=reference_date, meta=meta or None,
+                                status="queued")
             session.add(document)
         elif document.status == "done":
             return Registration(document.id, None, duplicate=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Engine, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from jinnang.db import Base, ensure_tables, open_engine
@@ -29,6 +29,7 @@ class Document(Base):
     rep_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
     hospital: Mapped[str | None] = mapped_column(String(128), nullable=True)
     reference_date: Mapped[dt.date | None] = mapped_column(nullable=True)
+    meta: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # e.g. a talk track's objection_category
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | text | indexed | done | failed
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     min_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)

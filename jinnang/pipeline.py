@@ -42,7 +42,8 @@ def playbook_hook(settings: Settings, session: Session, document: Document) -> N
 
     index_documents(settings, [{"id": document.id, "kind": document.kind, "text": document.text or "",
                                 "meta": {"hospital": document.hospital, "rep": document.rep_id,
-                                         "account_id": document.account_id, "source": document.filename}}])
+                                         "account_id": document.account_id, "source": document.filename,
+                                         **(document.meta or {})}}])
 
 
 DEFAULT_HOOKS: tuple[DocumentHook, ...] = (extract_hook, playbook_hook)
