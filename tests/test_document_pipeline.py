@@ -1,0 +1,50 @@
+"""A note ingested for an account flows all the way: record → account → next actions citing the playbook."""
+import datetime as dt
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from jinnang.pipeline import ingest_bytes
+from nlp.store import ExtractionRow, records_engine
+from rules.accounts import load_account
+
+NOTE = ("无锡市人民医院 骨科 第一次拜访\n见到了骨科陈主任和设备科刘科长。陈主任说我们的钢板比进口的还贵，"
+        "科里预算有限。约了下周三上午再去设备科。").encode()
+TALK_TRACK = "话术：客户嫌价格比进口贵\n先算总成本，再给同级医院中标价区间，不先降价。".encode()
+
+
+def test_an_ingested_note_updates_its_account_and_next_actions_cite_the_playbook(settings):
+    ingest_bytes(settings, TALK_TRACK, "price.txt", kind="talk_track", meta={"objection_category": "price"})
+    registration, job = ingest_bytes(settings, NOTE, "note.txt", kind="visit_note", account_id="acc-9",
+                                     rep_id="rep-07", hospital="无锡市人民医院",
+                                     reference_date=dt.date(2026, 11, 16))
+    assert job.status == "done", job.error
+
+    with Session(records_engine(settings)) as session:
+        row = session.scalar(select(ExtractionRow).where(ExtractionRow.document_id == registration.document_id))
+        record = row.record
+    assert {dm.name for dm in record.decision_makers} >= {"陈", "刘"}
+    assert "price" in {o.category for o in record.objections}
+    assert ("next_meeting", dt.date(2026, 11, 25)) in {(d.type, d.date) for d in record.key_dates}
+
+    account = load_account(records_engine(settings), "acc-9")
+    assert {c.name for c in account.contacts} >= {"陈", "刘"}
+    assert account.visits and account.visits[0].date == dt.date(2026, 11, 16)
+
+    client = TestClient(create_app(settings))
+    body = client.get("/v1/accounts/acc-9/next-actions", headers={"X-API-Key": "rep7"}).json()
+    objection = next(s for s in body["suggestions"] if s["action"] == "handle_objection")
+    assert any(e["source"] == "playbook" for e in objection["evidence"])
+    assert client.get("/v1/accounts/acc-9/next-actions", headers={"X-API-Key": "rep8"}).status_code == 403
+
+
+def test_reingesting_the_same_note_changes_nothing(settings):
+    first, _ = ingest_bytes(settings, NOTE, "note.txt", account_id="acc-9", rep_id="rep-07",
+                            reference_date=dt.date(2026, 11, 16))
+    before = load_account(records_engine(settings), "acc-9")
+    again, job = ingest_bytes(settings, NOTE, "again.txt", account_id="acc-9", rep_id="rep-07",
+                              reference_date=dt.date(2026, 11, 16))
+    assert again.duplicate and job is None
+    assert load_account(records_engine(settings), "acc-9") == before
