@@ -114,12 +114,17 @@ def _vertical_overlap(a: Fragment, b: Fragment) -> float:
     return max(0.0, bottom - top) / min(a.height, b.height)
 
 
+_OWN_BLANK_AFTER = set(" \u3000，。、：；！？）」』”》(（")
+_OWN_BLANK_BEFORE = set(" \u3000，。、：；！？）」』”》（「『“《,.;:!?()")
+
+
 def _join(left: Fragment, right: Fragment, unit: float) -> Fragment:
     gap = right.box[0] - left.box[2]
     # a visible blank inside one drawn string is a space (CJK text has none between glyphs);
     # a blank a full glyph wide is the ideographic space forms put between options
     sep = ""
-    if not left.text.endswith((" ", "\u3000")) and not right.text.startswith((" ", "\u3000")):
+    # full-width marks carry their own blank: none is added next to them
+    if left.text[-1:] not in _OWN_BLANK_AFTER and right.text[:1] not in _OWN_BLANK_BEFORE:
         sep = "\u3000" if gap > 0.75 * unit else " " if gap > 0.25 * unit else ""
     n = left.parts + right.parts
     confidence = min(left.confidence, right.confidence)
@@ -244,6 +249,9 @@ _CJK = re.compile(r"[\u3400-\u9fff\uff08\uff09\u3001\u3002\uff0c\uff1a\uff1b]")
 _FULL_WIDTH = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 
 
+_FULL_WIDTH_MARKS = set("，。、：；！？（）「」『』“”《》")
+
+
 def normalise_punctuation(text: str) -> str:
     """ASCII punctuation the recogniser returns inside Chinese text, as the full-width form drawn.
 
@@ -260,7 +268,10 @@ def normalise_punctuation(text: str) -> str:
         else: cjk = bool(_CJK.match(before))
         if cjk:
             chars[i] = _FULL_WIDTH[char]
-    return "".join(chars)
+    # a full-width mark carries its own blank, so a space the recogniser saw beside it is not drawn
+    return "".join(c for i, c in enumerate(chars)
+                   if not (c == " " and ((i and chars[i - 1] in _FULL_WIDTH_MARKS)
+                                         or (i + 1 < len(chars) and chars[i + 1] in _FULL_WIDTH_MARKS))))
 
 
 def reading_order(fragments: list[Fragment],

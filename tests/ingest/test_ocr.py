@@ -228,6 +228,8 @@ def test_ascii_punctuation_inside_chinese_becomes_full_width():
     assert normalise_punctuation("葛文博(副主任医师)") == "葛文博（副主任医师）"
     assert normalise_punctuation("问题:锁钉滑丝;器械重") == "问题：锁钉滑丝；器械重"
     assert normalise_punctuation("9:30 HG-PS600 (A) 1.") == "9:30 HG-PS600 (A) 1."
+    assert normalise_punctuation("缪俊 (主任医师)") == "缪俊（主任医师）"
+    assert normalise_punctuation("1. 万向钉 HIS 接口") == "1. 万向钉 HIS 接口"
 
 
 def _frag(text: str, x0: float, y0: float, x1: float, y1: float) -> Fragment:
@@ -247,6 +249,11 @@ def test_fragments_of_one_string_split_at_a_blank_are_joined():
     lines = reading_order([_frag("反馈医师：副主任医师", 100, 100, 440, 134),
                            _frag("计文涛", 452, 100, 554, 134)])
     assert [line.text for line in lines] == ["反馈医师：副主任医师 计文涛"]
+
+
+def test_no_space_is_added_before_a_full_width_bracket():
+    lines = reading_order([_frag("缪俊", 100, 100, 168, 134), _frag("（主任医师）", 178, 100, 380, 134)])
+    assert [line.text for line in lines] == ["缪俊（主任医师）"]
 
 
 def test_text_on_both_sides_of_a_ruled_line_stays_apart():
