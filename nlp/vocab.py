@@ -250,7 +250,8 @@ def _wrapped_breaks(text: str) -> list[int]:
     return out
 # list items inside one line: ①②…, "(1)", "1." / "1、" (not decimals like 2.0)
 _ITEM_START = re.compile(r"(?<![①②③④⑤⑥⑦⑧⑨⑩])(?=[①②③④⑤⑥⑦⑧⑨⑩])|(?<=[\s　：:])(?=[(（]?\d{1,2}[)）]|\d{1,2}[、.．](?!\d))")
-_CLAUSE_END = re.compile(r"[，,：:、　]+|——|--")
+# a plain space between Chinese words is a pause in voice-to-text transcripts without punctuation
+_CLAUSE_END = re.compile(r"[，,：:、　]+|——|--|(?<=[\u4e00-\u9fff])[ \t]+(?=[\u4e00-\u9fff])")
 
 
 def _pieces(text: str, start: int, splitter: re.Pattern) -> list[Unit]:
