@@ -361,6 +361,12 @@ def find_checkboxes(gray: np.ndarray, unit: float) -> list[tuple[tuple[float, fl
             ticked = False
         else:
             continue  # a glyph with strokes inside (国, 回, 田), not a box
+        # a glyph's square part (日 in 智, 口 in 中) has strokes just above or below it; a box has none
+        pad = max(2, int(0.3 * h))
+        above = ink[max(0, y - pad):max(0, y - 1), x + 1:x + w - 1]
+        below = ink[y + h + 1:y + h + pad, x + 1:x + w - 1]
+        if (above.size and (above > 0).mean() > 0.03) or (below.size and (below > 0).mean() > 0.03):
+            continue
         box = (float(x), float(y), float(x + w), float(y + h))
         found.append((box, ticked))
     # an outlined square gives an outer and an inner contour: keep the outer one

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from ingest.ocr import get_ocr_engine, ocr_file, ocr_image
@@ -124,6 +124,22 @@ def test_check_boxes_keep_which_option_is_ticked(font):
     lines = ocr_image(page, "rapidocr").text.splitlines()
     assert lines[0] == "就诊科室：口腔科"
     assert lines[1].replace("\u3000", " ").split() == ["□满意", "■基本满意", "□不满意"]
+
+
+def test_square_parts_of_large_title_glyphs_are_not_check_boxes():
+    # the body text sets the expected box size; the title's 日 (智) and 口 (中) parts are about that size
+    regular = _cjk_font_path().replace("-Bold", "-Regular")  # the thin strokes of the regular weight
+    title_font, body_font = ImageFont.truetype(regular, 52), ImageFont.truetype(regular, 36)
+    page = Image.new("L", (1400, 1000), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((100, 60), "宁波市第二医院 手术室智能耗材柜试用反馈（中期）", font=title_font, fill=0)
+    body = ["使用科室：手术室", "1. 柜门识别速度较慢，高峰期护士需要排队。", "2. 计费接口仍在调试，部分耗材需手工补录。",
+            "3. 总体满意，继续试用。", "填表人：孙丽华（护士长）", "日期：2026年6月3日"]
+    for i, line in enumerate(body):
+        draw.text((100, 180 + 80 * i), line, font=body_font, fill=0)
+    text = ocr_image(page.filter(ImageFilter.GaussianBlur(0.6)), "rapidocr").text
+    assert "□" not in text and "■" not in text
+    assert text.splitlines()[0].endswith("手术室智能耗材柜试用反馈（中期）")
 
 
 def test_text_columns_are_read_one_after_the_other_even_when_paragraphs_line_up():
