@@ -19,6 +19,9 @@ JOURNEY_NODES = ("first_contact", "tender_monitoring", "demo_scheduled", "admiss
                  "trial_confirmation_signed", "trial_in_progress", "multi_dept_review", "committee_scheduled",
                  "committee_approved", "health_commission_filing", "legal_review", "contract_signed")
 DOC_KINDS = ("talk_track", "visit_note", "trial_feedback")
+# what an intent can favour: a document kind, a deal outcome, or what a note records
+# (`lesson`: a lost/open note that states its lesson; `action`: a won note that says what was done)
+FACETS = DOC_KINDS + ("won", "lost", "open", "lesson", "action")
 
 
 class ConfigError(ConfigFileError):
@@ -35,7 +38,8 @@ class Concept(BaseModel):
     department: str | None = None
     journey_node: Literal[JOURNEY_NODES] | None = None  # type: ignore[valid-type]
     weight: float = Field(default=1.0, ge=0, le=5)
-    kind_boost: dict[Literal[DOC_KINDS], float] = Field(default_factory=dict)  # type: ignore[valid-type]
+    # (intent) extra score for documents with these facets when the query has this intent
+    boost: dict[Literal[FACETS], float] = Field(default_factory=dict)  # type: ignore[valid-type]
     # concepts a query about this one should also find, at `related_weight` (准入材料 → 注册证)
     related: list[str] = Field(default_factory=list)
 
@@ -98,6 +102,16 @@ class Prior(BaseModel):
     lesson_bonus: float = 0.0
 
 
+class Feedback(BaseModel):
+    """Pseudo-relevance feedback: the concept tags shared by the first pass's best documents
+    join the query (finds the other answers to a situation the query names only one way)."""
+    model_config = ConfigDict(extra="forbid")
+
+    docs: int = Field(default=0, ge=0, le=20)
+    tags: int = Field(default=5, ge=1, le=50)
+    weight: float = Field(default=0.0, ge=0, le=2)
+
+
 class SearchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -105,6 +119,8 @@ class SearchConfig(BaseModel):
     candidates: int = Field(default=200, ge=10, le=5000)
     related_weight: float = Field(default=0.5, ge=0, le=1)
     objection_label_weight: float = Field(default=0.5, ge=0, le=2)
+    journey_label_weight: float = Field(default=0.0, ge=0, le=2)
+    feedback: Feedback = Field(default_factory=Feedback)
     prior: Prior
     action_cues: list[str] = Field(default_factory=list)
     lesson_cues: list[str] = Field(default_factory=list)

@@ -13,7 +13,7 @@ import numpy as np
 
 from coaching.config import SearchConfig, load_concepts, load_search_config
 from coaching.store import META_FILTERS, LoadedIndex, load_index
-from coaching.text import char_tokens, concept_matcher, normalise, word_tokens
+from coaching.text import char_tokens, concept_matcher, expand_query, normalise, word_tokens
 from jinnang.errors import InputError
 from jinnang.settings import Settings
 
@@ -61,7 +61,42 @@ def query_concepts(norm_query: str, config: SearchConfig | None = None) -> dict[
         if concept.objection:
             key = f"obj:{concept.objection}"
             found[key] = max(found.get(key, 0.0), config.objection_label_weight)
+        if concept.journey_node and config.journey_label_weight:
+            key = f"node:{concept.journey_node}"
+            found[key] = max(found.get(key, 0.0), config.journey_label_weight)
     return found
+
+
+def _feedback_concepts(loaded: LoadedIndex, total: np.ndarray, concepts: dict[str, float],
+                       config: SearchConfig) -> dict[str, float]:
+    """Concept tags most shared by the first pass's best documents (idf-weighted), not already asked."""
+    fb = config.feedback
+    if not fb.docs or not fb.weight or not total.any():
+        return {}
+    rows = loaded.extra.get("csr")
+    if rows is None:
+        rows = loaded.extra["csr"] = loaded.concept_matrix.tocsr()
+    take = min(len(total), fb.docs * 4)
+    top = np.argpartition(-total, take - 1)[:take] if take < len(total) else np.arange(len(total))
+    top = top[np.argsort(-total[top], kind="stable")]
+    picked, seen = [], set()
+    for i in top:  # one chunk per document
+        if loaded.chunk_doc[i] not in seen:
+            seen.add(loaded.chunk_doc[i])
+            picked.append(i)
+        if len(picked) >= fb.docs:
+            break
+    votes = np.asarray(rows[picked].sum(axis=0)).ravel() * loaded.concept_idf
+    names = loaded.concept_names
+    skip = set(concepts)
+    ranked = [j for j in np.argsort(-votes) if votes[j] > 0 and names[j] not in skip
+              and not names[j].startswith(("node:", "obj:")) and names[j] not in _intent_ids()]
+    best = votes[ranked[0]] if ranked else 0.0
+    return {names[j]: float(votes[j] / best) for j in ranked[:fb.tags]}
+
+
+def _intent_ids() -> frozenset[str]:
+    return frozenset(c.id for c in load_concepts().concepts if c.kind == "intent")
 
 
 def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidates: int) -> np.ndarray:
@@ -99,7 +134,7 @@ def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: Se
     if unknown:
         raise InputError("channels", f"unknown channel {unknown[0]!r}; one of {', '.join(CHANNELS)}")
     n = len(loaded.chunk_ids)
-    norm = normalise(query)
+    norm = expand_query(normalise(query))
     concepts = query_concepts(norm, config)
     weights = config.channels
     total = np.zeros(n, dtype=np.float32)
@@ -117,12 +152,15 @@ def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: Se
         lexicon = load_concepts().by_id()
         for cid in concepts:
             concept = lexicon.get(cid)
-            if concept is not None and concept.kind_boost:
-                for kind, boost in concept.kind_boost.items():
-                    mask = loaded.extra.get(("kind", kind))
-                    if mask is None:  # object-array comparison is slow at 100k chunks: once per index
-                        mask = loaded.extra[("kind", kind)] = (loaded.kinds == kind).astype(np.float32)
-                    total += np.float32(boost) * mask
+            if concept is not None and concept.boost:
+                for facet, boost in concept.boost.items():
+                    mask = loaded.facets.get(facet)
+                    if mask is not None:
+                        total += np.float32(boost) * mask
+        if "concepts" in channels and weights.concepts:
+            extra = _feedback_concepts(loaded, total, concepts, config)
+            if extra:
+                total += weights.concepts * config.feedback.weight * _scaled(_concept_scores(loaded, extra, n))
     return total, concepts
 
 
@@ -221,7 +259,7 @@ def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] 
     take = min(len(scores), k * 4)
     top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
-    norm_query = normalise(query)
+    norm_query = expand_query(normalise(query))
     terms = highlight_terms(norm_query)
     hits: list[dict[str, Any]] = []
     seen: set[str] = set()

@@ -21,7 +21,7 @@ import bm25s
 import numpy as np
 import scipy.sparse as sp
 
-from coaching.config import SearchConfig, load_search_config
+from coaching.config import FACETS, SearchConfig, load_search_config
 from coaching.text import char_tokens, concept_matcher, normalise, word_tokens
 from jinnang.errors import InputError
 from jinnang.settings import Settings
@@ -30,6 +30,7 @@ COLLECTION = "playbook"
 SUBDIR = "playbook_search"
 META_FILTERS = ("product_line", "department", "journey_node", "outcome", "kind")
 CHUNK_CHARS = 400
+INDEX_FORMAT = "2"  # bump when what state.npz holds changes
 _lock = threading.Lock()
 
 
@@ -92,19 +93,35 @@ def _hash(doc: dict[str, Any]) -> str:
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()
 
 
+def document_facets(doc: dict[str, Any], config: SearchConfig) -> set[str]:
+    """What a document is, for intents to favour: its kind, its outcome, and whether a won note
+    says what was done (`action`) or a lost/open note states its lesson (`lesson`)."""
+    kind, outcome, text = doc["kind"], doc["meta"].get("outcome"), doc["text"]
+    facets = {kind}
+    if outcome in ("won", "lost", "open"):
+        facets.add(outcome)
+    if kind != "talk_track" and kind != "trial_feedback":
+        if outcome == "won" and any(c in text for c in config.action_cues):
+            facets.add("action")
+        if outcome in ("lost", "open") and any(c in text for c in config.lesson_cues):
+            facets.add("lesson")
+    return facets
+
+
 def document_prior(doc: dict[str, Any], config: SearchConfig) -> float:
     """How much a document tells a rep what to do: talk tracks and won notes with an answer first."""
     p = config.prior
-    kind, meta, text = doc["kind"], doc["meta"], doc["text"]
+    kind, meta = doc["kind"], doc["meta"]
     if kind == "talk_track":
         return p.talk_track
     outcome = meta.get("outcome")
     score = {"won": p.won, "lost": p.lost, "open": p.open}.get(outcome, p.unknown)
     if kind == "trial_feedback":
         return score + p.trial_feedback
-    if outcome == "won" and any(c in text for c in config.action_cues):
+    facets = document_facets(doc, config)
+    if "action" in facets:
         score += p.action_bonus
-    if outcome in ("lost", "open") and any(c in text for c in config.lesson_cues):
+    if "lesson" in facets:
         score += p.lesson_bonus
     return score
 
@@ -117,6 +134,9 @@ def labelled_concepts(doc: dict[str, Any]) -> set[str]:
     category = meta.get("objection_category")
     if category:
         found.add(f"obj:{category}")
+    node = meta.get("journey_node")
+    if node:
+        found.add(f"node:{node}")
     return found
 
 
@@ -133,11 +153,22 @@ class LoadedIndex:
     concept_matrix: sp.csc_matrix
     concept_vocab: dict[str, int]
     concept_idf: np.ndarray
+    concept_names: list[str]
     prior: np.ndarray
     kinds: np.ndarray
+    facets: dict[str, np.ndarray]
     meta_columns: dict[str, np.ndarray]
     version: float
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def config_fingerprint(config: SearchConfig) -> str:
+    """Changes when the lexicon or search config changes: concept tags and priors are then rebuilt
+    (vectors are kept: they depend on the text only)."""
+    from coaching.config import load_concepts
+
+    raw = load_concepts().model_dump_json() + config.model_dump_json() + INDEX_FORMAT
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()
 
 
 class PlaybookStore:
@@ -178,8 +209,12 @@ class PlaybookStore:
                 else:
                     continue
                 docs[doc["id"]] = doc
-            if added or updated or not (self.dir / "state.npz").is_file():
+            fingerprint = config_fingerprint(self.config)
+            stamp = self.dir / "config.sha1"
+            stale = not stamp.is_file() or stamp.read_text(encoding="utf-8") != fingerprint
+            if added or updated or stale or not (self.dir / "state.npz").is_file():
                 self._rebuild(docs, embeddings, log)
+                stamp.write_text(fingerprint, encoding="utf-8")
             return {"added": added, "updated": updated, "unchanged": len(new_docs) - added - updated,
                     "total": len(docs)}
 
@@ -244,12 +279,15 @@ class PlaybookStore:
                 cols.append(vocab.setdefault(tag, len(vocab)))
         concept_names = np.array(sorted(vocab, key=vocab.get), dtype=object)
         prior = np.array([document_prior(docs[d], self.config) for d in chunk_doc], dtype=np.float32)
+        facets_of = {doc_id: document_facets(d, self.config) for doc_id, d in docs.items()}
+        facet_cols = {f: np.array([f in facets_of[d] for d in chunk_doc], dtype=bool) for f in FACETS}
         meta_cols = {k: np.array([str((docs[d]["meta"].get(k) if k != "kind" else docs[d]["kind"]) or "")
                                   for d in chunk_doc], dtype=object) for k in META_FILTERS}
         np.savez(self.dir / "state.tmp.npz", chunk_ids=np.array(chunk_ids, dtype=object),
                  chunk_doc=np.array(chunk_doc, dtype=object), rows=np.array(rows, dtype=np.int64),
                  cols=np.array(cols, dtype=np.int64), concept_names=concept_names, prior=prior,
-                 **{f"meta_{k}": v for k, v in meta_cols.items()})
+                 **{f"meta_{k}": v for k, v in meta_cols.items()},
+                 **{f"facet_{f}": v for f, v in facet_cols.items()})
         os.replace(self.dir / "state.tmp.npz", self.dir / "state.npz")
 
         say("updating vectors")
@@ -326,8 +364,10 @@ def load_index(settings: Settings) -> LoadedIndex:
             words=bm25s.BM25.load(str(directory / "bm25_words")),
             chars=bm25s.BM25.load(str(directory / "bm25_chars")),
             concept_matrix=matrix, concept_vocab={name: i for i, name in enumerate(names)}, concept_idf=idf,
+            concept_names=names,
             prior=state["prior"].astype(np.float32),
             kinds=state["meta_kind"],
+            facets={f: state[f"facet_{f}"].astype(np.float32) for f in FACETS if f"facet_{f}" in state.files},
             meta_columns={k: state[f"meta_{k}"] for k in META_FILTERS},
             version=version)
         _loaded[key] = loaded

@@ -114,3 +114,76 @@ class ConceptMatcher:
 @lru_cache(maxsize=4)
 def concept_matcher(path: Path | None = None) -> ConceptMatcher:
     return ConceptMatcher.build(load_concepts(path))
+
+
+@lru_cache(maxsize=1)
+def _initials_table() -> dict[str, frozenset[str]]:
+    """Character → first letters of its readings (polyphones give several), from the character
+    dictionary jionlp ships (read directly, like the traditional → simplified table)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(list(spec.submodule_search_locations)[0]) / "dictionary" / "chinese_char_dictionary.txt"
+    if not path.is_file():
+        return {}
+    reading = re.compile(r"\[([^\]\s]{1,8})\]")
+    table: dict[str, frozenset[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        char, _, rest = line.partition("\t")
+        if len(char) != 1:
+            continue
+        letters = set()
+        for r in reading.findall(rest):
+            plain = unicodedata.normalize("NFKD", r)
+            if plain and plain[0].isascii() and plain[0].isalpha():
+                letters.add(plain[0].lower())
+        if letters:
+            table[char] = frozenset(letters)
+    return table
+
+
+_LATIN_WORD = re.compile(r"(?<![a-z0-9])[a-z]{2,6}(?![a-z0-9])")
+# two-letter English words are not abbreviations (`by` is not 便宜, `pm` is not 排满)
+_ENGLISH_SHORT = frozenset("am an as at be by do go he hi if in is it me my no of ok on or pm so to up us we".split())
+MAX_INITIALS_READINGS = 3  # an abbreviation that fits more lexicon terms than this says nothing
+
+
+@lru_cache(maxsize=1)
+def _initials_index() -> dict[str, tuple[str, ...]]:
+    """Pinyin initials of every Chinese lexicon term: `sbk` → 设备科, `jc` → 集采 (reps type these)."""
+    table = _initials_table()
+    index: dict[str, set[str]] = {}
+    for concept in load_concepts().concepts:
+        for term in concept.terms:
+            term = normalise(term)
+            if not 2 <= len(term) <= 6 or not all(_CJK.match(ch) for ch in term):
+                continue
+            options = [""]
+            for ch in term:
+                letters = table.get(ch)
+                if not letters:
+                    options = []
+                    break
+                options = [o + letter for o in options for letter in sorted(letters)][:16]
+            for o in options:
+                index.setdefault(o, set()).add(term)
+    return {k: tuple(sorted(v)) for k, v in index.items() if len(v) <= MAX_INITIALS_READINGS}
+
+
+def expand_query(norm_query: str) -> str:
+    """The query with the lexicon terms its pinyin abbreviations stand for appended
+    (`sbk要资质` → `sbk要资质 设备科`); Latin words the lexicon knows (his, roi, demo) stay as they are."""
+    matcher = concept_matcher()
+    latin_known = {norm_query[s:e] for s, e, _ in matcher.spans(norm_query) if norm_query[s:e].isascii()}
+    index = _initials_index()
+    extra: list[str] = []
+    for m in _LATIN_WORD.finditer(norm_query):
+        word = m.group(0)
+        if word in latin_known or word in _ENGLISH_SHORT:
+            continue
+        for term in index.get(word, ()):
+            if term not in extra:
+                extra.append(term)
+    return norm_query + (" " + " ".join(extra) if extra else "")

@@ -28,6 +28,9 @@ EXAMPLES = {
     "dept_procurement": "招标办", "dept_finance": "计财处", "dept_insurance": "医保处", "dept_lab": "检验中心",
     "dept_ortho": "关节外科", "dept_or": "手术部", "dept_legal": "法规科", "wants_data": "有没有比对数据",
     "wants_howto": "这种情况怎么回应",
+    "procedure_time": "主任怕手术时间变长", "instrument_placement": "科里想让厂家投放一台仪器",
+    "stakeholder_coverage": "除了主任还要找哪些人搞好关系", "trial_entry": "能不能先让我们试两台",
+    "post_signing": "合同签了以后先做什么", "wants_lesson": "这单为什么丢 有什么教训",
 }
 
 
@@ -78,3 +81,22 @@ def test_related_concept_must_exist(tmp_path: Path):
 def test_shipped_search_and_playbook_configs_load():
     assert load_search_config().channels.concepts > 0
     assert "我们提出" in load_playbook_config().tip_cues
+
+
+def test_pinyin_initials_stand_for_lexicon_terms_but_english_words_do_not():
+    from coaching.text import expand_query
+
+    assert expand_query("sbk要资质").endswith("设备科")
+    assert "集采" in expand_query("jc目录里没有")
+    assert expand_query("call him by phone") == "call him by phone"  # `by` is not 便宜
+    assert expand_query("his接口") == "his接口"  # a Latin term of the lexicon is itself
+
+
+def test_a_stuck_project_is_a_stall_not_a_product_failure():
+    concepts = concept_matcher().concepts(normalise("项目卡住了"))
+    assert "process_delay" in concepts and "product_failure" not in concepts
+
+
+def test_english_budget_freeze_and_it_department_are_recognised():
+    assert "budget" in concept_matcher().concepts(normalise("budget freeze"))
+    assert "dept_it" in concept_matcher().concepts(normalise("IT那边不配合"))
