@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
 from ingest.store import Document, IngestJob
+from jinnang.records import ExtractionRecord
 from jinnang.settings import Settings
 
 
@@ -23,7 +24,7 @@ def extract_hook(settings: Settings, session: Session, document: Document) -> No
     from nlp.store import save_record
 
     reference_date = document.reference_date or document.created_at.date()
-    record = extract(document.text or "", reference_date, document.kind)
+    record = link_to_source(extract(document.text or "", reference_date, document.kind), document)
     save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
                 text=document.text or "", record=record, rep_id=document.rep_id,
                 account_id=document.account_id, hospital=document.hospital)
@@ -34,6 +35,26 @@ def extract_hook(settings: Settings, session: Session, document: Document) -> No
         apply_extraction(session, document.account_id, record, document_id=document.id,
                          document_type=document.kind, by=document.rep_id or "ingest",
                          at=dt.datetime.combine(reference_date, dt.time(12)))
+
+
+def link_to_source(record: ExtractionRecord, document: Document) -> ExtractionRecord:
+    """Stamp every evidence span with its document and, for scans, the page it was read from."""
+    page_starts: list[tuple[int, int]] = []  # (offset of the page's first character, page number)
+    offset = 0
+    for page in document.pages:  # document.text is the pages' texts joined by "\n"
+        page_starts.append((offset, page.page_no))
+        offset += len(page.text) + 1
+
+    def page_of(start: int | None) -> int | None:
+        if start is None or not page_starts:
+            return None
+        return max((p for p in page_starts if p[0] <= start), default=page_starts[0])[1]
+
+    spans = [e for dm in record.decision_makers for e in dm.evidence] + (record.visit.evidence if record.visit else [])
+    for item in [*spans, *record.objections, *record.key_dates]:
+        item.document_id = document.id
+        item.page = page_of(item.start)
+    return record
 
 
 def playbook_hook(settings: Settings, session: Session, document: Document) -> None:

@@ -68,6 +68,8 @@ class Objection(BaseModel):
     start: int | None = None
     end: int | None = None
     confidence: float = 1.0
+    document_id: str | None = None
+    page: int | None = None
 
 
 class KeyDate(BaseModel):
@@ -77,6 +79,8 @@ class KeyDate(BaseModel):
     start: int | None = None
     end: int | None = None
     confidence: float = 1.0
+    document_id: str | None = None
+    page: int | None = None
 
 
 class VisitFacts(BaseModel):

@@ -28,6 +28,11 @@ def test_an_ingested_note_updates_its_account_and_next_actions_cite_the_playbook
     assert {dm.name for dm in record.decision_makers} >= {"陈", "刘"}
     assert "price" in {o.category for o in record.objections}
     assert ("next_meeting", dt.date(2026, 11, 25)) in {(d.type, d.date) for d in record.key_dates}
+    # every fact points back at the document (and page) it was read from
+    price = next(o for o in record.objections if o.category == "price")
+    assert (price.document_id, price.page) == (registration.document_id, 1)
+    assert NOTE.decode()[price.start:price.end] == price.evidence
+    assert all(e.document_id == registration.document_id for dm in record.decision_makers for e in dm.evidence)
 
     account = load_account(records_engine(settings), "acc-9")
     assert {c.name for c in account.contacts} >= {"陈", "刘"}
@@ -48,3 +53,20 @@ def test_reingesting_the_same_note_changes_nothing(settings):
                               reference_date=dt.date(2026, 11, 16))
     assert again.duplicate and job is None
     assert load_account(records_engine(settings), "acc-9") == before
+
+
+def test_evidence_on_a_later_page_of_a_scan_names_that_page():
+    from ingest.store import Document, Page
+    from jinnang.pipeline import link_to_source
+    from jinnang.records import ExtractionRecord, KeyDate, Objection
+
+    pages = [Page(page_no=1, engine="rapidocr", text="试用反馈表\n科室：骨科"), Page(page_no=2, engine="rapidocr",
+                                                                                text="存在问题：单价偏高")]
+    document = Document(id="doc-x", pages=pages)
+    text = "\n".join(p.text for p in pages)
+    start = text.index("单价偏高")
+    record = ExtractionRecord(objections=[Objection(category="price", evidence="单价偏高", start=start, end=start + 4)],
+                              key_dates=[KeyDate(type="other", date=dt.date(2026, 1, 5), start=0, end=2)])
+    linked = link_to_source(record, document)
+    assert (linked.objections[0].document_id, linked.objections[0].page) == ("doc-x", 2)
+    assert linked.key_dates[0].page == 1
