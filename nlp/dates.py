@@ -49,6 +49,13 @@ class CueGroup(BaseModel):
     # generic cues (a meeting, a deadline) give way to any specific one in the same clause;
     # unset: generic for next_meeting and other, specific for the rest
     generic: bool | None = None
+    # the cue does not count right after one of these words (带授权书去设备科 is a visit, not a document)
+    not_after: list[str] = Field(default_factory=list)
+    # a cue of this group standing right before the date wins over a specific cue far after it
+    # (Next meeting on 4月15日 … the demo), where 约了10月15日…演示 stays a demo
+    adjacent_wins: bool = False
+    # phrasings the group exists for; the tests check each is typed (or left out) by this group
+    examples: list[str] = Field(default_factory=list)
 
     @property
     def is_generic(self) -> bool:
@@ -67,6 +74,8 @@ class DatesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     window: int = Field(default=24, ge=1, le=200)
+    # the date's own clause is read this far at most (a transcript without punctuation is one long clause)
+    clause_window: int = Field(default=48, ge=1, le=400)
     default_type: KeyDateType = "other"
     types: list[CueGroup]
     exclude: list[CueGroup] = Field(default_factory=list)
@@ -80,6 +89,12 @@ class DatesConfig(BaseModel):
     recurring_before: list[str] = Field(default_factory=list)
     lunar_before: list[str] = Field(default_factory=list)
     rescheduled_before: list[str] = Field(default_factory=list)
+    # 三天后才到: a relative day followed by one of these narrates the past
+    past_narration_after: list[str] = Field(default_factory=list)
+    # a specific cue further than this beyond a generic cue standing right next to the date
+    # gives way to it (Next meeting on 4月15日 … trial plan; 下周一去找院长，党委会…)
+    adjacent_generic_gap: int = Field(default=4, ge=0, le=50)
+    adjacent_generic_margin: int = Field(default=6, ge=0, le=100)
 
     @field_validator("types")
     @classmethod
@@ -160,7 +175,7 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})"
                          rf"(?=\s*(?:至|到|~|～|—{{1,2}}|-|－|–)\s*{NUM}\s*[日号])")),
     # 7/1-8/31: the second day of a slash range follows its dash
-    ("md_slash", re.compile(r"(?:(?<=\d/\d-)|(?<=\d/\d\d-)|(?<![A-Za-z0-9/.\-]))(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/.%]|的|以上|以下|小时|[分例台套个次人页张级号床])")),
+    ("md_slash", re.compile(r"(?:(?<=\d/\d-)|(?<=\d/\d\d-)|(?<![A-Za-z0-9/.\-]))(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/%]|\.\d|的|以上|以下|小时|[分例台套个次人页张级号床])")),
     # 3.15 only where it cannot be a decimal: right before 前 or a time of day
     ("md_dot", re.compile(r"(?<![A-Za-z0-9/.\-])(?P<m>1[0-2]|0?[1-9])\.(?P<d>3[01]|[12]\d|0?[1-9])(?=前|之前|上午|下午|晚上|早上|中午)")),
     ("rel_month_day", re.compile(rf"(?P<mrel>本月|这个?月|下下个?月|下个?月)(?P<d>{NUM})\s*[日号]")),
@@ -171,6 +186,11 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("weekday", re.compile(r"(?P<wrel>下下个?|下个?|本|这个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
     # English-mixed notes: this Friday, next Wednesday
     ("weekday", re.compile(r"(?i)(?<![A-Za-z])(?P<wrel>this|next)\s+(?P<wd>mon|tues|wednes|thurs|fri|satur|sun)day(?![A-Za-z])")),
+    # by Friday / on Monday: the next such day
+    ("weekday_next", re.compile(r"(?i)(?<![A-Za-z])(?:by|on|before|until|till)\s+(?P<wd>mon|tues|wednes|thurs|fri|satur|sun)day(?![A-Za-z])")),
+    # Nov 12, March 3rd, 5 Feb (English-mixed notes; month names capitalised so that "may 2" is no date)
+    ("md_en", re.compile(r"(?<![A-Za-z])(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?\s*(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?![\d:.A-Za-z])")),
+    ("md_en", re.compile(r"(?<![\d/.])(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?\s+(?P<mon>January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)(?![A-Za-z])")),
     ("rel_day", re.compile(r"(?P<rel>大后天|后天|明天|明日|今天|今日|昨天|前天)")),
     # 上周五: never listed (past), found only so that its cue words are not lent to the next date
     ("past_weekday", re.compile(r"(?P<wrel>上上个?|上个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
@@ -185,6 +205,8 @@ SENTENCE_END = "。！？!?；;\n"
 CLAUSE_END = SENTENCE_END + "，,、"
 # A yearless day this many days before the note is a past day, not next year's.
 RECENT_PAST_DAYS = 180
+MONTHS_EN = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                          "Nov", "Dec"), start=1)}
 WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
             "1": 0, "2": 1, "3": 2, "4": 3, "5": 4, "6": 5, "7": 6,
             "mon": 0, "tues": 1, "wednes": 2, "thurs": 3, "fri": 4, "satur": 5, "sun": 6}
@@ -200,6 +222,7 @@ class Mention:
     day: int | None = None
     is_explicit: bool = False       # written as a calendar day (may start or end a range)
     type: str | None = None
+    kind: str = ""
     partner: "Mention | None" = field(default=None, repr=False, compare=False)  # the other end of a range
 
 
@@ -247,8 +270,8 @@ def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[s
         if kind in ("ymd_sep", "ymd_cn"):
             day = _safe_date(int(g["y"]), _num(g["m"]), _num(g["d"]))
             return Mention(0, 0, day, is_explicit=True) if day else None
-        if kind in ("md_cn", "md_slash", "md_dot"):
-            m, d = _num(g["m"]), _num(g["d"])
+        if kind in ("md_cn", "md_slash", "md_dot", "md_en"):
+            m, d = (MONTHS_EN[g["mon"][:3]] if kind == "md_en" else _num(g["m"])), _num(g["d"])
             if g.get("yrel"):
                 day = _safe_date(ref.year + year_of[g["yrel"]], m, d)
                 return Mention(0, 0, day, is_explicit=True) if day else None
@@ -288,6 +311,9 @@ def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[s
             weeks = 2 if rel.startswith("下下") else 1 if rel.startswith(("下", "next")) else 0
             monday = ref - dt.timedelta(days=ref.weekday())
             return Mention(0, 0, monday + dt.timedelta(weeks=weeks, days=WEEKDAYS[g["wd"].lower()]))
+        if kind == "weekday_next":
+            ahead = (WEEKDAYS[g["wd"].lower()] - ref.weekday()) % 7
+            return Mention(0, 0, ref + dt.timedelta(days=ahead))
         if kind == "rel_day":
             shift = {"明天": 1, "明日": 1, "后天": 2, "大后天": 3, "今天": 0, "今日": 0, "昨天": -1, "前天": -2}
             return Mention(0, 0, ref + dt.timedelta(days=shift[g["rel"]]))
@@ -321,7 +347,7 @@ def _find_mentions(text: str, ref: dt.date, warnings: list[str]) -> list[Mention
         mention = _resolve(kind, groups, ref, warnings)
         if mention is None or mention.date is None:
             continue
-        mention.start, mention.end = start, end
+        mention.start, mention.end, mention.kind = start, end, kind
         mentions.append(mention)
         taken_until = end
     return _merge_restatements(text, mentions)
@@ -388,6 +414,7 @@ def _mark_ranges(text: str, mentions: list[Mention], ref: dt.date, config: Dates
                 if second.date < first.date:
                     second.date = _safe_date(first.date.year + 1, second.month, second.day) or second.date
             first.type, second.type = "trial_start", "trial_end"
+            first.partner, second.partner = second, first
         else:
             first.partner, second.partner = second, first
         out.extend([first, second])
@@ -443,7 +470,8 @@ def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int,
                     gap = pos - mention.end if after else mention.start - cue_end
                     side_ok = group.side == "any" or (group.side == "after") == after
                     nearer_other = any(_gap(o.start, o.end, pos, cue_end) < gap for o in others)
-                    if side_ok and not nearer_other and (group.max_gap is None or gap <= group.max_gap):
+                    led = any(text[max(0, pos - len(w)):pos] == w for w in group.not_after)
+                    if side_ok and not nearer_other and not led and (group.max_gap is None or gap <= group.max_gap):
                         hits.append(_Hit(pos, cue_end, gap, after, order, group))
                 pos = text.find(cue, pos + 1, hi)
     # a longer cue hides the shorter ones inside it (送审 hides 送, 发过来 hides 过来)
@@ -452,21 +480,72 @@ def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int,
                        for o in hits)]
 
 
-def _classify(text: str, mention: Mention, config: DatesConfig, others: list[Mention]) -> CueGroup | None:
+_SPOKEN_PAUSE = re.compile(r"(?<=[\u4e00-\u9fff])[ \t]+(?=[\u4e00-\u9fff])")
+
+
+_UNIT = re.compile(r"[A-Za-z]+|\s+|.", re.DOTALL)
+
+
+def _reach(text: str, pos: int, window: int, forward: bool) -> int:
+    """The offset `window` units away from `pos`: a Chinese character, digit or mark is one unit,
+    an English word two, spaces none (so that English notes get about as many words as Chinese)."""
+    if forward:
+        units, end = 0, pos
+        for m in _UNIT.finditer(text, pos):
+            cost = 0 if m.group().isspace() else 2 if m.group()[0].isascii() and m.group()[0].isalpha() else 1
+            if units + cost > window:
+                break
+            units, end = units + cost, m.end()
+        return end
+    back = text[:pos][::-1]
+    return pos - (_reach(back, 0, window, True))
+
+
+def _clause_bounds(text: str, mention: Mention, window: int) -> tuple[int, int]:
+    """The date's clause, cut at spoken pauses (transcripts without punctuation) and to the window."""
+    lo, hi = _bounds(text, mention.start, mention.end, CLAUSE_END)
+    for pause in _SPOKEN_PAUSE.finditer(text, lo, hi):
+        if pause.end() <= mention.start:
+            lo = pause.end()
+        elif pause.start() >= mention.end:
+            hi = pause.start()
+            break
+    return max(lo, _reach(text, mention.start, window, False)), min(hi, _reach(text, mention.end, window, True))
+
+
+def _classify(text: str, mention: Mention, config: DatesConfig, others: list[Mention],
+              exclusions: bool = True) -> CueGroup | None:
     """The cue group that types (or excludes) a date: specific events before generic ones,
     the date's own clause before the rest of its sentence, then the nearest cue."""
-    specific = [(i, g) for i, g in enumerate(config.exclude)]
+    specific = [(i, g) for i, g in enumerate(config.exclude)] if exclusions else []
     specific += [(len(config.exclude) + i, g) for i, g in enumerate(config.types) if not g.is_generic]
     generic = [(100 + i, g) for i, g in enumerate(config.types) if g.is_generic]
-    c_lo, c_hi = _bounds(text, mention.start, mention.end, CLAUSE_END)
+    c_lo, c_hi = _clause_bounds(text, mention, config.clause_window)
     s_lo, s_hi = _bounds(text, mention.start, mention.end, SENTENCE_END)
     sentence = text[s_lo:s_hi]
-    s_lo, s_hi = max(s_lo, mention.start - config.window), min(s_hi, mention.end + config.window)
-    for lo, hi, groups in ((c_lo, c_hi, specific), (c_lo, c_hi, generic), (s_lo, s_hi, specific), (s_lo, s_hi, generic)):
-        hits = _hits(text, mention, lo, hi, groups, others, sentence)
-        if hits:
-            best = min(hits, key=lambda h: (h.gap, not h.after, h.order))
+    s_lo, s_hi = max(s_lo, _reach(text, mention.start, config.window, False)), \
+        min(s_hi, _reach(text, mention.end, config.window, True))
+
+    def nearest(hits: list[_Hit]) -> _Hit:
+        return min(hits, key=lambda h: (h.gap, not h.after, h.order))
+
+    for lo, hi in ((c_lo, c_hi), (s_lo, s_hi)):
+        if lo != c_lo or hi != c_hi:  # a trip or our own event excludes only the date of its own clause
+            specific = [(i, g) for i, g in specific if not g.reason]
+        spec = _hits(text, mention, lo, hi, specific, others, sentence)
+        gen = _hits(text, mention, lo, hi, generic, others, sentence)
+        if spec:
+            best = nearest(spec)
+            adjacent = [h for h in spec + gen if h.group.adjacent_wins and not h.after]
+            if adjacent and not best.group.reason:
+                near = nearest(adjacent)
+                between = text[min(near.end, mention.end):max(near.start, mention.start)]
+                if near.gap <= config.adjacent_generic_gap and best.gap >= near.gap + config.adjacent_generic_margin \
+                        and not re.search("[:：]", between):  # 约好了：下周三…演示 is about the demo
+                    return near.group
             return best.group
+        if gen:
+            return nearest(gen).group
     return None
 
 
@@ -519,11 +598,17 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
     original, text = text, text.translate(_SAME_LENGTH_FOLD)  # spans stay valid on the original
     notices: list[str] = warnings if warnings is not None else []
     mentions = _mark_ranges(text, _find_mentions(text, reference_date, notices), reference_date, config)
-    out: list[KeyDate] = []
-    seen: set[tuple[str, dt.date]] = set()
+    superseded = _superseded(text, mentions, config)
+    kept: list[tuple[Mention, bool]] = []  # (mention, typed by a cue)
     for mention in mentions:
+        if id(mention) in superseded:
+            continue
         if mention.type not in TRIAL_TYPES and _left_out(text, mention, config):
             continue
+        if mention.kind in RELATIVE_KINDS and any(
+                text[mention.end:mention.end + len(w)] == w for w in config.past_narration_after):
+            continue  # 下单后三天后才到: a past delay told after the fact
+        cued = True
         if mention.type is None and mention.partner is not None and mention.partner.type is not None:
             mention.type = mention.partner.type  # the end of a range takes the type of its start
         if mention.type is None:
@@ -534,16 +619,53 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
             earlier = _rescheduled_from(text, mention, mentions, config)
             if earlier is not None:  # 原定6月17日，现改为6月24日: the new day is about what the old one was
                 others = [m for m in others if m is not earlier]
-            group = _classify(text, span, config, others)
+            group = _classify(text, span, config, others, exclusions=earlier is None)
             if group is not None and group.reason:
                 continue  # not a deal date (our own event, a personal one, a habit, superseded)
-            mention.type = group.type if group is not None else config.default_type
+            if earlier is not None:
+                old = earlier.type
+                if old is None:
+                    old_group = _classify(text, earlier, config, [m for m in mentions if m is not mention],
+                                          exclusions=False)
+                    old = old_group.type if old_group is not None else None
+                if old is not None:
+                    group = None
+                    mention.type = old
+            if mention.type is None:
+                cued = group is not None
+                mention.type = group.type if group is not None else config.default_type
         if mention.type not in TRIAL_TYPES and mention.date <= reference_date:
             continue  # the note's own day and past days; trial periods are kept even when past
+        kept.append((mention, cued))
+    # a day named twice (温主任下周一在，让我下周一再去) takes the type its cue gives, not the default
+    cued_days = {m.date for m, cued in kept if cued}
+    out: list[KeyDate] = []
+    seen: set[tuple[str, dt.date]] = set()
+    for mention, cued in kept:
         key = (mention.type, mention.date)
-        if key in seen:
+        if key in seen or (not cued and mention.date in cued_days):
             continue
         seen.add(key)
         out.append(KeyDate(type=mention.type, date=mention.date, evidence=original[mention.start:mention.end],
                            start=mention.start, end=mention.end))
+    return out
+
+
+RELATIVE_KINDS = ("n_days", "n_weeks", "n_workdays")
+
+
+def _superseded(text: str, mentions: list[Mention], config: DatesConfig) -> set[int]:
+    """Dates replaced by a later one: 演示本来约在7月23日…改到7月30日 (the first), and a trial
+    period written after 原定 (原定试用期3月1日至3月31日，现延长至4月30日), with the other end of its range."""
+    out: set[int] = set()
+    cues = [c for g in config.exclude if g.reason and "supersed" in g.reason for c in g.cues]
+    for mention in mentions:
+        earlier = _rescheduled_from(text, mention, mentions, config)
+        if earlier is not None:
+            out.add(id(earlier))  # only the end it replaces: 试用…至3月31日，现延长至4月30日 keeps its start
+        c_lo, _ = _bounds(text, mention.start, mention.end, CLAUSE_END)
+        before = text[max(c_lo, mention.start - 10):mention.start]
+        if mention.type in TRIAL_TYPES and mention.partner is not None and mention.partner.start > mention.start \
+                and any(c in before for c in cues):
+            out.update((id(mention), id(mention.partner)))
     return out

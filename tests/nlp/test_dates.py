@@ -294,10 +294,25 @@ def test_no_dates_in_plain_text():
 
 # ------------------------------------------------------------------ configuration
 
+GROUP_EXAMPLES = [
+    pytest.param(i, example, id=f"{g.type or g.reason}-{j}")
+    for i, g in enumerate(load_config().types + load_config().exclude)
+    for j, example in enumerate(g.examples)
+]
+
+
+@pytest.mark.parametrize("index, example", GROUP_EXAMPLES)
+def test_each_cue_group_types_the_examples_written_with_it(index, example):
+    config = load_config()
+    group = (config.types + config.exclude)[index]
+    mentions = dates_mod._find_mentions(example, MON, [])
+    assert any(dates_mod._classify(example, m, config, mentions) is group for m in mentions), example
+
+
 def test_every_cue_group_in_config_is_exercised_by_a_phrasing_here():
     config = load_config()
     used: set[int] = set()
-    texts = [t for t, _ in TYPED] + [
+    texts = [t for t, _ in TYPED] + [e for g in config.types + config.exclude for e in g.examples] + [
         "3月13日公司年会", "骆医生说他4月18号结婚", "月底对账", "原定3月5日的会议"]
     for text in texts:
         mentions = dates_mod._find_mentions(text, MON, [])
@@ -334,3 +349,53 @@ def test_edited_config_changes_typing(tmp_path: Path):
             group.cues.append("观摩")
     assert [d.type for d in find_key_dates("下周二来观摩", MON, config=config)] == ["demo"]
     assert [d.type for d in find_key_dates("下周二来观摩", MON)] == ["other"]
+
+
+# ------------------------------------------------------------------ notes in other hands
+
+@pytest.mark.parametrize("text, expected", [
+    ("wet-lab demo of the new injector on 4/28.", [("demo", "2026-04-28")]),        # slash date ending a sentence
+    ("product demo on Apr 5 for the anesthesia team", [("demo", "2026-04-05")]),
+    ("he wants to talk again on March 3", [("next_meeting", "2026-03-03")]),
+    ("Plan: demo in the OR on Nov 12 with Director Qian", [("demo", "2026-11-12")]),
+    ("send the quote by Friday", [("other", "2026-03-06")]),
+])
+def test_english_month_names_and_bare_weekdays(text, expected):
+    assert pairs(text) == expected
+
+
+def test_a_meeting_word_right_before_the_date_beats_an_event_word_far_after_it():
+    text = "Next meeting on 4月15日 with 设备科何科长 to agree the trial plan after the demo"
+    assert pairs(text) == [("next_meeting", "2026-04-15")]
+
+
+def test_a_document_carried_to_a_visit_is_no_document_deadline():
+    assert pairs("3月18日带授权书去设备科，同时约钱主任面谈") == [("next_meeting", "2026-03-18")]
+
+
+def test_words_far_away_in_an_unpunctuated_transcript_do_not_type_the_date():
+    text = ("刚从那边出来跟你说一下啊就是那个主任他说那个设备他们其实挺想要的但是呢今年预算已经用完了要等明年一季度再报"
+            "然后他说别家那边也在谈给了很低的价格嗯我说我们可以申请一下特价然后下周五让我再过去当面聊特价的事就这些")
+    assert pairs(text) == [("next_meeting", "2026-03-13")]
+
+
+def test_a_day_named_twice_takes_the_type_its_cue_gives():
+    assert pairs("他说温主任下周一在 让我下周一再去") == [("next_meeting", "2026-03-09")]
+
+
+def test_rescheduled_day_takes_the_type_of_the_one_it_replaces_even_when_a_trip_is_the_reason():
+    text = "演示本来约在3月23日，因为主任要去外地开会，改到3月30日下午。"
+    assert pairs(text) == [("demo", "2026-03-30")]
+
+
+def test_superseded_trial_period_after_yuanding_is_left_out():
+    assert pairs("原定试用期3月10日至3月31日，现延长至4月30日") == [("trial_end", "2026-04-30")]
+
+
+@pytest.mark.parametrize("text", [
+    "上批货下单后三天后才到",            # a past delay told after the fact
+    "主任下个月初出国",                   # a trip away
+    "彭主任3月10号要去北京进修两个月",   # a trip away
+])
+def test_past_narration_and_trips_are_no_deal_dates(text):
+    assert pairs(text) == []
