@@ -13,13 +13,17 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
 from jinnang.records import DecisionMaker, Evidence
 from nlp.components import find_hospitals, gazetteer_regexes
-from nlp.gazetteers import Title, gazetteers
+from nlp.gazetteers import HERE as GAZETTEER_DIR, Title, gazetteers
+from nlp.vocab import load_config
 
 KIND_RANK = {"post": 3, "professional": 2, "address": 1}
 SENTENCE_BREAKS = "。；;！!？?\n"
-NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还")
+# characters that end a name read after a title (科主任：钱不是问题 has no person 钱不)
+NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还不没很太把被让再才")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -53,6 +57,69 @@ def _vocab():
     own_rx = re.compile("|".join(re.escape(c) for c in sorted(own.cues, key=len, reverse=True)))
     modifiers = tuple(g["titles"].title_modifiers)
     return by_written, title_rx, surnames, compounds, committee_rx, own, own_rx, modifiers
+
+
+class EnglishExample(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    name: str
+    title: str
+
+
+class EnglishPeople(BaseModel):
+    """nlp/gazetteers/english_people.yaml: titles, honorifics and pinyin surnames of English notes."""
+
+    model_config = ConfigDict(extra="forbid")
+    titles: list[Title] = Field(min_length=1)
+    honorifics: list[str] = Field(default_factory=list)
+    surnames: list[str] = Field(min_length=1)
+    department_pattern: str
+    examples: list[EnglishExample] = Field(default_factory=list)
+
+    @field_validator("department_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression: {exc}") from None
+        return value
+
+
+@lru_cache(maxsize=1)
+def english_vocab() -> EnglishPeople:
+    return load_config(GAZETTEER_DIR / "english_people.yaml", EnglishPeople)
+
+
+@lru_cache(maxsize=1)
+def _english_rx():
+    v = english_vocab()
+    by_written = {t.written: t for t in v.titles}
+    titles = "|".join(re.escape(w) for w in sorted(by_written, key=len, reverse=True))
+    honor = "|".join(re.escape(h) for h in sorted(v.honorifics, key=len, reverse=True))
+    surname = "|".join(sorted(set(v.surnames), key=len, reverse=True))
+    # a pinyin name: surname, optionally one given name (Gu Wei, Lin Hui)
+    name = rf"(?P<name>(?:{surname})(?:\s[A-Z][a-z]{{1,6}}(?![A-Za-z]))?)(?![A-Za-z])"
+    title_name = re.compile(rf"(?<![A-Za-z])(?P<title>{titles})\s+(?:(?:{honor})\s+)?{name}")
+    name_title = re.compile(rf"(?<![A-Za-z])(?:(?:{honor})\s+)?{name}\s*[,，(（]\s*(?:the\s+)?(?P<title>{titles})(?![A-Za-z])")
+    return by_written, title_name, name_title, re.compile(v.department_pattern)
+
+
+def _english_mentions(text: str) -> list[Mention]:
+    """Director Feng of the IT department / Dr. Song, Deputy Director of Anesthesiology."""
+    if not re.search(r"[A-Za-z]{3}", text):
+        return []
+    by_written, title_name, name_title, dept_rx = _english_rx()
+    out: list[Mention] = []
+    for rx in (title_name, name_title):
+        for m in rx.finditer(text):
+            name = m.group("name")
+            if " " in name and name.split()[1] in ("Of", "From", "In", "At", "And", "The"):
+                name = name.split()[0]
+            dept = dept_rx.match(text, m.end() + len(text[m.end():]) - len(text[m.end():].lstrip()))
+            out.append(Mention(name, m.start("name"), m.end(), by_written[m.group("title")],
+                               dept.group("dept").strip() if dept else None, m.start("title")))
+    return out
 
 
 def _surname_before(text: str, pos: int, surnames: set[str], compounds: tuple[str, ...]) -> int | None:
@@ -158,6 +225,8 @@ def _mentions(text: str) -> list[Mention]:
             if lat and not CJK.match(text[start - 1:start] or "x"):
                 start = lat.start()
             name = text[start:ts]
+            if len(name) == 2 and name[0] == name[1] and text[start - 1:start] == "姓":
+                start, name = start + 1, name[1]  # 院长姓马马院长说
             # 分管副院长是骆院长 / 运营副院长邵院长: the fuller title written just before wins
             before = re.search(rf"({title_rx.pattern})是?$", text[max(0, start - 8):start])
             if before:
@@ -184,6 +253,10 @@ def _mentions(text: str) -> list[Mention]:
                 name = _full_name_at(text, p, names, surnames, compounds, title_rx)
                 if name and not re.match(r"[\s\u3000]*(?:\n|$)", text[p + len(name):]):
                     name = None
+        if not name:  # 主治陈医生: a title, then a surname with a form of address
+            addressed = re.match(r"(欧阳|司马|上官|诸葛|南宫|[\u4e00-\u9fff])(医生|大夫|老师)", text[p:])
+            if addressed and (addressed.group(1) in surnames or addressed.group(1) in compounds):
+                name = addressed.group(1)
         if name:
             out.append(Mention(name, p, p + len(name), title, _dept_before(text, ts, depts), ts))
             continue
@@ -191,6 +264,8 @@ def _mentions(text: str) -> list[Mention]:
         paren = re.search(r"([（(])([^（()）]{0,8})$", text[:ts])
         if paren:
             ps = paren.start()
+            while ps > 0 and text[ps - 1] in " \u3000\t":  # OCR'd forms: 方志远 （主治医师）
+                ps -= 1
             inner_dept = _dept_before(text, ts, depts)
             owner = _name_ending_at(text, ps, names, surnames, compounds, by_written)
             if owner:
@@ -214,7 +289,10 @@ def _mentions(text: str) -> list[Mention]:
                 s2, e2 = max(cands)
                 dept_m = re.search(r"科室[:：]\s*(\S+)", text[te:text.find("\n", te) if "\n" in text[te:] else len(text)])
                 out.append(Mention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
-    return out
+    english = _english_mentions(text)
+    # an English name read whole (Lin Hui) is not also read in part by the Chinese rules
+    out = [m for m in out if not any(e.start <= m.start < e.end for e in english)]
+    return out + english
 
 
 def _title_matches(text: str, title_rx: re.Pattern, in_dept: list[bool]):

@@ -94,3 +94,46 @@ def test_a_table_row_pairs_a_title_cell_with_the_name_cell():
 def test_less_common_surnames_mark_a_person():
     got = people("麦主任和设备科隋工、苑科长都在。")
     assert set(got) == {"麦", "隋", "苑"}
+
+
+# ------------------------------------------------------------------ notes in other hands
+
+def test_english_people_examples_in_the_vocabulary_give_name_and_title():
+    from nlp.people import english_vocab
+
+    for example in english_vocab().examples:
+        got = people(example.text)
+        assert example.name in got, (example.text, list(got))
+        assert got[example.name].title == example.title, example.text
+
+
+def test_english_department_gives_the_role():
+    got = people("Director Feng of the IT department and Section Chief Tang of the Equipment Dept")
+    assert got["Feng"].role == "it" and got["Tang"].role == "equipment_dept"
+
+
+def test_english_words_after_a_title_are_no_person():
+    assert people("Director Office said the Manager Meeting is next week") == {}
+
+
+def test_ocr_space_before_the_bracket_keeps_name_and_title():
+    got = people("评价医师 方志远 （主治医师）\n填表人：孙丽华 （护士长）")
+    assert got["方志远"].title == "主治医师" and got["孙丽华"].title == "护士长"
+
+
+def test_title_then_surname_with_a_form_of_address():
+    got = people("跟主治黄医生聊了一下")
+    assert got["黄"].title == "主治医师"
+
+
+def test_negated_money_is_no_person():
+    assert people("科主任：钱不是问题，关键是效果") == {}
+
+
+def test_surname_told_then_repeated_with_the_title():
+    assert list(people("先是城关镇卫生院院长姓马马院长说网络老掉线")) == ["马"]
+
+
+def test_therapist_is_a_clinical_user():
+    got = people("科主任：孟庆华\n主管治疗师：路遥")
+    assert got["路遥"].title == "主管治疗师" and got["路遥"].role == "clinical_user"
