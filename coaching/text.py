@@ -118,7 +118,13 @@ def concept_matcher(path: Path | None = None) -> ConceptMatcher:
 
 @lru_cache(maxsize=1)
 def _initials_table() -> dict[str, frozenset[str]]:
-    """Character → first letters of its readings (polyphones give several), from the character
+    """Character → first letters of its readings (polyphones give several)."""
+    return {ch: frozenset(r[0] for r in readings) for ch, readings in _readings_table().items()}
+
+
+@lru_cache(maxsize=1)
+def _readings_table() -> dict[str, frozenset[str]]:
+    """Character → its toneless pinyin readings (polyphones give several), from the character
     dictionary jionlp ships (read directly, like the traditional → simplified table)."""
     import importlib.util
 
@@ -134,13 +140,13 @@ def _initials_table() -> dict[str, frozenset[str]]:
         char, _, rest = line.partition("\t")
         if len(char) != 1:
             continue
-        letters = set()
+        readings = set()
         for r in reading.findall(rest):
-            plain = unicodedata.normalize("NFKD", r)
-            if plain and plain[0].isascii() and plain[0].isalpha():
-                letters.add(plain[0].lower())
-        if letters:
-            table[char] = frozenset(letters)
+            plain = "".join(c for c in unicodedata.normalize("NFKD", r) if c.isascii() and c.isalpha()).lower()
+            if plain:
+                readings.add(plain)
+        if readings:
+            table[char] = frozenset(readings)
     return table
 
 
@@ -174,7 +180,8 @@ def _initials_index() -> dict[str, tuple[str, ...]]:
 
 def expand_query(norm_query: str) -> str:
     """The query with the lexicon terms its pinyin abbreviations stand for appended
-    (`sbk要资质` → `sbk要资质 设备科`); Latin words the lexicon knows (his, roi, demo) stay as they are."""
+    (`sbk要资质` → `sbk要资质 设备科`); Latin words the lexicon knows (his, roi, demo) stay as they are.
+    (Same-sounding typos are not corrected here: 手术时/手术室, 试用机/试用期 collide too often.)"""
     matcher = concept_matcher()
     latin_known = {norm_query[s:e] for s, e, _ in matcher.spans(norm_query) if norm_query[s:e].isascii()}
     index = _initials_index()
