@@ -2,7 +2,7 @@
 
 Node names, evidence, stall limits, triggers, weights, thresholds and messages live only
 in the rule files. Loading validates them and names the file, line and field of any
-mistake, e.g. ``rules/config/journey.yaml:41: nodes[2].stall.limit: '72 hours' is not a
+mistake, e.g. ``rules/config/journey.yaml, line 41, field nodes[2].stall.limit: '72 hours' is not a
 duration like 72h or 14d``.
 """
 from __future__ import annotations
