@@ -1,6 +1,7 @@
 """Score playbook search on a retrieval set (gold-format.md §2): recall@5, nDCG@10, MRR.
 
-Three settings side by side on the same index:
+Three settings side by side on the same index (every setting sees the query with its pinyin
+abbreviations spelt out: `sbk` → 设备科):
 - lexical: BM25 over LAC words + BM25 over character bigrams, no concepts, no prior;
 - dense: the embedding channel alone (settings.embedding_model);
 - hybrid: every channel, the concept layer and the actionable-document prior (the shipped search).
