@@ -9,9 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
 from jinnang.config import ConfigFileError
 from jinnang.config import load_yaml_model as _load_yaml_model
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 OBJECTIONS = ("price", "budget", "competitor", "clinical", "compliance", "process", "integration", "service")
@@ -52,7 +53,7 @@ class Concept(BaseModel):
         return cleaned
 
     @model_validator(mode="after")
-    def _department_named(self) -> "Concept":
+    def _department_named(self) -> Concept:
         if self.kind == "department" and not self.department:
             raise ValueError("a department concept needs `department` (its canonical name)")
         return self
@@ -64,7 +65,7 @@ class ConceptLexicon(BaseModel):
     concepts: list[Concept] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "ConceptLexicon":
+    def _unique_ids(self) -> ConceptLexicon:
         seen: set[str] = set()
         for c in self.concepts:
             if c.id in seen:

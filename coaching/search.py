@@ -13,7 +13,13 @@ import numpy as np
 
 from coaching.config import SearchConfig, load_concepts, load_search_config
 from coaching.store import META_FILTERS, LoadedIndex, load_index
-from coaching.text import char_tokens, concept_matcher, expand_query, normalise, word_tokens
+from coaching.text import (
+    char_tokens,
+    concept_matcher,
+    expand_query,
+    normalise,
+    word_tokens,
+)
 from jinnang.errors import InputError
 from jinnang.settings import Settings
 

@@ -19,8 +19,7 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9.+\-]*")
 
 # Function words that carry no topic; BM25's idf handles the rest.
-STOPWORDS = frozenset("的 了 是 在 和 与 及 也 都 就 还 又 把 被 给 让 对 跟 我 我们 你 你们 他 她 他们 它 这 那 这个 那个 "
-                      "吗 呢 吧 啊 呀 嘛 么 说 要 有 没 不 很 太 个 一 上 下 里 后 前 时 会 能 可以 就是 一下".split())
+STOPWORDS = frozenset(["的", "了", "是", "在", "和", "与", "及", "也", "都", "就", "还", "又", "把", "被", "给", "让", "对", "跟", "我", "我们", "你", "你们", "他", "她", "他们", "它", "这", "那", "这个", "那个", "吗", "呢", "吧", "啊", "呀", "嘛", "么", "说", "要", "有", "没", "不", "很", "太", "个", "一", "上", "下", "里", "后", "前", "时", "会", "能", "可以", "就是", "一下"])
 
 
 @lru_cache(maxsize=1)
@@ -86,7 +85,7 @@ class ConceptMatcher:
     term_to_concepts: dict[str, tuple[str, ...]]
 
     @classmethod
-    def build(cls, lexicon: ConceptLexicon) -> "ConceptMatcher":
+    def build(cls, lexicon: ConceptLexicon) -> ConceptMatcher:
         term_to: dict[str, list[str]] = {}
         for c in lexicon.concepts:
             for term in c.terms:
@@ -152,7 +151,7 @@ def _readings_table() -> dict[str, frozenset[str]]:
 
 _LATIN_WORD = re.compile(r"(?<![a-z0-9])[a-z]{2,6}(?![a-z0-9])")
 # two-letter English words are not abbreviations (`by` is not 便宜, `pm` is not 排满)
-_ENGLISH_SHORT = frozenset("am an as at be by do go he hi if in is it me my no of ok on or pm so to up us we".split())
+_ENGLISH_SHORT = frozenset(["am", "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no", "of", "ok", "on", "or", "pm", "so", "to", "up", "us", "we"])
 MAX_INITIALS_READINGS = 3  # an abbreviation that fits more lexicon terms than this says nothing
 
 

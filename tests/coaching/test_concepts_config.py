@@ -5,8 +5,14 @@ from pathlib import Path
 
 import pytest
 
-from coaching.config import ConfigError, load_concepts, load_playbook_config, load_search_config, load_yaml_model, \
-    ConceptLexicon
+from coaching.config import (
+    ConceptLexicon,
+    ConfigError,
+    load_concepts,
+    load_playbook_config,
+    load_search_config,
+    load_yaml_model,
+)
 from coaching.text import concept_matcher, normalise
 
 # For every concept: a phrase (as a rep or customer would say it, not from any evaluation set) it exists for.
