@@ -13,17 +13,20 @@ from nlp.extract import extract
 HOLDOUT = Path(__file__).resolve().parents[2] / "eval" / "data" / "generalisation" / "holdout.jsonl"
 
 # measured when the set was made (tune-half rules only): name 0.964, +title 0.964, objections F1 0.677, dates typed 0.846,
-# date only 0.962, journey 0.833, sample 1.0, questions 0.905, cross-dept 0.810
+# date only 0.962, journey 0.833, sample 1.0, questions 0.905, cross-dept 0.810.
+# Second round (tune + tune2 rules; the brief named some holdout phrasings, so not fully blind): name 1.0,
+# +title 1.0, objections F1 0.806, dates typed 0.90, date only 1.0, journey 0.933, sample 1.0, questions 0.905,
+# cross-dept 0.857. Floors sit a little under these.
 FLOORS = {
-    ("decision_makers", "by_name", "f1"): 0.93,
-    ("decision_makers", "by_name_title", "f1"): 0.93,
-    ("objections", "micro", "f1"): 0.64,
-    ("key_dates", "typed", "f1"): 0.81,
-    ("key_dates", "date_only", "f1"): 0.93,
-    ("journey_node", "accuracy"): 0.80,
+    ("decision_makers", "by_name", "f1"): 0.96,
+    ("decision_makers", "by_name_title", "f1"): 0.96,
+    ("objections", "micro", "f1"): 0.76,
+    ("key_dates", "typed", "f1"): 0.86,
+    ("key_dates", "date_only", "f1"): 0.96,
+    ("journey_node", "accuracy"): 0.90,
     ("visit", "sample_brought"): 0.95,
     ("visit", "questions_resolved"): 0.85,
-    ("visit", "cross_dept_needs"): 0.76,
+    ("visit", "cross_dept_needs"): 0.81,
 }
 
 

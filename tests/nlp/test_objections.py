@@ -154,3 +154,41 @@ def test_only_the_ticked_option_of_a_check_box_line_counts():
     assert _categories("价格：□可接受 ■偏高") == {"price"}
     assert _categories("价格：■可接受 □偏高") == set()
     assert _categories("操作便利性：■好 □一般 □差") == set()
+
+
+# ------------------------------------------------------------------ notes in other hands
+
+@pytest.mark.parametrize("text, category", [
+    ("柜子还没调通", "clinical"),
+    ("2号柜识别速度较慢", "clinical"),
+    ("扫码计费多了一步，护士嫌麻烦", "clinical"),
+    ("术中工具太多，台上护士不熟悉", "clinical"),
+    ("整体满意，手柄偏重", "clinical"),               # praise in another clause does not cancel a fault
+    ("配送延误", "service"),
+    ("器械送达偶有延迟", "service"),
+    ("本地没有常驻工程师", "service"),
+    ("就等你们的证", "compliance"),
+    ("计费接口仍在调试", "integration"),
+    ("Director Feng worries about the HIS interface", "integration"),
+    ("the system is not compatible with their PACS", "integration"),
+    ("the pump is not compatible with their syringes", "clinical"),
+    ("budget frozen till next year", "budget"),
+    ("he says it is too expensive", "price"),
+])
+def test_phrasings_from_other_hands_find_their_category(text, category):
+    assert category in _categories(text)
+
+
+@pytest.mark.parametrize("text", [
+    "需要公司派临床培训",                  # the rep's request to our company, a cross-department need
+    "已申请公司派临床培训专员跟台",
+    "价格也没有异议，说比在用的贵一点但值",
+    "带工程师去做设备巡检",                # a plan of ours, no complaint
+])
+def test_requests_to_our_company_and_settled_points_are_no_objection(text):
+    assert _categories(text) == set()
+
+
+def test_a_pause_in_a_spoken_transcript_ends_a_negation():
+    text = "价格他们是没意见的 就是说医生用惯了士卓曼的那套工具盒"
+    assert _categories(text) == {"competitor"}
