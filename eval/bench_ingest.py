@@ -14,7 +14,7 @@ from jinnang.settings import Settings
 
 def bench_ingest(folder: Path, repeat: int = 5, ocr_engine: str = "rapidocr") -> dict[str, Any]:
     from ingest.store import Document, ingest_engine
-    from jinnang.pipeline import ingest_bytes
+    from jinnang.pipeline import extract_hook, index_in_playbook, ingest_bytes
 
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.jsonl")
     notes = [p for p in files if p.suffix in (".txt", ".md")]
@@ -24,12 +24,14 @@ def bench_ingest(folder: Path, repeat: int = 5, ocr_engine: str = "rapidocr") ->
         # warm-up: models load once per process, not per note
         ingest_bytes(settings, "预热：王主任说价格偏高。".encode(), "warmup.txt")
         started = time.perf_counter()
-        count = 0
+        count, ids = 0, []
         for round_ in range(repeat):
             for note in notes:  # a variant per round so dedup does not skip the work
                 data = note.read_bytes() + f"\n（第{round_}轮）".encode()
-                ingest_bytes(settings, data, note.name)
+                registration, _ = ingest_bytes(settings, data, note.name, hooks=(extract_hook,))
+                ids.append(registration.document_id)
                 count += 1
+        index_in_playbook(settings, ids)  # as `jinnang ingest` does: one playbook pass per run
         notes_seconds = time.perf_counter() - started
         page_seconds: list[float] = []
         started = time.perf_counter()

@@ -57,14 +57,28 @@ def link_to_source(record: ExtractionRecord, document: Document) -> ExtractionRe
     return record
 
 
+def _playbook_document(document: Document) -> dict:
+    return {"id": document.id, "kind": document.kind, "text": document.text or "",
+            "meta": {"hospital": document.hospital, "rep": document.rep_id, "account_id": document.account_id,
+                     "source": document.filename, **(document.meta or {})}}
+
+
 def playbook_hook(settings: Settings, session: Session, document: Document) -> None:
     """Every ingested document is searchable in the playbook like an indexed corpus document."""
     from coaching import index_documents
 
-    index_documents(settings, [{"id": document.id, "kind": document.kind, "text": document.text or "",
-                                "meta": {"hospital": document.hospital, "rep": document.rep_id,
-                                         "account_id": document.account_id, "source": document.filename,
-                                         **(document.meta or {})}}])
+    index_documents(settings, [_playbook_document(document)])
+
+
+def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[str, int]:
+    """Index many ingested documents in one pass (the playbook rebuilds its lexical index once per call)."""
+    from coaching import index_documents
+    from ingest.store import ingest_engine
+
+    with Session(ingest_engine(settings)) as session:
+        documents = [session.get(Document, d) for d in dict.fromkeys(document_ids)]
+        docs = [_playbook_document(d) for d in documents if d is not None and d.status == "done"]
+    return index_documents(settings, docs) if docs else {"added": 0, "updated": 0, "unchanged": 0, "total": 0}
 
 
 DEFAULT_HOOKS: tuple[DocumentHook, ...] = (extract_hook, playbook_hook)

@@ -58,7 +58,7 @@ def collect_files(paths: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
 
 def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]) -> list[dict[str, Any]]:
     """Ingest files and folders; one summary dict per file, in order."""
-    from jinnang.pipeline import ingest_bytes, resume
+    from jinnang.pipeline import extract_hook, index_in_playbook, ingest_bytes, resume
 
     resume(settings)  # a crashed earlier run is finished first
     files = collect_files(paths)
@@ -70,7 +70,9 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
             progress.update(task, description=file.name)
             options = {**defaults, **{k: v for k, v in meta.items() if v is not None}}
             try:
-                registration, job = ingest_bytes(settings, file.read_bytes(), file.name, **options)
+                # the playbook is indexed once for the whole run, below, not once a file
+                registration, job = ingest_bytes(settings, file.read_bytes(), file.name, hooks=(extract_hook,),
+                                                 **options)
                 status = "duplicate" if registration.duplicate else (job.status if job else "queued")
                 rows.append({"file": str(file), "document_id": registration.document_id, "status": status,
                              "error": job.error if job else None})
@@ -78,6 +80,8 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
                 rows.append({"file": str(file), "document_id": None, "status": "rejected",
                              "error": f"{exc.field}: {exc.message}"})
             progress.advance(task)
+    # duplicates too: a run killed before this line left them out, and indexing is idempotent
+    index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
     return rows
 
 
