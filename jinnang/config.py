@@ -1,10 +1,12 @@
 """Loading the YAML files a sales-operations person edits, with errors that name file, line and field.
 
 Every package validates its own files with its own pydantic models; this module is the
-one loader they share.
+one loader they share. A validator may point inside the value it checks by ending its
+message with `[at sub/path]` (e.g. `[at rule]`, `[at all/2]`).
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+_AT = re.compile(r"\s*\[at ([^\]]+)\]")
 
 
 class ConfigFileError(ValueError):
@@ -23,21 +26,18 @@ class ConfigFileError(ValueError):
         super().__init__(f"{where}, field {field}: {message}")
 
 
-def _line_of(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:
-    """1-based line of the YAML node at a pydantic error location, or of its nearest parent."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-            match = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            match = node.value[part]
-        else:
-            match = None
-        if match is None:
-            break
-        node = match
-        line = node.start_mark.line + 1
-    return line
+def _node_lines(node: yaml.Node, path: tuple[Any, ...] = (), out: dict | None = None) -> dict:
+    """Every path of the document → the 1-based line where it is written (a field's line is its key's)."""
+    out = {} if out is None else out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            out[path + (key.value,)] = key.start_mark.line + 1
+            _node_lines(value, path + (key.value,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _node_lines(item, path + (i,), out)
+    return out
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
@@ -54,13 +54,14 @@ def load_yaml_model(path: Path | str, model: type[M], error: type[ConfigFileErro
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise error(path, None, "(file)", f"cannot read: {exc.strerror}") from None
+        raise error(path, None, "(file)", f"cannot read: {exc.strerror or exc}") from None
     try:
         tree = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise error(path, mark.line + 1 if mark else None, "(yaml)", str(exc).splitlines()[0]) from None
+        raise error(path, mark.line + 1 if mark else None, "(yaml)",
+                    "not valid YAML: " + str(exc).splitlines()[0]) from None
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
@@ -68,4 +69,11 @@ def load_yaml_model(path: Path | str, model: type[M], error: type[ConfigFileErro
         # drop pydantic's union/validator markers so the path is the one written in the file
         loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
         message = first["msg"].removeprefix("Value error, ")
-        raise error(path, _line_of(tree, loc), field_path(loc), message) from None
+        if at := _AT.search(message):
+            loc += tuple(int(p) if p.isdigit() else p for p in at.group(1).split("/"))
+            message = _AT.sub("", message)
+        lines = _node_lines(tree) if tree is not None else {}
+        known = loc
+        while known and known not in lines:
+            known = known[:-1]
+        raise error(path, lines.get(known), field_path(loc), message) from None

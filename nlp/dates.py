@@ -12,15 +12,15 @@ import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 import cn2an
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from jinnang.config import load_yaml_model as _load_yaml_model
 from jinnang.records import KeyDate, KeyDateType
+from nlp.vocab import ConfigError
 from nlp.workdays import add_workdays
 
 CONFIG_PATH = Path(__file__).parent / "config" / "dates.yaml"
@@ -32,8 +32,6 @@ GENERIC_TYPES = ("next_meeting", "other")
 
 # ---------------------------------------------------------------- configuration
 
-class ConfigError(ValueError):
-    """A config file that does not validate; the message names file, line and field."""
 
 
 class CueGroup(BaseModel):
@@ -113,49 +111,11 @@ class DatesConfig(BaseModel):
         return groups
 
 
-def _node_line(node: Any, loc: tuple[Any, ...]) -> int | None:
-    """Line (1-based) of the YAML node at a pydantic error location, as deep as it exists."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if key.value == part:
-                    node = value
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            return line
-        line = node.start_mark.line + 1
-    return line
-
-
 def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
     """Parse and validate a YAML config; errors name the file, the line and the field."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML: {exc}") from exc
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        field_path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        line = _node_line(root, loc)
-        raise ConfigError(f"{path} line {line}, field {field_path or '(root)'}: {first['msg']}") from exc
+    return _load_yaml_model(path, model, ConfigError)
 
 
-@lru_cache(maxsize=4)
 def load_config(path: Path = CONFIG_PATH) -> DatesConfig:
     return load_yaml_model(Path(path), DatesConfig)
 

@@ -18,87 +18,24 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, TypeVar
+from typing import Iterator, TypeVar
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jinnang.config import ConfigFileError, load_yaml_model
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class ConfigError(ValueError):
+class ConfigError(ConfigFileError):
     """A configuration file that cannot be used; the message names file, line and field."""
-
-    def __init__(self, file: str, line: int | None, field: str, message: str):
-        self.file, self.line, self.field = file, line, field
-        where = f"{file} line {line}" if line else file
-        super().__init__(f"{where}, {field or '(top)'}: {message}")
-
-
-# ---------------------------------------------------------------- YAML with line numbers
-
-def _node_lines(node: yaml.Node, path: tuple[Any, ...] = (), out: dict | None = None) -> dict:
-    """Map every path in the YAML document to the 1-based line where its node starts."""
-    out = {} if out is None else out
-    out[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            k = key.value
-            _node_lines(value, path + (k,), out)
-            out[path + (k,)] = key.start_mark.line + 1  # a field's line is its key's line
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _node_lines(item, path + (i,), out)
-    return out
-
-
-def _path_text(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
-
-
-def _line_of(lines: dict, loc: tuple[Any, ...]) -> int | None:
-    while loc not in lines and loc:
-        loc = loc[:-1]
-    return lines.get(loc)
 
 
 def load_config(path: Path | str, model: type[M]) -> M:
     """Read and validate one YAML file; any problem becomes a ConfigError naming file/line/field."""
-    path = Path(path)
-    name = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(name, None, "", f"cannot read: {exc.strerror or exc}") from exc
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.load(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(name, mark.line + 1 if mark else None, "", f"not valid YAML: {exc}") from exc
-    lines = _node_lines(root) if root is not None else {}
-    try:
-        return model.model_validate(data if data is not None else {}, context={"lines": lines})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-        loc = _real_loc(first, loc)
-        raise ConfigError(name, _line_of(lines, loc), _path_text(loc), first["msg"]) from exc
-
-
-def _real_loc(error: dict, loc: tuple[Any, ...]) -> tuple[Any, ...]:
-    # validators below raise "field@path: message" so the error points inside the rule
-    msg = str(error.get("msg", ""))
-    m = re.search(r"\[at ([^\]]+)\]", msg)
-    if not m:
-        return loc
-    extra: tuple[Any, ...] = tuple(int(p) if p.isdigit() else p for p in m.group(1).split("/"))
-    return loc + extra
+    return load_yaml_model(path, model, ConfigError)
 
 
 # ---------------------------------------------------------------- cue rules

@@ -13,9 +13,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from jinnang.config import ConfigFileError, load_yaml_model
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from jinnang.config import ConfigFileError, load_yaml_model
 from rules import registry
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
@@ -91,8 +98,9 @@ class _Registered(BaseModel):
         try:
             fn = registry.resolve(self.kind, name)
         except Exception:
+            field = "rule" if getattr(self, "rule", None) else "formula"
             raise ValueError(f"{name!r} is not a registered {self.kind} rule; known: "
-                             f"{', '.join(registry.known(self.kind))}") from None
+                             f"{', '.join(registry.known(self.kind))} [at {field}]") from None
         model = getattr(fn, "Params", None)
         if model is not None:
             object.__setattr__(self, "__pydantic_extra__", model.model_validate(self.params).model_dump())

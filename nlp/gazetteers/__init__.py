@@ -9,16 +9,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from jinnang.config import ConfigFileError, load_yaml_model
 from jinnang.records import ROLES
 
 HERE = Path(__file__).resolve().parent
 
 
-class GazetteerError(ValueError):
-    pass
+class GazetteerError(ConfigFileError):
+    """A gazetteer file that does not validate; the message names file, line and field."""
 
 
 class _Strict(BaseModel):
@@ -94,36 +94,8 @@ class Surnames(_Strict):
         return "".join(v.split())
 
 
-def _line_of(node: Any, loc: tuple) -> int | None:
-    """Line (1-based) of the YAML node at a pydantic error location."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((v for k, v in node.value if k.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
-
-
 def load(model: type[BaseModel], path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
-    except (OSError, yaml.YAMLError) as exc:
-        raise GazetteerError(f"{path}: cannot read: {exc}") from exc
-    try:
-        return model.model_validate(data or {})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        line = _line_of(yaml.compose(text), loc)
-        raise GazetteerError(f"{path} line {line}, field {field}: {err['msg']}") from exc
+    return load_yaml_model(path, model, GazetteerError)
 
 
 @lru_cache(maxsize=None)

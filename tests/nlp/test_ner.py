@@ -78,7 +78,7 @@ def test_gazetteer_mistake_names_file_line_and_field(tmp_path):
     bad = tmp_path / "titles.yaml"
     bad.write_text("titles:\n  - {written: 主任, bare: 主任, kind: post}\n  - {written: 科长, bare: 科长, kind: boss}\n",
                    encoding="utf-8")
-    with pytest.raises(GazetteerError, match=r"titles.yaml line 3, field titles\[1\]\.kind"):
+    with pytest.raises(GazetteerError, match=r"titles.yaml, line 3, field titles\[1\]\.kind"):
         load(Titles, bad)
 
 

@@ -40,7 +40,7 @@ def test_unregistered_rule_name_is_refused_at_its_line(tmp_path):
     text = JOURNEY.replace("rule: jinnang.stall.node_and_no_visit.v1", "rule: jinnang.stall.no_visit.v9")
     with pytest.raises(RuleFileError) as err:
         load_ruleset(journey=_journey(tmp_path, text))
-    assert err.value.field == "nodes[5].stall" and "jinnang.stall.no_visit.v9" in err.value.message
+    assert err.value.field == "nodes[5].stall.rule" and "jinnang.stall.no_visit.v9" in err.value.message
     assert err.value.line == _line_of(text, "rule: jinnang.stall.no_visit.v9")
 
 
