@@ -2,46 +2,20 @@
 import re
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from jinnang.settings import Settings
+from tests_support_routes import roles_of as _roles, v1_routes
 
 ROLE_KEYS = {"rep": "rep7", "manager": "mgr2", "crm": "crm1"}
 
 
-def _roles(dependant) -> set[str] | None:
-    for dep in dependant.dependencies:
-        roles = getattr(dep.call, "roles", None)
-        if roles is not None:
-            return set(roles)
-        found = _roles(dep)
-        if found is not None:
-            return found
-    return None
-
-
-def _flatten(routes):
-    for route in routes:
-        included = getattr(route, "original_router", None)  # FastAPI ≥ 0.16x mounts routers lazily
-        if included is not None:
-            yield from _flatten(included.routes)
-        else:
-            yield route
-
-
-def _v1_routes():
-    app = create_app(Settings(api_keys="x:admin:x"))
-    return [r for r in _flatten(app.routes) if isinstance(r, APIRoute) and r.path.startswith("/v1")]
-
-
 def test_every_v1_route_declares_its_roles():
-    undeclared = [f"{sorted(r.methods)} {r.path}" for r in _v1_routes() if _roles(r.dependant) is None]
+    undeclared = [f"{sorted(r.methods)} {r.path}" for r in v1_routes() if _roles(r.dependant) is None]
     assert undeclared == []
 
 
-@pytest.mark.parametrize("route", _v1_routes(), ids=lambda r: f"{'/'.join(sorted(r.methods))} {r.path}")
+@pytest.mark.parametrize("route", v1_routes(), ids=lambda r: f"{'/'.join(sorted(r.methods))} {r.path}")
 def test_route_refuses_roles_it_does_not_admit(route, settings):
     client = TestClient(create_app(settings))
     path = re.sub(r"\{[^}]+\}", "x-1", route.path)
@@ -54,7 +28,7 @@ def test_route_refuses_roles_it_does_not_admit(route, settings):
             assert response.status_code == 403, (role, method, path, response.text)
 
 
-@pytest.mark.parametrize("route", _v1_routes(), ids=lambda r: f"{'/'.join(sorted(r.methods))} {r.path}")
+@pytest.mark.parametrize("route", v1_routes(), ids=lambda r: f"{'/'.join(sorted(r.methods))} {r.path}")
 def test_route_refuses_missing_and_unknown_keys(route, settings):
     client = TestClient(create_app(settings))
     path = re.sub(r"\{[^}]+\}", "x-1", route.path)
