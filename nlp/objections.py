@@ -22,6 +22,9 @@ from nlp.vocab import (
 )
 
 
+CONTRAST = ("但", "但是", "不过", "就是", "可是", "只是", "然而")
+
+
 class CategoryRules(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -38,6 +41,8 @@ class ObjectionVocab(BaseModel):
     not_concern: list[CueRule] = Field(default_factory=list)
     not_concern: list[CueRule] = Field(default_factory=list)
     not_customer: list[CueRule] = Field(default_factory=list)
+    distributor_sentence: list[CueRule] = Field(default_factory=list)
+    customer_speaker: list[CueRule] = Field(default_factory=list)
     categories: dict[ObjectionCategory, CategoryRules]
 
     @model_validator(mode="after")
@@ -45,6 +50,8 @@ class ObjectionVocab(BaseModel):
         check_phrases(self.not_concern, self.terms, "not_concern")
         check_phrases(self.not_concern, self.terms, "not_concern")
         check_phrases(self.not_customer, self.terms, "not_customer")
+        check_phrases(self.distributor_sentence, self.terms, "distributor_sentence")
+        check_phrases(self.customer_speaker, self.terms, "customer_speaker")
         for name, cat in self.categories.items():
             check_phrases(cat.cues, self.terms, f"categories/{name}/cues")
             check_phrases(cat.unless, self.terms, f"categories/{name}/unless")
@@ -60,6 +67,8 @@ class ObjectionFinder:
         self.not_concern = compile_rules(vocab.not_concern, terms)
         self.not_concern = compile_rules(vocab.not_concern, terms)
         self.not_customer = compile_rules(vocab.not_customer, terms)
+        self.distributor_sentence = compile_rules(vocab.distributor_sentence, terms)
+        self.customer_speaker = compile_rules(vocab.customer_speaker, terms)
         self.cues: dict[str, list[CompiledRule]] = {}
         self.unless: dict[str, list[CompiledRule]] = {}
         self.unless_scope: dict[str, str] = {}
@@ -74,6 +83,9 @@ class ObjectionFinder:
 
     @staticmethod
     def _scope(unit: Unit, clause: Unit, scope: str) -> str:
+        # 价格也可以，但仪器体积太大: a contrast opens a new topic, the clause before does not count
+        if scope == "with_previous" and clause.text.lstrip(" ，,").startswith(CONTRAST):
+            return clause.text
         if scope == "sentence":
             return unit.text
         if scope == "with_previous":
@@ -94,6 +106,9 @@ class ObjectionFinder:
                     if self._cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
                         continue
                     if self._cancelled(self.not_customer, clause.text) or self._cancelled(self.not_concern, clause.text):
+                        continue
+                    if (self._cancelled(self.distributor_sentence, unit.text)
+                            and not self._cancelled(self.customer_speaker, clause.text)):
                         continue
                     found.setdefault(cat, []).append((hit, start, end))
         return found
