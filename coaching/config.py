@@ -113,6 +113,17 @@ class Feedback(BaseModel):
     weight: float = Field(default=0.0, ge=0, le=2)
 
 
+class LabelClasses(BaseModel):
+    """The query classified by label centroids of the indexed chunks (mined at index time)."""
+    model_config = ConfigDict(extra="forbid")
+
+    weight: float = Field(default=0.0, ge=0, le=2)
+    temperature: float = Field(default=0.05, gt=0, le=10)
+    fields: list[Literal["objection_category", "journey_node", "department", "product_line", "situation"]] = Field(
+        default_factory=lambda: ["objection_category", "journey_node", "department"])
+    min_chunks: int = Field(default=3, ge=1, le=10000)
+
+
 class SearchConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -122,6 +133,7 @@ class SearchConfig(BaseModel):
     objection_label_weight: float = Field(default=0.5, ge=0, le=2)
     journey_label_weight: float = Field(default=0.0, ge=0, le=2)
     feedback: Feedback = Field(default_factory=Feedback)
+    label_classes: LabelClasses = Field(default_factory=LabelClasses)
     prior: Prior
     action_cues: list[str] = Field(default_factory=list)
     lesson_cues: list[str] = Field(default_factory=list)

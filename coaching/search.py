@@ -101,11 +101,34 @@ def _feedback_concepts(loaded: LoadedIndex, total: np.ndarray, concepts: dict[st
     return {names[j]: float(votes[j] / best) for j in ranked[:fb.tags]}
 
 
+def _label_class_scores(loaded: LoadedIndex, vector: list[float], config: SearchConfig) -> np.ndarray:
+    """The query classified into each labelled field (objection category, journey node, department)
+    by its nearest label centroid (centroids of the indexed chunks' vectors, built at index time);
+    a chunk scores the probability of its own label, summed over fields."""
+    centroids = loaded.extra.get("label_centroids")
+    n = len(loaded.chunk_ids)
+    out = np.zeros(n, dtype=np.float32)
+    if not centroids:
+        return out
+    q = np.asarray(vector, dtype=np.float32)
+    q = q / (np.linalg.norm(q) or 1.0)
+    for field, (labels, matrix, codes) in centroids.items():
+        if field not in config.label_classes.fields or len(labels) < 2:
+            continue
+        sims = matrix @ q
+        p = np.exp((sims - sims.max()) / config.label_classes.temperature)
+        p /= p.sum()
+        scores = np.concatenate([p, [0.0]]).astype(np.float32)  # code -1: chunk without this label
+        out += scores[codes]
+    return out
+
+
 def _intent_ids() -> frozenset[str]:
     return frozenset(c.id for c in load_concepts().concepts if c.kind == "intent")
 
 
-def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidates: int) -> np.ndarray:
+def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidates: int,
+                  keep: dict[str, Any] | None = None) -> np.ndarray:
     from coaching.lc import playbook_vectorstore
 
     n = len(loaded.chunk_ids)
@@ -115,6 +138,8 @@ def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidate
         vs = _vectorstores[id(loaded)] = (playbook_vectorstore(settings), {c: i for i, c in enumerate(loaded.chunk_ids)})
     store, position = vs
     vector = store.embeddings.embed_query(query)
+    if keep is not None:
+        keep["vector"] = vector
     got = store._collection.query(query_embeddings=[vector], n_results=min(candidates, n), include=["distances"])
     ids, distances = got["ids"][0], got["distances"][0]
     if not ids:
@@ -150,11 +175,14 @@ def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: Se
         total += weights.chars * _scaled(_bm25_scores(loaded.chars, char_tokens(norm), n))
     if "concepts" in channels and weights.concepts:
         total += weights.concepts * _scaled(_concept_scores(loaded, concepts, n))
+    kept: dict[str, Any] = {}
     if "dense" in channels and weights.dense:
-        total += weights.dense * _dense_scores(settings, loaded, norm, config.candidates)
+        total += weights.dense * _dense_scores(settings, loaded, norm, config.candidates, kept)
     lexical_or_dense_used = total.any()
     if lexical_or_dense_used and use_prior:
         total += loaded.prior
+        if "vector" in kept and config.label_classes.weight:
+            total += config.label_classes.weight * _label_class_scores(loaded, kept["vector"], config)
         lexicon = load_concepts().by_id()
         for cid in concepts:
             concept = lexicon.get(cid)

@@ -30,7 +30,7 @@ COLLECTION = "playbook"
 SUBDIR = "playbook_search"
 META_FILTERS = ("product_line", "department", "journey_node", "outcome", "kind")
 CHUNK_CHARS = 400
-INDEX_FORMAT = "2"  # bump when what state.npz holds changes
+INDEX_FORMAT = "3"  # bump when what state.npz holds changes
 _lock = threading.Lock()
 
 
@@ -292,8 +292,51 @@ class PlaybookStore:
 
         say("updating vectors")
         self._sync_vectors(chunk_ids, chunk_doc, chunk_texts, docs, embeddings, say)
+        say("label centroids")
+        self._label_centroids(chunk_ids, chunk_doc, docs)
         (self.dir / "version").write_text(str(len(chunk_ids)) + ":" + hashlib.sha1(
             "".join(chunk_ids).encode()).hexdigest(), encoding="utf-8")
+
+    def _label_centroids(self, chunk_ids: list[str], chunk_doc: list[str], docs: dict[str, dict[str, Any]]) -> None:
+        """Mean vector of the chunks of each label value (e.g. objection_category=price), for
+        classifying queries; read from Chroma in batches, saved beside the state."""
+        from coaching.lc import playbook_vectorstore
+
+        cfg = self.config.label_classes
+        fields = list(cfg.fields)
+        position = {cid: i for i, cid in enumerate(chunk_ids)}
+        values = {f: [str(docs[d]["meta"].get(f) or "") for d in chunk_doc] for f in fields}
+        sums: dict[tuple[str, str], np.ndarray] = {}
+        counts: dict[tuple[str, str], int] = {}
+        collection = playbook_vectorstore(self.settings)._collection
+        batch = 5000
+        for offset in range(0, collection.count(), batch):
+            got = collection.get(include=["embeddings"], limit=batch, offset=offset)
+            for cid, vec in zip(got["ids"], got["embeddings"]):
+                i = position.get(cid)
+                if i is None:
+                    continue
+                v = np.asarray(vec, dtype=np.float32)
+                v = v / (np.linalg.norm(v) or 1.0)
+                for f in fields:
+                    label = values[f][i]
+                    if label:
+                        key = (f, label)
+                        sums[key] = sums.get(key, 0) + v
+                        counts[key] = counts.get(key, 0) + 1
+        arrays: dict[str, np.ndarray] = {}
+        for f in fields:
+            labels = sorted(lab for (ff, lab), c in counts.items() if ff == f and c >= cfg.min_chunks)
+            if not labels:
+                continue
+            m = np.stack([sums[(f, lab)] / counts[(f, lab)] for lab in labels]).astype(np.float32)
+            m /= np.linalg.norm(m, axis=1, keepdims=True)
+            code_of = {lab: j for j, lab in enumerate(labels)}
+            arrays[f"labels_{f}"] = np.array(labels, dtype=object)
+            arrays[f"centroids_{f}"] = m
+            arrays[f"codes_{f}"] = np.array([code_of.get(v, -1) for v in values[f]], dtype=np.int32)
+        np.savez(self.dir / "labels.tmp.npz", **arrays)
+        os.replace(self.dir / "labels.tmp.npz", self.dir / "labels.npz")
 
     def _sync_vectors(self, chunk_ids: list[str], chunk_doc: list[str], chunk_texts: list[str],
                       docs: dict[str, dict[str, Any]], embeddings: dict[str, np.ndarray] | None, say: Any) -> None:
@@ -370,6 +413,14 @@ def load_index(settings: Settings) -> LoadedIndex:
             facets={f: state[f"facet_{f}"].astype(np.float32) for f in FACETS if f"facet_{f}" in state.files},
             meta_columns={k: state[f"meta_{k}"] for k in META_FILTERS},
             version=version)
+        centroids = {}
+        if (directory / "labels.npz").is_file():
+            lab = np.load(directory / "labels.npz", allow_pickle=True)
+            for name in lab.files:
+                if name.startswith("labels_"):
+                    f = name[len("labels_"):]
+                    centroids[f] = ([str(x) for x in lab[name]], lab[f"centroids_{f}"], lab[f"codes_{f}"])
+        loaded.extra["label_centroids"] = centroids
         _loaded[key] = loaded
         return loaded
 

@@ -106,3 +106,15 @@ def test_a_stuck_project_is_a_stall_not_a_product_failure():
 def test_english_budget_freeze_and_it_department_are_recognised():
     assert "budget" in concept_matcher().concepts(normalise("budget freeze"))
     assert "dept_it" in concept_matcher().concepts(normalise("IT那边不配合"))
+
+
+def test_label_classes_field_must_be_a_document_label(tmp_path: Path):
+    from coaching.config import SearchConfig
+
+    bad = tmp_path / "search.yaml"
+    bad.write_text("channels: {words: 1, chars: 1, concepts: 1, dense: 1}\n"
+                   "prior: {talk_track: 0, won: 0, lost: 0, open: 0}\n"
+                   "label_classes:\n  weight: 0.3\n  fields: [hospital]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_yaml_model(bad, SearchConfig)
+    assert str(bad) in str(err.value) and "label_classes.fields" in str(err.value)

@@ -107,3 +107,23 @@ def test_dense_channel_uses_the_configured_embedding_model(tmp_path, small_docs)
     assert len(store.embeddings.embed_query("price")) == 384
     assert np.isclose(np.linalg.norm(store.embeddings.embed_query("price")), 1.0, atol=1e-3)
     assert search(settings, "price objection", k=3, channels=("dense",))
+
+
+def test_label_classes_put_a_query_about_the_it_department_into_its_centroid(tmp_path, small_docs):
+    """label_classes (search.yaml): a query that never says 信息科 still lands on its documents'
+    department, by the centroid of their vectors built at index time."""
+    from coaching.search import _label_class_scores
+    from coaching.store import load_index
+    from jinnang.settings import Settings
+
+    config = load_search_config().model_copy(deep=True)
+    config.label_classes.weight, config.label_classes.min_chunks = 0.3, 1
+    config.label_classes.fields = ["department"]
+    settings = Settings(data_dir=tmp_path)
+    PlaybookStore(settings, config).add(small_docs)
+    loaded = load_index(settings)
+    vector = playbook_vectorstore(settings).embeddings.embed_query("HIS对接没人排期，系统接口做不了")
+    scores = _label_class_scores(loaded, vector, config)
+    by_doc = dict(zip(loaded.chunk_doc, scores))
+    assert by_doc["t-it-won"] > max(by_doc["t-price-won"], by_doc["t-budget-won"], by_doc["t-form"])
+
