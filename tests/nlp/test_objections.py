@@ -192,3 +192,30 @@ def test_requests_to_our_company_and_settled_points_are_no_objection(text):
 def test_a_pause_in_a_spoken_transcript_ends_a_negation():
     text = "价格他们是没意见的 就是说医生用惯了士卓曼的那套工具盒"
     assert _categories(text) == {"competitor"}
+
+
+def test_a_distributors_talk_covers_its_whole_sentence_but_not_a_customer_it_quotes():
+    assert _categories("跟配送商老周吃饭，老周说医院骨科今年预算很紧，而且他觉得我们价格没有优势。") == set()
+    assert _categories("经销商刘总反馈，手术室的护士长觉得我们的吻合器价格贵。") == {"price"}
+
+
+def test_a_contrast_after_a_settled_point_is_still_a_concern():
+    # 价格也可以 in the clause before does not cancel a fault the 但 clause raises
+    assert _categories("通量够，价格也可以，但仪器体积太大，实验室放不下。") == {"clinical"}
+
+
+@pytest.mark.parametrize("text, category", [
+    ("总部那边流程上有点难", "process"),
+    ("领导那边不好说", "process"),
+    ("今年再上新设备不太方便，新设备准入都暂停了", "process"),
+    ("嫌价格高、担心售后跟不上、而且医院HIS对接还没谱", "integration"),
+    ("只能从集团目录里选，我们还不在目录里", "process"),
+    ("国产的他们用得少心里没底", "clinical"),
+])
+def test_euphemistic_and_listed_concerns_find_their_category(text, category):
+    assert category in _categories(text)
+
+
+def test_a_groups_own_catalogue_is_a_buying_rule_not_a_registration_matter():
+    assert "compliance" not in _categories("只能从集团目录里选，我们还不在目录里")
+    assert "compliance" in _categories("我们这个型号不在江苏联盟集采目录里")
