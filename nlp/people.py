@@ -101,7 +101,8 @@ def _english_rx():
     # a pinyin name: surname, optionally one given name (Gu Wei, Lin Hui)
     name = rf"(?P<name>(?:{surname})(?:\s[A-Z][a-z]{{1,6}}(?![A-Za-z]))?)(?![A-Za-z])"
     title_name = re.compile(rf"(?<![A-Za-z])(?P<title>{titles})\s+(?:(?:{honor})\s+)?{name}")
-    name_title = re.compile(rf"(?<![A-Za-z])(?:(?:{honor})\s+)?{name}\s*[,，(（]\s*(?:the\s+)?(?P<title>{titles})(?![A-Za-z])")
+    # a Chinese title may follow the pinyin name with no comma (Zhang 科长); an English one needs it
+    name_title = re.compile(rf"(?<![A-Za-z])(?:(?:{honor})\s+)?{name}(?:\s*[,，(（]\s*(?:the\s+)?|\s*(?=[\u4e00-\u9fff]))(?P<title>{titles})(?![A-Za-z])")
     return by_written, title_name, name_title, re.compile(v.department_pattern)
 
 
