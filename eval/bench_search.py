@@ -72,13 +72,16 @@ def run_bench(chunks: int = 100_000, distinct: int = 2000, n_queries: int = 200,
         docs, embeddings = [], {}
         outcomes = ["won", "won", "lost", "open"]
         kinds = ["visit_note"] * 8 + ["talk_track", "trial_feedback"]
+        departments = ["设备科", "骨科", "检验科", "信息科", "手术室", "财务处", "采购中心"]
+        categories = ["price", "clinical", "process", "competitor", "compliance", "service", "budget"]
         for i in range(chunks):
             picks = rng.integers(0, len(pool), size=3)
             doc_id = f"bench-{i:06d}"
             kind = kinds[i % len(kinds)]
             docs.append({"id": doc_id, "kind": kind, "text": "".join(pool[p] for p in picks),
                          "meta": {"outcome": None if kind == "talk_track" else outcomes[i % 4],
-                                  "product_line": "orthopaedic_implants", "department": "设备科"}})
+                                  "product_line": "orthopaedic_implants", "department": departments[i % 7],
+                                  "objection_category": categories[i % 7] if kind == "talk_track" else None}})
             v = vectors[picks].mean(axis=0) + rng.normal(0, 0.01, vectors.shape[1]).astype(np.float32)
             embeddings[doc_id] = v / np.linalg.norm(v)
         build_seconds: float | None = None

@@ -36,6 +36,15 @@ def test_both_halves_are_twenty_queries_over_the_shared_corpus():
     assert all(set(q["relevant"]) <= corpus_ids and q["relevant"] for q in tune + holdout)
 
 
+def test_tune2_is_thirty_situation_queries_over_the_shared_corpus():
+    from eval.retrieval import read_jsonl
+
+    tune2 = read_jsonl(SETS / "tune2" / "queries.jsonl")
+    assert [q["id"] for q in tune2] == [f"gq2-{i:02d}" for i in range(1, 31)]
+    corpus_ids = {d["id"] for d in read_jsonl(SETS / "tune2" / "corpus.jsonl")}
+    assert all(set(q["relevant"]) <= corpus_ids and q["relevant"] for q in tune2)
+
+
 def test_holdout_queries_by_other_hands_keep_their_measured_floor(store):
     result = evaluate(SETS / "holdout", store=store)
     hybrid = result["hybrid"]
