@@ -61,6 +61,7 @@ def score_ocr(folder: str | Path, engine: str | None = None,
     ocr = get_ocr_engine(engine)
     ocr.load()  # model loading is a once-per-process cost, not a per-page one
     per_form: dict[str, float] = {}
+    recognised: dict[str, str] = {}
     seconds = 0.0
     pages = 0
     groups: dict[str, list[str]] = {name: list(ids) for name, ids in (subsets or {}).items()}
@@ -69,7 +70,8 @@ def score_ocr(folder: str | Path, engine: str | None = None,
         result = ocr_file(folder / row["image"], ocr)
         seconds += time.perf_counter() - started
         pages += len(result)
-        per_form[row["id"]] = round(cer("\n".join(p.text for p in result), row["text"]), 4)
+        recognised[row["id"]] = "\n".join(p.text for p in result)
+        per_form[row["id"]] = round(cer(recognised[row["id"]], row["text"]), 4)
         label = row.get("subset") or row.get("condition")
         if isinstance(label, str):
             groups.setdefault(label, []).append(row["id"])
@@ -81,4 +83,24 @@ def score_ocr(folder: str | Path, engine: str | None = None,
                      for name, ids in groups.items() if any(i in per_form for i in ids)}
     if subset_scores:
         out["subsets"] = subset_scores
+    gold_rows = [r for r in rows if isinstance(r.get("gold"), dict) and r.get("reference_date")]
+    if gold_rows:
+        out["extraction_on_ocr_text"] = _extraction_on(recognised, gold_rows)
     return out
+
+
+def _extraction_on(recognised: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The extraction scores of the gold objects, computed on what OCR read (gold-format.md §4)."""
+    from eval.extraction import GoldCase, score
+    from nlp.extract import extract
+
+    cases = [GoldCase(id=r["id"], kind=r.get("kind", "trial_feedback"), reference_date=r["reference_date"],
+                      text=recognised[r["id"]] or " ", gold=r["gold"]) for r in rows]
+    result = score(cases, extract)
+    return {"decision_makers_f1": result["decision_makers"]["by_name"]["f1"],
+            "decision_makers_title_f1": result["decision_makers"]["by_name_title"]["f1"],
+            "objections_f1": result["objections"]["micro"]["f1"],
+            "key_dates_typed_f1": result["key_dates"]["typed"]["f1"],
+            "key_dates_date_only_f1": result["key_dates"]["date_only"]["f1"],
+            "journey_node_accuracy": result["journey_node"]["accuracy"],
+            "cases": result["cases"]}

@@ -29,14 +29,19 @@ def one_page_set(tmp_path_factory) -> Path:
         pytest.skip("no Noto Sans CJK font installed")
     folder = tmp_path_factory.mktemp("ocrset")
     font = ImageFont.truetype(fonts[0], 36)
-    lines = ["临床试用反馈表", "试用科室：骨科", "日期：2026年5月29日"]
-    page = Image.new("L", (1000, 400), 255)
+    lines = ["临床试用反馈表", "试用科室：骨科", "存在问题：单价偏高", "评价医师：王海（副主任医师）", "日期：2026年5月29日"]
+    page = Image.new("L", (1000, 560), 255)
     draw = ImageDraw.Draw(page)
     for i, line in enumerate(lines):
         draw.text((80, 60 + i * 90), line, font=font, fill=0)
     page.save(folder / "p1.png")
     (folder / "manifest.jsonl").write_text(
-        json.dumps({"id": "p1", "image": "p1.png", "text": "\n".join(lines), "condition": "clean"},
+        json.dumps({"id": "p1", "image": "p1.png", "text": "\n".join(lines), "condition": "clean",
+                    "kind": "trial_feedback", "reference_date": "2026-05-29",
+                    "gold": {"decision_makers": [{"name": "王海", "title": "副主任医师", "department": "骨科",
+                                                  "organization": None, "role": "clinical_lead"}],
+                             "objections": [{"category": "price", "evidence": "单价偏高"}], "key_dates": [],
+                             "visit": None, "journey_node": None}},
                    ensure_ascii=False) + "\n", encoding="utf-8")
     return folder
 
@@ -48,6 +53,11 @@ def test_score_reports_cer_speed_engine_and_subsets(one_page_set):
     assert result["cer_mean"] <= 0.05 and result["cer_max"] == result["per_form"]["p1"]
     assert result["seconds_per_page"] > 0
     assert result["subsets"]["clean"]["pages"] == 1
+
+
+def test_gold_objects_are_scored_on_the_ocr_text(one_page_set):
+    scores = score_ocr(one_page_set, "rapidocr")["extraction_on_ocr_text"]
+    assert scores["decision_makers_f1"] == 1.0 and scores["objections_f1"] == 1.0
 
 
 def test_folder_without_manifest_is_an_input_error(tmp_path):
