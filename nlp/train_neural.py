@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from nlp.crf_features import bio_to_spans
-from nlp.neural_ner import (ENTITY_TYPES, MODEL_NAME, MODELS, OURS, PAD, TAGS, UNK, Vocab,
+from nlp.neural_ner import (ENTITY_TYPES, MODEL_NAME, MODELS, OURS, PAD, TAGS, Vocab,
                             allowed_transitions, viterbi, word_positions)
 
 CLUENER_TO_TYPE = {"company": "organization", "government": "organization", **{t: t for t in ENTITY_TYPES}}
@@ -193,7 +193,6 @@ def predict_spans(model, rows: list[dict]) -> list[set]:
 
     model.eval()
     trans, start, end = (t.detach().numpy() for t in model.crf_scores())
-    out = []
     with torch.no_grad():
         for batch in batches(rows, 64, random.Random(0), shuffle=False):
             ids, _, _, lengths = tensors(batch)

@@ -114,7 +114,7 @@ def bench_ocr_cmd(
     limit: int = typer.Option(0, "--limit", help="Time at most this many images (0 = all)."),
 ) -> None:
     """Seconds per page (wall and CPU) of each engine over a folder of images, models loaded first."""
-    from ingest.ocr import ENGINES, get_ocr_engine, ocr_image
+    from ingest.ocr import ENGINES, ocr_image
 
     if not folder.is_dir():
         fail(f"not a folder: {folder}")
