@@ -121,6 +121,19 @@ def _initials_table() -> dict[str, frozenset[str]]:
     return {ch: frozenset(r[0] for r in readings) for ch, readings in _readings_table().items()}
 
 
+def _jionlp_dictionary_text(folder: Path, name: str) -> str | None:
+    """A dictionary jionlp ships: zipped in the wheel, unzipped only once jionlp itself has used it."""
+    import zipfile
+
+    plain, packed = folder / f"{name}.txt", folder / f"{name}.zip"
+    if plain.is_file():
+        return plain.read_text(encoding="utf-8")
+    if packed.is_file():
+        with zipfile.ZipFile(packed) as archive:
+            return archive.read(f"{name}.txt").decode("utf-8")
+    return None
+
+
 @lru_cache(maxsize=1)
 def _readings_table() -> dict[str, frozenset[str]]:
     """Character → its toneless pinyin readings (polyphones give several), from the character
@@ -130,12 +143,13 @@ def _readings_table() -> dict[str, frozenset[str]]:
     spec = importlib.util.find_spec("jionlp")
     if spec is None or not spec.submodule_search_locations:
         return {}
-    path = Path(list(spec.submodule_search_locations)[0]) / "dictionary" / "chinese_char_dictionary.txt"
-    if not path.is_file():
+    text = _jionlp_dictionary_text(Path(list(spec.submodule_search_locations)[0]) / "dictionary",
+                                   "chinese_char_dictionary")
+    if text is None:
         return {}
     reading = re.compile(r"\[([^\]\s]{1,8})\]")
     table: dict[str, frozenset[str]] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         char, _, rest = line.partition("\t")
         if len(char) != 1:
             continue
