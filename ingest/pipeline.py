@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ingest.chunking import chunk_text
-from ingest.sniff import check_image_size, safe_filename, sniff
+from ingest.sniff import check_image_size, check_pdf, safe_filename, sniff
 from ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs
 from ingest.vectors import open_collection
 from jinnang.errors import InputError
@@ -72,6 +72,8 @@ def register_document(settings: Settings, data: bytes, filename: str | None, *, 
     sniffed = sniff(data)
     if sniffed.kind == "image":
         check_image_size(data, settings.max_image_pixels)
+    elif sniffed.kind == "pdf":
+        check_pdf(data)
     sha = hashlib.sha256(data).hexdigest()
     document_id = f"doc-{sha[:16]}"
     suffix = {"text": ".txt", "pdf": ".pdf"}.get(sniffed.kind, "." + sniffed.media_type.split("/")[-1])

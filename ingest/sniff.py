@@ -69,3 +69,21 @@ def check_image_size(data: bytes, max_pixels: int) -> None:
         raise InputError("file", "the image cannot be read (corrupt or truncated)", 422) from None
     if width * height > max_pixels:
         raise InputError("file", f"image is {width}×{height} pixels; the limit is {max_pixels}", 413)
+
+
+def check_pdf(data: bytes, max_pages: int = 200) -> None:
+    """Refuse a PDF that cannot be opened, or has no pages or too many, before anything is stored."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(data)
+    except Exception:
+        raise InputError("file", "the PDF cannot be opened (corrupt, truncated or encrypted)", 422) from None
+    try:
+        pages = len(document)
+    finally:
+        document.close()
+    if pages == 0:
+        raise InputError("file", "the PDF has no pages", 422)
+    if pages > max_pages:
+        raise InputError("file", f"the PDF has {pages} pages; the limit is {max_pages}", 413)

@@ -42,6 +42,7 @@ def test_the_same_file_twice_is_one_document(client):
 @pytest.mark.parametrize("data,name,status", [
     (b"", "empty.txt", 400),
     (b"PK\x03\x04" + b"\x00" * 64, "notes.txt", 415),  # a zip named .txt is still a zip
+    (b"%PDF-1.4\n1 0 obj garbage", "form.pdf", 422),   # a PDF that cannot be opened is refused up front
 ])
 def test_bad_uploads_get_a_4xx_naming_the_file_field(client, data, name, status):
     response = _upload(client, data, name=name)
