@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, HTTPException, UploadFile, status
@@ -37,6 +38,7 @@ async def upload_document(
     hospital: Annotated[str | None, Form()] = None,
     reference_date: Annotated[dt.date | None, Form()] = None,
     rep_id: Annotated[str | None, Form(description="only managers and the CRM may file for another rep")] = None,
+    meta: Annotated[str | None, Form(description='JSON object, e.g. {"objection_category": "price"} for a talk track')] = None,
 ) -> dict[str, Any]:
     """Store the upload and queue its ingest job; the answer carries the job id to poll."""
     if kind not in DOCUMENT_KINDS:
@@ -46,13 +48,27 @@ async def upload_document(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a rep may only upload their own documents")
     if caller.role == "manager" and not caller.may_see_rep(owner):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"{owner} is not in your team")
+    meta_object = _meta_object(meta)
     data = await file.read(settings.max_upload_bytes + 1)
     registration = register_document(settings, data, file.filename, kind=kind, account_id=account_id,
-                                     rep_id=owner, hospital=hospital, reference_date=reference_date)
+                                     rep_id=owner, hospital=hospital, reference_date=reference_date,
+                                     meta=meta_object)
     if registration.job_id:
         background.add_task(run_job, settings, registration.job_id, DEFAULT_HOOKS)
     return {"document_id": registration.document_id, "job_id": registration.job_id,
             "duplicate": registration.duplicate}
+
+
+def _meta_object(meta: str | None) -> dict[str, Any] | None:
+    if not meta:
+        return None
+    try:
+        value = json.loads(meta)
+    except json.JSONDecodeError:
+        raise InputError("meta", "meta must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise InputError("meta", "meta must be a JSON object")
+    return value
 
 
 def _visible_document(session: Session, caller: Caller, document_id: str) -> Document:

@@ -93,3 +93,19 @@ def test_rep_cannot_upload_in_another_reps_name(client):
 
 def test_healthz_needs_no_key(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_talk_track_uploaded_with_its_category_feeds_handle_objection(client, settings):
+    from coaching import talk_tracks_for
+
+    track = "话术：客户嫌价格比进口贵\n先算总成本，再给同级医院中标价区间。".encode()
+    response = client.post("/v1/documents", headers=REP, files={"file": ("track.txt", track)},
+                           data={"kind": "talk_track", "meta": '{"objection_category": "price"}'})
+    assert response.status_code == 202
+    assert [t["id"] for t in talk_tracks_for("price", settings)] == [response.json()["document_id"]]
+
+
+def test_meta_that_is_not_a_json_object_is_a_422_naming_meta(client):
+    for meta in ("price", "[1, 2]"):
+        response = _upload(client, NOTE, meta=meta)
+        assert response.status_code == 422 and response.json()["field"] == "meta"
