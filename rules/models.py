@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from jinnang.records import CrossDeptNeed, ObjectionCategory, Role
 
@@ -25,14 +25,29 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
-def _naive_china(value: Any) -> Any:
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+# Dates outside this span are typos or sentinels; refusing them keeps date arithmetic
+# (due dates, health windows, stall hours) from overflowing into a 500.
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
+def _plausible_day(value: dt.date) -> dt.date:
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"date {day.isoformat()} is outside {EARLIEST.year}–{LATEST.year}")
+    return value
+
+
+def _naive_china(value: dt.datetime) -> dt.datetime:
+    # Rules compare CRM times with each other and with `now`: an offset-aware time becomes
+    # China wall-clock time, so "+08:00" and naive times (read as China time) mix safely.
+    if value.tzinfo is not None:
         return value.astimezone(CHINA).replace(tzinfo=None)
     return value
 
 
-Timestamp = Annotated[dt.datetime, BeforeValidator(_iso_text)]
-Day = Annotated[dt.date, BeforeValidator(_iso_text)]
+Timestamp = Annotated[dt.datetime, BeforeValidator(_iso_text), AfterValidator(_plausible_day),
+                      AfterValidator(_naive_china)]
+Day = Annotated[dt.date, BeforeValidator(_iso_text), AfterValidator(_plausible_day)]
 
 
 class _Wire(BaseModel):
@@ -111,8 +126,8 @@ class AccountSnapshot(_Wire):
     rep_id: StrictStr = Field(min_length=1)
     manager_id: StrictStr | None = None
     journey_node: StrictStr = Field(min_length=1)
-    node_entered_at: Annotated[Timestamp, BeforeValidator(_naive_china)]
-    last_updated_at: Annotated[Timestamp, BeforeValidator(_naive_china)]
+    node_entered_at: Timestamp
+    last_updated_at: Timestamp
     fields: AccountFields = AccountFields()
     documents: list[Document] = []
     contacts: list[Contact] = []
@@ -127,7 +142,7 @@ class NextActionRequest(_Wire):
     """One line of `jinnang next-action --jsonl`: {"id", "now", "account"}."""
 
     id: Any = None
-    now: Annotated[Timestamp, BeforeValidator(_naive_china)] | None = None
+    now: Timestamp | None = None
     account: dict[str, Any]
 
 

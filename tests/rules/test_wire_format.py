@@ -69,3 +69,27 @@ def test_extra_keys_are_accepted(account):
     account["crm_owner_team"] = "华东一组"
     account["visits"][0]["duration_minutes"] = 40
     assert suggest_payload(account).account_id == "acc-t1"
+
+
+def test_offset_aware_times_mix_with_naive_ones_as_china_time(account, h):
+    account["node_entered_at"] = "2026-03-12T10:00:00+08:00"
+    account["documents"].append({"type": "other", "uploaded_at": "2026-03-16T02:00:00Z"})
+    response = suggest_payload(account, "2026-03-18T09:00:00+08:00")
+    assert response.generated_at == h.now
+    assert h.snapshot(account).documents[-1].uploaded_at.hour == 10     # 02:00 UTC = 10:00 China
+
+
+@pytest.mark.parametrize("mutate,field", [
+    (lambda a: a.update(last_updated_at="0001-01-01T00:00:00"), "last_updated_at"),
+    (lambda a: a.update(node_entered_at="9999-12-31T23:59:59-12:00"), "node_entered_at"),
+    (lambda a: a["visits"][0].update(date="9999-12-31"), "date"),
+    (lambda a: a["orders"][0].update(due="0001-01-01"), "due"),
+])
+def test_dates_far_in_the_past_or_future_are_refused_by_name(mutate, field, account):
+    mutate(account)
+    assert _refusal(account)["field"] == field
+
+
+@pytest.mark.parametrize("now", ["0001-01-01T00:00:00", "9999-12-31T23:59:59"])
+def test_now_far_in_the_past_or_future_is_refused_not_overflowed(now, account):
+    assert _refusal(account, now)["field"] == "now"
