@@ -18,11 +18,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest.chunking import chunk_text
-from ingest.sniff import check_image_size, check_pdf, safe_filename, sniff
+from ingest.sniff import Sniffed, check_image_size, check_pdf, safe_filename, sniff
 from ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs
 from ingest.vectors import open_collection
 from jinnang.errors import InputError
@@ -79,12 +80,23 @@ def register_document(settings: Settings, data: bytes, filename: str | None, *, 
     suffix = {"text": ".txt", "pdf": ".pdf"}.get(sniffed.kind, "." + sniffed.media_type.split("/")[-1])
     blob = _write_blob(settings, sha, suffix, data)
     engine = ingest_engine(settings)
+    args = (engine, sha, document_id, blob, sniffed, len(data), filename, kind, account_id, rep_id, hospital,
+            reference_date, meta)
+    try:
+        return _register_row(*args)
+    except IntegrityError:  # two uploads of the same bytes raced on the unique sha256: the winner's row is used
+        return _register_row(*args)
+
+
+def _register_row(engine: Engine, sha: str, document_id: str, blob: Path, sniffed: Sniffed, size: int,
+                  filename: str | None, kind: str, account_id: str | None, rep_id: str | None,
+                  hospital: str | None, reference_date: dt.date | None, meta: dict | None) -> Registration:
     with Session(engine) as session, session.begin():
         document = session.scalar(select(Document).where(Document.sha256 == sha))
         if document is None:
             document = Document(id=document_id, sha256=sha, filename=safe_filename(filename),
                                 media_type=sniffed.media_type, source_kind=sniffed.kind, kind=kind,
-                                size_bytes=len(data), blob_path=str(blob), account_id=account_id, rep_id=rep_id,
+                                size_bytes=size, blob_path=str(blob), account_id=account_id, rep_id=rep_id,
                                 hospital=hospital, reference_date=reference_date, meta=meta or None,
                                 status="queued")
             session.add(document)

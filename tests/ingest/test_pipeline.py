@@ -102,3 +102,43 @@ def test_ingest_killed_half_way_and_rerun_loses_and_duplicates_nothing(tmp_path)
     from jinnang.settings import Settings
 
     assert open_collection(Settings(data_dir=data_dir), CHUNKS_COLLECTION).count() == chunks == 6
+
+
+def test_two_uploads_of_the_same_bytes_racing_give_one_document(settings):
+    import threading
+
+    from sqlalchemy import event
+
+    engine = ingest_engine(settings)
+    both_looked = threading.Barrier(2, timeout=5)
+
+    def after_select(conn, cursor, statement, *_):
+        # hold each upload after it found no document, so both go on to insert the same sha256
+        if statement.lstrip().startswith("SELECT documents.") and "sha256" in statement:
+            try:
+                both_looked.wait()
+            except threading.BrokenBarrierError:
+                pass
+
+    event.listen(engine, "after_cursor_execute", after_select)
+    results, errors = [], []
+
+    def upload():
+        try:
+            results.append(register_document(settings, NOTE, "a.txt"))
+        except Exception as exc:  # noqa: BLE001 - the race used to raise IntegrityError here
+            errors.append(exc)
+
+    try:
+        threads = [threading.Thread(target=upload) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(engine, "after_cursor_execute", after_select)
+    assert errors == []
+    assert {r.document_id for r in results} == {results[0].document_id}
+    assert {r.job_id for r in results} == {results[0].job_id}
+    with Session(engine) as session:
+        assert session.query(Document).count() == 1
