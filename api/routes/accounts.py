@@ -28,7 +28,7 @@ from jinnang.db import open_engine
 from jinnang.errors import InputError, from_validation_error
 from rules import accounts as store
 from rules.config import default_ruleset
-from rules.models import Document
+from rules.models import Day, Document, Timestamp
 from rules.next_action import parse_now, parse_snapshot, suggest
 
 router = APIRouter(tags=["accounts"])
@@ -39,12 +39,12 @@ class TransitionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     to_node: str
     event_id: str | None = None
-    at: dt.datetime | None = None
+    at: Timestamp | None = None      # offset-aware → China wall-clock, like the snapshot's times
 
 
 class SigningDateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    date: dt.date
+    date: Day
 
 
 def _parse(model: type[BaseModel], payload: Any) -> Any:
@@ -113,7 +113,7 @@ def post_transition(account_id: str, caller: Reader, settings: SettingsDep,
                     payload: Annotated[Any, Body()] = None) -> JSONResponse:
     _visible(caller, settings, account_id)
     req = _parse(TransitionRequest, payload)
-    at = req.at.replace(tzinfo=None) if req.at else dt.datetime.now()
+    at = req.at or dt.datetime.now()
     outcome = store.move_account(_engine(settings), account_id, req.to_node, caller.subject, at,
                                  default_ruleset(), event_id=req.event_id)
     body = {"accepted": outcome.accepted, "message": outcome.message, "journey_node": outcome.account.journey_node,

@@ -101,3 +101,12 @@ def test_process_health_is_for_managers(client):
     assert res.status_code == 200 and res.json()["name"] == "process_health"
     bad = client.get("/v1/accounts:process-health", params={"month": "March"}, headers=KEY["manager"])
     assert bad.status_code == 422 and bad.json()["field"] == "month"
+
+
+def test_move_time_with_an_offset_is_recorded_as_china_time(client):
+    body = {"to_node": "trial_in_progress", "at": "2026-03-17T01:00:00Z"}
+    res = client.post("/v1/accounts/acc-t1/transitions", json=body, headers=KEY["rep"])
+    assert res.status_code == 200 and res.json()["record"]["at"] == "2026-03-17T09:00:00"
+    far = client.post("/v1/accounts/acc-t1/transitions", json={"to_node": "trial_in_progress", "at": 1710000000},
+                      headers=KEY["rep"])
+    assert far.status_code == 422 and far.json()["field"] == "at"
