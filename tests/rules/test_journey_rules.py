@@ -103,6 +103,18 @@ def test_province_without_pattern_is_not_pattern_checked(account, h):
     assert "upload_missing_evidence" not in h.actions(account)
 
 
+def test_province_without_pattern_is_not_checked_even_when_the_number_is_missing(account, h):
+    account["province"] = "江苏"
+    del account["fields"]["budget_approval_no"]
+    assert "upload_missing_evidence" not in h.actions(account)
+
+
+def test_province_written_with_its_suffix_still_finds_its_pattern(account, h):
+    account["province"] = "浙江省"
+    account["fields"]["budget_approval_no"] = "浙卫采(2026)31号"
+    assert "upload_missing_evidence" in h.actions(account)
+
+
 # ---------------------------------------------------------------- stall: node AND time
 
 
