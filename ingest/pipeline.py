@@ -139,10 +139,8 @@ def _store_pages(session: Session, document: Document, pages: list[OcrPage]) -> 
 
 def _index_chunks(settings: Settings, session: Session, document: Document) -> None:
     texts = chunk_text(document.text or "")
-    session.execute(delete(Chunk).where(Chunk.document_id == document.id))
     ids = [f"{document.id}:{seq:04d}" for seq in range(len(texts))]
-    session.add_all(Chunk(id=cid, document_id=document.id, seq=seq, text=t)
-                    for seq, (cid, t) in enumerate(zip(ids, texts)))
+    # Chroma (which embeds, slowly) first: a SQLite write begun earlier would lock out every other writer meanwhile
     collection = open_collection(settings, CHUNKS_COLLECTION)
     stale = [cid for cid in collection.get(where={"document_id": document.id}, include=[])["ids"] if cid not in ids]
     if stale:
@@ -151,6 +149,9 @@ def _index_chunks(settings: Settings, session: Session, document: Document) -> N
         meta = {"document_id": document.id, "kind": document.kind, "account_id": document.account_id or "",
                 "rep_id": document.rep_id or "", "hospital": document.hospital or ""}
         collection.upsert(ids=ids, documents=texts, metadatas=[{**meta, "seq": i} for i in range(len(ids))])
+    session.execute(delete(Chunk).where(Chunk.document_id == document.id))
+    session.add_all(Chunk(id=cid, document_id=document.id, seq=seq, text=t)
+                    for seq, (cid, t) in enumerate(zip(ids, texts)))
     document.status = "indexed"
 
 

@@ -81,7 +81,8 @@ def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[s
     return index_documents(settings, docs) if docs else {"added": 0, "updated": 0, "unchanged": 0, "total": 0}
 
 
-DEFAULT_HOOKS: tuple[DocumentHook, ...] = (extract_hook, playbook_hook)
+# The playbook embeds (slow) before extraction opens its SQLite write, which then lasts only until "done".
+DEFAULT_HOOKS: tuple[DocumentHook, ...] = (playbook_hook, extract_hook)
 
 
 def ensure_all_tables(settings: Settings) -> None:

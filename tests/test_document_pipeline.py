@@ -70,3 +70,31 @@ def test_evidence_on_a_later_page_of_a_scan_names_that_page():
     linked = link_to_source(record, document)
     assert (linked.objections[0].document_id, linked.objections[0].page) == ("doc-x", 2)
     assert linked.key_dates[0].page == 1
+
+
+def test_no_sqlite_write_is_held_open_while_the_pipeline_embeds(settings, monkeypatch):
+    import sqlite3
+
+    from ingest.embed import get_embedder
+
+    embedder = get_embedder(settings.embedding_model)
+    embed = embedder.embed
+    locked: list[bool] = []
+
+    def embed_and_probe(texts):
+        # another writer (an upload, a review) must get the database while vectors are computed
+        probe = sqlite3.connect(settings.sqlite_path, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.rollback()
+            locked.append(False)
+        except sqlite3.OperationalError:
+            locked.append(True)
+        finally:
+            probe.close()
+        return embed(texts)
+
+    monkeypatch.setattr(embedder, "embed", embed_and_probe)
+    _, job = ingest_bytes(settings, NOTE, "note.txt", account_id="acc-9", rep_id="rep-07")
+    assert job.status == "done", job.error
+    assert locked and not any(locked)
