@@ -422,9 +422,9 @@ def team_month(session_or_engine: Session | Engine, team: str, rep_ids: set[str]
     rules = rules or default_ruleset()
     try:
         start = dt.datetime.strptime(month + "-01", "%Y-%m-%d")
-    except ValueError:
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+    except (ValueError, OverflowError):     # 9999-12 has no next month
         raise InputError("month", f"month must be YYYY-MM, got {month!r}") from None
-    end = (start + dt.timedelta(days=32)).replace(day=1)
     quality = rules.scores.visit_quality
     counts = TeamMonth(team=team, month=month)
     with _session(session_or_engine) as session:

@@ -110,3 +110,8 @@ def test_move_time_with_an_offset_is_recorded_as_china_time(client):
     far = client.post("/v1/accounts/acc-t1/transitions", json={"to_node": "trial_in_progress", "at": 1710000000},
                       headers=KEY["rep"])
     assert far.status_code == 422 and far.json()["field"] == "at"
+
+
+def test_process_health_for_the_last_representable_month_is_422_not_500(client):
+    res = client.get("/v1/accounts:process-health", params={"month": "9999-12"}, headers=KEY["manager"])
+    assert res.status_code == 422 and res.json()["field"] == "month"
