@@ -153,6 +153,7 @@ def visit_coaching(ctx: AccountContext, rule) -> Found:
     if q is None or "coach" not in q.flags:
         return None
     return {"score": f"{q.value:g}", "visit_date": ctx.last_visit.date.isoformat(),
+            "threshold": f"{q.details['flag_at_or_below']:g}",
             "details": {"visit_quality": q.model_dump()}}
 
 

@@ -123,3 +123,13 @@ def test_a_new_stall_kind_is_a_registered_function_not_an_engine_change(tmp_path
     h.in_node(account, "committee_scheduled", D(2026, 2, 1, 10), D(2026, 3, 16, 10))
     assert "escalate_to_manager" not in h.actions(account)            # default: updated 2 days ago
     assert "escalate_to_manager" in h.actions(account, rules=rules)   # registered kind: 45 days in the node
+
+
+def test_coaching_threshold_raised_in_yaml_is_the_one_the_reason_names(tmp_path, account, h):
+    scores = (CONFIG_DIR / "scores.yaml").read_text(encoding="utf-8")
+    assert "flag_at_or_below: 4" in scores
+    path = tmp_path / "scores.yaml"
+    path.write_text(scores.replace("flag_at_or_below: 4", "flag_at_or_below: 6"), encoding="utf-8")
+    account["visits"][-1] = {"date": "2026-03-16", "questions_resolved": 1, "sample_brought": True}   # scores 5
+    found = [s for s in h.response(account, rules=load_ruleset(scores=path)).suggestions if s.action == "coach_visit"]
+    assert found and "不高于 6 分" in found[0].reason
