@@ -394,12 +394,11 @@ def _mark_ranges(text: str, mentions: list[Mention], ref: dt.date, config: Dates
 
 
 def _bounds(text: str, start: int, end: int, stops: str) -> tuple[int, int]:
-    left = start
-    while left > 0 and text[left - 1] not in stops:
-        left -= 1
-    right = end
-    while right < len(text) and text[right] not in stops:
-        right += 1
+    """The stretch around [start, end) up to the nearest stop character on each side."""
+    # str.find/rfind, not a character loop: a long transcript without punctuation is one
+    # sentence, and walking it in Python for every date took tens of seconds at 50k chars
+    left = max(text.rfind(c, 0, start) for c in stops) + 1
+    right = min((i for c in stops if (i := text.find(c, end)) != -1), default=len(text))
     return left, right
 
 

@@ -399,3 +399,20 @@ def test_superseded_trial_period_after_yuanding_is_left_out():
 ])
 def test_past_narration_and_trips_are_no_deal_dates(text):
     assert pairs(text) == []
+
+
+@pytest.mark.parametrize("text,start,end,expected", [
+    ("价格高。下周三演示。带样机", 4, 7, (4, 9)),     # sentence from the last stop to the next
+    ("下周三演示", 0, 3, (0, 5)),                      # no stop at all: the whole text
+    ("。下周三。", 1, 4, (1, 4)),
+])
+def test_sentence_bounds_stop_at_the_nearest_break(text, start, end, expected):
+    assert dates_mod._bounds(text, start, end, dates_mod.SENTENCE_END) == expected
+
+
+def test_long_transcript_without_punctuation_keeps_every_date_and_its_span():
+    # one 20k-character "sentence": every date still found, each span that of the text
+    text = "下周三去演示带了样机主任说价格有点高" * 1100
+    found = find_key_dates(text, dt.date(2025, 3, 10))
+    assert [(d.type, str(d.date)) for d in found] == [("demo", "2025-03-19")]
+    assert all(text[d.start:d.end] == d.evidence for d in found)
