@@ -6,11 +6,12 @@ Precedence: explicit arguments > environment > config file (JINNANG_CONFIG or
 from __future__ import annotations
 
 import os
+import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -23,15 +24,15 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path(".jinnang")
     api_host: str = "127.0.0.1"
-    api_port: int = 8000
+    api_port: int = Field(default=8000, ge=1, le=65535)
     ocr_engine: Literal["rapidocr", "tesseract"] = "rapidocr"
     # "use-multilingual" = the packaged Universal Sentence Encoder; anything else must be
     # a local sentence-transformers model directory (never a hub name: nothing downloads).
     embedding_model: str = "use-multilingual"
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
-    chroma_port: int = 8001
-    max_upload_bytes: int = 20 * 1024 * 1024
-    max_image_pixels: int = 60_000_000
+    chroma_port: int = Field(default=8001, ge=1, le=65535)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_image_pixels: int = Field(default=60_000_000, gt=0)
     # API keys: "key:role:subject[:team]" entries separated by commas. subject is the rep or
     # manager id the key belongs to; team lists rep ids a manager may see ("rep-01|rep-02").
     api_keys: str = Field(default="")
@@ -59,6 +60,17 @@ class Settings(BaseSettings):
         return self.data_dir / "chroma"
 
 
+class SettingsError(ValueError):
+    """A setting from the environment or the config file is invalid; the message names it."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        raise SettingsError(f"setting {name} (JINNANG_{name.upper()} or {_config_file()}): {first['msg']}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {_config_file()} is not valid TOML: {exc}") from None

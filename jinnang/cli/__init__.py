@@ -1,4 +1,6 @@
 """The `jinnang` command. Each area registers its commands in its own module here."""
+import sys
+
 from jinnang.cli.app import app
 
 
@@ -16,7 +18,11 @@ def main() -> None:
     )
 
     from jinnang.pipeline import talk_track_provider
-    from jinnang.settings import get_settings
+    from jinnang.settings import SettingsError, get_settings
 
-    rules_cmds.talk_track_provider = talk_track_provider(get_settings())
+    try:
+        rules_cmds.talk_track_provider = talk_track_provider(get_settings())
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
     app()

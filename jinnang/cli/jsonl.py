@@ -18,18 +18,33 @@ from pydantic import ValidationError
 from jinnang.errors import InputError, from_validation_error
 
 
-def read_lines(source: str) -> Iterator[tuple[int, str]]:
-    """Yield (line number, raw line) of a file or '-' for stdin; blank lines skipped."""
+def _raw_lines(source: str) -> Iterator[tuple[int, bytes]]:
+    """(line number, raw bytes) of a file or '-' for stdin; blank lines skipped, bytes decoded by the caller."""
     if source == "-":
-        stream: Iterable[str] = sys.stdin
-    else:
-        path = Path(source)
-        if not path.is_file():
-            fail(f"input file not found: {source}")
-        stream = path.open(encoding="utf-8")
+        yield from _non_blank(sys.stdin.buffer)
+        return
+    path = Path(source)
+    if not path.is_file():
+        fail(f"input file not found: {source}")
+    with path.open("rb") as stream:
+        yield from _non_blank(stream)
+
+
+def _non_blank(stream: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
     for number, line in enumerate(stream, start=1):
+        if number == 1:
+            line = line.removeprefix(b"\xef\xbb\xbf")  # a BOM from Windows editors
         if line.strip():
             yield number, line
+
+
+def read_lines(source: str) -> Iterator[tuple[int, str]]:
+    """Yield (line number, text) of a file or '-' for stdin; blank lines skipped, non-UTF-8 → exit 2."""
+    for number, raw in _raw_lines(source):
+        try:
+            yield number, raw.decode("utf-8")
+        except UnicodeDecodeError:
+            fail(f"{source}, line {number}: not UTF-8 text")
 
 
 def fail(message: str) -> None:
@@ -50,9 +65,14 @@ def run_jsonl(source: str, handle: Callable[[dict[str, Any]], dict[str, Any]],
     """
     errors = 0
     out = sys.stdout
-    for number, raw in read_lines(source):
+    for number, raw in _raw_lines(source):
         try:
-            obj = json.loads(raw)
+            obj = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            errors += 1
+            out.write(json.dumps(error_object(None, InputError("line", f"line {number}: not UTF-8 text", 400)),
+                                 ensure_ascii=False) + "\n")
+            continue
         except json.JSONDecodeError as exc:
             errors += 1
             out.write(json.dumps(error_object(None, InputError("line", f"line {number}: not JSON: {exc.msg}", 400)),

@@ -22,9 +22,16 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
     from api.app import create_app
     from jinnang.pipeline import resume
 
+    from api.deps import parse_api_keys
+
     settings = get_settings()
     if not settings.api_keys:
         typer.echo("warning: JINNANG_API_KEYS is empty: every route but /healthz answers 401", err=True)
+    try:
+        parse_api_keys(settings.api_keys)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     resume(settings)
     uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
                 log_level="info")

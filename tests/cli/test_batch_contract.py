@@ -16,10 +16,11 @@ BAD_LINES = ['{"id": "a"}', "not json", "[1, 2]", '{"id": "b", "text": 5, "refer
              '"image": "/nonexistent.png", "now": "yesterday", "account": {"account_id": 3}}']
 
 
-def _run(args, stdin, tmp_path):
-    env = {"JINNANG_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "OMP_THREAD_LIMIT": "1"}
+def _run(args, stdin, tmp_path, **env_extra):
+    env = {"JINNANG_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin", "OMP_THREAD_LIMIT": "1",
+           **env_extra}
     return subprocess.run([sys.executable, "-c", "from jinnang.cli import main; main()", *args],
-                          input=stdin, capture_output=True, text=True, env=env, timeout=300)
+                          input=stdin, capture_output=True, text=isinstance(stdin, str), env=env, timeout=300)
 
 
 @pytest.mark.parametrize("command", sorted(BATCH))
@@ -46,3 +47,19 @@ def test_search_against_a_store_that_was_never_built_is_exit_2(tmp_path):
     queries.write_text('{"id": "q", "query": "价格太贵"}\n', encoding="utf-8")
     result = _run(["search", "--store", str(tmp_path / "nostore"), "--jsonl", str(queries)], "", tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+def test_a_line_that_is_not_utf8_is_an_error_object_and_the_run_goes_on(tmp_path):
+    lines = '{"id": "a", "image": "/nonexistent.png"}\n'.encode() + b'{"id": "\xb2\xbb"}\n' + b'{"id": "c"}\n'
+    result = _run(["ocr", "--jsonl", "-"], lines, tmp_path)
+    assert result.returncode == 1 and b"Traceback" not in result.stderr
+    answers = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert [a.get("id") for a in answers] == ["a", None, "c"]
+    assert answers[1]["error"]["field"] == "line" and "UTF-8" in answers[1]["error"]["message"]
+
+
+@pytest.mark.parametrize("variable, value", [("JINNANG_API_PORT", "-1"), ("JINNANG_MAX_UPLOAD_BYTES", "lots")])
+def test_an_invalid_setting_is_one_error_line_naming_it_and_exit_2(variable, value, tmp_path):
+    result = _run(["status"], "", tmp_path, **{variable: value})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert variable in result.stderr and result.stdout == ""
