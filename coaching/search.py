@@ -133,9 +133,11 @@ def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidate
 
     n = len(loaded.chunk_ids)
     scores = np.zeros(n, dtype=np.float32)
-    vs = _vectorstores.get(id(loaded))
+    # kept on the loaded index itself: a rebuild replaces the index, and with it this chunk → row map
+    vs = loaded.extra.get("vectorstore")
     if vs is None:
-        vs = _vectorstores[id(loaded)] = (playbook_vectorstore(settings), {c: i for i, c in enumerate(loaded.chunk_ids)})
+        vs = loaded.extra["vectorstore"] = (playbook_vectorstore(settings),
+                                            {c: i for i, c in enumerate(loaded.chunk_ids)})
     store, position = vs
     vector = store.embeddings.embed_query(query)
     if keep is not None:
@@ -153,8 +155,6 @@ def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidate
             scores[i] = (sim - low) / span if high > low else 1.0
     return scores
 
-
-_vectorstores: dict[int, Any] = {}
 
 
 def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: SearchConfig,
