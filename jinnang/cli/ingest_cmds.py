@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -14,11 +15,25 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jinnang.cli.app import app, bench_app
-from jinnang.errors import InputError
+from jinnang.errors import InputError, from_validation_error
 from jinnang.settings import Settings, get_settings
 
 stderr = Console(stderr=True)
 MANIFEST = "manifest.jsonl"
+
+
+class ManifestEntry(BaseModel):
+    """One line of a folder's manifest.jsonl: the file and the metadata its document is stored with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    kind: str | None = None
+    account_id: str | None = None
+    rep_id: str | None = None
+    hospital: str | None = None
+    reference_date: dt.date | None = None
+    meta: dict[str, Any] | None = None
 
 
 def _manifest_meta(folder: Path) -> dict[Path, dict[str, Any]]:
@@ -31,13 +46,12 @@ def _manifest_meta(folder: Path) -> dict[Path, dict[str, Any]]:
         if not line.strip():
             continue
         try:
-            entry = json.loads(line)
-            name = entry.pop("file")
-        except (json.JSONDecodeError, KeyError, AttributeError):
-            raise typer.BadParameter(f"{path}:{number}: each line needs a JSON object with a 'file' field") from None
-        if entry.get("reference_date"):
-            entry["reference_date"] = dt.date.fromisoformat(entry["reference_date"])
-        meta[(folder / name).resolve()] = entry
+            entry = ManifestEntry.model_validate_json(line)
+        except ValidationError as exc:
+            err = from_validation_error(exc)
+            raise typer.BadParameter(f"{path}:{number}: field {err.path}: {err.message} "
+                                     f"(each line is a JSON object with a 'file' field)") from None
+        meta[(folder / entry.file).resolve()] = entry.model_dump(exclude={"file"}, exclude_none=True)
     return meta
 
 

@@ -1,4 +1,5 @@
 """Ingest stores each document once, keeps OCR confidence, and survives being killed half way."""
+import datetime as dt
 import json
 import os
 import signal
@@ -142,3 +143,22 @@ def test_two_uploads_of_the_same_bytes_racing_give_one_document(settings):
     assert {r.job_id for r in results} == {results[0].job_id}
     with Session(engine) as session:
         assert session.query(Document).count() == 1
+
+
+def test_a_manifest_line_with_a_bad_date_or_an_unknown_field_is_a_usage_error_naming_it(tmp_path):
+    import pytest
+    import typer
+
+    from jinnang.cli.ingest_cmds import collect_files
+
+    (tmp_path / "a.txt").write_bytes(NOTE)
+    manifest = tmp_path / "manifest.jsonl"
+    manifest.write_text('{"file": "a.txt", "reference_date": "2026-03-02", "account_id": "acc-1"}\n', encoding="utf-8")
+    [(_, meta)] = collect_files([tmp_path])
+    assert meta == {"reference_date": dt.date(2026, 3, 2), "account_id": "acc-1"}
+    for line, field in [('{"file": "a.txt", "reference_date": "next week"}', "reference_date"),
+                        ('{"file": "a.txt", "acount_id": "acc-1"}', "acount_id"),
+                        ('"a.txt"', "each line is a JSON object")]:
+        manifest.write_text(line + "\n", encoding="utf-8")
+        with pytest.raises(typer.BadParameter, match=field):
+            collect_files([tmp_path])
