@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest.chunking import chunk_text
 from ingest.sniff import Sniffed, check_image_size, check_pdf, safe_filename, sniff
-from ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs
+from ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs, utcnow
 from ingest.vectors import open_collection
 from jinnang.errors import InputError
 from jinnang.records import OcrPage
@@ -178,17 +178,25 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
         return document
 
 
-def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = ()) -> IngestJob:
-    """Run one queued (or interrupted) job to the end; failures are stored on the job, not raised."""
+def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (), *,
+            reclaim_running: bool = False) -> IngestJob:
+    """Run one queued (or failed) job to the end; failures are stored on the job, not raised.
+
+    A job another worker is running is left to it (a second upload of the same bytes gets the same
+    job); `reclaim_running` takes over a job a crash left "running".
+    """
     engine = ingest_engine(settings)
     with Session(engine, expire_on_commit=False) as session:
         job = session.get(IngestJob, job_id)
         if job is None:
             raise InputError("job_id", f"no job {job_id}", 404)
-        if job.status == "done":
-            return job
-        job.status = "running"
+        claimable = ("queued", "failed", "running") if reclaim_running else ("queued", "failed")
+        claimed = session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.status.in_(claimable))
+                                  .values(status="running", updated_at=utcnow())).rowcount
         session.commit()
+        session.refresh(job)
+        if not claimed:
+            return job
         try:
             process_document(settings, job.document_id, hooks)
         except Exception as exc:  # a broken scan must not stop the other documents
@@ -208,4 +216,4 @@ def resume_unfinished(settings: Settings, hooks: Sequence[DocumentHook] = ()) ->
     """Finish every job a crash left queued or running."""
     with Session(ingest_engine(settings)) as session:
         job_ids = [job.id for job in unfinished_jobs(session)]
-    return [run_job(settings, job_id, hooks) for job_id in job_ids]
+    return [run_job(settings, job_id, hooks, reclaim_running=True) for job_id in job_ids]

@@ -162,3 +162,38 @@ def test_a_manifest_line_with_a_bad_date_or_an_unknown_field_is_a_usage_error_na
         manifest.write_text(line + "\n", encoding="utf-8")
         with pytest.raises(typer.BadParameter, match=field):
             collect_files([tmp_path])
+
+
+def test_a_job_already_running_is_left_to_its_worker_and_runs_once(settings):
+    import threading
+
+    in_hook, release = threading.Event(), threading.Event()
+    calls = []
+
+    def slow_hook(*_):
+        calls.append(1)
+        in_hook.set()
+        release.wait(10)
+
+    registration = register_document(settings, NOTE, "note.txt")
+    first = threading.Thread(target=run_job, args=(settings, registration.job_id, [slow_hook]))
+    first.start()
+    assert in_hook.wait(60)
+    # a second upload of the same bytes got the same job id and schedules it again
+    second = run_job(settings, registration.job_id, [slow_hook])
+    release.set()
+    first.join()
+    assert second.status == "running" and len(calls) == 1
+    assert run_job(settings, registration.job_id).status == "done"
+
+
+def test_a_job_a_crash_left_running_is_finished_on_resume(settings):
+    from ingest.pipeline import resume_unfinished
+    from ingest.store import IngestJob
+
+    registration = register_document(settings, NOTE, "note.txt")
+    with Session(ingest_engine(settings)) as session:
+        session.get(IngestJob, registration.job_id).status = "running"
+        session.commit()
+    assert run_job(settings, registration.job_id).status == "running"
+    assert [job.status for job in resume_unfinished(settings)] == ["done"]
