@@ -15,6 +15,7 @@ shared word list `terms.name` of the same file.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -129,14 +130,17 @@ class CompiledRule:
         others = [[(m.start(), m.end()) for m in p.finditer(text)] for p in rest]
         if any(not o for o in others):
             return
+        # matches of one pattern come in text order, so starts and ends are both sorted: the
+        # spans within reach are one slice, found by bisection (a long transcript is one sentence)
+        bounds = [([s for s, _ in spans], [e for _, e in spans]) for spans in others]
         for m in first.finditer(text):
             if m.start() == m.end():
                 continue
             start, end = m.start(), m.end()
             ok = True
-            for spans in others:
-                near = [s for s in spans if s[0] < m.end() + self.within and s[1] > m.start() - self.within
-                        and (not self.ordered or s[0] >= end)]
+            for spans, (starts, ends) in zip(others, bounds):
+                reach = spans[bisect_right(ends, m.start() - self.within):bisect_left(starts, m.end() + self.within)]
+                near = [s for s in reach if not self.ordered or s[0] >= end]
                 if not near:
                     ok = False
                     break
@@ -228,9 +232,11 @@ def sentences(text: str) -> tuple[Unit, ...]:
     return tuple(out)
 
 
-def clauses(unit: Unit) -> list[Unit]:
+@lru_cache(maxsize=256)
+def clauses(unit: Unit) -> tuple[Unit, ...]:
     """Comma-level clauses of a sentence (offsets in the whole text)."""
-    return _pieces(unit.text, unit.start, _CLAUSE_END) or [unit]
+    # cached: every cue hit asks for the clauses of its sentence again
+    return tuple(_pieces(unit.text, unit.start, _CLAUSE_END)) or (unit,)
 
 
 def clause_around(unit: Unit, start: int, end: int) -> Unit:

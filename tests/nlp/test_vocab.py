@@ -102,6 +102,20 @@ def test_all_groups_must_be_close_together():
     assert not list(rule.search("SPD接口运行了一整个月之后才偶尔掉线"))
 
 
+@pytest.mark.parametrize("gap,fires", [(7, True), (8, False)])
+def test_all_groups_reach_exactly_within_chars(gap, fires):
+    # 掉线 starts `gap` chars after SPD ends: within=8 reaches a start < 3 + 8
+    rule = _rule(all=[["@it"], ["掉线"]], within=8)
+    text = "SPD" + "接" * gap + "掉线"
+    assert bool(list(rule.search(text))) is fires
+
+
+def test_all_groups_pick_the_nearest_partner_among_many():
+    rule = _rule(all=[["价格"], ["高"]], within=4)
+    text = "高" + "。" * 10 + "价格偏高" + "。" * 10 + "高"
+    assert [(h.start, h.end) for h in rule.search(text)] == [(11, 15)]
+
+
 def test_ordered_rule_needs_its_groups_in_order():
     rule = _rule(all=[["响应"], ["慢"]], ordered=True)
     assert list(rule.search("售后响应太慢"))
