@@ -98,17 +98,27 @@ class ObjectionFinder:
         """Every surviving cue hit per category, with its whole-text span."""
         found: dict[str, list[tuple[Hit, int, int]]] = {}
         units = sentences(text)
+        # many hits share a clause or sentence (a transcript without punctuation is one long
+        # sentence): each rule list is searched once per distinct stretch of text
+        seen: dict[tuple[int, str], bool] = {}
+
+        def cancelled(rules: list[CompiledRule], stretch: str) -> bool:
+            key = (id(rules), stretch)
+            if key not in seen:
+                seen[key] = self._cancelled(rules, stretch)
+            return seen[key]
+
         for cat in OBJECTION_CATEGORIES:
             for rule in self.cues[cat]:
                 for unit, hit in rule.search_units(text, units):
                     start, end = unit.start + hit.start, unit.start + hit.end
                     clause = clause_around(unit, start, end)
-                    if self._cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
+                    if cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
                         continue
-                    if self._cancelled(self.not_customer, clause.text) or self._cancelled(self.not_concern, clause.text):
+                    if cancelled(self.not_customer, clause.text) or cancelled(self.not_concern, clause.text):
                         continue
-                    if (self._cancelled(self.distributor_sentence, unit.text)
-                            and not self._cancelled(self.customer_speaker, clause.text)):
+                    if (cancelled(self.distributor_sentence, unit.text)
+                            and not cancelled(self.customer_speaker, clause.text)):
                         continue
                     found.setdefault(cat, []).append((hit, start, end))
         return found
