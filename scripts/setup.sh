@@ -15,7 +15,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   else
-    echo "setup: missing system packages; run as root:  sudo apt-get install -y ${missing[*]}" >&2
+    echo "setup: missing system packages; run as root, then run this script again:" >&2
+    echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
     exit 1
   fi
 fi
@@ -25,7 +26,11 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "setup: Python 3.11 or newer is needed (found $("$PYTHON" --version 2>&1))" >&2
   exit 1
 fi
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+if [ ! -x .venv/bin/python ] && ! "$PYTHON" -m venv .venv >&2; then
+  rm -rf .venv  # a half-made venv (no pip) would pass the check above next time
+  echo "setup: cannot create a venv; on Debian run:  sudo apt-get install -y python3-venv" >&2
+  exit 1
+fi
 
 stamp=.venv/.jinnang-installed
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
