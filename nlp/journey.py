@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nlp.checkboxes import mask_unticked
 from nlp.vocab import (
-    CONFIG_DIR, CompiledRule, CueRule, check_phrases, clause_around, compile_rules, load_config, sentences,
+    CONFIG_DIR, CompiledRule, CueRule, check_phrases, clause_around, compile_rules, first_hit, load_config,
+    sentences,
 )
 
 # The node ids and their order are the spec's (shared/spec/journey.md), not configuration.
@@ -110,7 +111,7 @@ class JourneyReader:
             for unit, hit in rule.search_units(text, units):
                 start, end = unit.start + hit.start, unit.start + hit.end
                 clause = clause_around(unit, start, end)
-                if any(True for r in self.unless[node] for _ in r.search(clause.text)):
+                if first_hit(self.unless[node], clause.text) is not None:
                     continue
                 return text[start:end]
         return None

@@ -18,7 +18,7 @@ from jinnang.records import OBJECTION_CATEGORIES, Objection, ObjectionCategory
 from nlp.checkboxes import mask_unticked
 from nlp.vocab import (
     CONFIG_DIR, CompiledRule, CueRule, Hit, Unit, check_phrases, clause_around, clauses, compile_rules,
-    load_config, sentences,
+    first_hit, load_config, sentences,
 )
 
 
@@ -39,7 +39,6 @@ class ObjectionVocab(BaseModel):
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
     not_concern: list[CueRule] = Field(default_factory=list)
-    not_concern: list[CueRule] = Field(default_factory=list)
     not_customer: list[CueRule] = Field(default_factory=list)
     distributor_sentence: list[CueRule] = Field(default_factory=list)
     customer_speaker: list[CueRule] = Field(default_factory=list)
@@ -47,7 +46,6 @@ class ObjectionVocab(BaseModel):
 
     @model_validator(mode="after")
     def _phrases_compile(self) -> "ObjectionVocab":
-        check_phrases(self.not_concern, self.terms, "not_concern")
         check_phrases(self.not_concern, self.terms, "not_concern")
         check_phrases(self.not_customer, self.terms, "not_customer")
         check_phrases(self.distributor_sentence, self.terms, "distributor_sentence")
@@ -65,7 +63,6 @@ class ObjectionFinder:
         self.vocab = vocab
         terms = vocab.terms
         self.not_concern = compile_rules(vocab.not_concern, terms)
-        self.not_concern = compile_rules(vocab.not_concern, terms)
         self.not_customer = compile_rules(vocab.not_customer, terms)
         self.distributor_sentence = compile_rules(vocab.distributor_sentence, terms)
         self.customer_speaker = compile_rules(vocab.customer_speaker, terms)
@@ -79,7 +76,7 @@ class ObjectionFinder:
             self.unless_scope[cat] = rules.unless_scope if rules else "clause"
 
     def _cancelled(self, rules: list[CompiledRule], clause: str) -> bool:
-        return any(True for r in rules for _ in r.search(clause))
+        return first_hit(rules, clause) is not None
 
     @staticmethod
     def _scope(unit: Unit, clause: Unit, scope: str) -> str:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jinnang.records import CrossDeptNeed, Evidence, VisitFacts
 from nlp.vocab import (
-    CONFIG_DIR, CompiledRule, CueRule, Hit, Unit, check_phrases, clause_around, compile_rules, load_config,
+    CONFIG_DIR, CueRule, Hit, Unit, check_phrases, clause_around, compile_rules, first_hit, load_config,
     sentences, _alternation,
 )
 
@@ -57,13 +57,6 @@ class VisitVocab(BaseModel):
         return self
 
 
-def _any_hit(rules: list[CompiledRule], text: str) -> Hit | None:
-    for rule in rules:
-        for hit in rule.search(text):
-            return hit
-    return None
-
-
 class VisitReader:
     def __init__(self, vocab: VisitVocab):
         t = vocab.terms
@@ -87,7 +80,7 @@ class VisitReader:
         for rule in self.sample:
             for unit, hit in rule.search_units(text, units):
                 before = unit.text[:hit.end]
-                if _any_hit(self.sample_unless, before):
+                if first_hit(self.sample_unless, before):
                     continue
                 s, e = unit.start + hit.start, unit.start + hit.end
                 return Evidence(text=text[s:e], start=s, end=e)
@@ -119,7 +112,7 @@ class VisitReader:
                 for rule in rules:
                     for hit in rule.search(unit.text):
                         clause = clause_around(unit, unit.start + hit.start, unit.start + hit.end)
-                        if _any_hit(self.unanswered, clause.text):
+                        if first_hit(self.unanswered, clause.text):
                             continue
                         if not strong:
                             context = unit.text[:hit.start] + (units[i - 1].text if i else "")
