@@ -136,7 +136,6 @@ def _surname_before(text: str, pos: int, surnames: set[str], compounds: tuple[st
 @lru_cache(maxsize=64)
 def _name_spans(text: str) -> dict[int, int]:
     """start → end of person names seen by LAC (PER) and by the CRF."""
-    from nlp.components import CrfNer  # noqa: F401  (the pipeline is built lazily)
     from nlp.lac import analyse
     from nlp.pipeline import get_nlp
 
@@ -215,7 +214,7 @@ def _mentions(text: str) -> list[Mention]:
             continue
         # surname + title: 林主任, 戴工, 章文斌主任
         s = _surname_before(text, ts, surnames, compounds)
-        if s is not None and not (s > 0 and text[s - 1] in surnames and (s - 1) not in names and False):
+        if s is not None:
             start = s
             for ns, ne in names.items():
                 if ne == ts and 2 <= ts - ns <= 3 and not in_dept[ns] and (
@@ -430,9 +429,7 @@ def find_decision_makers(text: str, organization_hint: str | None = None) -> lis
             fuller = [n for n in full_names if n.startswith(key) and n != key]
             if len(fuller) == 1:
                 key = fuller[0]
-        if not CJK.match(key[:1] or "x"):  # Vivian 宋 and 宋 are one person
-            pass
-        elif len(key) == 1:
+        if len(key) == 1 and CJK.match(key):  # Vivian 宋 and 宋 are one person
             latin = [n for n in people if n.endswith(" " + key) or (n.endswith(key) and not CJK.match(n[0]))]
             if latin:
                 key = latin[0]
