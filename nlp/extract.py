@@ -56,7 +56,8 @@ def extract(text: str, reference_date: dt.date, kind: DocumentKind = "visit_note
     if kind == "visit_note":
         record.visit = _run(_finder("nlp.visit", "find_visit_facts", warnings), "visit facts", warnings, text)
 
-    journey = _run(_finder("nlp.journey", "find_journey_node", warnings), "journey node", warnings, text, kind)
+    journey = _run(_finder("nlp.journey", "find_journey_node", warnings), "journey node", warnings,
+                   text, kind, reference_date)
     if journey:
         record.journey_node, record.journey_evidence = journey
     record.warnings = warnings

@@ -47,3 +47,11 @@ def test_dev_set_dates_meet_their_targets(shared_dev):
     result = score(load_cases(shared_dev / "extraction.jsonl"), extract)
     assert result["key_dates"]["typed"]["f1"] >= 0.85
     assert result["key_dates"]["date_only"]["f1"] >= 0.92
+
+
+def test_a_trial_form_written_before_its_period_ends_is_read_as_interim():
+    # the form carries no 日期 line: only the note's reference date tells the trial still runs
+    form = "临床试用反馈表\n试用时间：2026年3月2日至2026年4月30日\n使用例数：12例，总体满意。"
+    running = extract(form, dt.date(2026, 3, 20), "trial_feedback")
+    ended = extract(form, dt.date(2026, 5, 8), "trial_feedback")
+    assert (running.journey_node, ended.journey_node) == ("trial_in_progress", "multi_dept_review")
