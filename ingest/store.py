@@ -96,10 +96,6 @@ def ingest_engine(settings: Settings) -> Engine:
     return engine
 
 
-def get_document(session: Session, document_id: str) -> Document | None:
-    return session.get(Document, document_id)
-
-
 def unfinished_jobs(session: Session) -> list[IngestJob]:
     return list(session.scalars(select(IngestJob).where(IngestJob.status.in_(("queued", "running")))
                                 .order_by(IngestJob.created_at)))

@@ -13,7 +13,6 @@ from jinnang.cli.jsonl import fail, run_jsonl
 from jinnang.errors import InputError
 
 ENGINE_HELP = "rapidocr or tesseract (default: settings.ocr_engine)."
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
 
 
 def _engine_or_fail(engine: Optional[str]):
@@ -114,7 +113,7 @@ def bench_ocr_cmd(
     limit: int = typer.Option(0, "--limit", help="Time at most this many images (0 = all)."),
 ) -> None:
     """Seconds per page (wall and CPU) of each engine over a folder of images, models loaded first."""
-    from ingest.ocr import ENGINES, ocr_image
+    from ingest.ocr import ENGINES, IMAGE_SUFFIXES, ocr_image
 
     if not folder.is_dir():
         fail(f"not a folder: {folder}")
