@@ -62,3 +62,12 @@ def extract(text: str, reference_date: dt.date, kind: DocumentKind = "visit_note
         record.journey_node, record.journey_evidence = journey
     record.warnings = warnings
     return record
+
+
+def clear_text_caches() -> None:
+    """Forget what was worked out per text (LAC words, names, sentences), so the next call on
+    the same note does the whole work again — what a benchmark over repeated notes must time."""
+    from nlp import lac, people, vocab
+
+    for cached in (lac.analyse, people._name_spans, vocab.sentences, vocab.clauses):
+        cached.cache_clear()

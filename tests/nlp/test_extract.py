@@ -55,3 +55,13 @@ def test_a_trial_form_written_before_its_period_ends_is_read_as_interim():
     running = extract(form, dt.date(2026, 3, 20), "trial_feedback")
     ended = extract(form, dt.date(2026, 5, 8), "trial_feedback")
     assert (running.journey_node, ended.journey_node) == ("trial_in_progress", "multi_dept_review")
+
+
+def test_clearing_text_caches_makes_a_repeated_note_unseen():
+    from nlp import lac, people, vocab
+
+    extract(NOTE + "林主任说价格偏高。", dt.date(2026, 1, 5), "visit_note")
+    caches = (lac.analyse, people._name_spans, vocab.sentences, vocab.clauses)
+    assert all(c.cache_info().currsize for c in caches)
+    extract_mod.clear_text_caches()
+    assert [c.cache_info().currsize for c in caches] == [0, 0, 0, 0]
