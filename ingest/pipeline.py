@@ -205,6 +205,8 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (),
             document = session.get(Document, job.document_id)
             if document is not None:
                 document.error = job.error
+                if document.status == "queued":  # later stages keep their status so a retry resumes there
+                    document.status = "failed"
             session.commit()
             return job
         job.status, job.error = "done", None

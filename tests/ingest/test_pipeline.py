@@ -197,3 +197,18 @@ def test_a_job_a_crash_left_running_is_finished_on_resume(settings):
         session.commit()
     assert run_job(settings, registration.job_id).status == "running"
     assert [job.status for job in resume_unfinished(settings)] == ["done"]
+
+
+def test_a_job_whose_blob_was_deleted_fails_naming_it_and_the_same_upload_heals_it(settings):
+    registration = register_document(settings, NOTE, "note.txt")
+    with Session(ingest_engine(settings)) as session:
+        blob = Path(session.get(Document, registration.document_id).blob_path)
+    blob.unlink()
+    job = run_job(settings, registration.job_id)
+    assert job.status == "failed" and blob.name in job.error
+    with Session(ingest_engine(settings)) as session:
+        document = session.get(Document, registration.document_id)
+        assert (document.status, document.error) == ("failed", job.error)
+    again = register_document(settings, NOTE, "note.txt")
+    assert (again.document_id, again.duplicate) == (registration.document_id, False)
+    assert run_job(settings, again.job_id).status == "done" and blob.exists()
