@@ -25,6 +25,8 @@ SENTENCE_BREAKS = "。；;！!？?\n"
 # characters that end a name read after a title (科主任：钱不是问题 has no person 钱不)
 NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还不没很太把被让再才")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# a name restated right after a mention (章主任，章文斌，…); one pattern for every surname, not one compiled per name
+_APPOSITIVE = re.compile(r"[，,、\s\u3000]+([^，,、\s\u3000][\u4e00-\u9fff]{1,2})[，,、（(\s\u3000]")
 
 
 @dataclass
@@ -442,10 +444,9 @@ def find_decision_makers(text: str, organization_hint: str | None = None) -> lis
             near = [text[s:e] for s, e in names.items()
                     if text[s:s + 1] == key and 2 <= e - s <= 3 and abs(s - first.end) <= 6
                     and not any(s < m.end and m.start < e for m in mentions)]
-            appositive = re.match(rf"[，,、\s\u3000]+({re.escape(key)}[\u4e00-\u9fff]{{1,2}})[，,、（(\s\u3000]",
-                                  text[first.end:])
-            if not near and appositive:  # 章主任，章文斌，五十多岁 (the segmenters may miss the name)
-                near = [appositive.group(1)]
+            appositive = _APPOSITIVE.match(text, first.end)
+            if not near and appositive and appositive.group(1).startswith(key):
+                near = [appositive.group(1)]  # 章主任，章文斌，五十多岁 (the segmenters may miss the name)
             if len(near) == 1 and near[0] not in people:
                 people[near[0]] = people.pop(key)
                 people[near[0]].name = near[0]

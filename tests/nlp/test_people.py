@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from nlp.people import find_decision_makers
 
 
@@ -137,3 +139,11 @@ def test_surname_told_then_repeated_with_the_title():
 def test_therapist_is_a_clinical_user():
     got = people("科主任：孟庆华\n主管治疗师：路遥")
     assert got["路遥"].title == "主管治疗师" and got["路遥"].role == "clinical_user"
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("今天见了章主任，章文斌，五十多岁，很关心价格。", [("章文斌", "主任")]),
+    ("今天见了章主任，王文斌，五十多岁，很关心价格。", [("章", "主任")]),  # another surname: not a restatement
+])
+def test_a_surname_mention_takes_the_full_name_restated_after_it(text, expected):
+    assert [(d.name, d.title) for d in find_decision_makers(text)] == expected
