@@ -8,7 +8,7 @@ import typer
 from pydantic import BaseModel, ConfigDict, Field
 
 from jinnang.cli.app import app, eval_app
-from jinnang.cli.jsonl import run_jsonl
+from jinnang.cli.jsonl import fail, run_jsonl
 
 
 class NerInput(BaseModel):
@@ -42,9 +42,11 @@ def eval_ner(
 
     from eval.ner import score_cluener, score_decision_makers
 
+    # both files checked before the (slow) CLUENER scoring starts
     if path is not None and not Path(path).is_file():
-        typer.echo(f"error: file not found: {path}", err=True)
-        raise typer.Exit(2)
+        fail(f"file not found: {path}")
+    if decision_makers is not None and not Path(decision_makers).is_file():
+        fail(f"--decision-makers: file not found: {decision_makers}")
     result: dict[str, Any] = {"cluener": score_cluener(path)}
     if decision_makers:
         dm = score_decision_makers(decision_makers)

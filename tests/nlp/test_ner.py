@@ -72,6 +72,12 @@ def test_eval_ner_missing_file_exits_2(tmp_path):
     assert result.exit_code == 2
 
 
+def test_eval_ner_missing_decision_maker_set_exits_2_naming_the_option(tmp_path):
+    result = CliRunner().invoke(app, ["eval", "ner", "--decision-makers", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 2
+    assert "--decision-makers" in result.output
+
+
 def test_gazetteer_mistake_names_file_line_and_field(tmp_path):
     from nlp.gazetteers import GazetteerError, Titles, load
 
