@@ -140,7 +140,8 @@ PART = r"(?P<part>底|末|初(?![步次期始稿审选])|中旬|中(?![上下]�
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("ymd_sep", re.compile(r"(?<![A-Za-z0-9/.])(?<![A-Za-z]-)(?P<y>(?:19|20)\d{2})(?P<sep>[-./])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d])")),
-    ("ymd_cn", re.compile(rf"(?<![A-Za-z0-9])(?P<y>(?:19|20)\d{{2}})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
+    # 2026年3月5日, and as contracts write it, 二〇二六年三月五日
+    ("ymd_cn", re.compile(rf"(?<![A-Za-z0-9{CN}])(?P<y>(?:19|20)\d{{2}}|(?:一九|二[〇零○])[〇零○一二三四五六七八九]{{2}})\s*年\s*(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
     ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})\s*[日号]")),
     # 5月12至13日: the first day of a range may go without 日
     ("md_cn", re.compile(rf"(?<![\d{CN}年正腊冬])(?P<yrel>今年|明年|去年)?(?P<m>{NUM})\s*月\s*(?P<d>{NUM})"
@@ -197,6 +198,10 @@ class Mention:
     partner: "Mention | None" = field(default=None, repr=False, compare=False)  # the other end of a range
 
 
+# a year written digit by digit (二〇二六), not as a number (两千零二十六)
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "000123456789")
+
+
 def _num(text: str) -> int:
     text = text.strip()
     if text.isdigit():
@@ -239,7 +244,7 @@ def _resolve(kind: str, g: dict[str, str | None], ref: dt.date, warnings: list[s
     year_of = {"今年": 0, "明年": 1, "去年": -1, "今": 0, "本": 0, "明": 1, "去": -1}
     try:
         if kind in ("ymd_sep", "ymd_cn"):
-            day = _safe_date(int(g["y"]), _num(g["m"]), _num(g["d"]))
+            day = _safe_date(int(g["y"].translate(_CN_DIGITS)), _num(g["m"]), _num(g["d"]))
             return Mention(0, 0, day, is_explicit=True) if day else None
         if kind in ("md_cn", "md_slash", "md_dot", "md_en"):
             m, d = (MONTHS_EN[g["mon"][:3]] if kind == "md_en" else _num(g["m"])), _num(g["d"])

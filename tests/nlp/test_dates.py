@@ -416,3 +416,13 @@ def test_long_transcript_without_punctuation_keeps_every_date_and_its_span():
     found = find_key_dates(text, dt.date(2025, 3, 10))
     assert [(d.type, str(d.date)) for d in found] == [("demo", "2025-03-19")]
     assert all(text[d.start:d.end] == d.evidence for d in found)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("合同约定二〇二六年三月五日前完成验收", "2026-03-05"),
+    ("二零二六年十二月三十一日签合同", "2026-12-31"),
+])
+def test_a_year_written_in_chinese_digits_is_read(text, expected):
+    found = find_key_dates(text, dt.date(2026, 3, 2))
+    assert [str(d.date) for d in found] == [expected]
+    assert all(text[d.start:d.end] == d.evidence for d in found)
