@@ -4,7 +4,7 @@
     [('price', '单价偏高')]
 
 Cue phrases, negations and speaker rules live in `nlp/config/objections.yaml`.
-Run `python -m nlp.objections --score shared/data/dev/extraction.jsonl` for per-category figures.
+Per-category figures: `jinnang eval extraction PATH --json` (objections.per_category; `--errors` lists each case).
 """
 from __future__ import annotations
 
@@ -144,9 +144,3 @@ def default_finder() -> ObjectionFinder:
 def find_objections(text: str) -> list[Objection]:
     """Objections the customer raised, one per category, with the evidence span and offsets."""
     return default_finder().find(text)
-
-
-if __name__ == "__main__":  # pragma: no cover - tuning aid
-    from nlp.tuning import main
-
-    main("objections")

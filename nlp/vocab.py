@@ -246,8 +246,3 @@ def clause_around(unit: Unit, start: int, end: int) -> Unit:
         return unit
     a, b = parts[0].start, parts[-1].end
     return Unit(unit.text[a - unit.start:b - unit.start], a, b)
-
-
-@lru_cache(maxsize=None)
-def cached_config(name: str, model: type[M]) -> M:
-    return load_config(CONFIG_DIR / name, model)
