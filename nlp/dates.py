@@ -472,20 +472,30 @@ def _reach(text: str, pos: int, window: int, forward: bool) -> int:
                 break
             units, end = units + cost, m.end()
         return end
-    back = text[:pos][::-1]
-    return pos - (_reach(back, 0, window, True))
+    # read backwards over a reversed slice; a slice the window used up entirely may have cut a
+    # word or a run of spaces at its far end, so it is read again whole
+    size = 8 * window + 64
+    while True:
+        back = text[max(0, pos - size):pos][::-1]
+        used = _reach(back, 0, window, True)
+        if used < len(back) or len(back) == pos:
+            return pos - used
+        size *= 4
 
 
 def _clause_bounds(text: str, mention: Mention, window: int) -> tuple[int, int]:
     """The date's clause, cut at spoken pauses (transcripts without punctuation) and to the window."""
     lo, hi = _bounds(text, mention.start, mention.end, CLAUSE_END)
-    for pause in _SPOKEN_PAUSE.finditer(text, lo, hi):
+    reach_lo, reach_hi = _reach(text, mention.start, window, False), _reach(text, mention.end, window, True)
+    # only pauses inside the window can matter (spaces cost nothing, so a window edge never splits
+    # a pause); the one character past the window lets the pause's lookahead see its next word
+    for pause in _SPOKEN_PAUSE.finditer(text, max(lo, reach_lo), min(hi, reach_hi + 1)):
         if pause.end() <= mention.start:
             lo = pause.end()
         elif pause.start() >= mention.end:
             hi = pause.start()
             break
-    return max(lo, _reach(text, mention.start, window, False)), min(hi, _reach(text, mention.end, window, True))
+    return max(lo, reach_lo), min(hi, reach_hi)
 
 
 def _classify(text: str, mention: Mention, config: DatesConfig, others: list[Mention],

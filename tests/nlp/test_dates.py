@@ -426,3 +426,12 @@ def test_a_year_written_in_chinese_digits_is_read(text, expected):
     found = find_key_dates(text, dt.date(2026, 3, 2))
     assert [str(d.date) for d in found] == [expected]
     assert all(text[d.start:d.end] == d.evidence for d in found)
+
+
+@pytest.mark.parametrize("text,pos,window,expected", [
+    ("周三" + " " * 300 + "演示", 302, 1, 1),       # spaces cost nothing, however long the run
+    ("demo" * 100 + "周三", 400, 2, 0),             # one English word is two units, however long
+    ("价格高下周三", 6, 3, 3),
+])
+def test_the_window_reaches_back_by_units_not_characters(text, pos, window, expected):
+    assert dates_mod._reach(text, pos, window, False) == expected
