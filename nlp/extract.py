@@ -69,5 +69,6 @@ def clear_text_caches() -> None:
     the same note does the whole work again — what a benchmark over repeated notes must time."""
     from nlp import lac, people, vocab
 
-    for cached in (lac.analyse, people._name_spans, vocab.sentences, vocab.clauses):
+    lac.clear_cache()
+    for cached in (people._name_spans, vocab.sentences, vocab.clauses):
         cached.cache_clear()

@@ -32,9 +32,37 @@ def _lac() -> Any:
     return _model
 
 
-@lru_cache(maxsize=4096)
+# Two caches: many short texts (coaching segments passages sentence by sentence), and the few
+# latest long ones (every finder of a note asks for its words), so that long documents cannot
+# fill thousands of entries — one 50k-character note's words alone take megabytes.
+LONG_TEXT = 2000
+
+
 def analyse(text: str) -> tuple[tuple[str, str], ...]:
     """(word, tag) pairs covering `text` exactly."""
+    return _analyse_long(text) if len(text) > LONG_TEXT else _analyse_short(text)
+
+
+def clear_cache() -> None:
+    _analyse_short.cache_clear()
+    _analyse_long.cache_clear()
+
+
+def cached_texts() -> int:
+    return _analyse_short.cache_info().currsize + _analyse_long.cache_info().currsize
+
+
+@lru_cache(maxsize=4096)
+def _analyse_short(text: str) -> tuple[tuple[str, str], ...]:
+    return _analyse(text)
+
+
+@lru_cache(maxsize=8)
+def _analyse_long(text: str) -> tuple[tuple[str, str], ...]:
+    return _analyse(text)
+
+
+def _analyse(text: str) -> tuple[tuple[str, str], ...]:
     if not text:
         return ()
     pairs = _lac().run(text)

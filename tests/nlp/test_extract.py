@@ -61,7 +61,18 @@ def test_clearing_text_caches_makes_a_repeated_note_unseen():
     from nlp import lac, people, vocab
 
     extract(NOTE + "林主任说价格偏高。", dt.date(2026, 1, 5), "visit_note")
-    caches = (lac.analyse, people._name_spans, vocab.sentences, vocab.clauses)
-    assert all(c.cache_info().currsize for c in caches)
+    caches = (people._name_spans, vocab.sentences, vocab.clauses)
+    assert lac.cached_texts() and all(c.cache_info().currsize for c in caches)
     extract_mod.clear_text_caches()
-    assert [c.cache_info().currsize for c in caches] == [0, 0, 0, 0]
+    assert (lac.cached_texts(), [c.cache_info().currsize for c in caches]) == (0, [0, 0, 0])
+
+
+def test_long_notes_take_few_places_in_the_word_cache():
+    from nlp import lac
+
+    lac.clear_cache()
+    notes = [f"第{i}份长记录：" + "主任说价格偏高，下周三再去演示。" * 200 for i in range(12)]
+    for note in notes:
+        lac.analyse(note)
+    assert lac.cached_texts() <= 8
+    assert "".join(w for w, _ in lac.analyse(notes[-1])) == notes[-1]
