@@ -51,7 +51,8 @@ def extract(text: str, reference_date: dt.date, kind: DocumentKind = "visit_note
     objections = _run(_finder("nlp.objections", "find_objections", warnings), "objections", warnings, text)
     record.objections = list(objections or [])
 
-    record.key_dates = find_key_dates(text, reference_date, kind=kind, warnings=warnings)
+    dates = _run(lambda: find_key_dates(text, reference_date, kind=kind, warnings=warnings), "key dates", warnings)
+    record.key_dates = list(dates or [])
 
     if kind == "visit_note":
         record.visit = _run(_finder("nlp.visit", "find_visit_facts", warnings), "visit facts", warnings, text)

@@ -76,3 +76,13 @@ def test_long_notes_take_few_places_in_the_word_cache():
         lac.analyse(note)
     assert lac.cached_texts() <= 8
     assert "".join(w for w, _ in lac.analyse(notes[-1])) == notes[-1]
+
+
+def test_a_failing_date_finder_leaves_only_its_field_empty(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("unreadable date")
+
+    monkeypatch.setattr(extract_mod, "find_key_dates", broken)
+    record = extract("林主任说价格偏高，下周三再去演示。", dt.date(2026, 1, 5), "visit_note")
+    assert record.key_dates == [] and [o.category for o in record.objections] == ["price"]
+    assert any(w.startswith("key dates failed: ValueError") for w in record.warnings)
