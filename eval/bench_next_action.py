@@ -3,18 +3,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import json
 import statistics
 import time
 from pathlib import Path
 from typing import Any
 
+from eval.jsonl import read_jsonl
 from rules.config import RuleSet, default_ruleset
 from rules.next_action import suggest_many, suggest_payload
 
 
 def _cases(path: Path) -> list[dict[str, Any]]:
-    cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = read_jsonl(path, required=("id", "account"))
     return [c for c in cases if "expected_error" not in c]
 
 

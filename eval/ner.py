@@ -5,11 +5,12 @@
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from eval.jsonl import read_jsonl
 
 SCORED_LABELS = ("name", "position", "organization")
 
@@ -92,7 +93,7 @@ def score_decision_makers(path: str | Path) -> dict[str, Any]:
     fields: Counter = Counter()
     misses: list[dict[str, Any]] = []
     started = time.perf_counter()
-    cases = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = read_jsonl(path, required=("text", "gold"))
     for case in cases:
         gold = case["gold"].get("decision_makers") or []
         pred = [dm.model_dump() for dm in find_decision_makers(case["text"])]

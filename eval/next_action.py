@@ -6,10 +6,10 @@ anywhere, and a case with `expected_error` is refused with that status and `erro
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from eval.jsonl import read_jsonl
 from jinnang.errors import InputError
 from rules.config import RuleSet, default_ruleset
 from rules.next_action import suggest_payload
@@ -42,7 +42,7 @@ def score_case(case: dict[str, Any], rules: RuleSet) -> dict[str, Any]:
 def evaluate(path: Path | str, rules: RuleSet | None = None) -> dict[str, Any]:
     """{"scenarios", "passed", "pass_rate", "expected_recall_top3", "forbidden_returned", "errors_correct", "failures"}."""
     rules = rules or default_ruleset()
-    cases = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    cases = read_jsonl(path, required=("id",))
     results = [score_case(c, rules) for c in cases]
     expected_total = sum(len(c.get("expected", [])) for c in cases)
     expected_hit = sum(sum(1 for a in c.get("expected", []) if a in r.get("actions", [])[:3])

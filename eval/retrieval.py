@@ -8,13 +8,12 @@ abbreviations spelt out: `sbk` → 设备科):
 """
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from jinnang.errors import InputError
+from eval.jsonl import read_jsonl
 from jinnang.settings import Settings
 
 SETTINGS = {
@@ -22,20 +21,6 @@ SETTINGS = {
     "dense": {"channels": ("dense",), "use_prior": False},
     "hybrid": {"channels": None, "use_prior": True},
 }
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        raise InputError("path", f"{path} not found")
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise InputError("line", f"{path}:{number}: not JSON: {exc.msg}") from exc
-    return rows
 
 
 def recall_at(ranked: list[str], relevant: set[str], k: int) -> float:

@@ -19,6 +19,8 @@ import random
 import time
 from pathlib import Path
 
+from jinnang.errors import InputError
+
 CLUENER_TRAIN = Path("/work/shared/data/external/cluener/train.json")
 MODEL_DIR = Path(__file__).resolve().parent / "models"
 MODEL_PATH = MODEL_DIR / "cluener_crf.crfsuite"
@@ -33,10 +35,15 @@ def read_cluener(path: Path) -> list[dict]:
     """CLUENER lines as {"text", "spans": [(label, start, end_exclusive)]}, labels mapped."""
     out = []
     with path.open(encoding="utf-8") as fh:
-        for line in fh:
+        for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            obj = json.loads(line)
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError("line", f"{path}:{number}: not JSON: {exc.msg}") from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                raise InputError("text", f"{path}:{number}: a CLUENER line needs a string 'text'")
             spans = []
             for label, mentions in (obj.get("label") or {}).items():
                 ours = LABEL_MAP.get(label)

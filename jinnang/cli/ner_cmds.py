@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jinnang.cli.app import app, eval_app
 from jinnang.cli.jsonl import fail, run_jsonl
+from jinnang.errors import InputError
 
 
 class NerInput(BaseModel):
@@ -47,10 +48,13 @@ def eval_ner(
         fail(f"file not found: {path}")
     if decision_makers is not None and not Path(decision_makers).is_file():
         fail(f"--decision-makers: file not found: {decision_makers}")
-    result: dict[str, Any] = {"cluener": score_cluener(path)}
-    if decision_makers:
-        dm = score_decision_makers(decision_makers)
-        result["decision_makers"] = dm
+    try:
+        result: dict[str, Any] = {"cluener": score_cluener(path)}
+        if decision_makers:
+            dm = score_decision_makers(decision_makers)
+            result["decision_makers"] = dm
+    except InputError as exc:
+        fail(f"{exc.field}: {exc.message}")
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
         return

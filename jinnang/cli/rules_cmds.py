@@ -9,6 +9,7 @@ import typer
 
 from jinnang.cli.app import app, bench_app, eval_app
 from jinnang.cli.jsonl import fail, run_jsonl
+from jinnang.errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_NEXT_ACTION = REPO.parent / "shared" / "data" / "dev" / "next_action.jsonl"
@@ -95,7 +96,10 @@ def eval_next_action(
     from eval.next_action import evaluate
     if not path.is_file():
         fail(f"not found: {path}")
-    metrics = evaluate(path, _ruleset(rules_file))
+    try:
+        metrics = evaluate(path, _ruleset(rules_file))
+    except InputError as exc:
+        fail(f"{exc.field}: {exc.message}")
     if as_json:
         typer.echo(json.dumps(metrics, ensure_ascii=False, default=str))
         return
@@ -116,7 +120,10 @@ def bench_next_action(
     from eval.bench_next_action import bench
     if not data.is_file():
         fail(f"seed scenarios not found: {data} (pass --data)")
-    figures = bench(data, accounts)
+    try:
+        figures = bench(data, accounts)
+    except InputError as exc:
+        fail(f"{exc.field}: {exc.message}")
     if as_json:
         typer.echo(json.dumps(figures))
         return

@@ -63,3 +63,16 @@ def test_an_invalid_setting_is_one_error_line_naming_it_and_exit_2(variable, val
     result = _run(["status"], "", tmp_path, **{variable: value})
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert variable in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["eval", "next-action", "{bad}"], ["bench", "next-action", "--data", "{bad}"],
+                                  ["eval", "ner", "{bad}"], ["eval", "retrieval", "{folder}"]])
+def test_a_labelled_set_with_a_bad_line_is_one_error_line_and_exit_2(args, tmp_path):
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for name in ("bad.jsonl", "set/corpus.jsonl", "set/queries.jsonl"):
+        (tmp_path / name).write_text('{"id": "x"}\nnot json\n', encoding="utf-8")
+    args = [a.format(bad=tmp_path / "bad.jsonl", folder=folder) for a in args]
+    result = _run(args, "", tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "error" in result.stderr.lower()
