@@ -23,6 +23,7 @@ import scipy.sparse as sp
 
 from coaching.config import FACETS, SearchConfig, load_search_config
 from coaching.text import char_tokens, concept_matcher, normalise, word_tokens
+from ingest.chunking import chunk_text as chunk_texts_of
 from jinnang.errors import InputError
 from jinnang.settings import Settings
 
@@ -46,27 +47,9 @@ def store_dir(settings: Settings) -> Path:
 
 
 def chunk_text(text: str, limit: int = CHUNK_CHARS) -> list[str]:
-    """Split a long document at paragraph/sentence ends into chunks of at most ~limit characters."""
+    """A short document stays whole; a long one is cut where ingest cuts (sentence ends, list items)."""
     text = text.strip()
-    if len(text) <= limit:
-        return [text]
-    from coaching.text import sentences
-
-    chunks, current = [], ""
-    for sentence in sentences(text):
-        while len(sentence) > limit:  # a run-on sentence: hard cut
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(sentence[:limit])
-            sentence = sentence[limit:]
-        if len(current) + len(sentence) > limit and current:
-            chunks.append(current)
-            current = ""
-        current += sentence
-    if current.strip():
-        chunks.append(current)
-    return chunks
+    return [text] if len(text) <= limit else chunk_texts_of(text, max_chars=limit)
 
 
 def validate_document(doc: Any, where: str = "document") -> dict[str, Any]:
