@@ -17,7 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from nlp.checkboxes import mask_unticked
 from nlp.vocab import (
-    CONFIG_DIR, CompiledRule, CueRule, check_phrases, clause_around, compile_rules, first_hit, load_config,
+    CONFIG_DIR,
+    CompiledRule,
+    CueRule,
+    SignalRules,
+    check_phrases,
+    clause_around,
+    compile_rules,
+    first_hit,
+    load_config,
     sentences,
 )
 
@@ -27,13 +35,6 @@ JOURNEY_NODES: tuple[str, ...] = (
     "trial_in_progress", "multi_dept_review", "committee_scheduled", "committee_approved",
     "health_commission_filing", "legal_review", "contract_signed",
 )
-
-
-class NodeSignals(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    signals: list[CueRule] = Field(min_length=1)
-    unless: list[CueRule] = Field(default_factory=list)
 
 
 class TrialFeedbackRules(BaseModel):
@@ -49,7 +50,7 @@ class JourneyVocab(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
-    nodes: dict[str, NodeSignals]
+    nodes: dict[str, SignalRules]
     trial_feedback: TrialFeedbackRules
 
     @model_validator(mode="after")

@@ -15,16 +15,19 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jinnang.records import CrossDeptNeed, Evidence, VisitFacts
 from nlp.vocab import (
-    CONFIG_DIR, CueRule, Hit, Unit, check_phrases, clause_around, compile_rules, first_hit, load_config,
-    sentences, _alternation,
+    CONFIG_DIR,
+    CueRule,
+    Hit,
+    SignalRules,
+    Unit,
+    _alternation,
+    check_phrases,
+    clause_around,
+    compile_rules,
+    first_hit,
+    load_config,
+    sentences,
 )
-
-
-class SampleRules(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    signals: list[CueRule] = Field(min_length=1)
-    unless: list[CueRule] = Field(default_factory=list)
 
 
 class QuestionRules(BaseModel):
@@ -40,7 +43,7 @@ class VisitVocab(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
-    sample_brought: SampleRules
+    sample_brought: SignalRules
     questions: QuestionRules
     cross_dept_needs: dict[CrossDeptNeed, list[CueRule]]
 

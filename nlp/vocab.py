@@ -68,6 +68,15 @@ class CueRule(BaseModel):
         return [self.any] if self.any else self.all
 
 
+class SignalRules(BaseModel):
+    """Rules that report something (`signals`) and the phrasings that cancel them (`unless`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signals: list[CueRule] = Field(min_length=1)
+    unless: list[CueRule] = Field(default_factory=list)
+
+
 def check_phrases(rules: list[CueRule], terms: dict[str, list[str]], field: str) -> None:
     """Compile every phrase now, so a bad regex or unknown @term fails at load, not mid-request."""
     for ri, rule in enumerate(rules):
