@@ -226,14 +226,35 @@ class CrfNer:
         if not text:
             return []
         if self.neural is not None:
-            return self.neural.char_spans(text, analyse(text))
-        return bio_to_spans(self.tagger.tag(char_features(text, analyse(text))))
+            spans = self.neural.char_spans(text, analyse(text))
+        else:
+            spans = bio_to_spans(self.tagger.tag(char_features(text, analyse(text))))
+        return [t for lab, s, e in spans if (t := trim_span(text, lab, s, e))]
 
     def __call__(self, doc: Doc) -> Doc:
         spans = self.char_spans(doc.text)
         align_to_tokens(doc, [(s, e) for _, s, e in spans], merge=False)
         doc.user_data["crf_spans"] = spans
         return doc
+
+
+OPENERS, CLOSERS = "（(《“‘「[【", "）)》”’」]】"
+
+
+def trim_span(text: str, label: str, start: int, end: int) -> tuple[str, int, int] | None:
+    """Drop spaces and unpaired brackets or quotes at a tagged span's edges: CLUENER's labels
+    sometimes take them in (（gertjanverbeek）), so the tagger learnt to as well (凌浩）)."""
+    while start < end:
+        ch = text[start]
+        if ch.isspace() or (ch in OPENERS and CLOSERS[OPENERS.index(ch)] not in text[start + 1:end]):
+            start += 1
+            continue
+        ch = text[end - 1]
+        if ch.isspace() or (ch in CLOSERS and OPENERS[CLOSERS.index(ch)] not in text[start:end - 1]):
+            end -= 1
+            continue
+        break
+    return (label, start, end) if start < end else None
 
 
 @Language.factory("jinnang_crf_ner", default_config={"model": "cluener_crf.crfsuite"})
@@ -246,8 +267,9 @@ def create_crf_ner(nlp: Language, name: str, model: str) -> CrfNer:
 @Language.factory("jinnang_entity_resolver", default_config={"gazetteer_key": "gazetteer", "model_key": "crf"})
 def create_entity_resolver(nlp: Language, name: str, gazetteer_key: str, model_key: str):
     """Gazetteer spans win over the CRF where they overlap, except where the CRF span of the same
-    label is longer and contains it (研究部主任 stays one position); a CRF name that runs into a
-    title is cut before it (林主任 → name 林 + position 主任)."""
+    label is longer and contains it (研究部主任 stays one position) and where a title word sits
+    inside a CRF organization (鼎泰律师事务所); a CRF name that runs into a title is cut before it
+    (林主任 → name 林 + position 主任)."""
 
     def resolve(doc: Doc) -> Doc:
         gaz = list(doc.spans.get(gazetteer_key, []))
@@ -259,6 +281,9 @@ def create_entity_resolver(nlp: Language, name: str, gazetteer_key: str, model_k
             if any(m.label_ == g.label_ and m.start <= g.start and g.end <= m.end and len(m) > len(g)
                    and g.label_ != "department" for m in model):
                 continue
+            if g.label_ == "position" and any(m.label_ == "organization" and m.start <= g.start and g.end < m.end
+                                              for m in model):
+                continue  # a title word inside a name: 律师事务所, 建设行政主管部门
             chosen.append(g)
         taken = {i for sp in chosen for i in range(sp.start, sp.end)}
         for m in model:

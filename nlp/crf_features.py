@@ -2,14 +2,25 @@
 
 Each character is described by its neighbours and by the LAC word it sits in
 (word tag + position in the word), so the CRF learns on top of LAC's segmentation
-and PER/ORG/LOC tags instead of from raw characters alone.
+and PER/ORG/LOC tags instead of from raw characters alone. Two priors from outside
+CLUENER help it with names it never saw: every jieba dictionary word covering the
+character (with its part of speech and the character's place in it), and how often
+the character is a surname (our gazetteer) or ends a person name in jieba's dictionary.
+On the held-out 10% these moved name F1 from 0.796 to 0.812 (raw tagger, see train_ner).
 
 >>> char_features("李成说", [("李成", "PER"), ("说", "v")])[0]["w.tag"]
 'B-PER'
 """
 from __future__ import annotations
 
+import os
+from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
+
+# jieba's proper-noun tags kept whatever their frequency (person, place, organisation, other name)
+PROPER_TAGS = frozenset({"nr", "nrt", "nrfg", "ns", "nt", "nz"})
+LONGEST_WORD = 6
 
 
 def _kind(ch: str) -> str:
@@ -22,6 +33,55 @@ def _kind(ch: str) -> str:
     if ch.isspace():
         return "s"
     return "p"
+
+
+@lru_cache(maxsize=1)
+def word_lexicon() -> tuple[dict[str, str], Counter]:
+    """jieba's dictionary as {word: part of speech} (2–6 characters, common words and every
+    proper noun), and how many person names in it end with each character."""
+    import jieba
+
+    words: dict[str, str] = {}
+    name_chars: Counter = Counter()
+    path = os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) != 3 or not 2 <= len(parts[0]) <= LONGEST_WORD:
+                continue
+            word, freq, pos = parts
+            if pos in PROPER_TAGS or int(freq) >= 3:
+                words[word] = pos
+            if pos in ("nr", "nrfg", "nrt") and len(word) in (2, 3):
+                name_chars.update(word[1:])
+    return words, name_chars
+
+
+def _bucket(count: int) -> str:
+    return "0" if count == 0 else "1" if count < 5 else "2" if count < 30 else "3"
+
+
+def lexicon_features(text: str, feats: list[dict[str, str | float]]) -> None:
+    """Add the dictionary and name-character priors to `feats` in place."""
+    from nlp.gazetteers import gazetteers
+
+    words, name_chars = word_lexicon()
+    surnames = gazetteers()["surnames"].single
+    n = len(text)
+    for i in range(n):
+        for j in range(i + 2, min(n, i + LONGEST_WORD) + 1):
+            pos = words.get(text[i:j])
+            if pos:
+                feats[i]["lxB" + pos] = 1.0
+                feats[j - 1]["lxE" + pos] = 1.0
+                for k in range(i + 1, j - 1):
+                    feats[k]["lxI" + pos] = 1.0
+    for i, ch in enumerate(text):
+        f = feats[i]
+        f["sur"] = "1" if ch in surnames else "0"
+        f["sur-1"] = "1" if i and text[i - 1] in surnames else "0"
+        f["sur-2"] = "1" if i > 1 and text[i - 2] in surnames else "0"
+        f["given"] = _bucket(name_chars.get(ch, 0))
 
 
 def char_features(text: str, words: Sequence[tuple[str, str]]) -> list[dict[str, str | float]]:
@@ -59,6 +119,7 @@ def char_features(text: str, words: Sequence[tuple[str, str]]) -> list[dict[str,
             "wl": str(min(len(word_of[i]), 5)) if word_of[i] else "0",
         }
         feats.append(f)
+    lexicon_features(text, feats)
     return feats
 
 

@@ -46,6 +46,30 @@ def test_general_text_keeps_the_cluener_reading():
     assert ("position", "研究部主任") in ents
 
 
+def test_a_title_word_inside_an_organization_name_does_not_split_it():
+    ents = labelled("对此，鼎泰律师事务所律师杨功涵表示")
+    assert ("organization", "鼎泰律师事务所") in ents
+    assert ("position", "律师") in ents and ("name", "杨功涵") in ents
+
+
+def test_tagged_spans_lose_spaces_and_unpaired_brackets_at_their_edges():
+    from nlp.components import trim_span
+
+    text = "（工程师 凌浩）：国药（集团）"
+    assert trim_span(text, "name", 4, 8) == ("name", 5, 7)  # " 凌浩）" → 凌浩
+    assert trim_span(text, "organization", 9, 15) == ("organization", 9, 15)  # 国药（集团） keeps its pair
+    assert trim_span(text, "name", 4, 5) is None
+
+
+def test_dictionary_priors_reach_the_tagger():
+    from nlp.crf_features import char_features
+
+    feats = char_features("司马光说", [("司马光", "PER"), ("说", "v")])
+    assert feats[0]["sur"] == "1"  # 司 is in the surname gazetteer
+    assert any(k.startswith("lxB") for k in feats[0])  # 司马光 is a jieba dictionary word
+    assert feats[3]["sur"] == "0" and not any(k.startswith("lx") for k in feats[3])
+
+
 def test_ner_cli_answers_each_line_and_names_the_bad_field(tmp_path):
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps({"id": "a", "text": "设备科沈科长"}, ensure_ascii=False) + "\n"
