@@ -392,8 +392,9 @@ def _resolve_stalls(session: Session, account_id: str, at: dt.datetime) -> None:
 
 
 def scan_stalls(session_or_engine: Session | Engine, now: dt.datetime, rules: RuleSet | None = None,
-                rep_ids: set[str] | None = None) -> list[dict[str, Any]]:
-    """Nightly stall check over stored accounts: alerts (node AND time), each stall episode recorded once."""
+                rep_ids: set[str] | None = None, record: bool = True) -> list[dict[str, Any]]:
+    """Stall check over stored accounts: alerts (node AND time). With `record`, the nightly run,
+    each stall episode is stored once (the process health index counts them); without, a read."""
     from rules.stall import stall_alert
     rules = rules or default_ruleset()
     alerts = []
@@ -409,7 +410,7 @@ def scan_stalls(session_or_engine: Session | Engine, now: dt.datetime, rules: Ru
                 continue
             alerts.append({"account_id": account.account_id, **alert.model_dump()})
             since = ctx.stall.since
-            if not session.scalar(select(StallRow).where(StallRow.account_id == account.account_id,
+            if record and not session.scalar(select(StallRow).where(StallRow.account_id == account.account_id,
                                                          StallRow.node == account.journey_node, StallRow.since == since)):
                 session.add(StallRow(account_id=account.account_id, rep_id=account.rep_id, node=account.journey_node,
                                      since=since, detected_at=now))

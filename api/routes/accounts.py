@@ -9,7 +9,8 @@
 | `POST /v1/accounts/{id}/documents` `{"type", "uploaded_at", "stamped_by_both"?, "id"?}` | crm, manager (team), rep (own) |
 | `POST /v1/accounts/{id}/signing-date` `{"date"}` (±N days of the locked date) | manager (team), rep (own) |
 | `GET /v1/accounts/{id}/next-actions` | crm, manager (team), rep (own) |
-| `GET /v1/accounts:stalls?now=` stall alerts of the caller's accounts | crm, manager |
+| `GET /v1/accounts:stalls?now=` stall alerts of the caller's accounts (a read) | crm, manager |
+| `POST /v1/accounts:stalls?now=` the nightly check: the same alerts, each stall episode stored once for the PHI | crm, manager |
 | `GET /v1/accounts:process-health?month=YYYY-MM` the manager's team PHI | manager |
 
 A refused move is 409 with what is missing; it is still recorded in the history.
@@ -73,7 +74,14 @@ def _team(caller: Caller) -> set[str] | None:
 def stalls(caller: Annotated[Caller, Depends(require_role("crm", "manager"))], settings: SettingsDep,
            now: str | None = None) -> dict[str, Any]:
     return {"alerts": store.scan_stalls(_engine(settings), parse_now(now) or dt.datetime.now(),
-                                        default_ruleset(), _team(caller))}
+                                        default_ruleset(), _team(caller), record=False)}
+
+
+@router.post("/v1/accounts:stalls")
+def record_stalls(caller: Annotated[Caller, Depends(require_role("crm", "manager"))], settings: SettingsDep,
+                  now: str | None = None) -> dict[str, Any]:
+    return {"alerts": store.scan_stalls(_engine(settings), parse_now(now) or dt.datetime.now(),
+                                        default_ruleset(), _team(caller), record=True)}
 
 
 @router.get("/v1/accounts:process-health")

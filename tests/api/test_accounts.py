@@ -95,6 +95,22 @@ def test_stored_account_next_actions_and_stalls(client):
     assert [a["node"] for a in alerts] == ["trial_confirmation_signed"]    # 7 d limit, 9 d since the last visit
 
 
+def _stalls_counted(client) -> int:
+    res = client.get("/v1/accounts:process-health", params={"month": "2026-03"}, headers=KEY["manager"])
+    return next(c for c in res.json()["components"] if c["name"] == "stall_resolution_rate")["input"]["stalled"]
+
+
+def test_reading_stalls_records_nothing_and_the_nightly_post_records_each_episode_once(client):
+    at = {"now": "2026-03-25T10:00:00"}
+    client.get("/v1/accounts:stalls", params=at, headers=KEY["manager"])
+    assert _stalls_counted(client) == 0
+    assert client.post("/v1/accounts:stalls", params=at, headers=KEY["rep"]).status_code == 403
+    first = client.post("/v1/accounts:stalls", params=at, headers=KEY["crm"])
+    assert [a["node"] for a in first.json()["alerts"]] == ["trial_confirmation_signed"]
+    client.post("/v1/accounts:stalls", params={"now": "2026-03-26T10:00:00"}, headers=KEY["crm"])
+    assert _stalls_counted(client) == 1
+
+
 def test_process_health_is_for_managers(client):
     assert client.get("/v1/accounts:process-health", params={"month": "2026-03"}, headers=KEY["crm"]).status_code == 403
     res = client.get("/v1/accounts:process-health", params={"month": "2026-03"}, headers=KEY["manager"])
