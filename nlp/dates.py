@@ -154,6 +154,8 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("month_part", re.compile(rf"(?<![\d{CN}])(?:(?P<y>(?:19|20)\d{{2}})年|(?P<yrel>今年|明年))?(?P<m>{NUM})月份?{PART}")),
     ("rel_month_part", re.compile(rf"(?P<mrel>本|这个?|下下个?|下个?|上个?)月{PART}")),
     ("bare_month_part", re.compile(rf"(?<![\d{CN}个本这下上每年])月{PART}")),
+    # 中旬 on its own is this month's (spec: 月中 / 中旬 → the 15th); 上中旬 and 3月中旬 are read above
+    ("bare_month_part", re.compile(r"(?<![月上])(?P<part>中旬)")),
     ("year_end", re.compile(r"(?:(?P<y>(?:19|20)\d{2})|(?P<yrel>今|明|本|去)年?)?年(?P<part>底|末)")),
     ("weekday", re.compile(r"(?P<wrel>下下个?|下个?|本|这个?)(?:周|星期|礼拜)(?P<wd>[一二三四五六日天1-7])")),
     # English-mixed notes: this Friday, next Wednesday

@@ -58,6 +58,7 @@ def days(text: str, ref: dt.date = MON) -> list[str]:
     ("下个月初", MON, "2026-04-01"),
     ("月中", MON, "2026-03-15"),
     ("5月中旬", MON, "2026-05-15"),
+    ("中旬", MON, "2026-03-15"),                 # on its own: this month's
     ("下个月15号", MON, "2026-04-15"),
     ("本月20日", MON, "2026-03-20"),
     ("年底", MON, "2026-12-31"),
@@ -71,6 +72,10 @@ def days(text: str, ref: dt.date = MON) -> list[str]:
 ])
 def test_phrase_resolves_to_one_day(phrase, ref, expected):
     assert days(f"约了{phrase}再去拜访王主任", ref) == [expected]
+
+
+def test_a_bare_mid_month_already_past_is_not_listed():
+    assert days("约了中旬再去拜访王主任", dt.date(2026, 3, 20)) == []
 
 
 def test_workdays_past_the_known_calendar_fall_back_to_weekends_with_a_warning():
