@@ -44,17 +44,56 @@ class OwnCompany(_Strict):
     clause_breaks: str
 
 
+class DepartmentFamily(_Strict):
+    """Units named by a specialty and a unit word: 消化内镜+中心, 导管+室 (kept apart from the
+    clinical prefixes so that 心+室 or 体检+中心 are not read as departments)."""
+    prefixes: list[str] = Field(min_length=1)
+    cores: list[str] = Field(min_length=1)
+
+
 class Departments(_Strict):
     units: list[str]
     clinical_prefixes: list[str]
     clinical_cores: list[str]
+    families: list[DepartmentFamily] = []
+    # form fields whose value is the note's own (using) department: 试用科室：脊柱外科
+    department_fields: list[str] = []
+    # a department heading a form section: 设备科意见（科长 殷志强）, 信息科评价：…
+    section_words: list[str] = []
+    # fields on the line after such a section that name its signer: 经办人：方晓（工程师）
+    signer_fields: list[str] = []
+    # how many characters back in the same sentence a department still belongs to a person
+    # (去设备科找龚科长, 器械科了，戴科长收的)
+    sentence_window: int = Field(14, ge=0, le=60)
+
+
+class ChainOrganizations(_Strict):
+    """Private groups written by brand, with an optional city before and a branch after:
+    美年大健康西安高新分院, 北京瑞尔齿科, 爱尔眼科沈阳分院, 瑞尔齿科华东区."""
+    brands: list[str] = []
+    branch_suffixes: list[str] = []
+    max_branch_chars: int = Field(8, ge=0, le=20)
+    max_city_chars: int = Field(4, ge=0, le=10)
 
 
 class Organizations(_Strict):
     hospital_suffixes: list[str]
     trailing_words: list[str] = []
+    # campus words kept as part of the name (青岛市市立医院东院)
+    campus_words: list[str] = []
     leading_stops: list[str] = []
+    # a suffix is no organization's end when one of these follows it (口腔 + 科 is 口腔科)
+    suffix_blockers: dict[str, list[str]] = {}
+    # names of one character allowed before a suffix (省口腔, 市一院)
+    short_names: list[str] = []
+    # verbs glued to the front of a name by speech (今儿上大连医科大学附属二院): cut when a
+    # place name follows them
+    verb_prefixes: list[str] = []
+    # spoken words that end the text before a name (老周说自治区人民医院)
+    cut_after: list[str] = []
+    max_name_chars: int = Field(20, ge=4, le=40)
     min_name_chars: int = Field(2, ge=1)
+    chains: ChainOrganizations = ChainOrganizations()
 
 
 def _role(value: str) -> str:
