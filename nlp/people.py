@@ -76,9 +76,13 @@ class EnglishPeople(BaseModel):
     honorifics: list[str] = Field(default_factory=list)
     surnames: list[str] = Field(min_length=1)
     department_pattern: str
+    department_before_pattern: str = "(?!)"
+    sentence_window: int = Field(40, ge=0, le=120)
+    title_departments: dict[str, str] = Field(default_factory=dict)
+    organization_pattern: str = "(?!)"
     examples: list[EnglishExample] = Field(default_factory=list)
 
-    @field_validator("department_pattern")
+    @field_validator("department_pattern", "department_before_pattern", "organization_pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
         try:
@@ -105,14 +109,15 @@ def _english_rx():
     title_name = re.compile(rf"(?<![A-Za-z])(?P<title>{titles})\s+(?:(?:{honor})\s+)?{name}")
     # a Chinese title may follow the pinyin name with no comma (Zhang 科长); an English one needs it
     name_title = re.compile(rf"(?<![A-Za-z])(?:(?:{honor})\s+)?{name}(?:\s*[,，(（]\s*(?:the\s+)?|\s*(?=[\u4e00-\u9fff]))(?P<title>{titles})(?![A-Za-z])")
-    return by_written, title_name, name_title, re.compile(v.department_pattern)
+    return (by_written, title_name, name_title, re.compile(v.department_pattern),
+            re.compile(v.organization_pattern), re.compile(v.department_before_pattern))
 
 
 def _english_mentions(text: str) -> list[Mention]:
     """Director Feng of the IT department / Dr. Song, Deputy Director of Anesthesiology."""
     if not re.search(r"[A-Za-z]{3}", text):
         return []
-    by_written, title_name, name_title, dept_rx = _english_rx()
+    by_written, title_name, name_title, dept_rx, *_ = _english_rx()
     out: list[Mention] = []
     for rx in (title_name, name_title):
         for m in rx.finditer(text):
@@ -120,8 +125,9 @@ def _english_mentions(text: str) -> list[Mention]:
             if " " in name and name.split()[1] in ("Of", "From", "In", "At", "And", "The"):
                 name = name.split()[0]
             dept = dept_rx.match(text, m.end() + len(text[m.end():]) - len(text[m.end():].lstrip()))
+            department = dept.group("dept").strip() if dept else english_vocab().title_departments.get(m.group("title"))
             out.append(Mention(name, m.start("name"), m.end(), by_written[m.group("title")],
-                               dept.group("dept").strip() if dept else None, m.start("title")))
+                               department, m.start("title")))
     return out
 
 
@@ -189,10 +195,37 @@ def _full_name_at(text: str, start: int, names: dict[int, int], surnames, compou
     return name if len(name) >= 2 else None
 
 
+@lru_cache(maxsize=64)
+def _hospitals(text: str) -> tuple[tuple[int, int], ...]:
+    """Hospitals of the text, read with LAC's words (十堰太和医院 is one name, 走医院 is none)."""
+    from nlp.lac import analyse
+
+    words = list(analyse(text))
+    org, pos = [], 0
+    for word, tag in words:
+        if tag == "ORG":
+            org.append((pos, pos + len(word)))
+        pos += len(word)
+    found = find_hospitals(text, org, words)
+    if not found and re.search(r"[A-Za-z]{3}", text):  # Hospital: Shanghai Sixth People's Hospital
+        found = [m.span() for m in _english_rx()[4].finditer(text)]
+    return tuple(found)
+
+
+def _departments(text: str) -> list[tuple[int, int]]:
+    """Departments outside hospital names (口腔医院 holds no department), Chinese and English."""
+    hospitals = _hospitals(text)
+    spans = [m.span() for m in gazetteer_regexes()["department"].finditer(text)]
+    if re.search(r"[A-Za-z]{3}", text):
+        spans = sorted(spans + [m.span("dept") for m in _english_rx()[5].finditer(text)])
+    return [(s, e) for s, e in spans if not any(hs <= s < he for hs, he in hospitals)]
+
+
 def _dept_before(text: str, pos: int, depts: list[tuple[int, int]], max_gap: int = 3) -> str | None:
-    """A department ending just before `pos` (设备科沈科长, 药学部的尤主任, 信息科：科长 钱卫)."""
+    """A department ending just before `pos` (设备科沈科长, 药学部的尤主任, 信息科：科长 钱卫,
+    委员会秘书（审计处）邹科长)."""
     for s, e in reversed(depts):
-        if e <= pos and pos - e <= max_gap and re.fullmatch(r"[的\s\u3000:：、]*", text[e:pos]):
+        if e <= pos and pos - e <= max_gap and re.fullmatch(r"[的\s\u3000:：、）)]*", text[e:pos]):
             return text[s:e]
     return None
 
@@ -200,10 +233,7 @@ def _dept_before(text: str, pos: int, depts: list[tuple[int, int]], max_gap: int
 def _mentions(text: str) -> list[Mention]:
     by_written, title_rx, surnames, compounds, *_ = _vocab()
     names = _name_spans(text)
-    rx = gazetteer_regexes()
-    hospitals = find_hospitals(text)
-    depts = [(m.start(), m.end()) for m in rx["department"].finditer(text)
-             if not any(hs <= m.start() < he for hs, he in hospitals)]
+    depts = _departments(text)
     out: list[Mention] = []
     in_dept = [False] * (len(text) + 1)
     for s0, e0 in depts:
@@ -373,7 +403,7 @@ def _committee(text: str, m: Mention, depts) -> bool:
         for s, e in depts:
             if c.end() <= s and e <= begin:
                 gap = gap.replace(text[s:e], "")
-        if re.fullmatch(r"[的、，,\s\u3000之一是]*", gap):
+        if re.fullmatch(r"[的、，,\s\u3000之一是（）()]*", gap):
             return True
     return False
 
@@ -391,16 +421,132 @@ def _role(title: str, department: str | None, committee: bool) -> str:
     return roles.title_roles.get(title, "other")
 
 
-def _home_department(text: str) -> str | None:
-    """The document's clinical department: the first department that no admin rule claims."""
-    roles = gazetteers()["roles"]
-    hospitals = find_hospitals(text)
-    for m in gazetteer_regexes()["department"].finditer(text):
-        if any(hs <= m.start() < he for hs, he in hospitals):
-            continue
-        if not any(w in m.group() for rule in roles.department_roles for w in rule.words):
-            return m.group()
+def _is_admin(department: str) -> bool:
+    return any(w in department for rule in gazetteers()["roles"].department_roles for w in rule.words)
+
+
+def _home_department(text: str, depts: list[tuple[int, int]], hospital: tuple[int, int] | None = None) -> str | None:
+    """The document's clinical department: the one a 科室 field names, else the one written right
+    after the hospital (北京积水潭医院 脊柱外科), else the first that no admin rule claims. In a
+    note on several hospitals, only the departments written in `hospital`'s part count."""
+    g = gazetteers()["departments"]
+    clinical = [(s, e) for s, e in depts if not _is_admin(text[s:e])]
+    hospitals = _hospitals(text)
+    if hospital and len({text[a:b] for a, b in hospitals}) > 1:
+        later = [a for a, b in hospitals if a > hospital[0] and text[a:b] != text[hospital[0]:hospital[1]]]
+        stop = min(later, default=len(text))
+        clinical = [(s, e) for s, e in clinical if hospital[0] <= s < stop]
+    if g.department_fields:
+        field_rx = re.compile(rf"(?:{'|'.join(map(re.escape, g.department_fields))})\s*[:：|]\s*$")
+        for s, e in clinical:
+            if field_rx.search(text[max(0, s - 12):s]):
+                return text[s:e]
+    for hs, he in _hospitals(text):
+        for s, e in clinical:
+            if 0 <= s - he <= 2 and re.fullmatch(r"[\s\u3000,，]*", text[he:s]):
+                return text[s:e]
+    return text[clinical[0][0]:clinical[0][1]] if clinical else None
+
+
+def _fuller_department(text: str, department: str, depts: list[tuple[int, int]]) -> str:
+    """内镜中心 after 消化内镜中心 was written is that department, written short (the full name
+    written first; 手术室 … 中心手术室 are two units)."""
+    if len(department) < 3:
+        return department
+    first_short = min((s for s, e in depts if text[s:e] == department), default=len(text))
+    fuller = {text[s:e] for s, e in depts if text[s:e].endswith(department) and e - s > len(department)
+              and s + (e - s - len(department)) <= first_short}
+    return fuller.pop() if len(fuller) == 1 else department
+
+
+def _context_department(text: str, m: Mention, depts: list[tuple[int, int]], starts: list[int]) -> str | None:
+    """A department written apart from the person: 王主任（内镜中心）; a form section 设备科意见
+    （科长 殷志强） or its signer on the next line; earlier in the same sentence (去设备科找龚科长)."""
+    g = gazetteers()["departments"]
+    after = re.match(r"[\s\u3000]*[（(]", text[m.end:])
+    if after:
+        p = m.end + after.end()
+        for s, e in depts:
+            if s == p and re.match(r"[\s\u3000]*[）)]", text[e:]):
+                return text[s:e]
+    begin = min(m.start, m.title_start if m.title_start >= 0 else m.start)
+    line_start = text.rfind("\n", 0, begin) + 1
+    if g.section_words:
+        section = "|".join(map(re.escape, g.section_words))
+        heads = [text[s:e] for s, e in depts if line_start <= s and e <= begin
+                 and re.match(rf"\s*(?:{section})", text[e:])]
+        if heads:
+            return heads[-1]
+        signer = "|".join(map(re.escape, g.signer_fields))
+        if signer and line_start > 0 and re.match(rf"[\s\u3000]*(?:{signer})[\s\u3000]*[:：]", text[line_start:begin]):
+            prev_start = text.rfind("\n", 0, line_start - 1) + 1
+            heads = [text[s:e] for s, e in depts if prev_start <= s and e < line_start
+                     and re.match(rf"\s*(?:{section})", text[e:])]
+            if heads:
+                return heads[-1]
+    window = max(g.sentence_window, english_vocab().sentence_window)
+    lo = begin
+    while lo > 0 and begin - lo < window and text[lo - 1] not in SENTENCE_BREAKS:
+        lo -= 1
+    for s, e in reversed(depts):
+        if lo <= s and e <= begin:
+            latin = not CJK.match(text[s])
+            if begin - s > (english_vocab().sentence_window if latin else g.sentence_window):
+                return None
+            between = [p for p in starts if e <= p < begin]
+            # another person stands between, unless joined to this one (Director Qian and Dr. Ma)
+            if between and not (latin and re.search(r"(?:\band|&|,)\s*(?:(?:Dr|Prof|Mr|Ms|Mrs)\.?\s*)?$",
+                                                    text[between[0]:begin])):
+                return None
+            return text[s:e]
     return None
+
+
+def _line_heading(text: str, start: int) -> bool:
+    """The hospital opens its line, after at most a list marker or a field label
+    (二、桐庐县中医院, 1. 广州市…中心, | 医院 | …, 医院：…)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return bool(re.fullmatch(r"[\s\u3000]*(?:[-•·*#>【\[|]?[\s\u3000]*(?:[0-9一二三四五六七八九十]{1,2}[、.)）]|[（(][0-9一二三四五六七八九十]{1,2}[)）])?"
+                             r"[\s\u3000]*(?:[^\s:：|]{1,6}[\s\u3000]*[:：|】\]][\s\u3000]*)?)", text[line_start:start]))
+
+
+def _organization(text: str, m: Mention) -> str | None:
+    span = _organization_span(text, m)
+    if span is None:
+        return None
+    names = [text[s:e] for s, e in _hospitals(text)]
+    name = text[span[0]:span[1]]
+    for full in names:  # 广州妇儿 after 广州市妇女儿童医疗中心
+        if full != name and len(full) > len(name) and full[0] == name[0] and _is_abbreviation(name, full):
+            return full
+    return name
+
+
+def _organization_span(text: str, m: Mention) -> tuple[int, int] | None:
+    """The hospital a person belongs to: the nearest one before them in the same sentence, else
+    the last one heading a line before them (weekly reports list one hospital per section), else
+    the text's first. An abbreviation of a hospital written in full earlier is that hospital."""
+    hospitals = list(_hospitals(text))
+    if not hospitals:
+        return None
+    begin = min(m.start, m.title_start if m.title_start >= 0 else m.start)
+    lo = begin
+    while lo > 0 and text[lo - 1] not in SENTENCE_BREAKS:
+        lo -= 1
+    chosen = None
+    for i, (s, e) in enumerate(hospitals):
+        if e <= begin and s >= lo:
+            chosen = i
+    if chosen is None:
+        for i, (s, e) in enumerate(hospitals):
+            if e <= begin and _line_heading(text, s):
+                chosen = i
+    return hospitals[chosen if chosen is not None else 0]
+
+
+def _is_abbreviation(short: str, full: str) -> bool:
+    it = iter(full)
+    return all(c in it for c in short)
 
 
 def _best_title(mentions: list[Mention]) -> Title:
@@ -416,10 +562,7 @@ def find_decision_makers(text: str, organization_hint: str | None = None) -> lis
     """Customer-side people named with a title, merged across mentions, in order of first mention."""
     if not text or not text.strip():
         return []
-    rx = gazetteer_regexes()
-    hospitals = find_hospitals(text)
-    depts = [(m.start(), m.end()) for m in rx["department"].finditer(text)]
-    organization = organization_hint or (text[hospitals[0][0]:hospitals[0][1]] if hospitals else None)
+    depts = _departments(text)
     mentions = [m for m in _mentions(text) if m.name.strip()]
     own = {id(m) for m in mentions if _own_staff(text, m)}
     own_names = {m.name for m in mentions if id(m) in own}
@@ -450,7 +593,7 @@ def find_decision_makers(text: str, organization_hint: str | None = None) -> lis
             if len(near) == 1 and near[0] not in people:
                 people[near[0]] = people.pop(key)
                 people[near[0]].name = near[0]
-    home = _home_department(text)
+    starts = sorted({min(m.start, m.title_start if m.title_start >= 0 else m.start) for m in mentions})
     out: list[DecisionMaker] = []
     for person in people.values():
         ms = person.mentions
@@ -459,16 +602,20 @@ def find_decision_makers(text: str, organization_hint: str | None = None) -> lis
         if all(m.title.kind == "address" for m in ms):
             continue  # people without a title are never listed
         title = _best_title(ms).bare
-        department = next((m.department for m in ms if m.department), None)
+        department = next((m.department for m in ms if m.department), None) or next(
+            (d for d in (_context_department(text, m, depts, starts) for m in ms) if d), None)
+        if department:
+            department = _fuller_department(text, department, depts)
         committee = any(_committee(text, m, depts) for m in ms)
         role = _role(title, department, committee)
         if department is None and role in ("clinical_lead", "clinical_user"):
-            department = home
+            department = _home_department(text, depts, _organization_span(text, ms[0]))
             role = _role(title, department, committee)
         if role == "hospital_leader":
             department = None
         out.append(DecisionMaker(
-            name=person.name, title=title, department=department, organization=organization, role=role,
+            name=person.name, title=title, department=department,
+            organization=organization_hint or _organization(text, ms[0]), role=role,
             confidence=0.9 if len(ms) > 1 else 0.8,
             evidence=[Evidence(text=text[m.start:m.end], start=m.start, end=m.end) for m in ms],
         ))

@@ -147,3 +147,150 @@ def test_therapist_is_a_clinical_user():
 ])
 def test_a_surname_mention_takes_the_full_name_restated_after_it(text, expected):
     assert [(d.name, d.title) for d in find_decision_makers(text)] == expected
+
+
+# ------------------------------------------------------------------ departments written apart from the person
+
+@pytest.mark.parametrize("text,name,department", [
+    ("下午去导管室见了护士长卜丽娟，她管耗材登记。", "卜丽娟", "导管室"),
+    ("血液净化中心郁主任说透析器够用。", "郁", "血液净化中心"),
+    ("心脏超声室的蔺医生（主治）看了图像。", "蔺", "心脏超声室"),
+    ("口腔科楼上种植科的满主任约了下周。", "满", "种植科"),
+])
+def test_specialty_centres_and_rooms_are_departments(text, name, department):
+    assert people(text)[name].department == department
+
+
+def test_a_form_section_gives_its_department_to_the_person_in_brackets_and_its_signer():
+    form = ("四、信息中心评价（工程师 宓春生）：接口稳定。\n"
+            "五、器械科意见：同意上会。\n"
+            "经办人：党文静（科员）\n")
+    got = people(form)
+    assert got["宓春生"].department == "信息中心" and got["宓春生"].role == "it"
+
+
+def test_a_form_signer_field_takes_the_section_above():
+    form = "医学工程处意见：材料齐全，提交论证。\n经办人：沙一帆（工程师）\n"
+    got = people(form)
+    assert got["沙一帆"].department == "医学工程处" and got["沙一帆"].role == "equipment_dept"
+
+
+def test_a_department_earlier_in_the_sentence_belongs_to_the_person():
+    got = people("先到信息科找符工，然后去了透析室，闵护士长说管路漏液。")
+    assert got["符"].department == "信息科" and got["符"].role == "it"
+    assert got["闵"].department == "透析室"
+
+
+def test_a_department_does_not_pass_over_another_person():
+    got = people("设备科的贾科长说要等预算，邬主任说科里想先试用。")
+    assert got["贾"].department == "设备科"
+    assert got["邬"].department is None or got["邬"].department != "设备科"
+
+
+def test_a_department_in_brackets_after_the_person():
+    got = people("约了鲍主任（内镜中心）下周看样机。")
+    assert got["鲍"].department == "内镜中心"
+
+
+def test_a_department_field_names_the_home_department_of_clinical_people():
+    form = "骨科器械试用反馈\n医院：宿州市立医院\n使用科室：足踝外科\n评价医师：陶海波（主治医师）\n"
+    assert people(form)["陶海波"].department == "足踝外科"
+
+
+def test_a_department_written_after_the_hospital_is_the_home_department():
+    got = people("关节镜系统 回访\n使用单位：淮北矿工总医院 运动医学科\n反馈：住院医师 巫晓明\n")
+    assert got["巫晓明"].department == "运动医学科"
+
+
+def test_a_short_department_after_its_full_name_is_the_full_one():
+    got = people("丹阳市人民医院 消化内镜中心\n今天内镜中心计主任说洗消机不兼容。")
+    assert got["计"].department == "消化内镜中心"
+
+
+@pytest.mark.parametrize("text,name,role", [
+    ("药械科闻科长牵头遴选。", "闻", "equipment_dept"),
+    ("国资处乔处长说走政府采购平台。", "乔", "procurement"),
+    ("见了集团设备采购桂经理，她管新店配置。", "桂", "procurement"),
+])
+def test_admin_department_words_give_the_role(text, name, role):
+    assert people(text)[name].role == role
+
+
+def test_a_committee_secretary_with_a_bracketed_home_office_is_committee():
+    got = people("设备管理委员会秘书（审计科）谷科长说材料要提前交。")
+    assert got["谷"].role == "committee" and got["谷"].department == "审计科"
+
+
+# ------------------------------------------------------------------ organizations
+
+def test_each_person_takes_the_hospital_of_their_section():
+    report = ("本周小结\n一、宜兴市人民医院 骨科\n周一见了骨科甄主任。\n"
+              "二、江阴市中医院\n设备科敖科长说预算冻结。\n")
+    got = people(report)
+    assert got["甄"].organization == "宜兴市人民医院"
+    assert got["敖"].organization == "江阴市中医院"
+
+
+def test_a_hospital_named_earlier_in_the_same_sentence_wins():
+    got = people("宜兴市人民医院骨科的甄主任介绍我们认识了江阴市中医院设备科的敖科长。")
+    assert got["甄"].organization == "宜兴市人民医院"
+    assert got["敖"].organization == "江阴市中医院"
+
+
+def test_an_abbreviation_after_the_full_name_gives_the_full_name():
+    got = people("1. 南京市妇幼保健院（随访）\n2. 明天再去南京妇幼找信息科柴工。")
+    assert got["柴"].organization == "南京市妇幼保健院"
+
+
+@pytest.mark.parametrize("text,name,organization", [
+    ("老孟说宿迁市第一人民医院骨科卞主任想见面。", "卞", "宿迁市第一人民医院"),
+    ("昨儿上哈尔滨医科大学附属四院 找了麻醉科的訾主任", "訾", "哈尔滨医科大学附属四院"),
+    ("今天去了溧水区永阳街道社区卫生服务中心，见了全科的褚主任。", "褚", "溧水区永阳街道社区卫生服务中心"),
+    ("下午在柘塘镇卫生院，韦院长说网络不好。", "韦", "柘塘镇卫生院"),
+    ("刚从市口腔出来，修复科的蓝主任说价格贵。", "蓝", "市口腔"),
+    ("| 医院 | 济南市中心医院西院 |\n| 评价人 | 主治医师 滕飞 |", "滕飞", "济南市中心医院西院"),
+])
+def test_hospital_names_as_reps_write_them(text, name, organization):
+    assert people(text)[name].organization == organization
+
+
+@pytest.mark.parametrize("text,name,organization", [
+    ("美年大健康南昌红谷滩分院 采购部闫经理说总部统采。", "闫", "美年大健康南昌红谷滩分院"),
+    ("杭州瑞尔齿科 种植科卓主任想试用。", "卓", "杭州瑞尔齿科"),
+    ("迪安诊断合肥实验室 冉主任说通量够。", "冉", "迪安诊断合肥实验室"),
+    ("拜访爱尔眼科长沙分院 屈光中心的晏主任。", "晏", "爱尔眼科长沙分院"),
+])
+def test_private_groups_are_organizations_with_their_branch(text, name, organization):
+    assert people(text)[name].organization == organization
+
+
+def test_a_verb_and_a_department_are_not_a_hospital():
+    got = people("扬州一院\n信息科濮科长说接下来走医院流程。")
+    assert got["濮"].organization == "扬州一院" and got["濮"].department == "信息科"
+
+
+# ------------------------------------------------------------------ English notes
+
+def test_an_english_department_before_the_people_of_a_line():
+    got = people("1) Jiaxing No.1 visit – Cardiology: met Director Xu and Dr. Pan (attending).")
+    assert got["Xu"].department == "Cardiology" and got["Pan"].department == "Cardiology"
+
+
+def test_a_purchasing_title_names_its_department():
+    got = people("Met purchasing manager Fang to discuss consignment.")
+    assert got["Fang"].department == "purchasing" and got["Fang"].role == "procurement"
+
+
+def test_an_english_hospital_name_when_no_chinese_one_is_written():
+    got = people("Hospital: Suzhou Municipal Hospital, Urology Dept.\nEvaluator: Dr. Ren, Chief Physician")
+    assert got["Ren"].organization == "Suzhou Municipal Hospital"
+    assert got["Ren"].department == "Urology Dept."
+
+
+def test_a_chain_vocabulary_mistake_names_file_line_and_field(tmp_path):
+    from nlp.gazetteers import GazetteerError, Organizations, load
+
+    bad = tmp_path / "organizations.yaml"
+    bad.write_text("hospital_suffixes: [医院]\nchains:\n  brands: [美年]\n  max_city_chars: many\n", encoding="utf-8")
+    with pytest.raises(GazetteerError, match=r"organizations.yaml, line 4, field chains\.max_city_chars"):
+        load(Organizations, bad)
