@@ -32,6 +32,10 @@ class CategoryRules(BaseModel):
     unless: list[CueRule] = Field(default_factory=list)
     # where `unless` looks: the clause of the cue, that clause and the one before, or the sentence
     unless_scope: Literal["clause", "with_previous", "sentence"] = "clause"
+    # rules that cancel a hit when they occur within `near` characters of it in its sentence:
+    # the motive to replace old kit (用了快八年了 报警太多 想换一批) sits a clause or two away
+    unless_near: list[CueRule] = Field(default_factory=list)
+    near: int = Field(default=30, ge=1, le=200)
 
 
 class ObjectionVocab(BaseModel):
@@ -53,6 +57,7 @@ class ObjectionVocab(BaseModel):
         for name, cat in self.categories.items():
             check_phrases(cat.cues, self.terms, f"categories/{name}/cues")
             check_phrases(cat.unless, self.terms, f"categories/{name}/unless")
+            check_phrases(cat.unless_near, self.terms, f"categories/{name}/unless_near")
         return self
 
 
@@ -69,11 +74,15 @@ class ObjectionFinder:
         self.cues: dict[str, list[CompiledRule]] = {}
         self.unless: dict[str, list[CompiledRule]] = {}
         self.unless_scope: dict[str, str] = {}
+        self.unless_near: dict[str, list[CompiledRule]] = {}
+        self.near: dict[str, int] = {}
         for cat in OBJECTION_CATEGORIES:
             rules = vocab.categories.get(cat)  # type: ignore[call-overload]
             self.cues[cat] = compile_rules(rules.cues, terms) if rules else []
             self.unless[cat] = compile_rules(rules.unless, terms) if rules else []
             self.unless_scope[cat] = rules.unless_scope if rules else "clause"
+            self.unless_near[cat] = compile_rules(rules.unless_near, terms) if rules else []
+            self.near[cat] = rules.near if rules else 30
 
     def _cancelled(self, rules: list[CompiledRule], clause: str) -> bool:
         return first_hit(rules, clause) is not None
@@ -112,6 +121,10 @@ class ObjectionFinder:
                     clause = clause_around(unit, start, end)
                     if cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
                         continue
+                    if self.unless_near[cat]:
+                        a, b = max(0, hit.start - self.near[cat]), hit.end + self.near[cat]
+                        if cancelled(self.unless_near[cat], unit.text[a:b]):
+                            continue
                     if cancelled(self.not_customer, clause.text) or cancelled(self.not_concern, clause.text):
                         continue
                     if (cancelled(self.distributor_sentence, unit.text)

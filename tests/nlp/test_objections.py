@@ -47,6 +47,35 @@ def test_each_unless_rule_cancels_its_category_in_its_examples(category, rule_id
     assert category not in _categories(example)
 
 
+NEAR_EXAMPLES = [
+    pytest.param(cat, rule.id, example, id=f"{cat}-{rule.id}-{i}")
+    for cat, rules in VOCAB.categories.items()
+    for rule in rules.unless_near
+    for i, example in enumerate(rule.examples)
+]
+
+
+@pytest.mark.parametrize("category, rule_id, example", NEAR_EXAMPLES)
+def test_each_unless_near_rule_cancels_its_category_in_its_examples(category, rule_id, example):
+    finder = default_finder()
+    rule = next(r for r in finder.unless_near[category] if r.id == rule_id)
+    assert any(True for _ in rule.search(example))
+    assert category not in _categories(example)
+
+
+@pytest.mark.parametrize("text", [
+    "原来那台进口的用了十年了，经常死机，科里想换新的。",
+    "现用的这批监护仪老出故障，所以这次最看重售后响应。",
+    "那批输液泵是09年买的 报警太频繁 早该换了",
+])
+def test_faults_of_the_kit_being_replaced_are_not_objections_to_ours(text):
+    assert "clinical" not in _categories(text)
+
+
+def test_a_fault_feared_in_ours_still_counts():
+    assert "clinical" in _categories("之前用过一家的泵 报警太频繁 她担心我们也一样")
+
+
 @pytest.mark.parametrize("section", ["not_concern", "not_customer"])
 def test_speaker_and_no_problem_rules_cancel_every_category(section):
     finder = default_finder()
