@@ -194,7 +194,7 @@ def find_hospitals(text: str, lac_org: list[tuple[int, int]] | None = None,
             if cuts:
                 start = cuts[-1]
         if is_chain and start < m.start() and not _starts_with_place(text[start:m.start()]):
-            start = m.start()  # only a city is written before a brand (北京瑞尔齿科)
+            continue  # only a city is written before a brand (北京瑞尔齿科); 完美年度 is no 美年
         # 今儿上大连医科大学附属二院: a spoken verb glued before a place name
         if text[start:start + 1] in org.verb_prefixes and _starts_with_place(text[start + 1:m.start()]) \
                 and not _starts_with_place(text[start:m.start()]):

@@ -22,6 +22,7 @@ from nlp.vocab import load_config
 
 KIND_RANK = {"post": 3, "professional": 2, "address": 1}
 SENTENCE_BREAKS = "。；;！!？?\n"
+CLAUSE_BREAKS = SENTENCE_BREAKS + "，,"
 # characters that end a name read after a title (科主任：钱不是问题 has no person 钱不)
 NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还不没很太把被让再才")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -141,8 +142,22 @@ def _surname_before(text: str, pos: int, surnames: set[str], compounds: tuple[st
     return None
 
 
-@lru_cache(maxsize=64)
 def _name_spans(text: str) -> dict[int, int]:
+    return _name_spans_of(text)
+
+
+def _clear_text_caches() -> None:
+    for cached in (_name_spans_of, _hospitals, _department_spans):
+        cached.cache_clear()
+
+
+# nlp.extract.clear_text_caches clears `_name_spans`: every per-text cache of this module goes with it
+_name_spans.cache_clear = _clear_text_caches  # type: ignore[attr-defined]
+_name_spans.cache_info = lambda: _name_spans_of.cache_info()  # type: ignore[attr-defined]
+
+
+@lru_cache(maxsize=64)
+def _name_spans_of(text: str) -> dict[int, int]:
     """start → end of person names seen by LAC (PER) and by the CRF."""
     from nlp.lac import analyse
     from nlp.pipeline import get_nlp
@@ -213,12 +228,17 @@ def _hospitals(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _departments(text: str) -> list[tuple[int, int]]:
+    return list(_department_spans(text))
+
+
+@lru_cache(maxsize=64)
+def _department_spans(text: str) -> tuple[tuple[int, int], ...]:
     """Departments outside hospital names (口腔医院 holds no department), Chinese and English."""
     hospitals = _hospitals(text)
     spans = [m.span() for m in gazetteer_regexes()["department"].finditer(text)]
     if re.search(r"[A-Za-z]{3}", text):
         spans = sorted(spans + [m.span("dept") for m in _english_rx()[5].finditer(text)])
-    return [(s, e) for s, e in spans if not any(hs <= s < he for hs, he in hospitals)]
+    return tuple((s, e) for s, e in spans if not any(hs <= s < he for hs, he in hospitals))
 
 
 def _dept_before(text: str, pos: int, depts: list[tuple[int, int]], max_gap: int = 3) -> str | None:
@@ -463,6 +483,7 @@ def _context_department(text: str, m: Mention, depts: list[tuple[int, int]], sta
     """A department written apart from the person: 王主任（内镜中心）; a form section 设备科意见
     （科长 殷志强） or its signer on the next line; earlier in the same sentence (去设备科找龚科长)."""
     g = gazetteers()["departments"]
+    depts = [(s, e) for s, e in depts if text[s:e] not in g.adjacent_only]
     after = re.match(r"[\s\u3000]*[（(]", text[m.end:])
     if after:
         p = m.end + after.end()
@@ -523,7 +544,7 @@ def _organization(text: str, m: Mention) -> str | None:
 
 
 def _organization_span(text: str, m: Mention) -> tuple[int, int] | None:
-    """The hospital a person belongs to: the nearest one before them in the same sentence, else
+    """The hospital a person belongs to: the nearest one before them in the same clause, else
     the last one heading a line before them (weekly reports list one hospital per section), else
     the text's first. An abbreviation of a hospital written in full earlier is that hospital."""
     hospitals = list(_hospitals(text))
@@ -531,7 +552,8 @@ def _organization_span(text: str, m: Mention) -> tuple[int, int] | None:
         return None
     begin = min(m.start, m.title_start if m.title_start >= 0 else m.start)
     lo = begin
-    while lo > 0 and text[lo - 1] not in SENTENCE_BREAKS:
+    # the same clause: 听说上海六院也在用，王主任… is still the note's own hospital's 王主任
+    while lo > 0 and text[lo - 1] not in CLAUSE_BREAKS:
         lo -= 1
     chosen = None
     for i, (s, e) in enumerate(hospitals):

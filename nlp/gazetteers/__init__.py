@@ -56,6 +56,8 @@ class Departments(_Strict):
     clinical_prefixes: list[str]
     clinical_cores: list[str]
     families: list[DepartmentFamily] = []
+    # units that are also everyday words (带量采购): a department only right before a person
+    adjacent_only: list[str] = []
     # form fields whose value is the note's own (using) department: 试用科室：脊柱外科
     department_fields: list[str] = []
     # a department heading a form section: 设备科意见（科长 殷志强）, 信息科评价：…

@@ -294,3 +294,13 @@ def test_a_chain_vocabulary_mistake_names_file_line_and_field(tmp_path):
     bad.write_text("hospital_suffixes: [医院]\nchains:\n  brands: [美年]\n  max_city_chars: many\n", encoding="utf-8")
     with pytest.raises(GazetteerError, match=r"organizations.yaml, line 4, field chains\.max_city_chars"):
         load(Organizations, bad)
+
+
+def test_a_hospital_mentioned_in_passing_does_not_take_the_next_clause():
+    got = people("常熟市第一人民医院 骨科\n听说昆山市中医院也在用这个，蒋主任很感兴趣。")
+    assert got["蒋"].organization == "常熟市第一人民医院" and got["蒋"].department == "骨科"
+
+
+def test_everyday_words_are_no_brand_or_department():
+    got = people("带量采购以后，完美年度收官，骨科储主任说价格要降。")
+    assert got["储"].organization is None and got["储"].department == "骨科"
