@@ -537,10 +537,10 @@ def _organization(text: str, m: Mention) -> str | None:
         return None
     names = [text[s:e] for s, e in _hospitals(text)]
     name = text[span[0]:span[1]]
-    for full in names:  # 广州妇儿 after 广州市妇女儿童医疗中心
-        if full != name and len(full) > len(name) and full[0] == name[0] and _is_abbreviation(name, full):
-            return full
-    return name
+    # 广州妇儿 after 广州市妇女儿童医疗中心, 鼓楼医院 after 南京鼓楼医院: one fuller name it shortens
+    fuller = {full for full in names if len(full) > len(name) and (
+        (full[0] == name[0] and _is_abbreviation(name, full)) or (len(name) >= 4 and full.endswith(name)))}
+    return fuller.pop() if len(fuller) == 1 else name
 
 
 def _organization_span(text: str, m: Mention) -> tuple[int, int] | None:

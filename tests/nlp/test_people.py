@@ -304,3 +304,8 @@ def test_a_hospital_mentioned_in_passing_does_not_take_the_next_clause():
 def test_everyday_words_are_no_brand_or_department():
     got = people("带量采购以后，完美年度收官，骨科储主任说价格要降。")
     assert got["储"].organization is None and got["储"].department == "骨科"
+
+
+def test_a_hospital_written_without_its_city_after_the_full_name_is_that_hospital():
+    got = people("1. 无锡市第二人民医院：骨科邱主任同意。\n2. 下周与第二人民医院设备处厉处长面谈。")
+    assert got["厉"].organization == "无锡市第二人民医院"
