@@ -8,6 +8,7 @@ Per-category figures: `jinnang eval extraction PATH --json` (objections.per_cate
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Literal
 from pathlib import Path
@@ -23,6 +24,8 @@ from nlp.vocab import (
 
 
 CONTRAST = ("但", "但是", "不过", "就是", "可是", "只是", "然而")
+_TURN = re.compile("但|不过|可是|然而|只是")
+SENTENCE_REACH = 40  # characters either side of a clause that a sentence-wide `unless` looks at
 
 
 class CategoryRules(BaseModel):
@@ -93,12 +96,23 @@ class ObjectionFinder:
         if scope == "with_previous" and clause.text.lstrip(" ，,").startswith(CONTRAST):
             return clause.text
         if scope == "sentence":
-            return unit.text
+            # a dictated note without punctuation is one 'sentence': there the scope is the
+            # stretch around the clause, not every other topic of the note
+            a = max(0, clause.start - unit.start - SENTENCE_REACH)
+            return unit.text[a:clause.end - unit.start + SENTENCE_REACH]
         if scope == "with_previous":
             before = [c for c in clauses(unit) if c.end <= clause.start]
             start = before[-1].start if before else clause.start
             return unit.text[start - unit.start:clause.end - unit.start]
         return clause.text
+
+    @staticmethod
+    def _near(text: str, hit: Hit, near: int) -> str:
+        # the window stops at a contrast: 生化线他们想换，但罗氏的仪器是投放的 keeps its loyalty cue
+        a, b = max(0, hit.start - near), hit.end + near
+        before = [m.end() for m in _TURN.finditer(text, a, hit.start)]
+        after = _TURN.search(text, hit.end, b)
+        return text[before[-1] if before else a:after.start() if after else b]
 
     def hits(self, text: str) -> dict[str, list[tuple[Hit, int, int]]]:
         """Every surviving cue hit per category, with its whole-text span."""
@@ -121,10 +135,8 @@ class ObjectionFinder:
                     clause = clause_around(unit, start, end)
                     if cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
                         continue
-                    if self.unless_near[cat]:
-                        a, b = max(0, hit.start - self.near[cat]), hit.end + self.near[cat]
-                        if cancelled(self.unless_near[cat], unit.text[a:b]):
-                            continue
+                    if self.unless_near[cat] and cancelled(self.unless_near[cat], self._near(unit.text, hit, self.near[cat])):
+                        continue
                     if cancelled(self.not_customer, clause.text) or cancelled(self.not_concern, clause.text):
                         continue
                     if (cancelled(self.distributor_sentence, unit.text)

@@ -248,3 +248,48 @@ def test_euphemistic_and_listed_concerns_find_their_category(text, category):
 def test_a_groups_own_catalogue_is_a_buying_rule_not_a_registration_matter():
     assert "compliance" not in _categories("只能从集团目录里选，我们还不在目录里")
     assert "compliance" in _categories("我们这个型号不在江苏联盟集采目录里")
+
+
+@pytest.mark.parametrize("text, category", [
+    ("做一台手术病人要多掏两千多 医保还不报 主任说推不动", "price"),
+    ("院里耗占比考核卡得死死的，这么贵的管路用不起", "price"),
+    ("今年的钱都砸到新大楼上了 设备这块只能排到明年", "budget"),
+    ("护士长问这个泵的数据能不能直接传进他们的护理信息系统", "integration"),
+    ("信息科说医院内网不允许外来设备接入", "integration"),
+    ("装一次要二十来分钟 手术间周转跟不上", "clinical"),
+    ("主任怕我们的探头也和上一家一样容易坏", "clinical"),
+    ("科里一直用Leica的，医生都习惯了", "competitor"),
+    ("院里已经有三家的在用了 再加一家很难", "competitor"),
+    ("医院在准备三甲复审，新项目都得等复审结束", "process"),
+    ("这个科室没有采购权 只能提需求给总院", "process"),
+    ("上次设备坏了等了一个礼拜才来人修", "service"),
+    ("注册证上没有儿童适应症，儿科用不了", "compliance"),
+    ("这个治疗项目省里还没有对应的收费标准", "compliance"),
+])
+def test_indirect_and_spoken_concerns_are_found(text, category):
+    assert category in _categories(text)
+
+
+@pytest.mark.parametrize("text", [
+    "主任对价格没意见，主要看质量",
+    "设备科让我们把注册证、授权书交齐，缺一样都不行",
+    "经销商说院里今年没钱",
+    "主任问保修几年，答了三年",
+    "原来的那台呼吸机用了十二年了 经常报警 科里想换新的",
+    "院采委会议推迟了，院办通知改到下周三上午",
+    "主任说年前不谈了，节后再约",
+])
+def test_negations_routine_requests_and_replacement_motives_are_not_objections(text):
+    assert _categories(text) == set()
+
+
+def test_a_dictated_note_keeps_each_topic_apart():
+    # one unpunctuated sentence: an interface question later on must not cancel the process concern
+    text = ("主任说今年的采购计划已经报上去了 要加进去得走追加 很麻烦 然后护士长问了很多 "
+            "说要跟现在的系统混用 这个我得回去找研发确认能不能做接口")
+    assert {"process", "integration"} <= _categories(text)
+
+
+def test_several_concerns_in_one_sentence_each_count():
+    text = "主任担心售后跟不上，而且耗材单价偏高，医院今年预算也紧张。"
+    assert {"service", "price", "budget"} <= _categories(text)
