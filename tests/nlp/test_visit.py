@@ -88,3 +88,23 @@ def test_dev_set_visit_field_accuracy(shared_dev):
         ok += set(facts.cross_dept_needs) == set(gold["cross_dept_needs"])
         total += 3
     assert ok / total >= 0.90
+
+
+@pytest.mark.parametrize("text", [
+    "护士长问保修几年，答了整机三年。",
+    "主任问有没有测评报告——有，当场给他看了电子版。",
+    "科长问能不能和现有系统联网，答复可以。",
+    "主任问有没有一次性的版本——目前没有，如实说了。",
+    "主任担心售后。我解释了省里有服务站，他说那就放心了。",
+])
+def test_terse_answers_after_a_question_count_once(text):
+    assert find_visit_facts(text).questions_resolved == 1
+
+
+def test_a_question_put_off_is_not_answered():
+    assert find_visit_facts("主任问能不能接HIS，这个没法答，回去问研发。").questions_resolved == 0
+
+
+def test_training_already_in_the_contract_is_no_request_to_our_trainers():
+    facts = find_visit_facts("到货后厂家做两次全员培训（合同里写了），不用另外申请。")
+    assert facts.cross_dept_needs == []
