@@ -26,6 +26,12 @@ CLAUSE_BREAKS = SENTENCE_BREAKS + "，,"
 # characters that end a name read after a title (科主任：钱不是问题 has no person 钱不)
 NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还不没很太把被让再才")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# LAC tags of words that are no name: adverbs, verbs, adjectives, particles, pronouns, numbers…
+# (护士都麻木了, 护士长满意, 护士习惯了 have no person after the title)
+NOT_NAME_TAGS = frozenset({"d", "v", "vd", "vn", "a", "ad", "an", "u", "xc", "c", "p", "r", "m", "q",
+                           "f", "s", "t", "w", "TIME"})
+# tags of dictionary words that are everyday words, not names (习惯, 满意, 马上)
+COMMON_WORD_TAGS = frozenset({"n", "v", "vn", "vd", "a", "ad", "an", "d", "t", "m", "q", "r", "c", "p", "u", "f", "s"})
 # a name restated right after a mention (章主任，章文斌，…); one pattern for every surname, not one compiled per name
 _APPOSITIVE = re.compile(r"[，,、\s\u3000]+([^，,、\s\u3000][\u4e00-\u9fff]{1,2})[，,、（(\s\u3000]")
 
@@ -147,7 +153,7 @@ def _name_spans(text: str) -> dict[int, int]:
 
 
 def _clear_text_caches() -> None:
-    for cached in (_name_spans_of, _hospitals, _department_spans):
+    for cached in (_name_spans_of, _hospitals, _department_spans, _words_at):
         cached.cache_clear()
 
 
@@ -187,6 +193,45 @@ def _name_spans_of(text: str) -> dict[int, int]:
         if 2 <= len(part) <= 4:
             clean[s] = max(clean.get(s, 0), s + len(part))
     return clean
+
+
+@lru_cache(maxsize=64)
+def _words_at(text: str) -> dict[int, tuple[str, str]]:
+    """start → (word, LAC tag) of every word of the text."""
+    from nlp.lac import analyse
+
+    out, pos = {}, 0
+    for word, tag in analyse(text):
+        out[pos] = (word, tag)
+        pos += len(word)
+    return out
+
+
+def _looks_like_name(text: str, start: int, name: str, names: dict[int, int], field_value: bool = False) -> bool:
+    """A name read after a bare title must look like one: a name the taggers saw, or words that
+    are no adverb, verb or adjective (护士都麻木了), end where a word ends (护士习惯贝朗的…)
+    and are no everyday dictionary word (护士习惯). A form field's whole value (麻醉科主任：管长青)
+    needs only to be no everyday word: LAC often splits rare names there."""
+    from nlp.crf_features import word_lexicon
+
+    if start in names:
+        return True
+    if field_value and re.match(r"[\s\u3000]|$", text[start + len(name):]):
+        return word_lexicon()[0].get(name) not in COMMON_WORD_TAGS
+    words = _words_at(text)
+    first = words.get(start)
+    if first is None:
+        return True  # the name starts inside a word (OCR'd forms glue words); nothing to judge
+    word, tag = first
+    if tag == "PER":
+        return True
+    if tag in NOT_NAME_TAGS:
+        return False
+    end = start + len(name)
+    if end < len(text) and end not in words and CJK.match(text[end]):
+        return False  # 习惯贝 ends inside 贝朗
+    pos = word_lexicon()[0].get(word)
+    return not (len(word) >= 2 and pos in COMMON_WORD_TAGS and len(name) <= len(word))
 
 
 def _full_name_at(text: str, start: int, names: dict[int, int], surnames, compounds, titles_rx) -> str | None:
@@ -266,6 +311,11 @@ def _mentions(text: str) -> list[Mention]:
             continue
         # surname + title: 林主任, 戴工, 章文斌主任
         s = _surname_before(text, ts, surnames, compounds)
+        if s is None:  # 刘敏科长: a name the taggers saw, whose last character is no surname
+            s = next((ns for ns, ne in names.items() if ne == ts and 2 <= ts - ns <= 3 and not in_dept[ns]
+                      and (text[ns] in surnames or text[ns:ns + 2] in compounds)), None)
+        if s is not None and _conjunction_before_title(text, s, ts, te, names, surnames, compounds, title_rx):
+            s = None  # 孙主任和副主任医师何宇: 和 joins two people, 何宇 is the 副主任医师
         if s is not None:
             start = s
             for ns, ne in names.items():
@@ -295,6 +345,8 @@ def _mentions(text: str) -> list[Mention]:
         after = re.match(r"(?:\s|\u3000)*(?:签字|签名|审核)?[:：|]?(?:\s|\u3000)*", text[te:])
         p = te + after.end()
         name = _full_name_at(text, p, names, surnames, compounds, title_rx)
+        if name and not _looks_like_name(text, p, name, names, bool(re.search(r"[:：|]", after.group()))):
+            name = None
         lat = re.match(r"([A-Z][a-z]+)\s?([\u4e00-\u9fff])", text[p:])
         if lat and lat.group(2) in surnames:
             name = lat.group(0)
@@ -345,6 +397,20 @@ def _mentions(text: str) -> list[Mention]:
     # an English name read whole (Lin Hui) is not also read in part by the Chinese rules
     out = [m for m in out if not any(e.start <= m.start < e.end for e in english)]
     return out + english
+
+
+def _conjunction_before_title(text, s, ts, te, names, surnames, compounds, title_rx) -> bool:
+    """和/与/及/跟/同 before a title are also surnames: read as a conjunction (LAC c/p) when a
+    name follows the title."""
+    if ts - s != 1:
+        return False
+    word = _words_at(text).get(s)
+    if not word or word[0] != text[s] or word[1] not in ("c", "p"):
+        return False
+    after = re.match(r"[\s\u3000:：]*", text[te:])
+    p = te + after.end()
+    name = _full_name_at(text, p, names, surnames, compounds, title_rx)
+    return bool(name) and _looks_like_name(text, p, name, names)
 
 
 def _title_matches(text: str, title_rx: re.Pattern, in_dept: list[bool]):
@@ -438,6 +504,8 @@ def _role(title: str, department: str | None, committee: bool) -> str:
         for rule in roles.department_roles:
             if any(w in department for w in rule.words):
                 return rule.role
+    if title not in roles.title_roles and title.endswith("长") and title[:-1] in roles.title_roles:
+        title = title[:-1]  # 技师长, 治疗师长 head the 技师 and 治疗师 and use the kit as they do
     return roles.title_roles.get(title, "other")
 
 

@@ -309,3 +309,54 @@ def test_everyday_words_are_no_brand_or_department():
 def test_a_hospital_written_without_its_city_after_the_full_name_is_that_hospital():
     got = people("1. 无锡市第二人民医院：骨科邱主任同意。\n2. 下周与第二人民医院设备处厉处长面谈。")
     assert got["厉"].organization == "无锡市第二人民医院"
+
+
+@pytest.mark.parametrize("text, first, second", [
+    ("上午在骨科见了何主任和主治医师宋佳。", "何", "宋佳"),
+    ("只碰到护士长邱萍与副主任医师范文斌，聊了十分钟。", "邱萍", "范文斌"),
+    ("心内科主任 程立新 跟主管护师 罗娟 都来了。", "程立新", "罗娟"),
+    ("麻醉科贺主任及护士长梁燕参加了会议。", "贺", "梁燕"),
+])
+def test_a_conjunction_before_a_title_joins_two_people(text, first, second):
+    # 和/与/及/跟 are also surnames: the person after the title is the one it names
+    assert list(people(text)) == [first, second]
+
+
+def test_he_is_still_a_surname_when_no_name_follows_the_title():
+    assert list(people("今天见到了和主任，他同意试用。")) == ["和"]
+
+
+@pytest.mark.parametrize("text", [
+    "监护仪报警太多护士都麻木了。",
+    "病区原用旧泵，护士习惯老产品的按键。",
+    "演示完护士长满意。",
+    "换了耗材以后护士习惯了。",
+    "护士长马上就来。",
+])
+def test_words_after_a_bare_title_are_no_name(text):
+    assert people(text) == {}
+
+
+def test_a_name_after_a_bare_title_is_still_read():
+    assert list(people("护士长：邢燕")) == ["邢燕"]
+    assert list(people("手术室护士长：卫晓红\n麻醉科主任：管长青\n")) == ["卫晓红", "管长青"]
+
+
+@pytest.mark.parametrize("text, name, title, role", [
+    ("拜访了病理科技师长韦红，她嫌扫描慢。", "韦红", "技师长", "clinical_user"),
+    ("康复科治疗师长姚倩试穿了外骨骼。", "姚倩", "治疗师长", "clinical_user"),
+    ("设备科科员江涛负责验收。", "江涛", "科员", "equipment_dept"),
+])
+def test_heads_of_a_professional_group_and_clerks_are_titles(text, name, title, role):
+    got = people(text)
+    assert list(got) == [name]
+    assert got[name].title == title and got[name].role == role
+
+
+@pytest.mark.parametrize("text, name, title", [
+    ("委员会秘书、财务处的罗明处长确认了付款方式。", "罗明", "处长"),
+    ("信息科的徐立科长说要走网闸。", "徐立", "科长"),
+])
+def test_a_full_name_right_before_a_title_whose_last_character_is_no_surname(text, name, title):
+    got = people(text)
+    assert name in got and got[name].title == title
