@@ -440,3 +440,15 @@ def test_a_year_written_in_chinese_digits_is_read(text, expected):
 ])
 def test_the_window_reaches_back_by_units_not_characters(text, pos, window, expected):
     assert dates_mod._reach(text, pos, window, False) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("主任让我下周二之前把参数对比表发给他", [("other", "2026-03-10")]),
+    ("约了下周四给护士站做一次操作培训", [("other", "2026-03-12")]),
+    ("下周三信息科开个评估会过接口方案", [("next_meeting", "2026-03-11")]),
+    ("主任在北京开会 下周一回来", []),
+    ("3月20号前要把季度报表交上去（内部）", []),
+    ("下周五再去拜访科长（时间待定）", []),
+])
+def test_hand_overs_lectures_and_review_meetings_are_typed_and_returns_left_out(text, expected):
+    assert [(k.type, k.date.isoformat()) for k in find_key_dates(text, MON)] == expected

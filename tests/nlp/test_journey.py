@@ -122,3 +122,12 @@ def test_an_unticked_interim_box_does_not_make_a_final_form_interim():
     form = ("临床试用评价表\n试用期：2026年4月7日至2026年5月15日\n试用阶段：□中期 ■结束\n"
             "结论：同意进入科室论证。\n日期：2026-05-20")
     assert find_journey_node(form, "trial_feedback", dt.date(2026, 5, 20))[0] == "multi_dept_review"
+
+
+@pytest.mark.parametrize("text, node", [
+    ("样机在病房试用了两周，护士反馈不错", "trial_in_progress"),
+    ("招标文件已经挂网了，月底开标", "tender_monitoring"),
+    ("合同初稿月底会发过来", None),
+])
+def test_trial_running_and_tender_posted_but_a_draft_to_come_is_no_legal_review(text, node):
+    assert find_journey_node(text)[0] == node
