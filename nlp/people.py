@@ -340,6 +340,13 @@ def _mentions(text: str) -> list[Mention]:
                 continue
         if title.after_surname_only:
             continue
+        # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长 (the name, spaces, the
+        # title); a title ending its line belongs to the name before it, not to the next line's
+        gap = re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])
+        owner = gap and _field_value_ending_at(text, ts - len(gap.group()), names, surnames, compounds)
+        if owner and re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]):
+            out.append(Mention(owner[0], owner[1], te, title, _dept_before(text, owner[1], depts), ts))
+            continue
         # title + name: 副主任医师 梅振华, 科主任签字：顾明, Director Vivian 宋
         # 护士长：邢燕 / | 护士长 | 邢燕 | (a table row)
         after = re.match(r"(?:\s|\u3000)*(?:签字|签名|审核)?[:：|]?(?:\s|\u3000)*", text[te:])
@@ -371,11 +378,15 @@ def _mentions(text: str) -> list[Mention]:
             while ps > 0 and text[ps - 1] in " \u3000\t":  # OCR'd forms: 方志远 （主治医师）
                 ps -= 1
             inner_dept = _dept_before(text, ts, depts)
-            owner = _name_ending_at(text, ps, names, surnames, compounds, by_written)
+            owner = (_name_ending_at(text, ps, names, surnames, compounds, by_written)
+                     or _field_value_ending_at(text, ps, names, surnames, compounds))
             if owner:
                 nm, ns = owner
                 out.append(Mention(nm, ns, te, title, _dept_before(text, ns, depts) or inner_dept, ts))
                 continue
+        if owner:
+            out.append(Mention(owner[0], owner[1], te, title, _dept_before(text, owner[1], depts), ts))
+            continue
         # X医生是主治 / 严老师是设备科工程师
         be = re.search(r"是(?:[\u4e00-\u9fff]{2,6}?)?$", text[:ts])
         if be:
@@ -437,6 +448,21 @@ def _name_ending_at(text, pos, names, surnames, compounds, by_written) -> tuple[
             s = _surname_before(text, pos - len(written), surnames, compounds)
             if s is not None:
                 return text[s:pos - len(written)], s
+    return None
+
+
+def _field_value_ending_at(text, pos, names, surnames, compounds) -> tuple[str, int] | None:
+    """(name, start) of a full name ending at `pos` that the taggers saw, or that is a form
+    field's whole value (签字：祝文（科长）): never a bare surname or a word of a sentence."""
+    for ns, ne in names.items():
+        if ne == pos and 2 <= pos - ns <= 4 and (text[ns] in surnames or text[ns:ns + 2] in compounds):
+            return text[ns:ne], ns
+    value = re.search(r"[:：][ \u3000\t]*([\u4e00-\u9fff]{2,4})$", text[max(0, pos - 12):pos])
+    if value:
+        name, ns = value.group(1), pos - len(value.group(1))
+        if (name[0] in surnames or name[:2] in compounds) and len(name) <= 3 + (name[:2] in compounds) \
+                and _looks_like_name(text, ns, name, names, field_value=True):
+            return name, ns
     return None
 
 

@@ -360,3 +360,19 @@ def test_heads_of_a_professional_group_and_clerks_are_titles(text, name, title, 
 def test_a_full_name_right_before_a_title_whose_last_character_is_no_surname(text, name, title):
     got = people(text)
     assert name in got and got[name].title == title
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("签名: 钟敏 (主治医师)    科室负责人: 刘国华 主任", {"钟敏": "主治医师", "刘国华": "主任"}),
+    ("科主任：陈光明　　设备科：林志　科长", {"陈光明": "主任", "林志": "科长"}),
+    ("使用医师：包日娜　副主任医师\n科室主任：巴图", {"包日娜": "副主任医师"}),
+    ("签字：祝文（科长）", {"祝文": "科长"}),
+    ("评价人：骆一鸣  主治医师\n审核：司马文 主任", {"骆一鸣": "主治医师", "司马文": "主任"}),
+])
+def test_a_signature_row_pairs_a_full_name_with_the_title_after_its_spaces(text, expected):
+    got = people(text)
+    assert {n: d.title for n, d in got.items() if n in expected} == expected
+
+
+def test_a_title_after_spaces_needs_a_name_not_a_sentence_word():
+    assert people("会上 大家 都说 主任 同意了") == {}
