@@ -26,6 +26,8 @@ CLAUSE_BREAKS = SENTENCE_BREAKS + "，,"
 # characters that end a name read after a title (科主任：钱不是问题 has no person 钱不)
 NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还不没很太把被让再才")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# 工 after a surname is 工程师 unless it begins a word (王工作, 李工程, 张工人)
+AFTER_SURNAME_BLOCKERS = set("作程人厂艺资期具地业会序商伤友种")
 # LAC tags of words that are no name: adverbs, verbs, adjectives, particles, pronouns, numbers…
 # (护士都麻木了, 护士长满意, 护士习惯了 have no person after the title)
 NOT_NAME_TAGS = frozenset({"d", "v", "vd", "vn", "a", "ad", "an", "u", "xc", "c", "p", "r", "m", "q",
@@ -52,6 +54,18 @@ class Person:
     mentions: list[Mention] = field(default_factory=list)
 
 
+def _word_alternation(words: list[str]) -> re.Pattern:
+    """One pattern for the words; English ones only as whole words (our is not in hour)."""
+    parts = [rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])" if re.search(r"[A-Za-z]", w) else re.escape(w)
+             for w in sorted(words, key=len, reverse=True)]
+    return re.compile("|".join(parts) or "(?!)")
+
+
+@lru_cache(maxsize=1)
+def _contact_rx() -> re.Pattern:
+    return _word_alternation(gazetteers()["own_company"].contact_words)
+
+
 @lru_cache(maxsize=1)
 def _vocab():
     g = gazetteers()
@@ -63,7 +77,7 @@ def _vocab():
     cues = g["roles"].committee_cues
     committee_rx = re.compile("|".join(re.escape(c) + ("(?!会)" if c.endswith("委员") else "") for c in cues))
     own = g["own_company"]
-    own_rx = re.compile("|".join(re.escape(c) for c in sorted(own.cues, key=len, reverse=True)))
+    own_rx = _word_alternation(own.cues)
     modifiers = tuple(g["titles"].title_modifiers)
     return by_written, title_rx, surnames, compounds, committee_rx, own, own_rx, modifiers
 
@@ -87,6 +101,8 @@ class EnglishPeople(BaseModel):
     sentence_window: int = Field(40, ge=0, le=120)
     title_departments: dict[str, str] = Field(default_factory=dict)
     organization_pattern: str = "(?!)"
+    # capitalised words that are no English given name before a Chinese surname (Met 符主任)
+    not_given_names: list[str] = Field(default_factory=list)
     examples: list[EnglishExample] = Field(default_factory=list)
 
     @field_validator("department_pattern", "department_before_pattern", "organization_pattern")
@@ -109,15 +125,31 @@ def _english_rx():
     v = english_vocab()
     by_written = {t.written: t for t in v.titles}
     titles = "|".join(re.escape(w) for w in sorted(by_written, key=len, reverse=True))
+    # 工 counts only after a name (Lin 工), never before one
+    titles_before = "|".join(re.escape(w) for w in sorted(by_written, key=len, reverse=True)
+                             if not by_written[w].after_surname_only)
     honor = "|".join(re.escape(h) for h in sorted(v.honorifics, key=len, reverse=True))
     surname = "|".join(sorted(set(v.surnames), key=len, reverse=True))
     # a pinyin name: surname, optionally one given name (Gu Wei, Lin Hui)
     name = rf"(?P<name>(?:{surname})(?:\s[A-Z][a-z]{{1,6}}(?![A-Za-z]))?)(?![A-Za-z])"
-    title_name = re.compile(rf"(?<![A-Za-z])(?P<title>{titles})\s+(?:(?:{honor})\s+)?{name}")
+    title_name = re.compile(rf"(?<![A-Za-z])(?P<title>{titles_before})\s+(?:(?:{honor})\s+)?{name}")
     # a Chinese title may follow the pinyin name with no comma (Zhang 科长); an English one needs it
     name_title = re.compile(rf"(?<![A-Za-z])(?:(?:{honor})\s+)?{name}(?:\s*[,，(（]\s*(?:the\s+)?|\s*(?=[\u4e00-\u9fff]))(?P<title>{titles})(?![A-Za-z])")
     return (by_written, title_name, name_title, re.compile(v.department_pattern),
             re.compile(v.organization_pattern), re.compile(v.department_before_pattern))
+
+
+@lru_cache(maxsize=1)
+def _english_words() -> frozenset[str]:
+    """Words of English titles and honorifics, and the listed common words: no given names."""
+    v = english_vocab()
+    words = {w for t in v.titles for w in t.written.split()} | {h.rstrip(".") for h in v.honorifics}
+    words |= {t.written for t in gazetteers()["titles"].titles if re.fullmatch(r"[A-Za-z]+", t.written)}
+    return frozenset(words | set(v.not_given_names))
+
+
+def _english_word(word: str) -> bool:
+    return word in _english_words()
 
 
 def _english_mentions(text: str) -> list[Mention]:
@@ -128,6 +160,8 @@ def _english_mentions(text: str) -> list[Mention]:
     out: list[Mention] = []
     for rx in (title_name, name_title):
         for m in rx.finditer(text):
+            if by_written[m.group("title")].after_surname_only and text[m.end():m.end() + 1] in AFTER_SURNAME_BLOCKERS:
+                continue
             name = m.group("name")
             if " " in name and name.split()[1] in ("Of", "From", "In", "At", "And", "The"):
                 name = name.split()[0]
@@ -307,7 +341,7 @@ def _mentions(text: str) -> list[Mention]:
     for m in _title_matches(text, title_rx, in_dept):
         title = by_written[m.group()]
         ts, te = m.start(), m.end()
-        if title.after_surname_only and (te < len(text) and text[te] in "作程人厂艺资期具地业会序商伤友种"):
+        if title.after_surname_only and (te < len(text) and text[te] in AFTER_SURNAME_BLOCKERS):
             continue
         # surname + title: 林主任, 戴工, 章文斌主任
         s = _surname_before(text, ts, surnames, compounds)
@@ -324,7 +358,7 @@ def _mentions(text: str) -> list[Mention]:
                     start = ns
             # 'Vivian 宋' written before an English title or a surname
             lat = re.search(r"([A-Z][a-z]+\s?)$", text[:start])
-            if lat and not CJK.match(text[start - 1:start] or "x"):
+            if lat and not CJK.match(text[start - 1:start] or "x") and not _english_word(lat.group(1).strip()):
                 start = lat.start()
             name = text[start:ts]
             if len(name) == 2 and name[0] == name[1] and text[start - 1:start] == "姓":
@@ -489,15 +523,23 @@ def _own_staff(text: str, m: Mention) -> bool:
     if m.title.own_staff:
         return True
     begin = min(m.start, m.title_start if m.title_start >= 0 else m.start)
-    lo = begin
-    while lo > 0 and begin - lo < own.window and text[lo - 1] not in own.clause_breaks:
+    if own.chat_mentions and text[:begin].endswith(tuple(own.chat_mentions)):
+        return True  # @张经理: a member of the rep's own chat group
+    lo, units = begin, 0
+    while lo > 0 and units < own.window and text[lo - 1] not in own.clause_breaks:
         lo -= 1
+        if re.match(r"[A-Za-z]", text[lo]):  # an English word counts as one
+            while lo > 0 and re.match(r"[A-Za-z]", text[lo - 1]):
+                lo -= 1
+        units += 1
     window = text[lo:begin]
     own_cue = None
     for own_cue in own_rx.finditer(window):
         pass
-    # 我们先找ICU的褚护士长: the person is the one we go to see, not one of ours
-    if own_cue and not re.search(r"[找见约问请跟和与让给带去向拜联陪]", window[own_cue.end():]):
+    # 我们先找ICU的褚护士长: the person is the one we go to see, not one of ours;
+    # 她担心我们也一样 赖科长…: an adverb or adjective after the cue ends its clause
+    if own_cue and not _contact_rx().search(window[own_cue.end():]) \
+            and not _predicate_between(text, lo + own_cue.end(), begin):
         return True
     # an own-staff title written just before: 实施工程师 小孙, 技术支持杜工
     by_written, title_rx, *_ = _vocab()
@@ -505,6 +547,12 @@ def _own_staff(text: str, m: Mention) -> bool:
         if t.own_staff and window.rstrip(" \u3000").endswith(t.written):
             return True
     return False
+
+
+def _predicate_between(text: str, start: int, end: int) -> bool:
+    """An adverb or adjective word (LAC d, a, ad) lies wholly between start and end."""
+    return any(start <= s and s + len(w) <= end and tag in ("d", "a", "ad")
+               for s, (w, tag) in _words_at(text).items())
 
 
 def _committee(text: str, m: Mention, depts) -> bool:

@@ -42,6 +42,10 @@ class OwnCompany(_Strict):
     cues: list[str]
     window: int = Field(8, ge=1, le=40)
     clause_breaks: str
+    # words between a cue and a person showing we go to meet them (我们先找ICU的褚护士长)
+    contact_words: list[str] = []
+    # a person @-mentioned in a chat message is a member of the rep's own group
+    chat_mentions: list[str] = []
 
 
 class DepartmentFamily(_Strict):

@@ -376,3 +376,46 @@ def test_a_signature_row_pairs_a_full_name_with_the_title_after_its_spaces(text,
 
 def test_a_title_after_spaces_needs_a_name_not_a_sentence_word():
     assert people("会上 大家 都说 主任 同意了") == {}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Met 放疗科 Director 符主任 and 物理师 Lin 工 (medical physicist).", {"符": "主任", "Lin": "工程师"}),
+    ("Met Director 符主任 today.", {"符": "主任"}),
+    ("Vivian 宋主任 said ok", {"Vivian 宋": "主任"}),
+    ("Next: call Zhang 工 about the bunker drawings.", {"Zhang": "工程师"}),
+])
+def test_english_title_words_are_no_given_names_and_pinyin_names_take_gong(text, expected):
+    assert {n: d.title for n, d in people(text).items()} == expected
+
+
+def test_gong_before_a_word_is_no_title_after_a_pinyin_name():
+    assert people("Lin 工作很忙，没空见面。") == {}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("- 我司 service manager 吴经理 will join the site survey.", []),
+    ("Our engineer 高工 will come; 设备科 何科长 agreed.", ["何"]),
+    ("We met 设备科 何科长 and our service manager 吴经理.", ["何"]),
+    ("We visited Dr. Li (副主任医师) with our manager 吴经理.", ["Li"]),
+])
+def test_english_own_company_cues_mark_our_staff(text, expected):
+    assert list(people(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("@张经理 包头中心医院急诊那边回个话\n急诊科 苏和主任 同意试用", ["苏和"]),
+    ("有问题@刘主任 帮忙看下。设备科严科长说可以", ["严"]),
+    ("＠周工 麻烦跟进一下，护士长邱萍在等回复", ["邱萍"]),
+])
+def test_a_person_mentioned_with_at_in_a_chat_is_our_own_staff(text, expected):
+    assert list(people(text)) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("嗯 她担心我们也一样 赖科长那边就是说 要走网闸", ["赖"]),
+    ("我们还是很被动 信息科的苗科长要求出方案", ["苗"]),
+    ("我们先找ICU的褚护士长", ["褚"]),
+    ("今天陪同我司产品经理唐经理拜访，设备科莫科长参加。", ["莫"]),
+])
+def test_an_own_company_cue_does_not_reach_past_its_clause(text, expected):
+    assert list(people(text)) == expected
