@@ -595,7 +595,9 @@ def _home_department(text: str, depts: list[tuple[int, int]], hospital: tuple[in
     clinical = [(s, e) for s, e in depts if not _is_admin(text[s:e])]
     hospitals = _hospitals(text)
     if hospital and len({text[a:b] for a, b in hospitals}) > 1:
-        later = [a for a, b in hospitals if a > hospital[0] and text[a:b] != text[hospital[0]:hospital[1]]]
+        # 三亚中心医院（海南省第三人民医院）: a name in brackets right after is the same hospital's
+        later = [a for a, b in hospitals if a > hospital[0] and text[a:b] != text[hospital[0]:hospital[1]]
+                 and not re.fullmatch(r"[\s\u3000]*[（(][\s\u3000]*", text[hospital[1]:a])]
         stop = min(later, default=len(text))
         clinical = [(s, e) for s, e in clinical if hospital[0] <= s < stop]
     if g.department_fields:

@@ -419,3 +419,10 @@ def test_a_person_mentioned_with_at_in_a_chat_is_our_own_staff(text, expected):
 ])
 def test_an_own_company_cue_does_not_reach_past_its_clause(text, expected):
     assert list(people(text)) == expected
+
+
+def test_a_hospital_named_again_in_brackets_keeps_the_form_department():
+    form = ("南京市第一医院（南京医科大学附属南京医院）\n医疗器械试用意见\n科室：泌尿外科\n"
+            "意见：操作顺手，建议采购。\n科主任：钱文华　　日期：2026-05-08\n")
+    got = people(form)
+    assert got["钱文华"].department == "泌尿外科" and got["钱文华"].role == "clinical_lead"
