@@ -41,8 +41,22 @@ class CategoryRules(BaseModel):
     near: int = Field(default=30, ge=1, le=200)
 
 
+class ScorerSettings(BaseModel):
+    """The learned scorer beside the rules (nlp/objection_scorer.py)."""
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    # a clause at or above this probability adds a category the rules missed
+    threshold: float = Field(default=0.7, gt=0.0, lt=1.0)
+    # shorter clauses are form labels and fragments (价格评价, 避开); short real concerns (太贵了) are the rules' job
+    min_chars: int = Field(default=6, ge=1, le=50)
+    model: str = "objection_scorer.joblib"
+
+
 class ObjectionVocab(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    scorer: ScorerSettings = Field(default_factory=ScorerSettings)
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
     not_concern: list[CueRule] = Field(default_factory=list)
@@ -50,6 +64,16 @@ class ObjectionVocab(BaseModel):
     distributor_sentence: list[CueRule] = Field(default_factory=list)
     customer_speaker: list[CueRule] = Field(default_factory=list)
     categories: dict[ObjectionCategory, CategoryRules]
+
+    @model_validator(mode="after")
+    def _scorer_model_exists(self) -> "ObjectionVocab":
+        if self.scorer.enabled:
+            from nlp.objection_scorer import model_path
+
+            if not model_path(self.scorer.model).is_file():
+                raise ValueError(f"scorer.model {self.scorer.model!r} is not under nlp/models/: "
+                                 "run `python -m nlp.train_objections`, or set scorer.enabled: false")
+        return self
 
     @model_validator(mode="after")
     def _phrases_compile(self) -> "ObjectionVocab":
@@ -79,6 +103,11 @@ class ObjectionFinder:
         self.unless_scope: dict[str, str] = {}
         self.unless_near: dict[str, list[CompiledRule]] = {}
         self.near: dict[str, int] = {}
+        self.scorer = None
+        if vocab.scorer.enabled:
+            from nlp.objection_scorer import load_scorer
+
+            self.scorer = load_scorer(vocab.scorer.model)
         for cat in OBJECTION_CATEGORIES:
             rules = vocab.categories.get(cat)  # type: ignore[call-overload]
             self.cues[cat] = compile_rules(rules.cues, terms) if rules else []
@@ -132,27 +161,55 @@ class ObjectionFinder:
             for rule in self.cues[cat]:
                 for unit, hit in rule.search_units(text, units):
                     start, end = unit.start + hit.start, unit.start + hit.end
-                    clause = clause_around(unit, start, end)
-                    if cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
-                        continue
-                    if self.unless_near[cat] and cancelled(self.unless_near[cat], self._near(unit.text, hit, self.near[cat])):
-                        continue
-                    if cancelled(self.not_customer, clause.text) or cancelled(self.not_concern, clause.text):
-                        continue
-                    if (cancelled(self.distributor_sentence, unit.text)
-                            and not cancelled(self.customer_speaker, clause.text)):
-                        continue
-                    found.setdefault(cat, []).append((hit, start, end))
+                    if self._stands(cat, unit, clause_around(unit, start, end), hit, cancelled):
+                        found.setdefault(cat, []).append((hit, start, end))
         return found
+
+    def _stands(self, cat: str, unit: Unit, clause: Unit, hit: Hit, cancelled) -> bool:
+        """Whether a hit of `cat` (a cue's, or a clause the scorer picked) survives the filters:
+        the category's unless and unless_near, negations, other speakers and distributors."""
+        if cancelled(self.unless[cat], self._scope(unit, clause, self.unless_scope[cat])):
+            return False
+        if self.unless_near[cat] and cancelled(self.unless_near[cat], self._near(unit.text, hit, self.near[cat])):
+            return False
+        if cancelled(self.not_customer, clause.text) or cancelled(self.not_concern, clause.text):
+            return False
+        return not (cancelled(self.distributor_sentence, unit.text)
+                    and not cancelled(self.customer_speaker, clause.text))
+
+    def scored(self, text: str, skip: set[str]) -> list[Objection]:
+        """Categories the learned scorer finds in clauses that the rules' filters leave standing."""
+        if self.scorer is None:
+            return []
+        settings = self.vocab.scorer
+        best: dict[str, tuple[float, Unit]] = {}
+        for unit, clause, probs in self.scorer.clause_probs(text):
+            if len(clause.text.strip(" ，,、：:")) < settings.min_chars:
+                continue
+            hit = Hit("scorer", clause.start - unit.start, clause.end - unit.start, 0.0)
+            for cat, p in probs.items():
+                if cat in skip or p < settings.threshold or (cat in best and p <= best[cat][0]):
+                    continue
+                if self._stands(cat, unit, clause, hit, lambda rules, stretch: self._cancelled(rules, stretch)):
+                    best[cat] = (p, clause)
+        out = []
+        for cat, (p, clause) in best.items():
+            lead = len(clause.text) - len(clause.text.lstrip(" ，,、"))
+            start, end = clause.start + lead, clause.start + len(clause.text.rstrip())
+            out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]
+                                 confidence=round(p * 0.8, 3)))  # below a rule's: a manager sees it as less sure
+        return out
 
     def find(self, text: str) -> list[Objection]:
         out = []
         # an unticked option (□满意) is no statement; blanking keeps the offsets
-        for cat, hits in self.hits(mask_unticked(text)).items():
+        masked = mask_unticked(text)
+        for cat, hits in self.hits(masked).items():
             # the strongest rule wins; among equals the earliest mention
             hit, start, end = max(hits, key=lambda h: (h[0].weight, -h[1]))
             out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]
                                  confidence=hit.weight))
+        out += self.scored(masked, {o.category for o in out})
         out.sort(key=lambda o: o.start or 0)
         return out
 
