@@ -56,3 +56,12 @@ def test_an_enabled_scorer_without_its_model_file_is_a_config_error(tmp_path):
                    encoding="utf-8")
     with pytest.raises(ConfigError, match="train_objections"):
         load_objection_vocab(bad)
+
+
+def test_the_fast_product_gives_the_fitted_models_probabilities():
+    import numpy as np
+
+    scorer = load_scorer()
+    texts = ["主任说价格偏高", "信息科担心接口", "科里挺喜欢"]
+    matrix = scorer._matrix(texts, ["", *texts[:-1]])
+    assert np.allclose(scorer._probabilities(matrix), scorer.model.predict_proba(matrix))
