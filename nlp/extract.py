@@ -71,5 +71,5 @@ def clear_text_caches() -> None:
     from nlp import lac, people, vocab
 
     lac.clear_cache()
-    for cached in (people._name_spans, vocab.sentences, vocab.clauses):
+    for cached in (*people.text_caches(), vocab.sentences, vocab.clauses):
         cached.cache_clear()

@@ -182,22 +182,13 @@ def _surname_before(text: str, pos: int, surnames: set[str], compounds: tuple[st
     return None
 
 
-def _name_spans(text: str) -> dict[int, int]:
-    return _name_spans_of(text)
-
-
-def _clear_text_caches() -> None:
-    for cached in (_name_spans_of, _hospitals, _department_spans, _words_at):
-        cached.cache_clear()
-
-
-# nlp.extract.clear_text_caches clears `_name_spans`: every per-text cache of this module goes with it
-_name_spans.cache_clear = _clear_text_caches  # type: ignore[attr-defined]
-_name_spans.cache_info = lambda: _name_spans_of.cache_info()  # type: ignore[attr-defined]
+def text_caches() -> tuple:
+    """The per-text caches of this module (nlp.extract.clear_text_caches empties them)."""
+    return (_name_spans, _hospitals, _department_spans, _words_at)
 
 
 @lru_cache(maxsize=64)
-def _name_spans_of(text: str) -> dict[int, int]:
+def _name_spans(text: str) -> dict[int, int]:
     """start → end of person names seen by LAC (PER) and by the CRF."""
     from nlp.lac import analyse
     from nlp.pipeline import get_nlp

@@ -61,10 +61,10 @@ def test_clearing_text_caches_makes_a_repeated_note_unseen():
     from nlp import lac, people, vocab
 
     extract(NOTE + "林主任说价格偏高。", dt.date(2026, 1, 5), "visit_note")
-    caches = (people._name_spans, vocab.sentences, vocab.clauses)
+    caches = (*people.text_caches(), vocab.sentences, vocab.clauses)
     assert lac.cached_texts() and all(c.cache_info().currsize for c in caches)
     extract_mod.clear_text_caches()
-    assert (lac.cached_texts(), [c.cache_info().currsize for c in caches]) == (0, [0, 0, 0])
+    assert (lac.cached_texts(), [c.cache_info().currsize for c in caches]) == (0, [0] * len(caches))
 
 
 def test_long_notes_take_few_places_in_the_word_cache():
