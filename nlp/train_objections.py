@@ -19,7 +19,7 @@ from nlp.objection_scorer import MODEL_FILE, MODELS, save, train
 ROOT = Path(__file__).resolve().parents[1]
 TRAINING_SETS = (
     ROOT.parent / "shared" / "data" / "dev" / "extraction.jsonl",
-    *(ROOT / "eval" / "data" / "generalisation" / f"{name}.jsonl" for name in ("tune", "tune2", "tune3", "tune4")),
+    *(ROOT / "eval" / "data" / "generalisation" / f"{name}.jsonl" for name in ("tune", "tune2", "tune3", "tune4", "tune5")),
 )
 
 

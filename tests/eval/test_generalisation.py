@@ -31,6 +31,10 @@ HOLDOUTS = {
     # name 0.913, +title 0.899, objections 0.702, dates typed 0.876, date only 0.989, journey 0.967, sample 1.0,
     # questions 0.52, cross-dept 1.0.
     "holdout3.jsonl": ("gen6-", (0.88, 0.87, 0.67, 0.85, 0.96, 0.93, 0.96, 0.48, 0.96)),
+    # gen8-001 … gen8-025, blind to the rules and to both scorers, measured once with the scorer trained
+    # with tune5: name 0.892, objections 0.721 (0.583 rules only), dates typed 0.892, date only 0.985,
+    # journey 0.92, sample 1.0, questions 0.65, cross-dept 0.90.
+    "holdout4.jsonl": ("gen8-", (0.86, 0.86, 0.68, 0.86, 0.95, 0.88, 0.96, 0.60, 0.86)),
 }
 
 
@@ -39,7 +43,7 @@ def results():
     out = {}
     for name, (prefix, _) in HOLDOUTS.items():
         cases = load_cases(SETS / name)
-        assert len(cases) == 30 and all(c.id.startswith(prefix) for c in cases)
+        assert len(cases) >= 25 and all(c.id.startswith(prefix) for c in cases)
         out[name] = score(cases, extract)
     return out
 

@@ -27,13 +27,13 @@ def test_training_needs_every_category():
 
 
 def test_the_scorer_adds_a_concern_no_cue_names_with_a_lower_confidence():
-    text = "设备科说今年钱紧，要等下半年追加"
+    text = "主任说院里今年钱紧得很"
     rules_only = load_objection_vocab()
     rules_only.scorer.enabled = False
     assert ObjectionFinder(rules_only).find(text) == []
     found = find_objections(text)
     assert [o.category for o in found] == ["budget"]
-    assert found[0].evidence == "设备科说今年钱紧" and found[0].confidence < 0.8  # a rule's default weight is 0.8
+    assert found[0].evidence == text and found[0].confidence < 0.8  # a rule's default weight is 0.8
 
 
 def test_the_scorer_never_overrides_the_negation_and_speaker_filters():
