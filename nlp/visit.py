@@ -106,32 +106,51 @@ class VisitReader:
                     return self.counts[m.group(1)]
         return 1
 
+    def _answers_in(self, text: str, units: tuple[Unit, ...], i: int) -> list[tuple[Hit, bool]]:
+        """Every answer cue of sentence `i` that is not put off, in text order (strong or weak)."""
+        unit = units[i]
+        # the sentence before, with its end mark (a question's ？ is the splitter's)
+        before_unit = text[units[i - 1].start:unit.start] if i else ""
+        out: list[tuple[Hit, bool]] = []
+        for strong, rules in ((True, self.answered), (False, self.answered_weak)):
+            for rule in rules:
+                for hit in rule.search(unit.text):
+                    clause = clause_around(unit, unit.start + hit.start, unit.start + hit.end)
+                    if first_hit(self.unanswered, clause.text):
+                        continue
+                    if not strong and not self.question_context.search(before_unit + unit.text[:hit.start]):
+                        continue
+                    out.append((hit, rule.id == "reply_turn"))
+        return sorted(out, key=lambda h: (h[0].start, -h[0].end))
+
     def _questions(self, text: str) -> tuple[int, list[Evidence]]:
         total, evidence = 0, []
         units = sentences(text)
         for i, unit in enumerate(units):
-            found = None
-            for strong, rules in ((True, self.answered), (False, self.answered_weak)):
-                for rule in rules:
-                    for hit in rule.search(unit.text):
-                        clause = clause_around(unit, unit.start + hit.start, unit.start + hit.end)
-                        if first_hit(self.unanswered, clause.text):
-                            continue
-                        if not strong:
-                            context = unit.text[:hit.start] + (units[i - 1].text if i else "")
-                            if not self.question_context.search(context):
-                                continue
-                        found = hit
-                        break
-                    if found:
-                        break
-                if found:
-                    break
-            if found:
-                total += self._answer_count(unit, found)
-                s, e = unit.start + found.start, unit.start + found.end
+            last_end = None
+            for hit, reply_turn in self._answers_in(text, units, i):
+                # an answer that runs on across a new question (我说不能…他又问…我说有) ends at it
+                q = self.question_context.search(unit.text, hit.start + 1, hit.end)
+                hit_end = q.start() if q else hit.end
+                if last_end is None:
+                    total += self._reply_count(text, unit) if reply_turn else self._answer_count(unit, hit)
+                elif hit.start >= last_end and self.question_context.search(unit.text[last_end:hit.start]):
+                    # a long unpunctuated sentence: 他问…我说不能…他又问…我说有 — one answer per question
+                    total += 1
+                else:
+                    last_end = max(last_end, hit_end)
+                    continue
+                last_end = hit_end
+                s, e = unit.start + hit.start, unit.start + hit.end
                 evidence.append(Evidence(text=text[s:e], start=s, end=e))
         return total, evidence
+
+    @staticmethod
+    def _reply_count(text: str, unit: Unit) -> int:
+        """我：私有化可以；HRP我们做过 — a reply turn answers one point per ；-part of its line."""
+        line_end = text.find("\n", unit.start)
+        line = text[unit.start:line_end if line_end >= 0 else len(text)]
+        return min(1 + len(re.findall(r"[；;]\s*\S", line)), 3)
 
     def read(self, text: str) -> VisitFacts:
         evidence: list[Evidence] = []

@@ -108,3 +108,43 @@ def test_a_question_put_off_is_not_answered():
 def test_training_already_in_the_contract_is_no_request_to_our_trainers():
     facts = find_visit_facts("到货后厂家做两次全员培训（合同里写了），不用另外申请。")
     assert facts.cross_dept_needs == []
+
+
+@pytest.mark.parametrize("text, count", [
+    # a voice transcript without punctuation: one answer per question asked
+    ("主任问 这个钉子能不能用在翻修上 我说不能 只能初次置换 他又问 有没有短柄的 我说有 他说那还行", 2),
+    # a dialogue-style note: each ；-part of the rep's turn answers one point
+    ("科长：你们的系统能不能本地部署？HIS是东华的你们接过没有？\n我：可以本地部署；东华的我们在两家医院接过。\n科长说那发案例看看。", 2),
+    ("王主任：能不能开发票到明年？\n我：可以。", 1),
+    # negative answers given still count as answered
+    ("护士长问导管能不能重复消毒，我说不可以，是一次性的。", 1),
+    ("有个技师问最大能扫多重的病人，我答两百公斤，她说够了。", 1),
+    ("主任提了一点：夜班人少，开机要快。我们当场演示了一键开机，他说可以。", 1),
+    ("科长关心跟LIS能不能对接，我们说公司有现成接口，她没再问。", 1),
+    ("护士长一见面就问我们是不是中选产品，当场查了中选目录给她看，打消了她的顾虑。", 1),
+    ("主任提了两个要求：一是一周内培训完；二是冷链坏了包换。两条都写进了补充协议。", 2),
+    ("我跟主任解释了可以走科研合作的模式，他说“好的，你先出个方案”。", 1),
+])
+def test_answers_in_the_writers_own_forms_are_counted(text, count):
+    assert find_visit_facts(text).questions_resolved == count
+
+
+@pytest.mark.parametrize("text", [
+    "我：今天先到这儿，下周再来。",  # a turn of the rep that answers nothing asked
+    "护士长说好的，下周来看看。",  # agreement without an explanation from us
+    "我介绍了产品线，主任听完没表态。",
+    "主任担心报警太多，我解释了新算法，但没能打消他的顾虑。",
+    "我们打算把保修条款写进合同。",  # a plan, not an agreed request
+])
+def test_talk_that_answers_no_question_is_not_counted(text):
+    assert find_visit_facts(text).questions_resolved == 0
+
+
+def test_a_standard_interface_in_english_is_no_custom_work_for_rd():
+    text = "He asked if it plugs into their Mindray monitors - yes via the standard interface, confirmed on site."
+    facts = find_visit_facts(text)
+    assert (facts.questions_resolved, facts.cross_dept_needs) == (1, [])
+
+
+def test_applying_for_a_trainer_without_naming_the_company_is_clinical_training():
+    assert find_visit_facts("当场答应申请省里的跟台工程师驻点两周。").cross_dept_needs == ["clinical_training"]
