@@ -21,6 +21,7 @@ from nlp.vocab import (
     CompiledRule,
     CueRule,
     SignalRules,
+    _alternation,
     check_phrases,
     clause_around,
     compile_rules,
@@ -46,11 +47,23 @@ class TrialFeedbackRules(BaseModel):
     period_labels: list[str] = Field(default_factory=list)
 
 
+class NamedContactRules(BaseModel):
+    """A node entered when its event sentence names a person the note ties to a department
+    elsewhere: 参与：设备处 汤处长 … 3个工作日后试机，汤处长参加."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    signals: list[CueRule] = Field(min_length=1)
+    department: list[str] = Field(min_length=1)
+    titles: list[str] = Field(min_length=1)
+
+
 class JourneyVocab(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
     nodes: dict[str, SignalRules]
+    named_contact: dict[str, NamedContactRules] = Field(default_factory=dict)
     trial_feedback: TrialFeedbackRules
 
     @model_validator(mode="after")
@@ -65,6 +78,12 @@ class JourneyVocab(BaseModel):
             check_phrases(sig.signals, self.terms, f"nodes/{node}/signals")
             check_phrases(sig.unless, self.terms, f"nodes/{node}/unless")
         check_phrases(self.trial_feedback.interim, self.terms, "trial_feedback/interim")
+        for node, rules in self.named_contact.items():
+            if node not in self.nodes:
+                raise ValueError(f"named_contact for a node without signals: {node!r} [at named_contact/{node}]")
+            check_phrases(rules.signals, self.terms, f"named_contact/{node}/signals")
+            check_phrases([CueRule(id="department", any=rules.department, examples=["-"])], self.terms,
+                          f"named_contact/{node}/department")
         return self
 
 
@@ -105,6 +124,28 @@ class JourneyReader:
         self.unless: dict[str, list[CompiledRule]] = {n: compile_rules(vocab.nodes[n].unless, terms) for n in self.order}
         self.interim = compile_rules(vocab.trial_feedback.interim, terms)
         self.period_labels = vocab.trial_feedback.period_labels
+        self.named: dict[str, tuple[list[CompiledRule], re.Pattern]] = {}
+        for node, rules in vocab.named_contact.items():
+            dept = _alternation(rules.department, terms).pattern
+            titles = "|".join(sorted(map(re.escape, rules.titles), key=len, reverse=True))
+            # 设备处 汤处长 / 设备科的阮科长 / 医学工程部：骆工
+            person = re.compile(rf"(?:{dept})[\s、，,：:的]*([\u4e00-\u9fff])[\u4e00-\u9fff]{{0,2}}?({titles})")
+            self.named[node] = (compile_rules(rules.signals, terms), person)
+
+    def _named_signal(self, node: str, text: str) -> str | None:
+        rules, person = self.named[node]
+        people = {m.group(1) + m.group(2) for m in person.finditer(text)}
+        if not people:
+            return None
+        units = sentences(text)
+        for rule in rules:
+            for unit, hit in rule.search_units(text, units):
+                clause = clause_around(unit, unit.start + hit.start, unit.start + hit.end)
+                if first_hit(self.unless[node], clause.text) is not None:
+                    continue
+                if any(p in unit.text for p in people):
+                    return text[unit.start + hit.start:unit.start + hit.end]
+        return None
 
     def _signal(self, node: str, text: str) -> str | None:
         units = sentences(text)
@@ -143,6 +184,8 @@ class JourneyReader:
         text = mask_unticked(text)  # 试用阶段：□中期 ■结束 is a final form
         for node in self.order:  # journey order: a later node overrides an earlier one
             evidence = self._signal(node, text)
+            if evidence is None and node in self.named:
+                evidence = self._named_signal(node, text)
             if evidence is not None:
                 best = (node, evidence)
         if kind == "trial_feedback":

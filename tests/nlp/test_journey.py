@@ -131,3 +131,33 @@ def test_an_unticked_interim_box_does_not_make_a_final_form_interim():
 ])
 def test_trial_running_and_tender_posted_but_a_draft_to_come_is_no_legal_review(text, node):
     assert find_journey_node(text)[0] == node
+
+
+@pytest.mark.parametrize("node, example", [
+    (node, e) for node, rules in VOCAB.named_contact.items() for r in rules.signals for e in r.examples
+])
+def test_a_demo_with_a_person_named_for_the_equipment_department_elsewhere_is_scheduled(node, example):
+    assert find_journey_node(example, "visit_note")[0] == node
+
+
+@pytest.mark.parametrize("text", [
+    "参会：骨科 骆主任。下周三在手术室试机，骆主任到场。",  # no equipment-department contact
+    "设备科 骆科长说预算没批。下周三在手术室试机，护士长到场。",  # the equipment contact is not at the demo
+])
+def test_a_demo_without_an_equipment_department_contact_is_not_scheduled(text):
+    assert find_journey_node(text, "visit_note")[0] != "demo_scheduled"
+
+
+@pytest.mark.parametrize("text, node", [
+    ("回访超声刀试用情况：试用期至9月30日，目前做了8台，护士反馈顺手。", "trial_in_progress"),
+    ("三个月的试用已经结束，今天收回了科室的试用评价表。", "multi_dept_review"),
+    ("院医学装备管理委员会会议安排在5个工作日后，我们排第二个。", "committee_scheduled"),
+    ("科室意见：同意采购，报设备科提交院采委。院采委会议：11月3日", "committee_scheduled"),
+])
+def test_journey_signals_in_new_writers_words(text, node):
+    assert find_journey_node(text, "visit_note")[0] == node
+
+
+def test_a_first_phase_trial_form_with_its_period_still_running_stays_in_trial():
+    form = "智能药柜试运行反馈（第一阶段）\n试运行：2026年3月2日起，至2026年5月29日\n问题：指纹识别慢。\n填报：2026年3月20日"
+    assert find_journey_node(form, "trial_feedback", dt.date(2026, 3, 20))[0] == "trial_in_progress"
