@@ -21,7 +21,7 @@ from nlp.vocab import (
     CompiledRule,
     CueRule,
     SignalRules,
-    _alternation,
+    phrase_alternation,
     check_phrases,
     clause_around,
     compile_rules,
@@ -126,7 +126,7 @@ class JourneyReader:
         self.period_labels = vocab.trial_feedback.period_labels
         self.named: dict[str, tuple[list[CompiledRule], re.Pattern]] = {}
         for node, rules in vocab.named_contact.items():
-            dept = _alternation(rules.department, terms).pattern
+            dept = phrase_alternation(rules.department, terms).pattern
             titles = "|".join(sorted(map(re.escape, rules.titles), key=len, reverse=True))
             # 设备处 汤处长 / 设备科的阮科长 / 医学工程部：骆工
             person = re.compile(rf"(?:{dept})[\s、，,：:的]*([\u4e00-\u9fff])[\u4e00-\u9fff]{{0,2}}?({titles})")

@@ -20,7 +20,7 @@ from nlp.vocab import (
     Hit,
     SignalRules,
     Unit,
-    _alternation,
+    phrase_alternation,
     check_phrases,
     clause_around,
     compile_rules,
@@ -68,7 +68,7 @@ class VisitReader:
         self.answered = compile_rules(vocab.questions.answered, t)
         self.answered_weak = compile_rules(vocab.questions.answered_after_question, t)
         self.unanswered = compile_rules(vocab.questions.unanswered, t)
-        self.question_context = _alternation(t["question"], t)
+        self.question_context = phrase_alternation(t["question"], t)
         nums = "|".join(sorted(map(re.escape, vocab.questions.counts), key=len, reverse=True))
         self.counts = vocab.questions.counts
         # "这两个当场都答了" / "前三个" — a number of questions just before the answer

@@ -99,7 +99,8 @@ def _expand(phrase: str, terms: dict[str, list[str]]) -> str:
     return re.sub(r"@([a-z_][a-z0-9_]*)", repl, phrase)
 
 
-def _alternation(phrases: list[str], terms: dict[str, list[str]]) -> re.Pattern:
+def phrase_alternation(phrases: list[str], terms: dict[str, list[str]]) -> re.Pattern:
+    """One case-insensitive pattern for config phrases, `@term` lists expanded, longest first."""
     parts = sorted((_expand(p, terms) for p in phrases), key=len, reverse=True)
     return re.compile("|".join(f"(?:{p})" for p in parts), re.IGNORECASE | re.DOTALL)
 
@@ -120,7 +121,7 @@ class CompiledRule:
         self.weight = rule.weight
         self.within = rule.within
         self.ordered = rule.ordered
-        self.patterns = [_alternation(g, terms) for g in rule.groups()]
+        self.patterns = [phrase_alternation(g, terms) for g in rule.groups()]
 
     def present(self, text: str) -> bool:
         """Cheap pre-check on a whole text: every group occurs somewhere."""
