@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -18,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from nlp.checkboxes import mask_unticked
 from nlp.vocab import (
     CONFIG_DIR,
+    FollowsFile,
     CompiledRule,
     CueRule,
     SignalRules,
@@ -208,9 +208,8 @@ def load_journey_vocab(path: Path | str | None = None) -> JourneyVocab:
     return load_config(path or CONFIG_DIR / "journey_signals.yaml", JourneyVocab)
 
 
-@lru_cache(maxsize=1)
-def default_reader() -> JourneyReader:
-    return JourneyReader(load_journey_vocab())
+# rebuilt when journey_signals.yaml changes (an edit that does not validate keeps the last good one)
+default_reader = FollowsFile(CONFIG_DIR / "journey_signals.yaml", lambda path: JourneyReader(load_journey_vocab(path)))
 
 
 def find_journey_node(text: str, kind: str = "visit_note",

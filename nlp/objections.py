@@ -9,7 +9,6 @@ Per-category figures: `jinnang eval extraction PATH --json` (objections.per_cate
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Literal
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from jinnang.records import OBJECTION_CATEGORIES, Objection, ObjectionCategory
 from nlp.checkboxes import mask_unticked
 from nlp.vocab import (
-    CONFIG_DIR, CompiledRule, CueRule, Hit, Unit, check_phrases, clause_around, clauses, compile_rules,
+    CONFIG_DIR, CompiledRule, CueRule, FollowsFile, Hit, Unit, check_phrases, clause_around, clauses, compile_rules,
     first_hit, load_config, sentences,
 )
 
@@ -218,9 +217,8 @@ def load_objection_vocab(path: Path | str | None = None) -> ObjectionVocab:
     return load_config(path or CONFIG_DIR / "objections.yaml", ObjectionVocab)
 
 
-@lru_cache(maxsize=1)
-def default_finder() -> ObjectionFinder:
-    return ObjectionFinder(load_objection_vocab())
+# rebuilt when objections.yaml changes (an edit that does not validate keeps the last good one)
+default_finder = FollowsFile(CONFIG_DIR / "objections.yaml", lambda path: ObjectionFinder(load_objection_vocab(path)))
 
 
 def find_objections(text: str) -> list[Objection]:

@@ -8,7 +8,6 @@ Phrases live in `nlp/config/visit.yaml`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -16,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from jinnang.records import CrossDeptNeed, Evidence, VisitFacts
 from nlp.vocab import (
     CONFIG_DIR,
+    FollowsFile,
     CueRule,
     Hit,
     SignalRules,
@@ -176,9 +176,8 @@ def load_visit_vocab(path: Path | str | None = None) -> VisitVocab:
     return load_config(path or CONFIG_DIR / "visit.yaml", VisitVocab)
 
 
-@lru_cache(maxsize=1)
-def default_reader() -> VisitReader:
-    return VisitReader(load_visit_vocab())
+# rebuilt when visit.yaml changes (an edit that does not validate keeps the last good one)
+default_reader = FollowsFile(CONFIG_DIR / "visit.yaml", lambda path: VisitReader(load_visit_vocab(path)))
 
 
 def find_visit_facts(text: str) -> VisitFacts:

@@ -14,18 +14,22 @@ shared word list `terms.name` of the same file.
 """
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, TypeVar
+from typing import Generic, Iterator, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jinnang.config import ConfigFileError, load_yaml_model
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
+log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -37,6 +41,40 @@ class ConfigError(ConfigFileError):
 def load_config(path: Path | str, model: type[M]) -> M:
     """Read and validate one YAML file; any problem becomes a ConfigError naming file/line/field."""
     return load_yaml_model(path, model, ConfigError)
+
+
+T = TypeVar("T")
+
+
+class FollowsFile(Generic[T]):
+    """What is built from one config file, rebuilt when the file changes, so that a running
+    service picks up sales operations' edits without a restart. An edit that does not validate
+    keeps the last good build and logs the ConfigError (file, line, field) once; with no good
+    build yet, the error is raised."""
+
+    def __init__(self, path: Path, build: Callable[[Path], T]):
+        self.path, self.build = path, build
+        self._version: tuple[int, int] | None = None
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> T:
+        stat = self.path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        if version != self._version:
+            with self._lock:
+                if version != self._version:
+                    try:
+                        self._value = self.build(self.path)
+                    except ConfigError as exc:
+                        if self._value is None:
+                            raise
+                        log.error("%s; the version loaded before stays in use", exc)
+                    self._version = version  # a broken edit is reported once, not on every note
+        return self._value  # type: ignore[return-value]
+
+    def cache_clear(self) -> None:
+        self._version, self._value = None, None
 
 
 # ---------------------------------------------------------------- cue rules

@@ -142,3 +142,40 @@ def test_a_wrapped_form_line_stays_one_sentence():
 def test_clauses_split_on_commas():
     unit = sentences("预算不是问题，医院钱够，关键是价格。")[0]
     assert [c.text for c in clauses(unit)] == ["预算不是问题", "医院钱够", "关键是价格"]
+
+
+def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_good_one(tmp_path, caplog):
+    import os
+    import shutil
+
+    from nlp.objections import ObjectionFinder, load_objection_vocab
+    from nlp.vocab import FollowsFile
+
+    path = tmp_path / "objections.yaml"
+    shutil.copy(CONFIG_DIR / "objections.yaml", path)
+    finder = FollowsFile(path, lambda p: ObjectionFinder(load_objection_vocab(p)))
+    text = "主任说这台机器颜值一般"
+    assert [o.category for o in finder().find(text)] == []
+
+    def edit(old: str, new: str, version: int) -> None:
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        os.utime(path, ns=(version, version))  # a new modification time, as an editor's save gives
+
+    # sales operations add a clinical cue while the service runs
+    edit("  clinical:\n    cues:\n", "  clinical:\n    cues:\n      - id: looks\n        any: [颜值一般]\n"
+         "        examples: [颜值一般]\n", 10**18)
+    assert [o.category for o in finder().find(text)] == ["clinical"]
+    # a broken edit is reported with its line, and the last good rules stay in use
+    edit("threshold: 0.7", "threshold: 7", 2 * 10**18)
+    assert [o.category for o in finder().find(text)] == ["clinical"]
+    assert "line" in caplog.text and "threshold" in caplog.text
+
+
+def test_a_config_that_never_loaded_raises_its_error(tmp_path):
+    from nlp.objections import ObjectionFinder, load_objection_vocab
+    from nlp.vocab import FollowsFile
+
+    path = tmp_path / "objections.yaml"
+    path.write_text("categories: {}\nnonsense: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="nonsense"):
+        FollowsFile(path, lambda p: ObjectionFinder(load_objection_vocab(p)))()
