@@ -26,8 +26,12 @@ class Caller:
     subject: str  # rep id for a rep, manager id for a manager
     team: frozenset[str] = field(default_factory=frozenset)  # rep ids a manager may see
 
+    @property
+    def sees_all(self) -> bool:
+        return self.role in ("admin", "crm")
+
     def may_see_rep(self, rep_id: str | None) -> bool:
-        if self.role in ("admin", "crm"):
+        if self.sees_all:
             return True
         if self.role == "manager":
             return rep_id in self.team or rep_id == self.subject
@@ -70,3 +74,14 @@ def require_role(*roles: str) -> Callable[..., Caller]:
 
     dependency.roles = frozenset(admitted)  # type: ignore[attr-defined]  # read by the route-table 403 test
     return dependency
+
+
+def require_visible(caller: Caller, found: bool, owner: str | None, what: str) -> None:
+    """Refuse what the caller may not see. A missing item is 404 only to a caller who sees
+    everything; to a rep or manager it is the same 403 as someone else's, so that ids cannot
+    be probed for what exists."""
+    if found and caller.may_see_rep(owner):
+        return
+    if not found and caller.sees_all:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such {what}")
+    raise HTTPException(status.HTTP_403_FORBIDDEN, f"this {what} is not one of yours or your team's")

@@ -20,11 +20,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from api.deps import Caller, SettingsDep, require_role
+from api.deps import Caller, SettingsDep, require_role, require_visible
 from jinnang.db import open_engine
 from jinnang.errors import InputError, from_validation_error
 from rules import accounts as store
@@ -60,9 +60,13 @@ def _engine(settings):
 
 
 def _visible(caller: Caller, settings, account_id: str):
-    account = store.load_account(_engine(settings), account_id)
-    if not caller.may_see_rep(account.rep_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"account {account_id} belongs to {account.rep_id}")
+    try:
+        account = store.load_account(_engine(settings), account_id)
+    except InputError as exc:
+        if exc.status != 404 or caller.sees_all:
+            raise
+        account = None
+    require_visible(caller, account is not None, account.rep_id if account else None, "account")
     return account
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, HTTPException, UploadFile, status
 from sqlalchemy.orm import Session
 
-from api.deps import Caller, SettingsDep, require_role
+from api.deps import Caller, SettingsDep, require_role, require_visible
 from ingest.pipeline import DOCUMENT_KINDS
 from ingest.store import Document, IngestJob, ingest_engine
 from jinnang.errors import InputError
@@ -73,10 +73,7 @@ def _meta_object(meta: str | None) -> dict[str, Any] | None:
 
 def _visible_document(session: Session, caller: Caller, document_id: str) -> Document:
     doc = session.get(Document, document_id)
-    if doc is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no document {document_id}")
-    if not caller.may_see_rep(doc.rep_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this document belongs to another rep or team")
+    require_visible(caller, doc is not None, doc.rep_id if doc else None, "document")
     return doc
 
 
@@ -91,7 +88,7 @@ def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any
     with Session(ingest_engine(settings)) as session:
         job = session.get(IngestJob, job_id)
         if job is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
+            require_visible(caller, False, None, "job")
         _visible_document(session, caller, job.document_id)
         return {"id": job.id, "document_id": job.document_id, "status": job.status, "error": job.error,
                 "created_at": job.created_at, "updated_at": job.updated_at}

@@ -14,7 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import Caller, SettingsDep, require_role
+from api.deps import Caller, SettingsDep, require_role, require_visible
 from jinnang.errors import InputError, from_validation_error
 from jinnang.records import ExtractionRecord
 from nlp.store import REVIEWABLE_FIELDS, CorrectionRow, ExtractionRow, corrections_of, records_engine, reviewed_record
@@ -41,10 +41,7 @@ def _public(session: Session, row: ExtractionRow) -> dict[str, Any]:
 
 def _visible(session: Session, caller: Caller, record_id: int) -> ExtractionRow:
     row = session.get(ExtractionRow, record_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no record {record_id}")
-    if not caller.may_see_rep(row.rep_id):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "this record belongs to another rep or team")
+    require_visible(caller, row is not None, row.rep_id if row else None, "record")
     return row
 
 

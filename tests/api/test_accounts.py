@@ -131,3 +131,11 @@ def test_move_time_with_an_offset_is_recorded_as_china_time(client):
 def test_process_health_for_the_last_representable_month_is_422_not_500(client):
     res = client.get("/v1/accounts:process-health", params={"month": "9999-12"}, headers=KEY["manager"])
     assert res.status_code == 422 and res.json()["field"] == "month"
+
+
+def test_a_rep_cannot_tell_a_missing_account_from_someone_elses(client):
+    missing = client.get("/v1/accounts/acc-unknown", headers=KEY["other_rep"])
+    theirs = client.get("/v1/accounts/acc-t1", headers=KEY["other_rep"])
+    assert missing.status_code == theirs.status_code == 403
+    assert missing.json() == theirs.json()
+    assert client.get("/v1/accounts/acc-unknown", headers=KEY["manager"]).status_code == 403

@@ -78,6 +78,9 @@ def test_rep_cannot_read_another_reps_document(client):
     body = _upload(client, NOTE).json()
     assert client.get(f"/v1/documents/{body['document_id']}", headers=OTHER_REP).status_code == 403
     assert client.get(f"/v1/jobs/{body['job_id']}", headers=OTHER_REP).status_code == 403
+    # and a missing id looks the same to them, so ids cannot be probed
+    assert client.get("/v1/documents/doc-nope", headers=OTHER_REP).status_code == 403
+    assert client.get("/v1/jobs/job-nope", headers=OTHER_REP).status_code == 403
 
 
 def test_manager_reads_their_teams_documents_only(client):
