@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -191,8 +192,10 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (),
         if job is None:
             raise InputError("job_id", f"no job {job_id}", 404)
         claimable = ("queued", "failed", "running") if reclaim_running else ("queued", "failed")
+        if reclaim_running and job.status == "running" and worker_alive(job.worker):
+            return job  # the API server (or another ingest) is running it right now
         claimed = session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.status.in_(claimable))
-                                  .values(status="running", updated_at=utcnow())).rowcount
+                                  .values(status="running", updated_at=utcnow(), worker=THIS_WORKER)).rowcount
         session.commit()
         session.refresh(job)
         if not claimed:
@@ -214,8 +217,28 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (),
         return job
 
 
+THIS_WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_alive(worker: str | None) -> bool:
+    """Whether the process that claimed a job still runs. Only a process on this host can be
+    checked; a job claimed elsewhere, or before workers were recorded, counts as abandoned."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def resume_unfinished(settings: Settings, hooks: Sequence[DocumentHook] = ()) -> list[IngestJob]:
-    """Finish every job a crash left queued or running."""
+    """Finish every job a crash left queued or running; a job a live process is running is left to it."""
     with Session(ingest_engine(settings)) as session:
         job_ids = [job.id for job in unfinished_jobs(session)]
     return [run_job(settings, job_id, hooks, reclaim_running=True) for job_id in job_ids]

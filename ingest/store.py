@@ -85,6 +85,8 @@ class IngestJob(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # "host:pid" of the process running it, so a resume takes over only what a dead process left
+    worker: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
 TABLES = [Document.__table__, Page.__table__, OcrLineRow.__table__, Chunk.__table__, IngestJob.__table__]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event, inspect
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
 
@@ -32,11 +32,28 @@ def open_engine(sqlite_path: Path) -> Engine:
         cur.close()
 
     Base.metadata.create_all(engine)
+    add_missing_columns(engine, list(Base.metadata.tables.values()))
     return engine
+
+
+def add_missing_columns(engine: Engine, tables: list[Table]) -> None:
+    """Give a data dir made by an older version the nullable columns added since (SQLite's
+    ADD COLUMN): a new optional field must not make an existing store unreadable."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in tables:
+            if not inspector.has_table(table.name):
+                continue
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable and column.server_default is None:
+                    conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" '
+                                         f"{column.type.compile(engine.dialect)}")
 
 
 def ensure_tables(engine: Engine, tables: list[Table]) -> None:
     Base.metadata.create_all(engine, tables=tables)
+    add_missing_columns(engine, tables)
 
 
 def session_factory(engine: Engine) -> sessionmaker:

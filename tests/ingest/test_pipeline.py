@@ -212,3 +212,36 @@ def test_a_job_whose_blob_was_deleted_fails_naming_it_and_the_same_upload_heals_
     again = register_document(settings, NOTE, "note.txt")
     assert (again.document_id, again.duplicate) == (registration.document_id, False)
     assert run_job(settings, again.job_id).status == "done" and blob.exists()
+
+
+def test_resume_leaves_a_job_a_live_process_is_running_and_takes_it_once_that_process_is_gone(settings):
+    import socket
+
+    from ingest.pipeline import resume_unfinished
+    from ingest.store import IngestJob
+
+    registration = register_document(settings, NOTE, "note.txt")
+    server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # stands in for the API server
+    try:
+        with Session(ingest_engine(settings)) as session:
+            job = session.get(IngestJob, registration.job_id)
+            job.status, job.worker = "running", f"{socket.gethostname()}:{server.pid}"
+            session.commit()
+        assert [job.status for job in resume_unfinished(settings)] == ["running"]
+    finally:
+        server.kill()
+        server.wait()
+    assert [job.status for job in resume_unfinished(settings)] == ["done"]
+
+
+def test_a_data_dir_from_before_the_worker_column_is_upgraded_in_place(tmp_path):
+    from jinnang.db import open_engine
+
+    db = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("create table ingest_jobs (id varchar(40) primary key, document_id varchar(40), status varchar(16),"
+                     " error text, created_at datetime, updated_at datetime)")
+        conn.execute("insert into ingest_jobs values ('job-1', 'doc-1', 'done', null, '2026-01-01', '2026-01-01')")
+    open_engine(db)
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("select id, status, worker from ingest_jobs").fetchall() == [("job-1", "done", None)]
