@@ -179,3 +179,31 @@ def test_a_config_that_never_loaded_raises_its_error(tmp_path):
     path.write_text("categories: {}\nnonsense: 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="nonsense"):
         FollowsFile(path, lambda p: ObjectionFinder(load_objection_vocab(p)))()
+
+
+def test_no_config_example_quotes_a_labelled_note(shared_dev):
+    """Examples are invented phrasings of a rule's family: a sentence copied from an evaluation
+    note would make the rule look (or be) keyed to that note's wording."""
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    sets = [shared_dev / "extraction.jsonl",
+            *sorted((Path(__file__).resolve().parents[2] / "eval" / "data" / "generalisation").glob("*.jsonl"))]
+    notes = [json.loads(line)["text"] for path in sets if path.is_file()
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def examples(node):
+        if isinstance(node, dict):
+            yield from (e for e in node.get("examples") or [] if isinstance(e, str))
+            for value in node.values():
+                yield from examples(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from examples(value)
+
+    quoted = [(path.name, e) for path in sorted(CONFIG_DIR.glob("*.yaml"))
+              for e in examples(yaml.safe_load(path.read_text(encoding="utf-8")))
+              if len(e) >= 8 and any(e in note for note in notes)]
+    assert quoted == []
