@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from eval.jsonl import read_jsonl
+from jinnang.jsonl_file import read_jsonl
 from rules.config import RuleSet, default_ruleset
 from rules.next_action import suggest_many, suggest_payload
 

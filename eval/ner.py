@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from eval.jsonl import read_jsonl
+from jinnang.jsonl_file import read_jsonl
 
 SCORED_LABELS = ("name", "position", "organization")
 

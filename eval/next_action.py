@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from eval.jsonl import read_jsonl
+from jinnang.jsonl_file import read_jsonl
 from jinnang.errors import InputError
 from rules.config import RuleSet, default_ruleset
 from rules.next_action import suggest_payload

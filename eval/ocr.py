@@ -5,7 +5,6 @@ with lines joined by "\\n" on both sides (so reading order and line breaks count
 """
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from statistics import mean
@@ -14,6 +13,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from jinnang.errors import InputError
+from jinnang.jsonl_file import read_jsonl
 
 
 def cer(predicted: str, gold: str) -> float:
@@ -26,18 +26,11 @@ def read_manifest(folder: Path) -> list[dict[str, Any]]:
     manifest = folder / "manifest.jsonl"
     if not manifest.is_file():
         raise InputError("path", f"no manifest.jsonl in {folder}")
-    rows = []
-    for number, line in enumerate(manifest.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError("manifest", f"{manifest}:{number}: not JSON: {exc.msg}") from None
+    rows = read_jsonl(manifest, required=("id", "image", "text"))
+    for row in rows:
         for key in ("id", "image", "text"):
-            if not isinstance(row.get(key), str):
-                raise InputError(key, f"{manifest}:{number}: field {key!r} missing or not a string")
-        rows.append(row)
+            if not isinstance(row[key], str):
+                raise InputError(key, f"{manifest}: field {key!r} of {row.get('id')!r} is not a string")
     return rows
 
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from eval.jsonl import read_jsonl
+from jinnang.jsonl_file import read_jsonl
 from jinnang.settings import Settings
 
 SETTINGS = {

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from jinnang.errors import InputError
+from jinnang.jsonl_file import read_jsonl
 
 CLUENER_TRAIN = Path("/work/shared/data/external/cluener/train.json")
 MODEL_DIR = Path(__file__).resolve().parent / "models"
@@ -35,25 +36,18 @@ LABEL_MAP = {"name": "name", "position": "position", "organization": "organizati
 def read_cluener(path: Path) -> list[dict]:
     """CLUENER lines as {"text", "spans": [(label, start, end_exclusive)]}, labels mapped."""
     out = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
+    for obj in read_jsonl(path, required=("text",)):
+        if not isinstance(obj["text"], str):
+            raise InputError("text", f"{path}: a CLUENER line needs a string 'text'")
+        spans = []
+        for label, mentions in (obj.get("label") or {}).items():
+            ours = LABEL_MAP.get(label)
+            if not ours:
                 continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError("line", f"{path}:{number}: not JSON: {exc.msg}") from None
-            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-                raise InputError("text", f"{path}:{number}: a CLUENER line needs a string 'text'")
-            spans = []
-            for label, mentions in (obj.get("label") or {}).items():
-                ours = LABEL_MAP.get(label)
-                if not ours:
-                    continue
-                for _, offsets in mentions.items():
-                    for start, end in offsets:
-                        spans.append((ours, start, end + 1))
-            out.append({"text": obj["text"], "spans": sorted(spans, key=lambda s: (s[1], s[2]))})
+            for _, offsets in mentions.items():
+                for start, end in offsets:
+                    spans.append((ours, start, end + 1))
+        out.append({"text": obj["text"], "spans": sorted(spans, key=lambda s: (s[1], s[2]))})
     return out
 
 

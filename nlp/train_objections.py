@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from eval.jsonl import read_jsonl
+from jinnang.jsonl_file import read_jsonl
 from nlp.objection_scorer import MODEL_FILE, MODELS, save, train
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,5 @@
-"""Reading a labelled JSON Lines set; a bad line is an InputError naming the file, line and field."""
+"""Reading a JSON Lines file (labelled sets, manifests, training data); a bad line is an InputError
+naming the file, line and field. Shared by eval/ and the offline training scripts in nlp/."""
 from __future__ import annotations
 
 import json
