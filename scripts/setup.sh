@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # All set-up on a fresh machine: Debian packages (OCR engine, fonts), a venv, pinned Python packages.
 # Idempotent: a second run only checks. Called by scripts/demo.sh and scripts/test.sh.
+#   scripts/setup.sh            the product: jinnang and requirements.lock (no torch)
+#   scripts/setup.sh --dev      also the test and lint tools (requirements-dev.lock) and the optional
+#                               sentence-transformers backend (torch CPU, requirements-st.lock), so
+#                               its tests run too
 set -euo pipefail
 cd "$(dirname "$0")/.."
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
 
 APT_PACKAGES=(tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk)
 missing=()
@@ -32,14 +38,26 @@ if [ ! -x .venv/bin/python ] && ! "$PYTHON" -m venv .venv >&2; then
   exit 1
 fi
 
+pip() { .venv/bin/python -m pip -q "$@" 2> >(grep -v "^WARNING: Location" >&2); }
+
 stamp=.venv/.jinnang-installed
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python packages into .venv (first run takes a few minutes)" >&2
-  .venv/bin/python -m pip install -q --upgrade pip >&2
-  # torch first and exactly this version: it is the CPU build on disk; anything else pulls CUDA.
-  .venv/bin/python -m pip install -q torch==2.13.0 >&2
-  .venv/bin/python -m pip install -q -r requirements.lock >&2
-  .venv/bin/python -m pip install -q --no-deps -e . >&2
+  pip install --upgrade pip
+  pip install -r requirements.lock
+  pip install --no-deps -e .
   echo "$want" > "$stamp"
+fi
+
+if [ "$dev" = 1 ]; then
+  dev_stamp=.venv/.jinnang-dev-installed
+  want=$(cat requirements-dev.lock requirements-st.lock | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$dev_stamp" 2>/dev/null)" != "$want" ]; then
+    echo "setup: installing the test tools and the sentence-transformers backend into .venv" >&2
+    # torch first and exactly this version: it is the CPU build on disk; anything else pulls CUDA
+    pip install torch==2.13.0
+    pip install -r requirements-st.lock -r requirements-dev.lock
+    echo "$want" > "$dev_stamp"
+  fi
 fi

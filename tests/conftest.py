@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.settings import Settings
+from jinnang.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"

@@ -1,8 +1,8 @@
 """The API's route table, flattened, with the roles each route admits (used by the API tests)."""
 from fastapi.routing import APIRoute
 
-from api.app import create_app
-from jinnang.settings import Settings
+from jinnang.api.app import create_app
+from jinnang.core.settings import Settings
 
 
 def roles_of(dependant) -> set[str] | None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from jinnang.api.app import create_app
 
 BASE = json.loads((Path(__file__).parents[1] / "rules" / "data" / "healthy_account.json").read_text(encoding="utf-8"))
 KEY = {"rep": {"X-API-Key": "rep7"}, "other_rep": {"X-API-Key": "rep8"}, "manager": {"X-API-Key": "mgr2"},

@@ -4,7 +4,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from jinnang.api.app import create_app
 from tests_support_routes import v1_routes
 
 BAD_BODIES = [None, {}, [], "x", {"account": "not an object"}, {"items": "nope"}, {"items": [{"id": 1}]},

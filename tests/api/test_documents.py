@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from api.app import create_app
+from jinnang.api.app import create_app
 
 REP = {"X-API-Key": "rep7"}
 OTHER_REP = {"X-API-Key": "rep8"}
@@ -99,7 +99,7 @@ def test_healthz_needs_no_key(client):
 
 
 def test_a_talk_track_uploaded_with_its_category_feeds_handle_objection(client, settings):
-    from coaching import talk_tracks_for
+    from jinnang.coaching import talk_tracks_for
 
     track = "话术：客户嫌价格比进口贵\n先算总成本，再给同级医院中标价区间。".encode()
     response = client.post("/v1/documents", headers=REP, files={"file": ("track.txt", track)},

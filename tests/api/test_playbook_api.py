@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from jinnang.settings import Settings
+from jinnang.api.app import create_app
+from jinnang.core.settings import Settings
 
 _corpus = Path(__file__).resolve().parents[1] / "coaching" / "corpus_small.py"
 _spec = importlib.util.spec_from_file_location("coaching_corpus_small_api", _corpus)
@@ -18,7 +18,7 @@ _spec.loader.exec_module(_module)
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory) -> TestClient:
-    from coaching import index_documents
+    from jinnang.coaching import index_documents
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("api-store"),
                         api_keys="rep7:rep:rep-07,mgr2:manager:mgr-02:rep-07,crm1:crm:crm,adm:admin:root")

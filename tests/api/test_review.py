@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.app import create_app
-from jinnang.records import DecisionMaker, ExtractionRecord, Objection, VisitFacts
-from nlp.store import records_engine, save_record
+from jinnang.api.app import create_app
+from jinnang.core.records import DecisionMaker, ExtractionRecord, Objection, VisitFacts
+from jinnang.nlp.store import records_engine, save_record
 
 REP7, REP8, MANAGER = {"X-API-Key": "rep7"}, {"X-API-Key": "rep8"}, {"X-API-Key": "mgr2"}
 

@@ -4,7 +4,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
+from jinnang.api.app import create_app
 from tests_support_routes import roles_of as _roles, v1_routes
 
 ROLE_KEYS = {"rep": "rep7", "manager": "mgr2", "crm": "crm1"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.settings import Settings
+from jinnang.core.settings import Settings
 
 _spec = importlib.util.spec_from_file_location("coaching_corpus_small", Path(__file__).with_name("corpus_small.py"))
 corpus_small = importlib.util.module_from_spec(_spec)
@@ -20,7 +20,7 @@ def small_docs() -> list[dict]:
 
 @pytest.fixture(scope="module")
 def indexed(tmp_path_factory: pytest.TempPathFactory, small_docs: list[dict]) -> Settings:
-    from coaching import index_documents
+    from jinnang.coaching import index_documents
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("store"))
     index_documents(settings, small_docs)

@@ -1,7 +1,7 @@
 """`run_bench` runs the real pipeline end to end on a tiny generated index and reports its figures."""
 from __future__ import annotations
 
-from eval.bench_search import generate_sentences, run_bench
+from jinnang.eval.bench_search import generate_sentences, run_bench
 
 
 def test_generated_sentences_are_distinct_and_reproducible():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from coaching.config import (
+from jinnang.coaching.config import (
     ConceptLexicon,
     ConfigError,
     load_concepts,
@@ -13,7 +13,7 @@ from coaching.config import (
     load_search_config,
     load_yaml_model,
 )
-from coaching.text import concept_matcher, normalise
+from jinnang.coaching.text import concept_matcher, normalise
 
 # For every concept: a phrase (as a rep or customer would say it, not from any evaluation set) it exists for.
 EXAMPLES = {
@@ -90,7 +90,7 @@ def test_shipped_search_and_playbook_configs_load():
 
 
 def test_pinyin_initials_stand_for_lexicon_terms_but_english_words_do_not():
-    from coaching.text import expand_query
+    from jinnang.coaching.text import expand_query
 
     assert expand_query("sbk要资质").endswith("设备科")
     assert "集采" in expand_query("jc目录里没有")
@@ -109,7 +109,7 @@ def test_english_budget_freeze_and_it_department_are_recognised():
 
 
 def test_label_classes_field_must_be_a_document_label(tmp_path: Path):
-    from coaching.config import SearchConfig
+    from jinnang.coaching.config import SearchConfig
 
     bad = tmp_path / "search.yaml"
     bad.write_text("channels: {words: 1, chars: 1, concepts: 1, dense: 1}\n"

@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from eval.retrieval import evaluate
+from jinnang.eval.retrieval import evaluate
 
 SETS = Path(__file__).resolve().parents[2] / "eval" / "data" / "retrieval_generalisation"
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from coaching import index_documents
-    from jinnang.jsonl_file import read_jsonl
+    from jinnang.coaching import index_documents
+    from jinnang.core.jsonl_file import read_jsonl
 
     path = tmp_path_factory.mktemp("generalisation-store")
     index_documents(path, read_jsonl(SETS / "holdout" / "corpus.jsonl"))
@@ -27,7 +27,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_both_halves_are_twenty_queries_over_the_shared_corpus():
-    from jinnang.jsonl_file import read_jsonl
+    from jinnang.core.jsonl_file import read_jsonl
 
     tune, holdout = (read_jsonl(SETS / half / "queries.jsonl") for half in ("tune", "holdout"))
     assert [q["id"] for q in tune] == [f"gq-{i:02d}" for i in range(1, 21)]
@@ -37,7 +37,7 @@ def test_both_halves_are_twenty_queries_over_the_shared_corpus():
 
 
 def test_tune2_is_thirty_situation_queries_over_the_shared_corpus():
-    from jinnang.jsonl_file import read_jsonl
+    from jinnang.core.jsonl_file import read_jsonl
 
     tune2 = read_jsonl(SETS / "tune2" / "queries.jsonl")
     assert [q["id"] for q in tune2] == [f"gq2-{i:02d}" for i in range(1, 31)]

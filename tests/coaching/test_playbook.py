@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from coaching import talk_tracks_for
-from coaching.playbook import build_playbook, export_scenario, get_scenario, list_scenarios, mine
-from jinnang.errors import InputError
+from jinnang.coaching import talk_tracks_for
+from jinnang.coaching.playbook import build_playbook, export_scenario, get_scenario, list_scenarios, mine
+from jinnang.core.errors import InputError, NotFound
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +56,10 @@ def test_markdown_and_html_export_cite_sources(built):
     assert "<code>t-price-won</code>" in page
 
 
-def test_unknown_scenario_is_a_404_input_error(built):
-    with pytest.raises(InputError) as err:
+def test_unknown_scenario_is_not_found(built):
+    with pytest.raises(NotFound) as err:
         get_scenario(built, "nowhere|x|y")
-    assert err.value.status == 404 and err.value.field == "scenario"
+    assert err.value.field == "scenario"
 
 
 def test_talk_tracks_for_returns_playbook_evidence(built):

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from coaching import index_documents
-from coaching.lc import PlaybookRetriever, playbook_vectorstore
-from coaching.search import search
-from coaching.store import PlaybookStore, document_prior
-from coaching.config import load_search_config
-from jinnang.errors import InputError
+from jinnang.coaching import index_documents
+from jinnang.coaching.lc import PlaybookRetriever, playbook_vectorstore
+from jinnang.coaching.search import search
+from jinnang.coaching.store import PlaybookStore, document_prior
+from jinnang.coaching.config import load_search_config
+from jinnang.core.errors import InputError
 
 
 def ids(hits):
@@ -65,7 +65,7 @@ def test_reindexing_the_same_documents_adds_nothing(indexed, small_docs):
 
 
 def test_changed_document_is_replaced_not_duplicated(tmp_path, small_docs):
-    from jinnang.settings import Settings
+    from jinnang.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path)
     index_documents(settings, small_docs[:3])
@@ -98,8 +98,8 @@ def test_langchain_retriever_returns_documents_with_source_ids(indexed):
 
 
 def test_dense_channel_uses_the_configured_embedding_model(tmp_path, small_docs):
-    from ingest.embed import minilm_model_dir
-    from jinnang.settings import Settings
+    from jinnang.ingest.embed import minilm_model_dir
+    from jinnang.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path, embedding_model=str(minilm_model_dir()))
     index_documents(settings, small_docs)
@@ -112,9 +112,9 @@ def test_dense_channel_uses_the_configured_embedding_model(tmp_path, small_docs)
 def test_label_classes_put_a_query_about_the_it_department_into_its_centroid(tmp_path, small_docs):
     """label_classes (search.yaml): a query that never says 信息科 still lands on its documents'
     department, by the centroid of their vectors built at index time."""
-    from coaching.search import _label_class_scores
-    from coaching.store import load_index
-    from jinnang.settings import Settings
+    from jinnang.coaching.search import _label_class_scores
+    from jinnang.coaching.store import load_index
+    from jinnang.core.settings import Settings
 
     config = load_search_config().model_copy(deep=True)
     config.label_classes.weight, config.label_classes.min_chunks = 0.3, 1

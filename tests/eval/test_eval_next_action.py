@@ -49,7 +49,7 @@ def test_jsonl_all_good_exits_0_and_missing_file_exits_2(tmp_path, shared_dev):
 
 
 def test_rules_check_reports_file_and_line(tmp_path):
-    from rules.config import CONFIG_DIR
+    from jinnang.rules.config import CONFIG_DIR
     bad = tmp_path / "journey.yaml"
     bad.write_text((CONFIG_DIR / "journey.yaml").read_text(encoding="utf-8").replace("limit: 10d", "limit: ten days"),
                    encoding="utf-8")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from eval.retrieval import evaluate, mrr, ndcg_at, recall_at
+from jinnang.eval.retrieval import evaluate, mrr, ndcg_at, recall_at
 
 
 def test_metrics_on_a_known_ranking():

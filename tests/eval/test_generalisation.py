@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from eval.extraction import load_cases, score
-from nlp.extract import extract
+from jinnang.eval.extraction import load_cases, score
+from jinnang.nlp.extract import extract
 
 SETS = Path(__file__).resolve().parents[2] / "eval" / "data" / "generalisation"
 FIELDS = (

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from ingest.embed import EmbeddingConfigError, JinnangEmbeddingFunction, get_embedder, minilm_model_dir
-from ingest.vectors import collection_name, open_chroma, open_collection
+from jinnang.ingest.embed import EmbeddingConfigError, JinnangEmbeddingFunction, get_embedder, minilm_model_dir
+from jinnang.ingest.vectors import collection_name, open_chroma, open_collection
 
 
 def test_default_embedder_ranks_a_chinese_paraphrase_above_an_unrelated_sentence():

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ingest.pipeline import CHUNKS_COLLECTION, process_document, register_document, run_job
-from ingest.store import Chunk, Document, ingest_engine
-from ingest.vectors import open_collection
+from jinnang.ingest.pipeline import CHUNKS_COLLECTION, process_document, register_document, run_job
+from jinnang.ingest.store import Chunk, Document, ingest_engine
+from jinnang.ingest.vectors import open_collection
 
 NOTE = "温州市中心医院 脊柱外科\n林主任说科里一直用威高的钉子。我介绍了万向钉。约了下周四再过去。".encode()
 
@@ -100,7 +100,7 @@ def test_ingest_killed_half_way_and_rerun_loses_and_duplicates_nothing(tmp_path)
     assert _count(db, "select count(*) from documents where status='done'") == 6
     assert _count(db, "select count(*) from ingest_jobs where status in ('queued','running')") == 0
     chunks = _count(db, "select count(*) from chunks")
-    from jinnang.settings import Settings
+    from jinnang.core.settings import Settings
 
     assert open_collection(Settings(data_dir=data_dir), CHUNKS_COLLECTION).count() == chunks == 6
 
@@ -188,8 +188,8 @@ def test_a_job_already_running_is_left_to_its_worker_and_runs_once(settings):
 
 
 def test_a_job_a_crash_left_running_is_finished_on_resume(settings):
-    from ingest.pipeline import resume_unfinished
-    from ingest.store import IngestJob
+    from jinnang.ingest.pipeline import resume_unfinished
+    from jinnang.ingest.store import IngestJob
 
     registration = register_document(settings, NOTE, "note.txt")
     with Session(ingest_engine(settings)) as session:
@@ -217,8 +217,8 @@ def test_a_job_whose_blob_was_deleted_fails_naming_it_and_the_same_upload_heals_
 def test_resume_leaves_a_job_a_live_process_is_running_and_takes_it_once_that_process_is_gone(settings):
     import socket
 
-    from ingest.pipeline import resume_unfinished
-    from ingest.store import IngestJob
+    from jinnang.ingest.pipeline import resume_unfinished
+    from jinnang.ingest.store import IngestJob
 
     registration = register_document(settings, NOTE, "note.txt")
     server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # stands in for the API server
@@ -235,7 +235,7 @@ def test_resume_leaves_a_job_a_live_process_is_running_and_takes_it_once_that_pr
 
 
 def test_a_data_dir_from_before_the_worker_column_is_upgraded_in_place(tmp_path):
-    from jinnang.db import open_engine
+    from jinnang.core.db import open_engine
 
     db = tmp_path / "old.sqlite3"
     with sqlite3.connect(db) as conn:

@@ -1,5 +1,5 @@
 """Check-box forms: unticked options are blanked without moving any offset."""
-from nlp.checkboxes import mask_unticked
+from jinnang.nlp.checkboxes import mask_unticked
 
 
 def test_unticked_options_are_blanked_and_offsets_kept():

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from jinnang.records import ExtractionRecord
-from nlp import extract as extract_mod
-from nlp.extract import extract
+from jinnang.core.records import ExtractionRecord
+from jinnang.nlp import extract as extract_mod
+from jinnang.nlp.extract import extract
 
 NOTE = "约了下周四早交班后再过去，带钉棒样品给林主任看看。"
 
@@ -23,18 +23,18 @@ def test_trial_feedback_has_no_visit_facts():
 
 
 def test_missing_finder_leaves_its_field_empty_and_says_so(monkeypatch):
-    monkeypatch.setattr(extract_mod, "_FINDERS", {"nlp.objections.find_objections": None})
-    monkeypatch.setattr(extract_mod, "_MISSING", {"nlp.objections.find_objections": "No module named 'nlp.objections'"})
+    monkeypatch.setattr(extract_mod, "_FINDERS", {"jinnang.nlp.objections.find_objections": None})
+    monkeypatch.setattr(extract_mod, "_MISSING", {"jinnang.nlp.objections.find_objections": "No module named 'nlp.objections'"})
     record = extract(NOTE, dt.date(2026, 1, 5), "visit_note")
     assert record.objections == []
-    assert any("nlp.objections.find_objections" in w for w in record.warnings)
+    assert any("jinnang.nlp.objections.find_objections" in w for w in record.warnings)
 
 
 def test_failing_finder_does_not_lose_the_rest(monkeypatch):
     def broken(text):
         raise RuntimeError("model file damaged")
 
-    monkeypatch.setattr(extract_mod, "_FINDERS", {"nlp.people.find_decision_makers": broken})
+    monkeypatch.setattr(extract_mod, "_FINDERS", {"jinnang.nlp.people.find_decision_makers": broken})
     record = extract(NOTE, dt.date(2026, 1, 5), "visit_note")
     assert record.decision_makers == []
     assert record.key_dates  # the dates are still there
@@ -42,7 +42,7 @@ def test_failing_finder_does_not_lose_the_rest(monkeypatch):
 
 
 def test_dev_set_dates_meet_their_targets(shared_dev):
-    from eval.extraction import load_cases, score
+    from jinnang.eval.extraction import load_cases, score
 
     result = score(load_cases(shared_dev / "extraction.jsonl"), extract)
     assert result["key_dates"]["typed"]["f1"] >= 0.85
@@ -58,7 +58,7 @@ def test_a_trial_form_written_before_its_period_ends_is_read_as_interim():
 
 
 def test_clearing_text_caches_makes_a_repeated_note_unseen():
-    from nlp import lac, people, vocab
+    from jinnang.nlp import lac, people, vocab
 
     extract(NOTE + "林主任说价格偏高。", dt.date(2026, 1, 5), "visit_note")
     caches = (*people.text_caches(), vocab.sentences, vocab.clauses)
@@ -68,7 +68,7 @@ def test_clearing_text_caches_makes_a_repeated_note_unseen():
 
 
 def test_long_notes_take_few_places_in_the_word_cache():
-    from nlp import lac
+    from jinnang.nlp import lac
 
     lac.clear_cache()
     notes = [f"第{i}份长记录：" + "主任说价格偏高，下周三再去演示。" * 200 for i in range(12)]

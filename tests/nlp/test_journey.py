@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from nlp.journey import JOURNEY_NODES, default_reader, find_journey_node, load_journey_vocab
+from jinnang.nlp.journey import JOURNEY_NODES, default_reader, find_journey_node, load_journey_vocab
 
 VOCAB = load_journey_vocab()
 

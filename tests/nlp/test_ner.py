@@ -8,8 +8,8 @@ from typer.testing import CliRunner
 
 from jinnang.cli.app import app
 import jinnang.cli.ner_cmds  # noqa: F401  (registers the commands)
-from nlp.ner import find_entities
-from nlp.pipeline import get_nlp
+from jinnang.nlp.ner import find_entities
+from jinnang.nlp.pipeline import get_nlp
 
 
 def labelled(text):
@@ -53,7 +53,7 @@ def test_a_title_word_inside_an_organization_name_does_not_split_it():
 
 
 def test_tagged_spans_lose_spaces_and_unpaired_brackets_at_their_edges():
-    from nlp.components import trim_span
+    from jinnang.nlp.components import trim_span
 
     text = "（工程师 凌浩）：国药（集团）"
     assert trim_span(text, "name", 4, 8) == ("name", 5, 7)  # " 凌浩）" → 凌浩
@@ -62,7 +62,7 @@ def test_tagged_spans_lose_spaces_and_unpaired_brackets_at_their_edges():
 
 
 def test_dictionary_priors_reach_the_tagger():
-    from nlp.crf_features import char_features
+    from jinnang.nlp.crf_features import char_features
 
     feats = char_features("司马光说", [("司马光", "PER"), ("说", "v")])
     assert feats[0]["sur"] == "1"  # 司 is in the surname gazetteer
@@ -103,12 +103,12 @@ def test_eval_ner_missing_decision_maker_set_exits_2_naming_the_option(tmp_path)
 
 
 def test_gazetteer_mistake_names_file_line_and_field(tmp_path):
-    from nlp.gazetteers import GazetteerError, Titles, load
+    from jinnang.nlp.gazetteers import ConfigError, Titles, load
 
     bad = tmp_path / "titles.yaml"
     bad.write_text("titles:\n  - {written: 主任, bare: 主任, kind: post}\n  - {written: 科长, bare: 科长, kind: boss}\n",
                    encoding="utf-8")
-    with pytest.raises(GazetteerError, match=r"titles.yaml, line 3, field titles\[1\]\.kind"):
+    with pytest.raises(ConfigError, match=r"titles.yaml, line 3, field titles\[1\]\.kind"):
         load(Titles, bad)
 
 
@@ -116,18 +116,3 @@ def test_a_conjunction_before_a_title_is_no_surname():
     # 和 and 经 are surnames in the YAML list, but here LAC reads them as function words
     assert not any(label == "name" for label, _ in labelled("几位教授和专家已经说了"))
     assert ("name", "卞") in labelled("下午去器械科找了卞科长")
-
-
-def test_neural_tagger_decoding_never_opens_a_span_with_an_inside_tag():
-    import numpy as np
-
-    from nlp.neural_ner import TAGS, allowed_transitions, viterbi
-
-    n = len(TAGS)
-    emissions = np.zeros((3, n), dtype=np.float32)
-    emissions[:, TAGS.index("I-name")] = 5.0  # the encoder alone would say I-name throughout
-    emissions[0, TAGS.index("B-name")] = 4.0
-    transitions = np.where(allowed_transitions(), 0.0, -1e4).astype(np.float32)
-    start = np.array([-1e4 if t.startswith("I-") else 0.0 for t in TAGS], dtype=np.float32)
-    path = [TAGS[i] for i in viterbi(emissions, transitions, start, np.zeros(n, dtype=np.float32))]
-    assert path == ["B-name", "I-name", "I-name"]

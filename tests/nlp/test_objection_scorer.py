@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from nlp.objection_scorer import load_scorer, training_rows, train
-from nlp.objections import ObjectionFinder, find_objections, load_objection_vocab
-from nlp.vocab import ConfigError
+from jinnang.nlp.objection_scorer import load_scorer, training_rows, train
+from jinnang.nlp.objections import ObjectionFinder, find_objections, load_objection_vocab
+from jinnang.nlp.vocab import ConfigError
 
-CONFIG = Path(__file__).resolve().parents[2] / "nlp" / "config" / "objections.yaml"
+CONFIG = Path(__file__).resolve().parents[2] / "src" / "jinnang" / "nlp" / "config" / "objections.yaml"
 
 
 def test_a_clause_is_labelled_with_every_objection_whose_evidence_it_overlaps():

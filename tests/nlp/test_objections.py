@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from nlp.objections import default_finder, find_objections, load_objection_vocab
+from jinnang.nlp.objections import default_finder, find_objections, load_objection_vocab
 
 VOCAB = load_objection_vocab()
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from nlp.people import find_decision_makers
+from jinnang.nlp.people import find_decision_makers
 
 
 def people(text, **kw):
@@ -77,7 +77,7 @@ def test_organization_hint_is_used_when_given():
 
 
 def test_dev_set_decision_makers_score(shared_dev):
-    from eval.ner import score_decision_makers
+    from jinnang.eval.ner import score_decision_makers
 
     scores = score_decision_makers(shared_dev / "extraction.jsonl")
     assert scores["by_name"]["f1"] >= 0.9, json.dumps(scores["differences"], ensure_ascii=False)
@@ -101,7 +101,7 @@ def test_less_common_surnames_mark_a_person():
 # ------------------------------------------------------------------ notes in other hands
 
 def test_english_people_examples_in_the_vocabulary_give_name_and_title():
-    from nlp.people import english_vocab
+    from jinnang.nlp.people import english_vocab
 
     for example in english_vocab().examples:
         got = people(example.text)
@@ -288,11 +288,11 @@ def test_an_english_hospital_name_when_no_chinese_one_is_written():
 
 
 def test_a_chain_vocabulary_mistake_names_file_line_and_field(tmp_path):
-    from nlp.gazetteers import GazetteerError, Organizations, load
+    from jinnang.nlp.gazetteers import ConfigError, Organizations, load
 
     bad = tmp_path / "organizations.yaml"
     bad.write_text("hospital_suffixes: [医院]\nchains:\n  brands: [美年]\n  max_city_chars: many\n", encoding="utf-8")
-    with pytest.raises(GazetteerError, match=r"organizations.yaml, line 4, field chains\.max_city_chars"):
+    with pytest.raises(ConfigError, match=r"organizations.yaml, line 4, field chains\.max_city_chars"):
         load(Organizations, bad)
 
 

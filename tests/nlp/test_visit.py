@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from nlp.visit import find_visit_facts, load_visit_vocab
+from jinnang.nlp.visit import find_visit_facts, load_visit_vocab
 
 VOCAB = load_visit_vocab()
 

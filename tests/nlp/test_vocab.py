@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.journey import JourneyVocab
-from nlp.objections import ObjectionVocab
-from nlp.visit import VisitVocab
-from nlp.vocab import CONFIG_DIR, CompiledRule, ConfigError, CueRule, clauses, load_config, sentences
+from jinnang.nlp.journey import JourneyVocab
+from jinnang.nlp.objections import ObjectionVocab
+from jinnang.nlp.visit import VisitVocab
+from jinnang.nlp.vocab import CONFIG_DIR, CompiledRule, ConfigError, CueRule, clauses, load_config, sentences
 
 GOOD = """\
 terms:
@@ -148,8 +148,8 @@ def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_go
     import os
     import shutil
 
-    from nlp.objections import ObjectionFinder, load_objection_vocab
-    from nlp.vocab import FollowsFile
+    from jinnang.nlp.objections import ObjectionFinder, load_objection_vocab
+    from jinnang.nlp.vocab import FollowsFile
 
     path = tmp_path / "objections.yaml"
     shutil.copy(CONFIG_DIR / "objections.yaml", path)
@@ -172,8 +172,8 @@ def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_go
 
 
 def test_a_config_that_never_loaded_raises_its_error(tmp_path):
-    from nlp.objections import ObjectionFinder, load_objection_vocab
-    from nlp.vocab import FollowsFile
+    from jinnang.nlp.objections import ObjectionFinder, load_objection_vocab
+    from jinnang.nlp.vocab import FollowsFile
 
     path = tmp_path / "objections.yaml"
     path.write_text("categories: {}\nnonsense: 1\n", encoding="utf-8")

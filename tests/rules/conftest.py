@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from rules.models import AccountSnapshot
-from rules.next_action import suggest_payload
+from jinnang.rules.models import AccountSnapshot
+from jinnang.rules.next_action import suggest_payload
 
 HEALTHY = json.loads((Path(__file__).parent / "data" / "healthy_account.json").read_text(encoding="utf-8"))
 NOW = dt.datetime.fromisoformat(HEALTHY["now"])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rules.config import CONFIG_DIR, RuleFileError, load_ruleset
-from rules.registry import stall_rules
+from jinnang.rules.config import CONFIG_DIR, ConfigError, load_ruleset
+from jinnang.rules.registry import stall_rules
 
 JOURNEY = (CONFIG_DIR / "journey.yaml").read_text(encoding="utf-8")
 VARIANT = CONFIG_DIR / "variants" / "private_specialty_seven_stage.yaml"
@@ -29,7 +29,7 @@ def _line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 def test_bad_duration_names_file_line_and_field(tmp_path):
     text = JOURNEY.replace("limit: 72h", "limit: 72 hours")
-    with pytest.raises(RuleFileError) as err:
+    with pytest.raises(ConfigError) as err:
         load_ruleset(journey=_journey(tmp_path, text))
     assert err.value.file.endswith("journey.yaml")
     assert err.value.field == "nodes[2].stall.limit"
@@ -38,7 +38,7 @@ def test_bad_duration_names_file_line_and_field(tmp_path):
 
 def test_unregistered_rule_name_is_refused_at_its_line(tmp_path):
     text = JOURNEY.replace("rule: jinnang.stall.node_and_no_visit.v1", "rule: jinnang.stall.no_visit.v9")
-    with pytest.raises(RuleFileError) as err:
+    with pytest.raises(ConfigError) as err:
         load_ruleset(journey=_journey(tmp_path, text))
     assert err.value.field == "nodes[5].stall.rule" and "jinnang.stall.no_visit.v9" in err.value.message
     assert err.value.line == _line_of(text, "rule: jinnang.stall.no_visit.v9")
@@ -46,16 +46,16 @@ def test_unregistered_rule_name_is_refused_at_its_line(tmp_path):
 
 def test_unknown_placeholder_in_a_message_fails_at_load(tmp_path):
     text = JOURNEY.replace("请确认演示时间是否变更？", "请确认{demo_time}是否变更？")
-    with pytest.raises(RuleFileError) as err:
+    with pytest.raises(ConfigError) as err:
         load_ruleset(journey=_journey(tmp_path, text))
     assert err.value.field == "nodes[2].stall.message" and "demo_time" in err.value.message
 
 
 def test_duplicate_node_id_and_bad_regex_are_refused(tmp_path):
-    with pytest.raises(RuleFileError) as err:
+    with pytest.raises(ConfigError) as err:
         load_ruleset(journey=_journey(tmp_path, JOURNEY.replace("- id: tender_monitoring", "- id: first_contact")))
     assert "appears twice" in err.value.message
-    with pytest.raises(RuleFileError) as err:
+    with pytest.raises(ConfigError) as err:
         load_ruleset(journey=_journey(tmp_path, JOURNEY.replace(r"^浙卫采〔20\d{2}〕\d+号$", "^浙卫采(20")))
     assert err.value.field == "field_rules[0].province_patterns" and "regular expression" in err.value.message
 
@@ -64,7 +64,7 @@ def test_score_weights_must_add_up(tmp_path):
     scores = (CONFIG_DIR / "scores.yaml").read_text(encoding="utf-8").replace("stage_weight: 0.25", "stage_weight: 0.35")
     path = tmp_path / "scores.yaml"
     path.write_text(scores, encoding="utf-8")
-    with pytest.raises(RuleFileError) as err:
+    with pytest.raises(ConfigError) as err:
         load_ruleset(scores=path)
     assert err.value.field == "customer_health" and "add up to 1" in err.value.message
 
@@ -97,14 +97,14 @@ def test_seven_stage_private_variant_loads_from_its_own_file(account, h):
     found = [s for s in h.response(account, rules=rules).suggestions if s.action == "upload_missing_evidence"]
     assert found and "需 3 份，现有 2 份" in found[0].reason and "保密协议" in found[0].reason
     # the default journey has no such node: the snapshot is refused naming the field
-    from jinnang.errors import InputError
+    from jinnang.core.errors import InputError
     with pytest.raises(InputError) as err:
         h.response(account)
     assert err.value.field == "journey_node"
 
 
 def test_a_new_stall_kind_is_a_registered_function_not_an_engine_change(tmp_path, account, h):
-    from rules.context import StallStatus
+    from jinnang.rules.context import StallStatus
 
     @stall_rules.register("test.stall.since_entering.v1")
     def since_entering(ctx, stall):

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from rules.config import default_ruleset
+from jinnang.rules.config import default_ruleset
 
 RULES = default_ruleset()
 D = dt.datetime
@@ -212,7 +212,7 @@ def test_lock_applies_only_in_legal_review(account, h):
 
 
 def test_visit_quality_formula_cap_and_flag(account, h):
-    from rules.models import Visit
+    from jinnang.rules.models import Visit
     rule = RULES.scores.visit_quality
     f = rule.function()
     assert f(Visit(date="2026-03-01", questions_resolved=1, cross_dept_needs=["compliance_docs"]), rule).value == 4
@@ -324,7 +324,7 @@ def test_suggestions_carry_priority_notify_chinese_reason_and_due(account, h):
 
 
 def test_process_health_index_weights_and_diagnosis_naming_weakest_node():
-    from rules.scores import TeamMonth
+    from jinnang.rules.scores import TeamMonth
     rule = RULES.scores.process_health
     month = TeamMonth(team="mgr-02", month="2026-03", visits=10, high_quality_visits=8, stalls=4, stalls_resolved=2,
                       work_orders_due=5, work_orders_closed_on_time=5, first_touches=4, first_meetings=1,
@@ -337,7 +337,7 @@ def test_process_health_index_weights_and_diagnosis_naming_weakest_node():
 
 
 def test_forecast_accuracy_reports_each_segment():
-    from rules.scores import SigningForecast
+    from jinnang.rules.scores import SigningForecast
     rule = RULES.scores.forecast_accuracy
     result = rule.function()([
         SigningForecast(account_id="a", segment="三甲", predicted="2026-05-12", actual="2026-05-15"),

@@ -6,13 +6,13 @@ import datetime as dt
 import pytest
 from sqlalchemy.orm import Session
 
-from jinnang.db import open_engine
-from jinnang.errors import InputError
-from jinnang.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
-from rules import accounts as store
-from rules.journey import adjust_signing_date, propose_transition, record_document
-from rules.models import Document
-from nlp.workdays import add_workdays
+from jinnang.core.db import open_engine
+from jinnang.core.errors import InputError
+from jinnang.core.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
+from jinnang.rules import accounts as store
+from jinnang.rules.journey import adjust_signing_date, propose_transition, record_document
+from jinnang.rules.models import Document
+from jinnang.core.workdays import add_workdays
 
 D = dt.datetime
 
@@ -88,7 +88,7 @@ def test_entering_trial_creates_exactly_one_work_order_and_tells_the_rep(engine,
     assert again.work_orders == [] and same.work_orders == []
     assert len(store.work_orders(engine, "acc-t1")) == 1
     # the stored open work order means no create_service_ticket suggestion
-    from rules.next_action import suggest
+    from jinnang.rules.next_action import suggest
     assert "create_service_ticket" not in [s.action for s in suggest(store.load_account(engine, "acc-t1"), at).suggestions]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from jinnang.errors import InputError, from_validation_error
-from rules.models import AccountSnapshot
-from rules.next_action import suggest_payload
+from jinnang.core.errors import InputError, from_validation_error
+from jinnang.rules.models import AccountSnapshot
+from jinnang.rules.next_action import suggest_payload
 
 
 def _refusal(account, now=None) -> dict:

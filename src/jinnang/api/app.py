@@ -1,0 +1,48 @@
+"""FastAPI app factory: `create_app(settings)`; `/docs` has the OpenAPI page."""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from jinnang.api.deps import parse_api_keys
+from jinnang.api.errors import status_of
+from jinnang.api.routes import accounts, documents, health, next_actions, playbook, review
+from jinnang.core.errors import InputError
+from jinnang.service.pipeline import ensure_all_tables, talk_track_provider
+from jinnang.core.settings import Settings, get_settings
+
+
+def _bare_field(loc: tuple) -> tuple[str, str]:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    path = ""
+    for p in parts:
+        path += f"[{p}]" if isinstance(p, int) else ("." if path else "") + str(p)
+    named = [p for p in parts if isinstance(p, str)]
+    return (named[-1] if named else "body"), (path or "body")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(title="jinnang 锦囊", version="0.1.0",
+                  description="Knowledge and coaching for medical-device sales teams selling to Chinese hospitals.")
+    app.state.settings = settings
+    app.state.callers = parse_api_keys(settings.api_keys)
+    app.state.talk_tracks = talk_track_provider(settings)  # handle_objection cites the playbook
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0]
+        field, path = _bare_field(tuple(first.get("loc", ())))
+        return JSONResponse(status_code=422, content={"status": 422, "field": field, "path": path,
+                                                      "message": first.get("msg", "invalid")})
+
+    @app.exception_handler(InputError)
+    async def _input_error(_: Request, exc: InputError) -> JSONResponse:
+        status = status_of(exc)
+        return JSONResponse(status_code=status, content=exc.as_dict(status))
+
+    ensure_all_tables(settings)
+    for module in (health, documents, review, accounts, next_actions, playbook):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,165 @@
+"""Accounts jinnang keeps itself: moves between journey nodes, evidence, stalls, scores.
+
+| route | roles |
+|---|---|
+| `PUT /v1/accounts/{id}` store the CRM snapshot | crm |
+| `GET /v1/accounts/{id}` account, health, stall | crm, manager (team), rep (own) |
+| `GET /v1/accounts/{id}/transitions` history (who, when, which evidence) | crm, manager (team), rep (own) |
+| `POST /v1/accounts/{id}/transitions` `{"to_node", "event_id"?, "at"?}` | crm, manager (team), rep (own) |
+| `POST /v1/accounts/{id}/documents` `{"type", "uploaded_at", "stamped_by_both"?, "id"?}` | crm, manager (team), rep (own) |
+| `POST /v1/accounts/{id}/signing-date` `{"date"}` (±N days of the locked date) | manager (team), rep (own) |
+| `GET /v1/accounts/{id}/next-actions` | crm, manager (team), rep (own) |
+| `GET /v1/accounts:stalls?now=` stall alerts of the caller's accounts (a read) | crm, manager |
+| `POST /v1/accounts:stalls?now=` the nightly check: the same alerts, each stall episode stored once for the PHI | crm, manager |
+| `GET /v1/accounts:process-health?month=YYYY-MM` the manager's team PHI | manager |
+
+A refused move is 409 with what is missing; it is still recorded in the history.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from jinnang.api.deps import Caller, SettingsDep, require_role, require_visible
+from jinnang.core.db import open_engine
+from jinnang.core.errors import InputError, NotFound, from_validation_error
+from jinnang.rules import accounts as store
+from jinnang.rules.config import default_ruleset
+from jinnang.rules.models import Day, Document, Timestamp
+from jinnang.rules.next_action import parse_now, parse_snapshot, suggest
+
+router = APIRouter(tags=["accounts"])
+Reader = Annotated[Caller, Depends(require_role("crm", "manager", "rep"))]
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_node: str
+    event_id: str | None = None
+    at: Timestamp | None = None      # offset-aware → China wall-clock, like the snapshot's times
+
+
+class SigningDateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: Day
+
+
+def _parse(model: type[BaseModel], payload: Any) -> Any:
+    try:
+        return model.model_validate(payload if payload is not None else {})
+    except ValidationError as exc:
+        raise from_validation_error(exc) from None
+
+
+def _engine(settings):
+    return open_engine(settings.sqlite_path)
+
+
+def _visible(caller: Caller, settings, account_id: str):
+    try:
+        account = store.load_account(_engine(settings), account_id)
+    except InputError as exc:
+        if not isinstance(exc, NotFound) or caller.sees_all:
+            raise
+        account = None
+    require_visible(caller, account is not None, account.rep_id if account else None, "account")
+    return account
+
+
+def _team(caller: Caller) -> set[str] | None:
+    return None if caller.role in ("crm", "admin") else set(caller.team) | {caller.subject}
+
+
+@router.get("/v1/accounts:stalls")
+def stalls(caller: Annotated[Caller, Depends(require_role("crm", "manager"))], settings: SettingsDep,
+           now: str | None = None) -> dict[str, Any]:
+    return {"alerts": store.scan_stalls(_engine(settings), parse_now(now) or dt.datetime.now(),
+                                        default_ruleset(), _team(caller), record=False)}
+
+
+@router.post("/v1/accounts:stalls")
+def record_stalls(caller: Annotated[Caller, Depends(require_role("crm", "manager"))], settings: SettingsDep,
+                  now: str | None = None) -> dict[str, Any]:
+    return {"alerts": store.scan_stalls(_engine(settings), parse_now(now) or dt.datetime.now(),
+                                        default_ruleset(), _team(caller), record=True)}
+
+
+@router.get("/v1/accounts:process-health")
+def process_health(caller: Annotated[Caller, Depends(require_role("manager"))], settings: SettingsDep,
+                   month: str) -> dict[str, Any]:
+    team = _team(caller) or set()
+    return store.process_health_index(_engine(settings), caller.subject, team, month).model_dump(mode="json")
+
+
+@router.put("/v1/accounts/{account_id}")
+def put_account(account_id: str, _: Annotated[Caller, Depends(require_role("crm"))], settings: SettingsDep,
+                payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    account = parse_snapshot(payload)
+    if account.account_id != account_id:
+        raise InputError("account_id", f"body account_id {account.account_id!r} differs from the path {account_id!r}")
+    return store.upsert_account(_engine(settings), account).model_dump(mode="json")
+
+
+@router.get("/v1/accounts/{account_id}")
+def get_account(account_id: str, caller: Reader, settings: SettingsDep, now: str | None = None) -> dict[str, Any]:
+    account = _visible(caller, settings, account_id)
+    response = suggest(account, parse_now(now), default_ruleset())
+    return {"account": account.model_dump(mode="json"), "scores": response.scores,
+            "alerts": [a.model_dump() for a in response.alerts],
+            "work_orders": store.work_orders(_engine(settings), account_id)}
+
+
+@router.get("/v1/accounts/{account_id}/transitions")
+def get_transitions(account_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+    account = _visible(caller, settings, account_id)
+    return {"account_id": account_id, "journey_node": account.journey_node,
+            "transitions": store.transitions(_engine(settings), account_id)}
+
+
+@router.post("/v1/accounts/{account_id}/transitions")
+def post_transition(account_id: str, caller: Reader, settings: SettingsDep,
+                    payload: Annotated[Any, Body()] = None) -> JSONResponse:
+    _visible(caller, settings, account_id)
+    req = _parse(TransitionRequest, payload)
+    at = req.at or dt.datetime.now()
+    outcome = store.move_account(_engine(settings), account_id, req.to_node, caller.subject, at,
+                                 default_ruleset(), event_id=req.event_id)
+    body = {"accepted": outcome.accepted, "message": outcome.message, "journey_node": outcome.account.journey_node,
+            "record": outcome.record.model_dump(mode="json"), "missing": outcome.missing,
+            "work_orders": [w.model_dump(mode="json") for w in outcome.work_orders],
+            "rep_messages": outcome.rep_messages,
+            "signing_date": outcome.signing_date.model_dump(mode="json") if outcome.signing_date else None}
+    if not outcome.accepted:
+        body |= {"status": 409, "field": "to_node", "path": "to_node"}
+    return JSONResponse(status_code=200 if outcome.accepted else 409, content=body)
+
+
+@router.post("/v1/accounts/{account_id}/documents")
+def post_document(account_id: str, caller: Reader, settings: SettingsDep,
+                  payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    _visible(caller, settings, account_id)
+    document = _parse(Document, payload)
+    account = store.add_document(_engine(settings), account_id, document, default_ruleset())
+    return {"account_id": account_id, "documents": len(account.documents),
+            "signing_date": account.signing_date.model_dump(mode="json") if account.signing_date else None}
+
+
+@router.post("/v1/accounts/{account_id}/signing-date")
+def post_signing_date(account_id: str, caller: Annotated[Caller, Depends(require_role("manager", "rep"))],
+                      settings: SettingsDep, payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    _visible(caller, settings, account_id)
+    req = _parse(SigningDateRequest, payload)
+    account = store.set_signing_date(_engine(settings), account_id, req.date, caller.subject, default_ruleset())
+    return {"account_id": account_id, "signing_date": account.signing_date.model_dump(mode="json")}
+
+
+@router.get("/v1/accounts/{account_id}/next-actions")
+def account_next_actions(account_id: str, caller: Reader, settings: SettingsDep, request: Request,
+                         now: str | None = None) -> dict[str, Any]:
+    account = _visible(caller, settings, account_id)
+    return suggest(account, parse_now(now), default_ruleset(),
+                   getattr(request.app.state, "talk_tracks", None)).model_dump(mode="json")

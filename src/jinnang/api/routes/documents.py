@@ -1,0 +1,94 @@
+"""Upload documents and follow their ingest jobs."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, HTTPException, UploadFile, status
+from sqlalchemy.orm import Session
+
+from jinnang.api.deps import Caller, SettingsDep, require_role, require_visible
+from jinnang.ingest.pipeline import DOCUMENT_KINDS
+from jinnang.ingest.store import Document, IngestJob, ingest_engine
+from jinnang.core.errors import InputError
+from jinnang.service.pipeline import DEFAULT_HOOKS, register_document, run_job
+
+router = APIRouter(prefix="/v1", tags=["documents"])
+Uploader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
+Reader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
+
+
+def _document_public(doc: Document) -> dict[str, Any]:
+    return {"id": doc.id, "filename": doc.filename, "media_type": doc.media_type, "kind": doc.kind,
+            "status": doc.status, "account_id": doc.account_id, "rep_id": doc.rep_id, "hospital": doc.hospital,
+            "reference_date": doc.reference_date, "size_bytes": doc.size_bytes, "error": doc.error,
+            "min_confidence": doc.min_confidence, "text": doc.text,
+            "pages": [{"page": p.page_no, "engine": p.engine, "seconds": round(p.seconds, 3),
+                       "lines": [{"text": ln.text, "confidence": round(ln.confidence, 4)} for ln in p.lines]}
+                      for p in doc.pages]}
+
+
+@router.post("/documents", status_code=status.HTTP_202_ACCEPTED)
+async def upload_document(
+    caller: Uploader, settings: SettingsDep, background: BackgroundTasks,
+    file: Annotated[UploadFile, File(description="a visit note (.txt/.md), a scan (png/jpg/tiff/webp) or a PDF")],
+    kind: Annotated[str, Form()] = "visit_note",
+    account_id: Annotated[str | None, Form()] = None,
+    hospital: Annotated[str | None, Form()] = None,
+    reference_date: Annotated[dt.date | None, Form()] = None,
+    rep_id: Annotated[str | None, Form(description="only managers and the CRM may file for another rep")] = None,
+    meta: Annotated[str | None, Form(description='JSON object, e.g. {"objection_category": "price"} for a talk track')] = None,
+) -> dict[str, Any]:
+    """Store the upload and queue its ingest job; the answer carries the job id to poll."""
+    if kind not in DOCUMENT_KINDS:
+        raise InputError("kind", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")
+    owner = caller.subject if caller.role == "rep" else (rep_id or caller.subject)
+    if caller.role == "rep" and rep_id and rep_id != caller.subject:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "a rep may only upload their own documents")
+    if caller.role == "manager" and not caller.may_see_rep(owner):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{owner} is not in your team")
+    meta_object = _meta_object(meta)
+    data = await file.read(settings.max_upload_bytes + 1)
+    registration = register_document(settings, data, file.filename, kind=kind, account_id=account_id,
+                                     rep_id=owner, hospital=hospital, reference_date=reference_date,
+                                     meta=meta_object)
+    if registration.job_id:
+        background.add_task(run_job, settings, registration.job_id, DEFAULT_HOOKS)
+    return {"document_id": registration.document_id, "job_id": registration.job_id,
+            "duplicate": registration.duplicate}
+
+
+def _meta_object(meta: str | None) -> dict[str, Any] | None:
+    if not meta:
+        return None
+    try:
+        value = json.loads(meta)
+    except json.JSONDecodeError:
+        raise InputError("meta", "meta must be a JSON object") from None
+    if not isinstance(value, dict):
+        raise InputError("meta", "meta must be a JSON object")
+    return value
+
+
+def _visible_document(session: Session, caller: Caller, document_id: str) -> Document:
+    doc = session.get(Document, document_id)
+    require_visible(caller, doc is not None, doc.rep_id if doc else None, "document")
+    return doc
+
+
+@router.get("/documents/{document_id}")
+def get_document(document_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+    with Session(ingest_engine(settings)) as session:
+        return _document_public(_visible_document(session, caller, document_id))
+
+
+@router.get("/jobs/{job_id}")
+def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+    with Session(ingest_engine(settings)) as session:
+        job = session.get(IngestJob, job_id)
+        if job is None:
+            require_visible(caller, False, None, "job")
+        _visible_document(session, caller, job.document_id)
+        return {"id": job.id, "document_id": job.document_id, "status": job.status, "error": job.error,
+                "created_at": job.created_at, "updated_at": job.updated_at}

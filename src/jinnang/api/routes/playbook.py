@@ -1,0 +1,78 @@
+"""Playbook search and the mined playbook for reps and managers.
+
+CRM keys are refused (403): the playbook is coaching material for people, not a bulk feed.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse, PlainTextResponse
+
+from jinnang.api.deps import Caller, SettingsDep, require_role
+
+router = APIRouter(prefix="/v1/playbook", tags=["playbook"])
+Reader = Annotated[Caller, Depends(require_role("rep", "manager"))]
+Builder = Annotated[Caller, Depends(require_role("manager"))]
+
+
+@router.get("/search")
+def playbook_search(
+    settings: SettingsDep,
+    caller: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="What the rep is facing, in their words.")],
+    product_line: Annotated[str | None, Query(description="orthopaedic_implants, ivd_reagents, …")] = None,
+    department: Annotated[str | None, Query(description="设备科, 检验科, … (synonyms such as 器械科 match)")] = None,
+    journey_node: Annotated[str | None, Query(description="A node id of journey.md")] = None,
+    outcome: Annotated[Literal["won", "lost", "open"] | None, Query()] = None,
+    kind: Annotated[Literal["talk_track", "visit_note", "trial_feedback"] | None, Query()] = None,
+    k: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    """Documents that tell a rep what to do, best first; each with the source id and a highlighted snippet."""
+    from jinnang.coaching.search import mark, search
+
+    filters = {"product_line": product_line, "department": department, "journey_node": journey_node,
+               "outcome": outcome, "kind": kind}
+    hits = search(settings, q, k=k, filters={f: v for f, v in filters.items() if v})
+    return {"query": q, "results": [
+        {"doc_id": h["doc_id"], "score": h["score"], "snippet": h["snippet"],
+         "snippet_html": mark(h["snippet"], h["highlights"]), "highlights": h["highlights"], "kind": h["kind"],
+         "meta": h["meta"]} for h in hits]}
+
+
+@router.post("/build")
+def playbook_build(settings: SettingsDep, caller: Builder) -> dict[str, Any]:
+    """Re-mine the playbook from the indexed documents (managers)."""
+    from jinnang.coaching.playbook import build_playbook
+
+    return build_playbook(settings)
+
+
+@router.get("/scenarios")
+def playbook_scenarios(settings: SettingsDep, caller: Reader, department: str | None = None,
+                       journey_node: str | None = None, category: str | None = None) -> dict[str, Any]:
+    from jinnang.coaching.playbook import list_scenarios
+
+    return {"scenarios": list_scenarios(settings, department, journey_node, category)}
+
+
+@router.get("/scenarios/{scenario_id}")
+def playbook_scenario(settings: SettingsDep, caller: Reader, scenario_id: str,
+                      format: Literal["json", "markdown", "html"] = "json") -> Any:
+    """One scenario's tips, best first, each citing its source document ids."""
+    from jinnang.coaching.playbook import export_scenario, get_scenario
+
+    if format == "markdown":
+        return PlainTextResponse(export_scenario(settings, scenario_id, "markdown"), media_type="text/markdown")
+    if format == "html":
+        return HTMLResponse(export_scenario(settings, scenario_id, "html"))
+    return get_scenario(settings, scenario_id)
+
+
+@router.get("/talk-tracks/{category}")
+def playbook_talk_tracks(settings: SettingsDep, caller: Reader, category: str, limit: int = Query(2, ge=1, le=10)
+                         ) -> dict[str, Any]:
+    """The best talk tracks for an objection category, as evidence for next actions."""
+    from jinnang.coaching.playbook import talk_tracks_for
+
+    return {"category": category, "evidence": talk_tracks_for(category, settings, limit=limit)}

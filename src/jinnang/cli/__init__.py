@@ -1,0 +1,28 @@
+"""The `jinnang` command. Each area registers its commands in its own module here."""
+import sys
+
+from jinnang.cli.app import app
+
+
+def main() -> None:
+    # importing registers the commands on `app`
+    from jinnang.cli import (  # noqa: F401
+        coaching_cmds,
+        ner_cmds,
+        ocr_cmds,
+        ingest_cmds,
+        nlp_cmds,
+        review_cmds,
+        rules_cmds,
+        service_cmds,
+    )
+
+    from jinnang.service.pipeline import talk_track_provider
+    from jinnang.core.settings import SettingsError, get_settings
+
+    try:
+        rules_cmds.talk_track_provider = talk_track_provider(get_settings())
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    app()

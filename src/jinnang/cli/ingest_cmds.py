@@ -1,0 +1,200 @@
+"""`jinnang ingest PATH…` and `jinnang status`."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel, ConfigDict, ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from jinnang.cli.app import app, bench_app
+from jinnang.core.errors import InputError, from_validation_error
+from jinnang.core.settings import Settings, get_settings
+
+stderr = Console(stderr=True)
+MANIFEST = "manifest.jsonl"
+
+
+class ManifestEntry(BaseModel):
+    """One line of a folder's manifest.jsonl: the file and the metadata its document is stored with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str
+    kind: str | None = None
+    account_id: str | None = None
+    rep_id: str | None = None
+    hospital: str | None = None
+    reference_date: dt.date | None = None
+    meta: dict[str, Any] | None = None
+
+
+def _manifest_meta(folder: Path) -> dict[Path, dict[str, Any]]:
+    """Per-file metadata from a folder's manifest.jsonl ({"file", "kind", "account_id", …} a line)."""
+    path = folder / MANIFEST
+    meta: dict[Path, dict[str, Any]] = {}
+    if not path.is_file():
+        return meta
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entry = ManifestEntry.model_validate_json(line)
+        except ValidationError as exc:
+            err = from_validation_error(exc)
+            raise typer.BadParameter(f"{path}:{number}: field {err.path}: {err.message} "
+                                     f"(each line is a JSON object with a 'file' field)") from None
+        meta[(folder / entry.file).resolve()] = entry.model_dump(exclude={"file"}, exclude_none=True)
+    return meta
+
+
+def collect_files(paths: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
+    found: list[tuple[Path, dict[str, Any]]] = []
+    for path in paths:
+        if path.is_dir():
+            meta = _manifest_meta(path)
+            for file in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                if file.name != MANIFEST:
+                    found.append((file, meta.get(file.resolve(), {})))
+        elif path.is_file():
+            found.append((path, _manifest_meta(path.parent).get(path.resolve(), {})))
+        else:
+            raise typer.BadParameter(f"no such file or folder: {path}")
+    return found
+
+
+def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]) -> list[dict[str, Any]]:
+    """Ingest files and folders; one summary dict per file, in order."""
+    from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_bytes, resume
+
+    resume(settings)  # a crashed earlier run is finished first
+    files = collect_files(paths)
+    rows: list[dict[str, Any]] = []
+    with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=stderr, transient=True) as progress:
+        task = progress.add_task("", total=len(files))
+        for file, meta in files:
+            progress.update(task, description=file.name)
+            options = {**defaults, **{k: v for k, v in meta.items() if v is not None}}
+            try:
+                # the playbook is indexed once for the whole run, below, not once a file
+                registration, job = ingest_bytes(settings, file.read_bytes(), file.name, hooks=(extract_hook,),
+                                                 **options)
+                status = "duplicate" if registration.duplicate else (job.status if job else "queued")
+                rows.append({"file": str(file), "document_id": registration.document_id, "status": status,
+                             "error": job.error if job else None})
+            except InputError as exc:
+                rows.append({"file": str(file), "document_id": None, "status": "rejected",
+                             "error": f"{exc.field}: {exc.message}"})
+            progress.advance(task)
+    # duplicates too: a run killed before this line left them out, and indexing is idempotent
+    index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
+    return rows
+
+
+def print_ingest_table(rows: list[dict[str, Any]]) -> None:
+    """One row a file, then what was extracted from each note or form."""
+    from jinnang.ingest.store import Document, ingest_engine
+    from jinnang.nlp.store import ExtractionRow, records_engine
+
+    settings = get_settings()
+    console = Console(width=max(Console().width, 140))
+    table = Table(title="ingested")
+    for column in ("file", "document", "status", "kind", "pages", "chars", "min OCR conf."):
+        table.add_column(column, overflow="fold")
+    extracted: list[tuple[str, Any]] = []
+    with Session(ingest_engine(settings)) as session:
+        records_engine(settings)
+        for row in rows:
+            doc = session.get(Document, row["document_id"]) if row["document_id"] else None
+            table.add_row(Path(row["file"]).name, row["document_id"] or "-",
+                          row["status"] + (f" ({row['error']})" if row.get("error") else ""),
+                          doc.kind if doc else "-", str(len(doc.pages)) if doc else "-",
+                          str(len(doc.text or "")) if doc else "-",
+                          f"{doc.min_confidence:.2f}" if doc and doc.min_confidence is not None else "-")
+            record = session.scalar(select(ExtractionRow).where(ExtractionRow.document_id == row["document_id"]))
+            if record is not None:
+                extracted.append((Path(row["file"]).name, record.record))
+    console.print(table)
+    for name, record in extracted:
+        people = "、".join(f"{dm.name}{dm.title or ''}({dm.role})" for dm in record.decision_makers) or "-"
+        objections = "、".join(o.category for o in record.objections) or "-"
+        dates = "、".join(f"{d.type} {d.date}" for d in record.key_dates) or "-"
+        console.print(f"[bold]{name}[/bold]  决策人: {people}  异议: {objections}  日期: {dates}  "
+                      f"节点: {record.journey_node or '-'}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders (a folder's manifest.jsonl gives metadata)")],
+    kind: Annotated[str, typer.Option(help="visit_note | trial_feedback | talk_track")] = "visit_note",
+    account: Annotated[str | None, typer.Option(help="account id the documents belong to")] = None,
+    rep: Annotated[str | None, typer.Option(help="rep id who wrote them")] = None,
+    hospital: Annotated[str | None, typer.Option()] = None,
+    reference_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD the notes were written")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object a file on stdout")] = False,
+) -> None:
+    """Ingest text, images and PDFs: OCR, chunk, embed, extract. Re-running stores nothing twice."""
+    settings = get_settings()
+    try:
+        ref = dt.date.fromisoformat(reference_date) if reference_date else None
+    except ValueError:
+        typer.echo(f"error: --reference-date: {reference_date!r} is not YYYY-MM-DD", err=True)
+        raise typer.Exit(2) from None
+    rows = ingest_paths(settings, paths, {"kind": kind, "account_id": account, "rep_id": rep, "hospital": hospital,
+                                          "reference_date": ref})
+    if as_json:
+        for row in rows:
+            typer.echo(json.dumps(row, ensure_ascii=False))
+    else:
+        print_ingest_table(rows)
+    bad = [r for r in rows if r["status"] in ("failed", "rejected")]
+    for row in bad:
+        typer.echo(f"error: {row['file']}: {row['error']}", err=True)
+    raise typer.Exit(1 if bad else 0)
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """What the data dir holds: documents by status, jobs, chunks, extraction records."""
+    from jinnang.ingest.store import Chunk, Document, IngestJob, ingest_engine
+    from jinnang.ingest.vectors import open_collection
+    from jinnang.ingest.pipeline import CHUNKS_COLLECTION
+    from jinnang.nlp.store import ExtractionRow, records_engine
+
+    settings = get_settings()
+    engine = ingest_engine(settings)
+    records_engine(settings)
+    with Session(engine) as session:
+        by_status = dict(session.execute(select(Document.status, func.count()).group_by(Document.status)).all())
+        jobs = dict(session.execute(select(IngestJob.status, func.count()).group_by(IngestJob.status)).all())
+        chunks = session.scalar(select(func.count()).select_from(Chunk)) or 0
+        records = session.scalar(select(func.count()).select_from(ExtractionRow)) or 0
+    summary = {"data_dir": str(settings.data_dir), "documents": by_status, "jobs": jobs, "chunks": chunks,
+               "vectors": open_collection(settings, CHUNKS_COLLECTION).count(), "extraction_records": records,
+               "embedding_model": settings.embedding_model, "ocr_engine": settings.ocr_engine}
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+    else:
+        for key, value in summary.items():
+            typer.echo(f"{key}: {value}")
+
+
+@bench_app.command("ingest")
+def bench_ingest_command(
+    folder: Annotated[Path | None, typer.Argument(help="documents to ingest (default: the bundled demo set)")] = None,
+    repeat: Annotated[int, typer.Option(help="rounds over the text notes")] = 5,
+    engine: Annotated[str, typer.Option(help="rapidocr | tesseract")] = "rapidocr",
+) -> None:
+    """Print notes/s through the whole pipeline and OCR seconds per page (fresh temporary data dir)."""
+    from jinnang.eval.bench_ingest import bench_ingest
+    from jinnang.core.paths import DEMO_DOCUMENTS
+
+    typer.echo(json.dumps(bench_ingest(folder or DEMO_DOCUMENTS, repeat=repeat, ocr_engine=engine), ensure_ascii=False))

@@ -1,0 +1,63 @@
+"""`jinnang serve` (the API) and `jinnang demo` (ingest the bundled demo documents, then serve)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jinnang.cli.app import app
+from jinnang.core.paths import DEMO_DOCUMENTS
+from jinnang.core.settings import get_settings
+
+DEMO_KEYS = ("demo-rep:rep:rep-07,demo-manager:manager:mgr-02:rep-07|rep-08,"
+             "demo-crm:crm:crm,demo-admin:admin:admin")
+
+
+@app.command()
+def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None) -> None:
+    """Start the HTTP API (OpenAPI at /docs). Unfinished ingest jobs are finished first."""
+    import uvicorn
+
+    from jinnang.api.app import create_app
+    from jinnang.service.pipeline import resume
+
+    from jinnang.api.deps import parse_api_keys
+
+    settings = get_settings()
+    if not settings.api_keys:
+        typer.echo("warning: JINNANG_API_KEYS is empty: every route but /healthz answers 401", err=True)
+    try:
+        parse_api_keys(settings.api_keys)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    resume(settings)
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
+                log_level="info")
+
+
+@app.command()
+def demo(serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="start the API afterwards")] = True,
+         port: Annotated[int | None, typer.Option()] = None) -> None:
+    """Ingest the bundled demo visit notes and scanned forms, print what was ingested, start the API."""
+    import os
+
+    from jinnang.cli.ingest_cmds import ingest_paths, print_ingest_table
+
+    if not os.environ.get("JINNANG_API_KEYS"):
+        os.environ["JINNANG_API_KEYS"] = DEMO_KEYS
+        get_settings.cache_clear()
+    settings = get_settings()
+    typer.echo(f"data dir: {settings.data_dir.resolve()}  (embedded SQLite + Chroma)", err=True)
+    rows = ingest_paths(settings, [DEMO_DOCUMENTS], {"kind": "visit_note"})
+    print_ingest_table(rows)
+    failed = [r for r in rows if r["status"] in ("failed", "rejected")]
+    for row in failed:
+        typer.echo(f"error: {row['file']}: {row['error']}", err=True)
+    if failed:
+        raise typer.Exit(1)
+    if serve_api:
+        keys = ", ".join(f"{k.split(':')[0]} ({k.split(':')[1]})" for k in settings.api_keys.split(","))
+        typer.echo(f"API keys (header X-API-Key): {keys}", err=True)
+        serve(host=None, port=port)

@@ -1,0 +1,165 @@
+"""The YAML configuration of playbook search, validated on load.
+
+`load_concepts()` and `load_search_config()` read `coaching/config/*.yaml` (or a given file);
+a bad file raises ConfigError naming the file, the line and the field.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from jinnang.core.config import ConfigError
+from jinnang.core.config import load_yaml_model as _load_yaml_model
+
+CONFIG_DIR = Path(__file__).resolve().parent / "config"
+OBJECTIONS = ("price", "budget", "competitor", "clinical", "compliance", "process", "integration", "service")
+JOURNEY_NODES = ("first_contact", "tender_monitoring", "demo_scheduled", "admission_filing",
+                 "trial_confirmation_signed", "trial_in_progress", "multi_dept_review", "committee_scheduled",
+                 "committee_approved", "health_commission_filing", "legal_review", "contract_signed")
+DOC_KINDS = ("talk_track", "visit_note", "trial_feedback")
+# what an intent can favour: a document kind, a deal outcome, or what a note records
+# (`lesson`: a lost/open note that states its lesson; `action`: a won note that says what was done)
+FACETS = DOC_KINDS + ("won", "lost", "open", "lesson", "action")
+
+
+
+class Concept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    kind: Literal["objection", "situation", "department", "journey", "intent"]
+    terms: list[str] = Field(min_length=1)
+    objection: Literal[OBJECTIONS] | None = None  # type: ignore[valid-type]
+    department: str | None = None
+    journey_node: Literal[JOURNEY_NODES] | None = None  # type: ignore[valid-type]
+    weight: float = Field(default=1.0, ge=0, le=5)
+    # (intent) extra score for documents with these facets when the query has this intent
+    boost: dict[Literal[FACETS], float] = Field(default_factory=dict)  # type: ignore[valid-type]
+    # concepts a query about this one should also find, at `related_weight` (准入材料 → 注册证)
+    related: list[str] = Field(default_factory=list)
+
+    @field_validator("terms")
+    @classmethod
+    def _no_blank_terms(cls, terms: list[str]) -> list[str]:
+        cleaned = [str(t).strip() for t in terms]
+        if any(not t for t in cleaned):
+            raise ValueError("terms must not be blank")
+        return cleaned
+
+    @model_validator(mode="after")
+    def _department_named(self) -> Concept:
+        if self.kind == "department" and not self.department:
+            raise ValueError("a department concept needs `department` (its canonical name)")
+        return self
+
+
+class ConceptLexicon(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    concepts: list[Concept] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ConceptLexicon:
+        seen: set[str] = set()
+        for c in self.concepts:
+            if c.id in seen:
+                raise ValueError(f"concept id {c.id!r} is used twice")
+            seen.add(c.id)
+        for c in self.concepts:
+            for r in c.related:
+                if r not in seen:
+                    raise ValueError(f"concept {c.id!r} is related to unknown concept {r!r}")
+        return self
+
+    def by_id(self) -> dict[str, Concept]:
+        return {c.id: c for c in self.concepts}
+
+
+class ChannelWeights(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    words: float = Field(ge=0)
+    chars: float = Field(ge=0)
+    concepts: float = Field(ge=0)
+    dense: float = Field(ge=0)
+
+
+class Prior(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    talk_track: float
+    won: float
+    lost: float
+    open: float
+    unknown: float = 0.0
+    trial_feedback: float = 0.0
+    action_bonus: float = 0.0
+    lesson_bonus: float = 0.0
+
+
+class Feedback(BaseModel):
+    """Pseudo-relevance feedback: the concept tags shared by the first pass's best documents
+    join the query (finds the other answers to a situation the query names only one way)."""
+    model_config = ConfigDict(extra="forbid")
+
+    docs: int = Field(default=0, ge=0, le=20)
+    tags: int = Field(default=5, ge=1, le=50)
+    weight: float = Field(default=0.0, ge=0, le=2)
+
+
+class LabelClasses(BaseModel):
+    """The query classified by label centroids of the indexed chunks (mined at index time)."""
+    model_config = ConfigDict(extra="forbid")
+
+    weight: float = Field(default=0.0, ge=0, le=2)
+    temperature: float = Field(default=0.05, gt=0, le=10)
+    fields: list[Literal["objection_category", "journey_node", "department", "product_line", "situation"]] = Field(
+        default_factory=lambda: ["objection_category", "journey_node", "department"])
+    min_chunks: int = Field(default=3, ge=1, le=10000)
+
+
+class SearchConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channels: ChannelWeights
+    candidates: int = Field(default=200, ge=10, le=5000)
+    related_weight: float = Field(default=0.5, ge=0, le=1)
+    objection_label_weight: float = Field(default=0.5, ge=0, le=2)
+    journey_label_weight: float = Field(default=0.0, ge=0, le=2)
+    feedback: Feedback = Field(default_factory=Feedback)
+    label_classes: LabelClasses = Field(default_factory=LabelClasses)
+    prior: Prior
+    action_cues: list[str] = Field(default_factory=list)
+    lesson_cues: list[str] = Field(default_factory=list)
+    snippet_chars: int = Field(default=120, ge=20, le=2000)
+
+
+class PlaybookConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tip_cues: list[str] = Field(min_length=1)
+    lesson_cues: list[str] = Field(min_length=1)
+    tip_kinds: list[str] = Field(default_factory=lambda: ["visit_note"])
+    max_tips_per_scenario: int = Field(default=12, ge=1, le=200)
+
+
+def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
+    return _load_yaml_model(path, model)
+
+
+@lru_cache(maxsize=8)
+def load_concepts(path: Path | None = None) -> ConceptLexicon:
+    return load_yaml_model(path or CONFIG_DIR / "concepts.yaml", ConceptLexicon)
+
+
+@lru_cache(maxsize=8)
+def load_search_config(path: Path | None = None) -> SearchConfig:
+    return load_yaml_model(path or CONFIG_DIR / "search.yaml", SearchConfig)
+
+
+@lru_cache(maxsize=8)
+def load_playbook_config(path: Path | None = None) -> PlaybookConfig:
+    return load_yaml_model(path or CONFIG_DIR / "playbook.yaml", PlaybookConfig)

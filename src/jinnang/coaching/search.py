@@ -1,0 +1,311 @@
+"""Hybrid playbook search: fuses word BM25, character-bigram BM25, concept tags and dense vectors.
+
+Each channel's scores are scaled to 0–1 for the query, weighted (coaching/config/search.yaml),
+and a per-document prior puts documents that say what to do above notes that only restate
+the problem. `search(settings, "医生嫌操作麻烦咋办", k=10)` → hits best first.
+"""
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import numpy as np
+
+from jinnang.coaching.config import SearchConfig, load_concepts, load_search_config
+from jinnang.coaching.store import META_FILTERS, LoadedIndex, load_index
+from jinnang.coaching.text import (
+    char_tokens,
+    concept_matcher,
+    expand_query,
+    normalise,
+    word_tokens,
+)
+from jinnang.core.errors import InputError
+from jinnang.core.settings import Settings
+
+CHANNELS = ("words", "chars", "concepts", "dense")
+MAX_QUERY_CHARS = 500
+
+
+def _bm25_scores(index: Any, tokens: list[str], n: int) -> np.ndarray:
+    known = [t for t in tokens if t in index.vocab_dict]
+    if not known:
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(index.get_scores(known), dtype=np.float32)
+
+
+def _scaled(scores: np.ndarray) -> np.ndarray:
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else scores
+
+
+def _concept_scores(loaded: LoadedIndex, query_concepts: dict[str, float], n: int) -> np.ndarray:
+    cols, weights = [], []
+    for cid, weight in query_concepts.items():
+        col = loaded.concept_vocab.get(cid)
+        if col is not None and weight > 0:
+            cols.append(col)
+            weights.append(weight * loaded.concept_idf[col])
+    if not cols:
+        return np.zeros(n, dtype=np.float32)
+    # only the query's columns (CSC): cost grows with their postings, not with the whole matrix
+    return np.asarray(loaded.concept_matrix[:, cols] @ np.asarray(weights, dtype=np.float32),
+                      dtype=np.float32).ravel()
+
+
+def query_concepts(norm_query: str, config: SearchConfig | None = None) -> dict[str, float]:
+    """Concepts of a query with their weights: those named, their related concepts (weaker), and
+    `obj:<category>` for each objection named (matches the labels of talk tracks)."""
+    config = config or load_search_config()
+    lexicon = load_concepts().by_id()
+    found: dict[str, float] = {}
+    for cid in concept_matcher().concepts(norm_query):
+        concept = lexicon[cid]
+        found[cid] = max(found.get(cid, 0.0), concept.weight)
+        for rid in concept.related:
+            found[rid] = max(found.get(rid, 0.0), concept.weight * config.related_weight)
+        if concept.objection:
+            key = f"obj:{concept.objection}"
+            found[key] = max(found.get(key, 0.0), config.objection_label_weight)
+        if concept.journey_node and config.journey_label_weight:
+            key = f"node:{concept.journey_node}"
+            found[key] = max(found.get(key, 0.0), config.journey_label_weight)
+    return found
+
+
+def _feedback_concepts(loaded: LoadedIndex, total: np.ndarray, concepts: dict[str, float],
+                       config: SearchConfig) -> dict[str, float]:
+    """Concept tags most shared by the first pass's best documents (idf-weighted), not already asked."""
+    fb = config.feedback
+    if not fb.docs or not fb.weight or not total.any():
+        return {}
+    rows = loaded.extra.get("csr")
+    if rows is None:
+        rows = loaded.extra["csr"] = loaded.concept_matrix.tocsr()
+    take = min(len(total), fb.docs * 4)
+    top = np.argpartition(-total, take - 1)[:take] if take < len(total) else np.arange(len(total))
+    top = top[np.argsort(-total[top], kind="stable")]
+    picked, seen = [], set()
+    for i in top:  # one chunk per document
+        if loaded.chunk_doc[i] not in seen:
+            seen.add(loaded.chunk_doc[i])
+            picked.append(i)
+        if len(picked) >= fb.docs:
+            break
+    votes = np.asarray(rows[picked].sum(axis=0)).ravel() * loaded.concept_idf
+    names = loaded.concept_names
+    skip = set(concepts)
+    ranked = [j for j in np.argsort(-votes) if votes[j] > 0 and names[j] not in skip
+              and not names[j].startswith(("node:", "obj:")) and names[j] not in _intent_ids()]
+    best = votes[ranked[0]] if ranked else 0.0
+    return {names[j]: float(votes[j] / best) for j in ranked[:fb.tags]}
+
+
+def _label_class_scores(loaded: LoadedIndex, vector: list[float], config: SearchConfig) -> np.ndarray:
+    """The query classified into each labelled field (objection category, journey node, department)
+    by its nearest label centroid (centroids of the indexed chunks' vectors, built at index time);
+    a chunk scores the probability of its own label, summed over fields."""
+    centroids = loaded.extra.get("label_centroids")
+    n = len(loaded.chunk_ids)
+    out = np.zeros(n, dtype=np.float32)
+    if not centroids:
+        return out
+    q = np.asarray(vector, dtype=np.float32)
+    q = q / (np.linalg.norm(q) or 1.0)
+    for field, (labels, matrix, codes) in centroids.items():
+        if field not in config.label_classes.fields or len(labels) < 2:
+            continue
+        sims = matrix @ q
+        p = np.exp((sims - sims.max()) / config.label_classes.temperature)
+        p /= p.sum()
+        scores = np.concatenate([p, [0.0]]).astype(np.float32)  # code -1: chunk without this label
+        out += scores[codes]
+    return out
+
+
+def _intent_ids() -> frozenset[str]:
+    return frozenset(c.id for c in load_concepts().concepts if c.kind == "intent")
+
+
+def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidates: int,
+                  keep: dict[str, Any] | None = None) -> np.ndarray:
+    from jinnang.coaching.lc import playbook_vectorstore
+
+    n = len(loaded.chunk_ids)
+    scores = np.zeros(n, dtype=np.float32)
+    # kept on the loaded index itself: a rebuild replaces the index, and with it this chunk → row map
+    vs = loaded.extra.get("vectorstore")
+    if vs is None:
+        vs = loaded.extra["vectorstore"] = (playbook_vectorstore(settings),
+                                            {c: i for i, c in enumerate(loaded.chunk_ids)})
+    store, position = vs
+    vector = store.embeddings.embed_query(query)
+    if keep is not None:
+        keep["vector"] = vector
+    got = store._collection.query(query_embeddings=[vector], n_results=min(candidates, n), include=["distances"])
+    ids, distances = got["ids"][0], got["distances"][0]
+    if not ids:
+        return scores
+    sims = 1.0 - np.asarray(distances, dtype=np.float32)
+    low, high = float(sims.min()), float(sims.max())
+    span = high - low if high > low else 1.0
+    for cid, sim in zip(ids, sims):
+        i = position.get(cid)
+        if i is not None:
+            scores[i] = (sim - low) / span if high > low else 1.0
+    return scores
+
+
+
+def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: SearchConfig,
+                 channels: tuple[str, ...] | None = None, use_prior: bool = True) -> tuple[np.ndarray, dict[str, float]]:
+    """Fused score of every chunk for `query`, and the query's concepts."""
+    channels = channels or CHANNELS
+    unknown = [c for c in channels if c not in CHANNELS]
+    if unknown:
+        raise InputError("channels", f"unknown channel {unknown[0]!r}; one of {', '.join(CHANNELS)}")
+    n = len(loaded.chunk_ids)
+    norm = expand_query(normalise(query))
+    concepts = query_concepts(norm, config)
+    weights = config.channels
+    total = np.zeros(n, dtype=np.float32)
+    if "words" in channels and weights.words:
+        total += weights.words * _scaled(_bm25_scores(loaded.words, word_tokens(norm), n))
+    if "chars" in channels and weights.chars:
+        total += weights.chars * _scaled(_bm25_scores(loaded.chars, char_tokens(norm), n))
+    if "concepts" in channels and weights.concepts:
+        total += weights.concepts * _scaled(_concept_scores(loaded, concepts, n))
+    kept: dict[str, Any] = {}
+    if "dense" in channels and weights.dense:
+        total += weights.dense * _dense_scores(settings, loaded, norm, config.candidates, kept)
+    lexical_or_dense_used = total.any()
+    if lexical_or_dense_used and use_prior:
+        total += loaded.prior
+        if "vector" in kept and config.label_classes.weight:
+            total += config.label_classes.weight * _label_class_scores(loaded, kept["vector"], config)
+        lexicon = load_concepts().by_id()
+        for cid in concepts:
+            concept = lexicon.get(cid)
+            if concept is not None and concept.boost:
+                for facet, boost in concept.boost.items():
+                    mask = loaded.facets.get(facet)
+                    if mask is not None:
+                        total += np.float32(boost) * mask
+        if "concepts" in channels and weights.concepts:
+            extra = _feedback_concepts(loaded, total, concepts, config)
+            if extra:
+                total += weights.concepts * config.feedback.weight * _scaled(_concept_scores(loaded, extra, n))
+    return total, concepts
+
+
+def _filter_mask(loaded: LoadedIndex, filters: dict[str, str] | None) -> np.ndarray | None:
+    if not filters:
+        return None
+    mask = np.ones(len(loaded.chunk_ids), dtype=bool)
+    for key, value in filters.items():
+        if value in (None, ""):
+            continue
+        if key not in META_FILTERS:
+            raise InputError(key, f"cannot filter on {key!r}; filters are {', '.join(META_FILTERS)}")
+        column = loaded.meta_columns[key]
+        if key == "department":  # 器械科 finds 设备科 notes: compare canonical department names
+            from jinnang.coaching.playbook import canonical_department
+
+            wanted = canonical_department(str(value))
+            mapping = {raw: canonical_department(raw) == wanted for raw in set(column.tolist())}
+            mask &= np.array([mapping[raw] for raw in column.tolist()], dtype=bool)
+        else:
+            mask &= column == str(value)
+    return mask
+
+
+def highlight_terms(norm_query: str) -> list[str]:
+    """What to highlight in a hit: the query's words and the concept terms it names."""
+    terms = set(word_tokens(norm_query))
+    terms.update(norm_query[s:e] for s, e, _ in concept_matcher().spans(norm_query))
+    return sorted((t for t in terms if len(t) >= 2 or not t.isascii()), key=len, reverse=True)
+
+
+def make_snippet(text: str, terms: list[str], concepts: dict[str, float], width: int) -> tuple[str, list[tuple[int, int]]]:
+    """A window of `text` around the first match, and the match spans inside the window."""
+    norm = normalise(text)  # same length as text: NFKC of CJK/half-width corpus text keeps offsets for most text
+    if len(norm) != len(text):
+        norm = text.lower()
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        start = norm.find(term)
+        while start >= 0:
+            spans.append((start, start + len(term)))
+            start = norm.find(term, start + len(term))
+    for s, e, ids in concept_matcher().spans(norm):
+        if any(concepts.get(i, 0) >= 1.0 for i in ids):
+            spans.append((s, e))
+    spans = _merge(spans)
+    first = spans[0][0] if spans else 0
+    begin = max(0, min(first - width // 4, len(text) - width))
+    end = min(len(text), begin + width)
+    window = [(max(s, begin) - begin, min(e, end) - begin) for s, e in spans if s < end and e > begin]
+    snippet = text[begin:end]
+    prefix = "…" if begin > 0 else ""
+    suffix = "…" if end < len(text) else ""
+    shift = len(prefix)
+    return prefix + snippet + suffix, [(s + shift, e + shift) for s, e in window]
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def mark(snippet: str, spans: list[tuple[int, int]]) -> str:
+    """HTML of a snippet with each match in <mark>…</mark> (text escaped)."""
+    out, last = [], 0
+    for s, e in spans:
+        out.append(html.escape(snippet[last:s]))
+        out.append("<mark>" + html.escape(snippet[s:e]) + "</mark>")
+        last = e
+    out.append(html.escape(snippet[last:]))
+    return "".join(out)
+
+
+def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
+           channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
+           use_prior: bool = True) -> list[dict[str, Any]]:
+    """Best documents for `query`, one hit per document: {doc_id, score, snippet, highlights, text, kind, meta}."""
+    if not isinstance(query, str) or not query.strip():
+        raise InputError("query", "query must be a non-empty string")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError("query", f"query is longer than {MAX_QUERY_CHARS} characters")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= 100:
+        raise InputError("k", "k must be an integer from 1 to 100")
+    config = config or load_search_config()
+    loaded = load_index(settings)
+    scores, concepts = fused_scores(settings, loaded, query, config, channels, use_prior)
+    mask = _filter_mask(loaded, filters)
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    # best chunks first; keep one hit per document
+    take = min(len(scores), k * 4)
+    top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    norm_query = expand_query(normalise(query))
+    terms = highlight_terms(norm_query)
+    hits: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i in top:
+        if not np.isfinite(scores[i]) or len(hits) >= k:
+            break
+        doc_id = loaded.chunk_doc[i]
+        if doc_id in seen:
+            continue
+        seen.add(doc_id)
+        doc = loaded.docs.get(doc_id, {"kind": "", "meta": {}, "text": loaded.chunk_text[i]})
+        snippet, spans = make_snippet(loaded.chunk_text[i], terms, concepts, config.snippet_chars)
+        hits.append({"doc_id": doc_id, "score": round(float(scores[i]), 4), "snippet": snippet,
+                     "highlights": spans, "text": doc["text"], "kind": doc["kind"], "meta": doc["meta"]})
+    return hits

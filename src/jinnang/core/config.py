@@ -1,0 +1,142 @@
+"""Loading the YAML files a sales-operations person edits, with errors that name file, line and field.
+
+Every package validates its own files with its own pydantic models; this module is the one
+loader they share (`load_yaml_model`) and the one way a file is kept loaded (`ConfigFile`).
+A validator may point inside the value it checks by ending its message with `[at sub/path]`
+(e.g. `[at rule]`, `[at all/2]`).
+"""
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from jinnang.core.errors import path_text
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+_AT = re.compile(r"\s*\[at ([^\]]+)\]")
+log = logging.getLogger(__name__)
+
+
+class ConfigError(ValueError):
+    """`journey.yaml, line 12, field nodes[2].stall.limit: …` — with .file, .line, .field, .message."""
+
+    def __init__(self, file: Path | str, line: int | None, field: str, message: str):
+        self.file, self.line, self.field, self.message = str(file), line, field, message
+        where = f"{self.file}, line {line}" if line else self.file
+        super().__init__(f"{where}, field {field}: {message}")
+
+
+def _node_lines(node: yaml.Node, path: tuple[Any, ...] = (), out: dict | None = None) -> dict:
+    """Every path of the document → the 1-based line where it is written (a field's line is its key's)."""
+    out = {} if out is None else out
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            out[path + (key.value,)] = key.start_mark.line + 1
+            _node_lines(value, path + (key.value,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _node_lines(item, path + (i,), out)
+    return out
+
+
+def load_yaml_model(path: Path | str, model: type[M]) -> M:
+    """Parse and validate one YAML file: `load_yaml_model("rules/config/journey.yaml", JourneyFile)`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, None, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        tree = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(path, mark.line + 1 if mark else None, "(yaml)",
+                    "not valid YAML: " + str(exc).splitlines()[0]) from None
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        # drop pydantic's union/validator markers so the path is the one written in the file
+        loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
+        message = first["msg"].removeprefix("Value error, ")
+        if at := _AT.search(message):
+            loc += tuple(int(p) if p.isdigit() else p for p in at.group(1).split("/"))
+            message = _AT.sub("", message)
+        lines = _node_lines(tree) if tree is not None else {}
+        known = loc
+        while known and known not in lines:
+            known = known[:-1]
+        raise ConfigError(path, lines.get(known), path_text(loc) or "(file)", message) from None
+
+
+class ConfigFile(Generic[T]):
+    """One configuration file, validated by `model` and optionally turned into something by `build`.
+
+    `reload=True`: the file is read again when it changes, so a running service follows sales
+    operations' edits; an edit that does not validate is logged once with file, line and field,
+    and the last good version stays in use (`last_error` keeps it for the admin page). With no good
+    version yet, the ConfigError is raised. `reload=False`: read once, then kept.
+
+        >>> journey = ConfigFile(CONFIG_DIR / "journey.yaml", JourneyFile)
+        >>> journey().nodes[0].id
+        'first_visit'
+    """
+
+    def __init__(self, path: Path | str, model: type[BaseModel], build: Callable[[Any], T] | None = None,
+                 *, reload: bool = True):
+        self.path, self.model, self.build, self.reload = Path(path), model, build, reload
+        self.last_error: ConfigError | None = None
+        self._version: tuple[int, int] | None = None
+        self._value: T | None = None
+        self._lock = threading.Lock()
+        FILES.append(self)
+
+    def __call__(self) -> T:
+        if self._value is not None and not self.reload:
+            return self._value
+        try:
+            stat = self.path.stat()
+            version = (stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            version = (-1, -1)  # load_yaml_model says what is wrong with the path
+        if version != self._version:
+            with self._lock:
+                if version != self._version:
+                    try:
+                        loaded = load_yaml_model(self.path, self.model)
+                        self._value = self.build(loaded) if self.build else loaded  # type: ignore[assignment]
+                        self.last_error = None
+                    except ConfigError as exc:
+                        if self._value is None:
+                            raise
+                        self.last_error = exc
+                        log.error("%s; the version loaded before stays in use", exc)
+                    self._version = version  # a broken edit is reported once, not on every note
+        return self._value  # type: ignore[return-value]
+
+    def check(self) -> ConfigError | None:
+        """Validate the file as it is on disk now, without replacing what is in use."""
+        try:
+            loaded = load_yaml_model(self.path, self.model)
+            if self.build:
+                self.build(loaded)
+        except ConfigError as exc:
+            return exc
+        return None
+
+    def cache_clear(self) -> None:
+        self._version, self._value, self.last_error = None, None, None
+
+
+FILES: list[ConfigFile[Any]] = []
+"""Every ConfigFile made so far, for `jinnang config check` and the admin page."""

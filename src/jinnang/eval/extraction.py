@@ -1,0 +1,203 @@
+"""Score extraction against a labelled set (shared/spec/gold-format.md §1).
+
+PATH is an extraction JSON Lines file, or a folder holding an OCR `manifest.jsonl`
+(its drawn `text` is scored here; OCR'd text is scored by `jinnang eval ocr`).
+Per field: decision-makers by name and by name+title, objection categories, key dates as
+(type, date) pairs and as dates only — all micro precision/recall/F1 — journey-node
+accuracy and visit-field accuracy, with a per-case list of what was missed or added.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from jinnang.core.records import DocumentKind, ExtractionRecord
+
+
+class GoldCase(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    kind: DocumentKind = "visit_note"
+    reference_date: dt.date
+    text: str = Field(min_length=1)
+    gold: dict[str, Any]
+
+
+class GoldError(ValueError):
+    """A labelled set that cannot be read; names the file and line."""
+
+
+def load_cases(path: Path) -> list[GoldCase]:
+    path = Path(path)
+    if path.is_dir():
+        if not (path / "manifest.jsonl").is_file():
+            raise GoldError(f"{path}: a folder must hold manifest.jsonl")
+        path = path / "manifest.jsonl"
+    if not path.is_file():
+        raise GoldError(f"{path}: no such file")
+    cases: list[GoldCase] = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            cases.append(GoldCase.model_validate_json(line))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "line"
+            raise GoldError(f"{path} line {number}, field {where}: {first['msg']}") from exc
+    return cases
+
+
+class Tally:
+    """Micro precision/recall/F1 over multisets of items, case by case."""
+
+    def __init__(self) -> None:
+        self.tp = self.fp = self.fn = 0
+
+    def add(self, gold: Iterable[Any], pred: Iterable[Any]) -> tuple[list[Any], list[Any]]:
+        g, p = Counter(gold), Counter(pred)
+        hit = g & p
+        missed, extra = list((g - hit).elements()), list((p - hit).elements())
+        self.tp += sum(hit.values())
+        self.fn += len(missed)
+        self.fp += len(extra)
+        return missed, extra
+
+    def scores(self) -> dict[str, float | int]:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn}
+
+
+class Accuracy:
+    def __init__(self) -> None:
+        self.right = self.total = 0
+
+    def add(self, ok: bool) -> bool:
+        self.right += int(ok)
+        self.total += 1
+        return ok
+
+    @property
+    def value(self) -> float | None:
+        return round(self.right / self.total, 4) if self.total else None
+
+
+def _norm(text: Any) -> str | None:
+    return str(text).strip() if text not in (None, "") else None
+
+
+def score(cases: list[GoldCase],
+          predict: Callable[[str, dt.date, str], ExtractionRecord]) -> dict[str, Any]:
+    dm_name, dm_title = Tally(), Tally()
+    objections = Tally()
+    per_category: dict[str, Tally] = {}
+    dates_typed, dates_only = Tally(), Tally()
+    per_date_type: dict[str, Tally] = {}
+    journey = Accuracy()
+    visit = {"sample_brought": Accuracy(), "questions_resolved": Accuracy(), "cross_dept_needs": Accuracy()}
+    case_reports: list[dict[str, Any]] = []
+    started = time.perf_counter()
+
+    for case in cases:
+        record = predict(case.text, case.reference_date, case.kind)
+        gold = case.gold
+        errors: dict[str, Any] = {}
+
+        def note(field: str, missed: list[Any], extra: list[Any]) -> None:
+            if missed or extra:
+                errors[field] = {"missed": missed, "extra": extra}
+
+        g_people = gold.get("decision_makers") or []
+        note("decision_makers", *dm_name.add([_norm(p.get("name")) for p in g_people],
+                                              [_norm(p.name) for p in record.decision_makers]))
+        missed, extra = dm_title.add([(_norm(p.get("name")), _norm(p.get("title"))) for p in g_people],
+                                     [(_norm(p.name), _norm(p.title)) for p in record.decision_makers])
+        if missed or extra:
+            errors["decision_makers_title"] = {"missed": [list(x) for x in missed], "extra": [list(x) for x in extra]}
+
+        g_cats = {o.get("category") for o in gold.get("objections") or []}
+        p_cats = {o.category for o in record.objections}
+        note("objections", *objections.add(sorted(g_cats), sorted(p_cats)))
+        for cat in g_cats | p_cats:
+            per_category.setdefault(cat, Tally()).add([cat] * (cat in g_cats), [cat] * (cat in p_cats))
+
+        g_dates = {(d.get("type"), str(d.get("date"))) for d in gold.get("key_dates") or []}
+        p_dates = {(d.type, d.date.isoformat()) for d in record.key_dates}
+        missed, extra = dates_typed.add(sorted(g_dates), sorted(p_dates))
+        if missed or extra:
+            errors["key_dates"] = {"missed": [f"{t} {d}" for t, d in missed], "extra": [f"{t} {d}" for t, d in extra],
+                                   "evidence": {f"{d.type} {d.date}": d.evidence for d in record.key_dates
+                                                if (d.type, d.date.isoformat()) in set(extra)}}
+        dates_only.add(sorted({d for _, d in g_dates}), sorted({d for _, d in p_dates}))
+        for kind in {t for t, _ in g_dates | p_dates}:
+            per_date_type.setdefault(kind, Tally()).add([x for x in g_dates if x[0] == kind],
+                                                        [x for x in p_dates if x[0] == kind])
+
+        if not journey.add(gold.get("journey_node") == record.journey_node):
+            errors["journey_node"] = {"gold": gold.get("journey_node"), "predicted": record.journey_node,
+                                      "evidence": record.journey_evidence}
+
+        g_visit = gold.get("visit")
+        if g_visit is not None:
+            p_visit = record.visit
+            checks = {
+                "sample_brought": p_visit is not None and p_visit.sample_brought == g_visit.get("sample_brought"),
+                "questions_resolved": p_visit is not None
+                and p_visit.questions_resolved == g_visit.get("questions_resolved"),
+                "cross_dept_needs": p_visit is not None
+                and set(p_visit.cross_dept_needs) == set(g_visit.get("cross_dept_needs") or []),
+            }
+            for field, ok in checks.items():
+                if not visit[field].add(ok):
+                    errors.setdefault("visit", {})[field] = {
+                        "gold": g_visit.get(field),
+                        "predicted": None if p_visit is None else getattr(p_visit, field)}
+
+        if errors or record.warnings:
+            case_reports.append({"id": case.id, "errors": errors, "warnings": record.warnings})
+
+    seconds = time.perf_counter() - started
+    visit_parts = {k: v.value for k, v in visit.items()}
+    known = [v for v in visit_parts.values() if v is not None]
+    return {
+        "n_cases": len(cases),
+        "decision_makers": {"by_name": dm_name.scores(), "by_name_title": dm_title.scores()},
+        "objections": {"micro": objections.scores(),
+                       "per_category": {k: per_category[k].scores() for k in sorted(per_category)}},
+        "key_dates": {"typed": dates_typed.scores(), "date_only": dates_only.scores(),
+                      "per_type": {k: per_date_type[k].scores() for k in sorted(per_date_type)}},
+        "journey_node": {"accuracy": journey.value, "right": journey.right, "total": journey.total},
+        "visit": {"accuracy": round(sum(known) / len(known), 4) if known else None, **visit_parts,
+                  "notes": visit["sample_brought"].total},
+        "seconds": round(seconds, 3),
+        "notes_per_second": round(len(cases) / seconds, 1) if seconds > 0 else None,
+        "cases": case_reports,
+    }
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The headline figures, one per line, for people rather than programs."""
+    kd, dm, ob = result["key_dates"], result["decision_makers"], result["objections"]["micro"]
+    return [
+        f"cases                         {result['n_cases']}",
+        f"decision-makers F1 (name)     {dm['by_name']['f1']:.3f}",
+        f"decision-makers F1 (+title)   {dm['by_name_title']['f1']:.3f}",
+        f"objections micro-F1           {ob['f1']:.3f}",
+        f"key dates F1 (type, date)     {kd['typed']['f1']:.3f}",
+        f"key dates F1 (date only)      {kd['date_only']['f1']:.3f}",
+        f"journey-node accuracy         {result['journey_node']['accuracy']}",
+        f"visit-field accuracy          {result['visit']['accuracy']}  "
+        f"(sample {result['visit']['sample_brought']}, questions {result['visit']['questions_resolved']}, "
+        f"cross-dept {result['visit']['cross_dept_needs']})",
+        f"notes/s (incl. model loading) {result['notes_per_second']}",
+    ]

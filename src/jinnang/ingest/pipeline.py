@@ -1,0 +1,244 @@
+"""Ingest one document: register bytes → text (OCR where needed) → chunks → Chroma.
+
+Every stage is idempotent and keyed by the content hash, so a job killed half way
+and run again finishes with nothing lost and nothing stored twice:
+- the blob is written to a temporary name and renamed into place;
+- the document id is derived from the SHA-256 of the bytes;
+- pages and chunks of a document are replaced in one transaction;
+- Chroma ids are "<document id>:<seq>" and written with upsert.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from jinnang.ingest.chunking import chunk_text
+from jinnang.ingest.sniff import Sniffed, check_image_size, check_pdf, safe_filename, sniff
+from jinnang.ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs, utcnow
+from jinnang.ingest.vectors import open_collection
+from jinnang.core.errors import InputError, NotFound, TooLarge
+from jinnang.core.records import OcrPage
+from jinnang.core.settings import Settings
+
+CHUNKS_COLLECTION = "chunks"
+DOCUMENT_KINDS = ("visit_note", "trial_feedback", "talk_track")
+
+# A hook runs after a document's text is stored and indexed (extraction, accounts, playbook).
+DocumentHook = Callable[[Settings, Session, Document], None]
+
+
+@dataclass(frozen=True)
+class Registration:
+    document_id: str
+    job_id: str | None
+    duplicate: bool
+
+
+def _stage_pause() -> None:
+    # Fault-injection knob for the crash-safety test and the benchmark; unset in normal use.
+    delay = float(os.environ.get("JINNANG_INGEST_STAGE_DELAY", "0") or 0)
+    if delay > 0:
+        time.sleep(delay)
+
+
+def _write_blob(settings: Settings, sha: str, suffix: str, data: bytes) -> Path:
+    blobs = settings.data_dir / "blobs"
+    blobs.mkdir(parents=True, exist_ok=True)
+    path = blobs / f"{sha}{suffix}"
+    if not path.exists():
+        tmp = blobs / f".{sha}.{uuid.uuid4().hex}.tmp"
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    return path
+
+
+def register_document(settings: Settings, data: bytes, filename: str | None, *, kind: str = "visit_note",
+                      account_id: str | None = None, rep_id: str | None = None, hospital: str | None = None,
+                      reference_date: dt.date | None = None, meta: dict | None = None) -> Registration:
+    """Store the bytes and queue a job; the same bytes twice give the same document and no new job."""
+    if len(data) > settings.max_upload_bytes:
+        raise TooLarge("file", f"the file is {len(data)} bytes; the limit is {settings.max_upload_bytes}")
+    if kind not in DOCUMENT_KINDS:
+        raise InputError("kind", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")
+    sniffed = sniff(data)
+    if sniffed.kind == "image":
+        check_image_size(data, settings.max_image_pixels)
+    elif sniffed.kind == "pdf":
+        check_pdf(data)
+    sha = hashlib.sha256(data).hexdigest()
+    document_id = f"doc-{sha[:16]}"
+    suffix = {"text": ".txt", "pdf": ".pdf"}.get(sniffed.kind, "." + sniffed.media_type.split("/")[-1])
+    blob = _write_blob(settings, sha, suffix, data)
+    engine = ingest_engine(settings)
+    args = (engine, sha, document_id, blob, sniffed, len(data), filename, kind, account_id, rep_id, hospital,
+            reference_date, meta)
+    try:
+        return _register_row(*args)
+    except IntegrityError:  # two uploads of the same bytes raced on the unique sha256: the winner's row is used
+        return _register_row(*args)
+
+
+def _register_row(engine: Engine, sha: str, document_id: str, blob: Path, sniffed: Sniffed, size: int,
+                  filename: str | None, kind: str, account_id: str | None, rep_id: str | None,
+                  hospital: str | None, reference_date: dt.date | None, meta: dict | None) -> Registration:
+    with Session(engine) as session, session.begin():
+        document = session.scalar(select(Document).where(Document.sha256 == sha))
+        if document is None:
+            document = Document(id=document_id, sha256=sha, filename=safe_filename(filename),
+                                media_type=sniffed.media_type, source_kind=sniffed.kind, kind=kind,
+                                size_bytes=size, blob_path=str(blob), account_id=account_id, rep_id=rep_id,
+                                hospital=hospital, reference_date=reference_date, meta=meta or None,
+                                status="queued")
+            session.add(document)
+        elif document.status == "done":
+            return Registration(document.id, None, duplicate=True)
+        job = session.scalar(select(IngestJob).where(IngestJob.document_id == document.id,
+                                                     IngestJob.status.in_(("queued", "running"))))
+        if job is None:
+            job = IngestJob(id=f"job-{uuid.uuid4().hex[:12]}", document_id=document.id, status="queued")
+            session.add(job)
+        return Registration(document.id, job.id, duplicate=False)
+
+
+def _read_text(settings: Settings, document: Document) -> list[OcrPage]:
+    path = Path(document.blob_path)
+    if document.source_kind == "text":
+        text = path.read_bytes().decode("utf-8-sig")
+        return [OcrPage(page=1, engine="text", lines=[{"text": t, "confidence": 1.0}  # type: ignore[list-item]
+                                                       for t in text.splitlines()])]
+    from jinnang.ingest.ocr import ocr_file  # loads OCR engines only when a scan arrives
+
+    return ocr_file(path, engine=settings.ocr_engine)
+
+
+def _store_pages(session: Session, document: Document, pages: list[OcrPage]) -> None:
+    session.execute(delete(Page).where(Page.document_id == document.id))
+    confidences: list[float] = []
+    for page in pages:
+        row = Page(document_id=document.id, page_no=page.page, engine=page.engine, seconds=page.seconds,
+                   text=page.text)
+        for number, line in enumerate(page.lines, start=1):
+            confidences.append(line.confidence)
+            row.lines.append(OcrLineRow(line_no=number, text=line.text, confidence=line.confidence,
+                                        box=",".join(map(str, line.box)) if line.box else None))
+        session.add(row)
+    document.text = "\n".join(p.text for p in pages)
+    document.min_confidence = min(confidences) if confidences else None
+    document.status = "text"
+
+
+def _index_chunks(settings: Settings, session: Session, document: Document) -> None:
+    texts = chunk_text(document.text or "")
+    ids = [f"{document.id}:{seq:04d}" for seq in range(len(texts))]
+    # Chroma (which embeds, slowly) first: a SQLite write begun earlier would lock out every other writer meanwhile
+    collection = open_collection(settings, CHUNKS_COLLECTION)
+    stale = [cid for cid in collection.get(where={"document_id": document.id}, include=[])["ids"] if cid not in ids]
+    if stale:
+        collection.delete(ids=stale)
+    if ids:
+        meta = {"document_id": document.id, "kind": document.kind, "account_id": document.account_id or "",
+                "rep_id": document.rep_id or "", "hospital": document.hospital or ""}
+        collection.upsert(ids=ids, documents=texts, metadatas=[{**meta, "seq": i} for i in range(len(ids))])
+    session.execute(delete(Chunk).where(Chunk.document_id == document.id))
+    session.add_all(Chunk(id=cid, document_id=document.id, seq=seq, text=t)
+                    for seq, (cid, t) in enumerate(zip(ids, texts)))
+    document.status = "indexed"
+
+
+def process_document(settings: Settings, document_id: str, hooks: Sequence[DocumentHook] = ()) -> Document:
+    """Run the remaining stages of one document; each stage commits on its own."""
+    engine = ingest_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        document = session.get(Document, document_id)
+        if document is None:
+            raise NotFound("document_id", f"no document {document_id}")
+        if document.status in ("queued", "failed"):
+            _store_pages(session, document, _read_text(settings, document))
+            session.commit()
+            _stage_pause()
+        if document.status == "text":
+            _index_chunks(settings, session, document)
+            session.commit()
+            _stage_pause()
+        if document.status == "indexed":
+            for hook in hooks:
+                hook(settings, session, document)
+            document.status, document.error = "done", None
+            session.commit()
+        return document
+
+
+def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (), *,
+            reclaim_running: bool = False) -> IngestJob:
+    """Run one queued (or failed) job to the end; failures are stored on the job, not raised.
+
+    A job another worker is running is left to it (a second upload of the same bytes gets the same
+    job); `reclaim_running` takes over a job a crash left "running".
+    """
+    engine = ingest_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(IngestJob, job_id)
+        if job is None:
+            raise NotFound("job_id", f"no job {job_id}")
+        claimable = ("queued", "failed", "running") if reclaim_running else ("queued", "failed")
+        if reclaim_running and job.status == "running" and worker_alive(job.worker):
+            return job  # the API server (or another ingest) is running it right now
+        claimed = session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.status.in_(claimable))
+                                  .values(status="running", updated_at=utcnow(), worker=THIS_WORKER)).rowcount
+        session.commit()
+        session.refresh(job)
+        if not claimed:
+            return job
+        try:
+            process_document(settings, job.document_id, hooks)
+        except Exception as exc:  # a broken scan must not stop the other documents
+            session.rollback()
+            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+            document = session.get(Document, job.document_id)
+            if document is not None:
+                document.error = job.error
+                if document.status == "queued":  # later stages keep their status so a retry resumes there
+                    document.status = "failed"
+            session.commit()
+            return job
+        job.status, job.error = "done", None
+        session.commit()
+        return job
+
+
+THIS_WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_alive(worker: str | None) -> bool:
+    """Whether the process that claimed a job still runs. Only a process on this host can be
+    checked; a job claimed elsewhere, or before workers were recorded, counts as abandoned."""
+    host, _, pid = (worker or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def resume_unfinished(settings: Settings, hooks: Sequence[DocumentHook] = ()) -> list[IngestJob]:
+    """Finish every job a crash left queued or running; a job a live process is running is left to it."""
+    with Session(ingest_engine(settings)) as session:
+        job_ids = [job.id for job in unfinished_jobs(session)]
+    return [run_job(settings, job_id, hooks, reclaim_running=True) for job_id in job_ids]

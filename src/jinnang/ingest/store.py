@@ -1,0 +1,103 @@
+"""SQLite tables of ingest: documents, pages, OCR lines (with confidence), chunks and jobs."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, Engine, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from jinnang.core.db import Base, ensure_tables, open_engine
+from jinnang.core.settings import Settings
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(64))
+    source_kind: Mapped[str] = mapped_column(String(16))  # text | image | pdf
+    kind: Mapped[str] = mapped_column(String(32), default="visit_note")  # visit_note | trial_feedback | talk_track
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    blob_path: Mapped[str] = mapped_column(String(512))
+    account_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    rep_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    hospital: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reference_date: Mapped[dt.date | None] = mapped_column(nullable=True)
+    meta: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # e.g. a talk track's objection_category
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | text | indexed | done | failed
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    min_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    pages: Mapped[list[Page]] = relationship(back_populates="document", cascade="all, delete-orphan",
+                                             order_by="Page.page_no")
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("document_id", "page_no"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    page_no: Mapped[int] = mapped_column(Integer)
+    engine: Mapped[str] = mapped_column(String(32))
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    document: Mapped[Document] = relationship(back_populates="pages")
+    lines: Mapped[list[OcrLineRow]] = relationship(cascade="all, delete-orphan", order_by="OcrLineRow.line_no")
+
+
+class OcrLineRow(Base):
+    __tablename__ = "ocr_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
+    line_no: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    confidence: Mapped[float] = mapped_column(Float)
+    box: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "x0,y0,x1,y1"
+
+
+class Chunk(Base):
+    __tablename__ = "chunks"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<document id>:<seq>"
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class IngestJob(Base):
+    __tablename__ = "ingest_jobs"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # "host:pid" of the process running it, so a resume takes over only what a dead process left
+    worker: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
+TABLES = [Document.__table__, Page.__table__, OcrLineRow.__table__, Chunk.__table__, IngestJob.__table__]
+
+
+def ingest_engine(settings: Settings) -> Engine:
+    engine = open_engine(settings.sqlite_path)
+    ensure_tables(engine, TABLES)  # type: ignore[arg-type]
+    return engine
+
+
+def unfinished_jobs(session: Session) -> list[IngestJob]:
+    return list(session.scalars(select(IngestJob).where(IngestJob.status.in_(("queued", "running")))
+                                .order_by(IngestJob.created_at)))

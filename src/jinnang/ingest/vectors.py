@@ -1,0 +1,46 @@
+"""Chroma behind one factory: embedded PersistentClient by default, a server when configured.
+
+Every collection is opened with the project's embedding function, never Chroma's
+default (which would download a model).
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from jinnang.ingest.embed import JinnangEmbeddingFunction
+from jinnang.core.settings import Settings
+
+_clients: dict[str, Any] = {}
+
+
+def open_chroma(settings: Settings) -> Any:
+    """`open_chroma(settings)` → a Chroma client (embedded under data_dir, or HttpClient)."""
+    key = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir.resolve())
+    if key not in _clients:
+        chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if settings.chroma_host:
+            _clients[key] = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                                settings=chroma_settings)
+        else:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+    return _clients[key]
+
+
+def collection_name(base: str, model: str) -> str:
+    """One collection per embedding model, so vectors of different sizes never mix."""
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", model.rsplit("/", 1)[-1]).strip("-")[:40] or "model"
+    return f"{base}__{slug}"
+
+
+def open_collection(settings: Settings, base: str, model: str | None = None) -> Any:
+    model = model or settings.embedding_model
+    return open_chroma(settings).get_or_create_collection(
+        name=collection_name(base, model),
+        embedding_function=JinnangEmbeddingFunction(model),
+        metadata={"hnsw:space": "cosine"},
+    )

@@ -1,0 +1,382 @@
+"""spaCy components of the entity layer, registered by name and wired in nlp/config.cfg.
+
+- `jinnang.LacTokenizer.v1`: Baidu LAC words as tokens; LAC's tag in `token.tag_`,
+  its PER/ORG/LOC/TIME words in `doc.user_data["lac_spans"]`.
+- `jinnang_gazetteer_aligner`: finds titles, departments and hospitals of the YAML
+  gazetteers and retokenizes so each is exactly one token (LAC glues 林主任, splits 设备/科).
+- `span_ruler` (spaCy's own) then labels those tokens from patterns built from the YAML.
+- `jinnang_crf_ner`: the CLUENER-trained character tagger (a feature CRF) → `doc.spans["crf"]`
+  (set by the resolver).
+- `jinnang_entity_resolver`: merges gazetteer and CRF spans into `doc.ents`.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from jinnang.nlp.gazetteers import gazetteers
+
+MODELS = Path(__file__).resolve().parent / "models"
+LAC_ENTITY_TAGS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "TIME": "TIME"}
+# LAC's tags for function words (conjunction, preposition, particle, adverb, pronoun, numeral,
+# measure word, place word, punctuation): a 和 or 经 before a title is no surname (教授和专家, 每经记者)
+LAC_FUNCTION_TAGS = frozenset({"c", "p", "u", "d", "r", "m", "q", "f", "w", "xc"})
+
+
+class LacTokenizer:
+    """Tokens are LAC words; they always cover the text, so offsets are the text's own."""
+
+    def __init__(self, vocab):
+        self.vocab = vocab
+
+    def __call__(self, text: str) -> Doc:
+        from jinnang.nlp.lac import analyse
+
+        pairs = analyse(text)
+        words = [w for w, _ in pairs] or []
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
+        lac_spans = []
+        for token, (_, tag) in zip(doc, pairs):
+            token.tag_ = tag
+            if tag in LAC_ENTITY_TAGS:
+                lac_spans.append((tag, token.idx, token.idx + len(token.text)))
+        # char offsets, not Spans: later components retokenize, which would leave Spans stale
+        doc.user_data["lac_spans"] = lac_spans
+        return doc
+
+    # the tokenizer holds no state of its own: LAC's weights come with its wheel
+    def to_disk(self, path, **kwargs):  # pragma: no cover - spaCy API
+        pass
+
+    def from_disk(self, path, **kwargs):  # pragma: no cover - spaCy API
+        return self
+
+    def to_bytes(self, **kwargs):  # pragma: no cover - spaCy API
+        return b""
+
+    def from_bytes(self, data, **kwargs):  # pragma: no cover - spaCy API
+        return self
+
+
+@spacy.registry.tokenizers("jinnang.LacTokenizer.v1")
+def create_lac_tokenizer():
+    def make(nlp: Language) -> LacTokenizer:
+        return LacTokenizer(nlp.vocab)
+
+    return make
+
+
+# --- gazetteer regexes (built once from the YAML) -----------------------------------------
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def gazetteer_regexes() -> dict[str, re.Pattern]:
+    g = gazetteers()
+    dep = g["departments"]
+    prefixes = _alt(dep.clinical_prefixes)
+    cores = _alt(dep.clinical_cores)
+    families = "".join(f"|(?:{_alt(f.prefixes)})(?:{_alt(f.cores)})" for f in dep.families)
+    # the longest reading wins: 消化内镜中心 over 消化+科 pieces, 心脏超声室 over 超声科
+    department = rf"(?:(?:{prefixes})+(?:{cores}){families}|{_alt(dep.units)})"
+    titles = [t for t in g["titles"].titles if not t.after_surname_only and t.kind != "address"]
+    org = g["organizations"]
+    suffixes = "|".join(
+        re.escape(w) + (f"(?!{_alt(org.suffix_blockers[w])})" if org.suffix_blockers.get(w) else "")
+        for w in sorted(set(org.hospital_suffixes), key=len, reverse=True))
+    chain = org.chains
+    branch = (rf"(?:[\u4e00-\u9fff]{{0,{chain.max_branch_chars}}}?(?:{_alt(chain.branch_suffixes)}))?"
+              if chain.branch_suffixes else "")
+    return {
+        "department": re.compile(department),
+        "position": re.compile(_alt(t.written for t in titles)),
+        "hospital_suffix": re.compile(
+            rf"(?:{suffixes})(?:{_alt(org.campus_words) or '(?!)'})?(?:{_alt(org.trailing_words) or '(?!)'})?"),
+        "chain": re.compile(rf"(?:{_alt(chain.brands)}){branch}" if chain.brands else "(?!)"),
+        "leading_stop": re.compile(_alt(org.leading_stops)),
+        "hospital_char": re.compile(r"[\u4e00-\u9fffA-Za-z0-9]"),
+    }
+
+
+# LAC tags that never belong to a hospital's name: verbs, adverbs, prepositions, conjunctions,
+# particles, pronouns, people and times (走医院 / 接下来走医院 is no hospital)
+NOT_NAME_TAGS = frozenset({"v", "vd", "d", "p", "c", "u", "r", "xc", "w", "PER", "TIME", "q"})
+
+
+@lru_cache(maxsize=1)
+def _place_names() -> frozenset[str]:
+    """Province, city and county names and their short forms, from the admin-area list jionlp
+    ships (read directly: importing jionlp prints a banner on stdout)."""
+    import importlib.util
+    import zipfile
+
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    folder = Path(list(spec.submodule_search_locations)[0]) / "dictionary"
+    if (folder / "china_location.txt").is_file():
+        text = (folder / "china_location.txt").read_text(encoding="utf-8")
+    elif (folder / "china_location.zip").is_file():
+        with zipfile.ZipFile(folder / "china_location.zip") as archive:
+            text = archive.read("china_location.txt").decode("utf-8")
+    else:
+        return frozenset()
+    names: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("\t\t\t"):
+            continue  # towns and villages
+        parts = line.strip().split("\t")
+        if len(parts) == 3:
+            names.update((parts[0], parts[2]))
+    return frozenset(n for n in names if len(n) >= 2)
+
+
+def _starts_with_place(text: str) -> bool:
+    places = _place_names()
+    return any(text[:n] in places for n in (2, 3, 4))
+
+
+def find_hospitals(text: str, lac_org: list[tuple[int, int]] | None = None,
+                   words: list[tuple[str, str]] | None = None) -> list[tuple[int, int]]:
+    """Char spans of hospitals: a name run ending in a hospital suffix (扬州一院, 杭州市中医院),
+    and private groups written by brand (美年大健康西安高新分院).
+
+    The start is the LAC ORG word's start when LAC saw one there, else the run of name
+    characters after the last leading stop word (去, 在, 和 …) and, given LAC's `words`, after
+    the last word that cannot be part of a name (a verb, an adverb, a person).
+    """
+    rx = gazetteer_regexes()
+    org = gazetteers()["organizations"]
+    trailing = tuple(org.trailing_words)
+    cut_before: list[int] = []  # where a not-name word ends
+    place_before: dict[int, int] = {}  # end → start of a place word (江宁区 before 秣陵街道…中心)
+    if words:
+        pos = 0
+        for word, tag in words:
+            if tag in ("LOC", "ns"):
+                place_before[pos + len(word)] = pos
+            pos += len(word)
+            if tag in NOT_NAME_TAGS:
+                cut_before.append(pos)
+    found: list[tuple[int, int, int]] = []  # (start, end, suffix start)
+    matches = [(m, False) for m in rx["hospital_suffix"].finditer(text)]
+    matches += [(m, True) for m in rx["chain"].finditer(text)]
+    for m, is_chain in sorted(matches, key=lambda x: (x[0].start(), -x[0].end())):
+        end = m.end()
+        core_end = end
+        for word in trailing:
+            if text[m.start():end].endswith(word):
+                core_end = end - len(word)
+        limit = org.chains.max_city_chars if is_chain else org.max_name_chars
+        start = m.start()
+        while start > 0 and rx["hospital_char"].match(text[start - 1]) and m.start() - start < limit:
+            start -= 1
+        for s, e in lac_org or ():
+            if s <= m.start() < e and s >= start and not is_chain:
+                start = s
+                while start in place_before and place_before[start] >= m.start() - limit:
+                    start = place_before[start]
+                break
+        else:
+            stops = list(rx["leading_stop"].finditer(text, start, m.start()))
+            if stops:
+                start = stops[-1].end()
+            cuts = [c for c in cut_before if start < c <= m.start()]
+            if cuts:
+                start = cuts[-1]
+        if is_chain and start < m.start() and not _starts_with_place(text[start:m.start()]):
+            continue  # only a city is written before a brand (北京瑞尔齿科); 完美年度 is no 美年
+        # 今儿上大连医科大学附属二院: a spoken verb glued before a place name
+        if text[start:start + 1] in org.verb_prefixes and _starts_with_place(text[start + 1:m.start()]) \
+                and not _starts_with_place(text[start:m.start()]):
+            start += 1
+        name_len = m.start() - start
+        if not is_chain:
+            if name_len < org.min_name_chars and len(m.group()) <= 3 and not (
+                    name_len == 1 and text[start] in org.short_names):
+                continue  # a bare 一院 / 医院 is no name
+            if start == m.start() and m.group() == "医院":
+                continue
+        found.append((start, core_end, m.start()))
+    # overlapping readings: the earliest start wins, then the longest
+    out: list[tuple[int, int]] = []
+    for start, end, _ in sorted(found, key=lambda f: (f[0], -f[1])):
+        if out and start < out[-1][1]:
+            continue
+        out.append((start, end))
+    return out
+
+
+def gazetteer_char_spans(text: str, lac_org: list[tuple[int, int]] | None = None) -> list[tuple[str, int, int]]:
+    """Non-overlapping (label, start, end) of hospitals, departments and titles; earlier kinds win."""
+    rx = gazetteer_regexes()
+    spans = [("organization", s, e) for s, e in find_hospitals(text, lac_org)]
+    taken = [False] * (len(text) + 1)
+    for _, s, e in spans:
+        for i in range(s, e):
+            taken[i] = True
+    for label in ("department", "position"):
+        for m in rx[label].finditer(text):
+            if any(taken[m.start():m.end()]):
+                continue
+            spans.append((label, m.start(), m.end()))
+            for i in range(m.start(), m.end()):
+                taken[i] = True
+    return sorted(spans, key=lambda s: s[1])
+
+
+def align_to_tokens(doc: Doc, char_spans: list[tuple[int, int]], merge: bool = True) -> Doc:
+    """Split (and, with `merge`, join) tokens so every char span is exactly one token."""
+    cuts = {c for s, e in char_spans for c in (s, e)}
+    with doc.retokenize() as retok:
+        for token in doc:
+            inner = sorted(c - token.idx for c in cuts if token.idx < c < token.idx + len(token.text))
+            if inner:
+                bounds = [0, *inner, len(token.text)]
+                orths = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
+                retok.split(token, orths, heads=[(token, i) for i in range(len(orths))],
+                            attrs={"TAG": [token.tag_] * len(orths)})
+    if merge:
+        with doc.retokenize() as retok:
+            for s, e in char_spans:
+                span = doc.char_span(s, e)
+                if span is not None and len(span) > 1:
+                    retok.merge(span, attrs={"TAG": span[0].tag_})
+    return doc
+
+
+@Language.factory("jinnang_gazetteer_aligner")
+def create_gazetteer_aligner(nlp: Language, name: str):
+    def align(doc: Doc) -> Doc:
+        lac_org = [(s, e) for lab, s, e in doc.user_data.get("lac_spans", ()) if lab == "ORG"]
+        spans = gazetteer_char_spans(doc.text, lac_org)
+        return align_to_tokens(doc, [(s, e) for _, s, e in spans])
+
+    return align
+
+
+@spacy.registry.misc("jinnang.gazetteer_patterns.v1")
+def gazetteer_patterns() -> list[dict[str, Any]]:
+    """SpanRuler patterns from the YAML: one token per title, department and hospital."""
+    rx = gazetteer_regexes()
+    org = gazetteers()["organizations"]
+    return [
+        {"label": "position", "pattern": [{"TEXT": {"REGEX": rf"^(?:{rx['position'].pattern})$"}}]},
+        {"label": "department", "pattern": [{"TEXT": {"REGEX": rf"^(?:{rx['department'].pattern})$"}}]},
+        {"label": "organization", "pattern": [{"TEXT": {"REGEX":
+            rf"^.{{{org.min_name_chars},}}(?:{_alt(org.hospital_suffixes)})$"}}]},
+    ]
+
+
+# --- the CLUENER tagger ---------------------------------------------------------------------
+
+class CrfNer:
+    """The CLUENER-trained feature CRF (`*.crfsuite`), the model file named in config.cfg."""
+
+    def __init__(self, model: str):
+        path = Path(model)
+        if not path.is_absolute():
+            path = MODELS / path
+        if not path.is_file():
+            raise FileNotFoundError(f"tagger model {path} is missing: run `python training/train_ner.py` once")
+        import pycrfsuite
+
+        self.tagger = pycrfsuite.Tagger()
+        self.tagger.open(str(path))
+
+    def char_spans(self, text: str) -> list[tuple[str, int, int]]:
+        from jinnang.nlp.crf_features import bio_to_spans, char_features
+        from jinnang.nlp.lac import analyse
+
+        if not text:
+            return []
+        spans = bio_to_spans(self.tagger.tag(char_features(text, analyse(text))))
+        return [t for lab, s, e in spans if (t := trim_span(text, lab, s, e))]
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = self.char_spans(doc.text)
+        align_to_tokens(doc, [(s, e) for _, s, e in spans], merge=False)
+        doc.user_data["crf_spans"] = spans
+        return doc
+
+
+OPENERS, CLOSERS = "（(《“‘「[【", "）)》”’」]】"
+
+
+def trim_span(text: str, label: str, start: int, end: int) -> tuple[str, int, int] | None:
+    """Drop spaces and unpaired brackets or quotes at a tagged span's edges: CLUENER's labels
+    sometimes take them in (（gertjanverbeek）), so the tagger learnt to as well (凌浩）)."""
+    while start < end:
+        ch = text[start]
+        if ch.isspace() or (ch in OPENERS and CLOSERS[OPENERS.index(ch)] not in text[start + 1:end]):
+            start += 1
+            continue
+        ch = text[end - 1]
+        if ch.isspace() or (ch in CLOSERS and OPENERS[CLOSERS.index(ch)] not in text[start:end - 1]):
+            end -= 1
+            continue
+        break
+    return (label, start, end) if start < end else None
+
+
+@Language.factory("jinnang_crf_ner", default_config={"model": "cluener_crf.crfsuite"})
+def create_crf_ner(nlp: Language, name: str, model: str) -> CrfNer:
+    return CrfNer(model)
+
+
+# --- merging -------------------------------------------------------------------------------
+
+@Language.factory("jinnang_entity_resolver", default_config={"gazetteer_key": "gazetteer", "model_key": "crf"})
+def create_entity_resolver(nlp: Language, name: str, gazetteer_key: str, model_key: str):
+    """Gazetteer spans win over the CRF where they overlap, except where the CRF span of the same
+    label is longer and contains it (研究部主任 stays one position) and where a title word sits
+    inside a CRF organization (鼎泰律师事务所); a CRF name that runs into a title is cut before it
+    (林主任 → name 林 + position 主任)."""
+
+    def resolve(doc: Doc) -> Doc:
+        gaz = list(doc.spans.get(gazetteer_key, []))
+        model = [sp for lab, s, e in doc.user_data.get(f"{model_key}_spans", ())
+                 if (sp := doc.char_span(s, e, label=lab, alignment_mode="expand")) is not None]
+        doc.spans[model_key] = model
+        chosen: list[Span] = []
+        for g in gaz:
+            if any(m.label_ == g.label_ and m.start <= g.start and g.end <= m.end and len(m) > len(g)
+                   and g.label_ != "department" for m in model):
+                continue
+            if g.label_ == "position" and any(m.label_ == "organization" and m.start <= g.start and g.end < m.end
+                                              for m in model):
+                continue  # a title word inside a name: 律师事务所, 建设行政主管部门
+            chosen.append(g)
+        taken = {i for sp in chosen for i in range(sp.start, sp.end)}
+        for m in model:
+            free = [i for i in range(m.start, m.end) if i not in taken]
+            if len(free) == len(m):
+                chosen.append(m)
+            elif m.label_ == "name" and free and free[0] == m.start:
+                end = m.start
+                while end < m.end and end not in taken:
+                    end += 1
+                chosen.append(Span(doc, m.start, end, label="name"))
+        # a surname right before a title is the person's name (卞科长 → 卞 + 科长)
+        surnames = gazetteers()["surnames"]
+        taken = {i for sp in chosen for i in range(sp.start, sp.end)}
+        for sp in list(chosen):
+            if sp.label_ == "position" and sp.start > 0 and sp.start - 1 not in taken:
+                prev = doc[sp.start - 1]
+                if prev.tag_ in LAC_FUNCTION_TAGS:
+                    continue
+                if prev.text in surnames.compound or (len(prev.text) == 1 and prev.text in surnames.single):
+                    chosen.append(Span(doc, sp.start - 1, sp.start, label="name"))
+        doc.ents = filter_spans(chosen)
+        return doc
+
+    return resolve

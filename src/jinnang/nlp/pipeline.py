@@ -1,0 +1,28 @@
+"""The entity layer's spaCy Language, built once from nlp/config.cfg.
+
+>>> doc = get_nlp()("设备科沈科长")
+>>> [(e.text, e.label_) for e in doc.ents]
+[('设备科', 'department'), ('沈', 'name'), ('科长', 'position')]
+"""
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import jinnang.nlp.components  # noqa: F401  (registers the components)
+
+CONFIG = Path(__file__).resolve().parent / "config.cfg"
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    with _lock:
+        config = spacy.util.load_config(CONFIG)
+        pipeline = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
+        pipeline.initialize()
+        return pipeline

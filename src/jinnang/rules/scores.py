@@ -1,0 +1,235 @@
+"""Registered score formulas. Each returns a ScoreResult that shows its inputs and how they
+were scaled and weighted, so a manager can see why a number is what it is."""
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jinnang.rules.registry import score_formulas
+
+
+class Component(BaseModel):
+    name: str
+    input: Any
+    scaled: float | None      # 0–100; None = left out (weights renormalised)
+    weight: float
+
+
+class ScoreResult(BaseModel):
+    name: str
+    formula: str
+    value: float
+    components: list[Component] = []
+    flags: list[str] = []
+    details: dict[str, Any] = {}
+
+
+def _weights_sum_to_one(weights: dict[str, float]) -> dict[str, float]:
+    if abs(sum(weights.values()) - 1) > 1e-6:
+        raise ValueError(f"weights must add up to 1, they add up to {sum(weights.values()):g}")
+    return weights
+
+
+# ------------------------------------------------------------------ visit quality
+
+
+class VisitQualityParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    points: dict[str, float]        # questions_resolved / sample_brought / cross_dept_needs → points each
+    cap: float = Field(gt=0)
+    flag_at_or_below: float
+
+
+@score_formulas.register("jinnang.score.visit_quality.v1")
+def visit_quality(visit, rule) -> ScoreResult:
+    """min(cap, questions × 3 + sample × 2 + cross-dept needs × 1); ≤ 4 is flagged for coaching."""
+    p = rule.params
+    counts = {"questions_resolved": visit.questions_resolved, "sample_brought": int(visit.sample_brought),
+              "cross_dept_needs": len(visit.cross_dept_needs)}
+    comps = [Component(name=k, input=counts.get(k, 0), scaled=counts.get(k, 0) * w, weight=w) for k, w in p["points"].items()]
+    value = min(p["cap"], sum(c.scaled for c in comps))
+    flags = ["coach"] if value <= p["flag_at_or_below"] else []
+    return ScoreResult(name="visit_quality", formula=rule.formula, value=value, components=comps, flags=flags,
+                       details={"date": visit.date.isoformat(), "cap": p["cap"], "flag_at_or_below": p["flag_at_or_below"]})
+
+
+visit_quality.Params = VisitQualityParams
+
+
+# ------------------------------------------------------------------ customer health
+
+
+class CustomerHealthParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[str, float]
+    interaction_window_days: int = Field(gt=0)
+    visits_for_full_score: int = Field(gt=0)
+    buying_roles: list[dict[str, Any]]     # [{slot, label, roles: [...]}] most important first
+    wakeup_below: float
+    high_risk_below: float
+    high_risk_stall_multiple: float = Field(gt=0)
+    wakeup_plan: list[str]
+
+    @model_validator(mode="after")
+    def _check(self):
+        _weights_sum_to_one(self.weights)
+        expected = {"interaction_frequency", "decision_maker_coverage", "on_time_fulfilment", "stage_weight"}
+        if set(self.weights) != expected:
+            raise ValueError(f"weights must name exactly {sorted(expected)}")
+        return self
+
+
+def covered_slots(contacts, buying_roles: list[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """(covered, missing) buying-role slots; a slot is covered by any named contact with one of its roles."""
+    have = {c.role for c in contacts if c.name}
+    covered = [s for s in buying_roles if have & set(s["roles"])]
+    return covered, [s for s in buying_roles if s not in covered]
+
+
+@score_formulas.register("jinnang.score.customer_health.v1")
+def customer_health(ctx, rule) -> ScoreResult:
+    """Σ weight × component (each 0–100); a component without data is left out and weights renormalised."""
+    p, a = rule.params, ctx.account
+    start = ctx.today - dt.timedelta(days=p["interaction_window_days"])
+    recent = sum(1 for v in a.visits if start < v.date <= ctx.today)
+    covered, missing = covered_slots(a.contacts, p["buying_roles"])
+    on_time = sum(1 for o in a.orders if o.delivered is not None and o.delivered <= o.due)
+    due_orders = [o for o in a.orders if o.delivered is not None or o.due < ctx.today]
+    comps = [
+        Component(name="interaction_frequency", input={"visits": recent, "window_days": p["interaction_window_days"]},
+                  scaled=min(recent / p["visits_for_full_score"], 1) * 100, weight=p["weights"]["interaction_frequency"]),
+        Component(name="decision_maker_coverage", input={"covered": [s["slot"] for s in covered],
+                                                         "missing": [s["slot"] for s in missing]},
+                  scaled=len(covered) / len(p["buying_roles"]) * 100, weight=p["weights"]["decision_maker_coverage"]),
+        Component(name="on_time_fulfilment", input={"on_time": on_time, "orders": len(due_orders)},
+                  scaled=(on_time / len(due_orders) * 100) if due_orders else None,
+                  weight=p["weights"]["on_time_fulfilment"]),
+        Component(name="stage_weight", input={"node": a.journey_node, "number": ctx.node_number,
+                                              "of": len(ctx.rules.nodes)},
+                  scaled=ctx.node_number / len(ctx.rules.nodes) * 100, weight=p["weights"]["stage_weight"]),
+    ]
+    used = [c for c in comps if c.scaled is not None]
+    total_weight = sum(c.weight for c in used)
+    value = round(sum(c.scaled * c.weight for c in used) / total_weight, 1)
+    flags = []
+    if value < p["wakeup_below"]:
+        flags.append("wakeup")
+    if value < p["high_risk_below"]:
+        flags.append("high_risk")
+    return ScoreResult(name="customer_health", formula=rule.formula, value=value, components=comps, flags=flags,
+                       details={"missing_roles": missing, "wakeup_below": p["wakeup_below"],
+                                "high_risk_below": p["high_risk_below"]})
+
+
+customer_health.Params = CustomerHealthParams
+
+
+# ------------------------------------------------------------------ process health index (team, monthly)
+
+
+class ProcessHealthParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[str, float]
+    diagnosis_below: float
+
+    @model_validator(mode="after")
+    def _check(self):
+        _weights_sum_to_one(self.weights)
+        expected = {"high_quality_visit_share", "stall_resolution_rate", "work_orders_on_time", "first_touch_conversion"}
+        if set(self.weights) != expected:
+            raise ValueError(f"weights must name exactly {sorted(expected)}")
+        return self
+
+
+class TeamMonth(BaseModel):
+    """Counts for one team and month (rules.accounts.team_month builds it from stored history)."""
+
+    team: str
+    month: str                                   # YYYY-MM
+    visits: int = 0
+    high_quality_visits: int = 0
+    stalls: int = 0
+    stalls_resolved: int = 0
+    work_orders_due: int = 0
+    work_orders_closed_on_time: int = 0
+    first_touches: int = 0
+    first_meetings: int = 0
+    stalls_by_node: dict[str, int] = {}
+
+
+@score_formulas.register("jinnang.score.process_health.v1")
+def process_health(month: TeamMonth, rule, node_labels: dict[str, str] | None = None) -> ScoreResult:
+    """Σ weight × share (%); a share with nothing to count is left out and weights renormalised.
+    Below the threshold the diagnosis names the node where most accounts stalled."""
+    p = rule.params
+
+    def share(num: int, den: int) -> float | None:
+        return num / den * 100 if den else None
+
+    comps = [
+        Component(name="high_quality_visit_share", input={"high_quality": month.high_quality_visits, "visits": month.visits},
+                  scaled=share(month.high_quality_visits, month.visits), weight=p["weights"]["high_quality_visit_share"]),
+        Component(name="stall_resolution_rate", input={"resolved": month.stalls_resolved, "stalled": month.stalls},
+                  scaled=share(month.stalls_resolved, month.stalls), weight=p["weights"]["stall_resolution_rate"]),
+        Component(name="work_orders_on_time", input={"on_time": month.work_orders_closed_on_time, "due": month.work_orders_due},
+                  scaled=share(month.work_orders_closed_on_time, month.work_orders_due),
+                  weight=p["weights"]["work_orders_on_time"]),
+        Component(name="first_touch_conversion", input={"first_meetings": month.first_meetings, "first_touches": month.first_touches},
+                  scaled=share(month.first_meetings, month.first_touches), weight=p["weights"]["first_touch_conversion"]),
+    ]
+    used = [c for c in comps if c.scaled is not None]
+    weight = sum(c.weight for c in used)
+    value = round(sum(c.scaled * c.weight for c in used) / weight, 1) if used else 0.0
+    details: dict[str, Any] = {"team": month.team, "month": month.month}
+    flags = []
+    if value < p["diagnosis_below"]:
+        flags.append("diagnosis")
+        weakest = max(month.stalls_by_node.items(), key=lambda kv: kv[1])[0] if month.stalls_by_node else None
+        worst = min(used, key=lambda c: c.scaled).name if used else None
+        label = (node_labels or {}).get(weakest, weakest) if weakest else None
+        details["weakest_node"] = weakest
+        details["weakest_component"] = worst
+        details["diagnosis"] = (f"流程健康指数 {value} 低于 {p['diagnosis_below']:g}：最薄弱节点是「{label}」"
+                                f"（本月停滞 {month.stalls_by_node[weakest]} 个客户）" if weakest
+                                else f"流程健康指数 {value} 低于 {p['diagnosis_below']:g}：最弱的一项是 {worst}")
+    return ScoreResult(name="process_health", formula=rule.formula, value=value, components=comps, flags=flags,
+                       details=details)
+
+
+process_health.Params = ProcessHealthParams
+
+
+# ------------------------------------------------------------------ forecast accuracy
+
+
+class ForecastAccuracyParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    segment_by: str = "hospital_tier"
+
+
+class SigningForecast(BaseModel):
+    account_id: str
+    segment: str
+    predicted: dt.date
+    actual: dt.date
+
+
+@score_formulas.register("jinnang.score.forecast_accuracy.v1")
+def forecast_accuracy(forecasts: list[SigningForecast], rule) -> ScoreResult:
+    """|actual − predicted| in days per customer segment: mean, median, max and count."""
+    by_segment: dict[str, list[int]] = {}
+    for f in forecasts:
+        by_segment.setdefault(f.segment, []).append(abs((f.actual - f.predicted).days))
+    segments = {seg: {"n": len(errs), "mean_abs_days": round(statistics.fmean(errs), 2),
+                      "median_abs_days": statistics.median(errs), "max_abs_days": max(errs)}
+                for seg, errs in sorted(by_segment.items())}
+    everything = [e for errs in by_segment.values() for e in errs]
+    value = round(statistics.fmean(everything), 2) if everything else 0.0
+    return ScoreResult(name="forecast_accuracy", formula=rule.formula, value=value,
+                       details={"segment_by": rule.params["segment_by"], "segments": segments})
+
+
+forecast_accuracy.Params = ForecastAccuracyParams

@@ -1,0 +1,120 @@
+"""The document pipeline: ingest → nlp → rules → coaching, composed in one place.
+
+The packages never call each other backwards; this module wires their public
+functions together as ingest hooks, and the CLI and the API call only this.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
+from jinnang.ingest.store import Document, IngestJob
+from jinnang.core.records import ExtractionRecord
+from jinnang.core.settings import Settings
+
+
+def extract_hook(settings: Settings, session: Session, document: Document) -> None:
+    """Visit notes and feedback forms get an extraction record (and update their account)."""
+    if document.kind not in ("visit_note", "trial_feedback") or not (document.text or "").strip():
+        return
+    from jinnang.nlp.extract import extract
+    from jinnang.nlp.store import save_record
+
+    reference_date = document.reference_date or document.created_at.date()
+    record = link_to_source(extract(document.text or "", reference_date, document.kind), document)
+    save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
+                text=document.text or "", record=record, rep_id=document.rep_id,
+                account_id=document.account_id, hospital=document.hospital)
+    if document.account_id:
+        from jinnang.rules.accounts import apply_extraction
+
+        # the note's own date, not today's: stalls, health and PHI are measured from it
+        apply_extraction(session, document.account_id, record, document_id=document.id,
+                         document_type=document.kind, by=document.rep_id or "ingest",
+                         at=dt.datetime.combine(reference_date, dt.time(12)))
+
+
+def link_to_source(record: ExtractionRecord, document: Document) -> ExtractionRecord:
+    """Stamp every evidence span with its document and, for scans, the page it was read from."""
+    page_starts: list[tuple[int, int]] = []  # (offset of the page's first character, page number)
+    offset = 0
+    for page in document.pages:  # document.text is the pages' texts joined by "\n"
+        page_starts.append((offset, page.page_no))
+        offset += len(page.text) + 1
+
+    def page_of(start: int | None) -> int | None:
+        if start is None or not page_starts:
+            return None
+        return max((p for p in page_starts if p[0] <= start), default=page_starts[0])[1]
+
+    spans = [e for dm in record.decision_makers for e in dm.evidence] + (record.visit.evidence if record.visit else [])
+    for item in [*spans, *record.objections, *record.key_dates]:
+        item.document_id = document.id
+        item.page = page_of(item.start)
+    return record
+
+
+def _playbook_document(document: Document) -> dict:
+    return {"id": document.id, "kind": document.kind, "text": document.text or "",
+            "meta": {"hospital": document.hospital, "rep": document.rep_id, "account_id": document.account_id,
+                     "source": document.filename, **(document.meta or {})}}
+
+
+def playbook_hook(settings: Settings, session: Session, document: Document) -> None:
+    """Every ingested document is searchable in the playbook like an indexed corpus document."""
+    from jinnang.coaching import index_documents
+
+    index_documents(settings, [_playbook_document(document)])
+
+
+def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[str, int]:
+    """Index many ingested documents in one pass (the playbook rebuilds its lexical index once per call)."""
+    from jinnang.coaching import index_documents
+    from jinnang.ingest.store import ingest_engine
+
+    with Session(ingest_engine(settings)) as session:
+        documents = [session.get(Document, d) for d in dict.fromkeys(document_ids)]
+        docs = [_playbook_document(d) for d in documents if d is not None and d.status == "done"]
+    return index_documents(settings, docs) if docs else {"added": 0, "updated": 0, "unchanged": 0, "total": 0}
+
+
+# The playbook embeds (slow) before extraction opens its SQLite write, which then lasts only until "done".
+DEFAULT_HOOKS: tuple[DocumentHook, ...] = (playbook_hook, extract_hook)
+
+
+def ensure_all_tables(settings: Settings) -> None:
+    """Create every package's tables up front: SQLite cannot add a table while a hook's write is open."""
+    from jinnang.ingest.store import ingest_engine
+    from jinnang.core.db import ensure_tables
+    from jinnang.nlp.store import records_engine
+    from jinnang.rules.accounts import TABLES as ACCOUNT_TABLES
+
+    ingest_engine(settings)
+    ensure_tables(records_engine(settings), ACCOUNT_TABLES)
+
+
+def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS,
+                 run: bool = True, **meta: object) -> tuple[Registration, IngestJob | None]:
+    """Register and (by default) process one document now. Returns the registration and its job."""
+    ensure_all_tables(settings)
+    registration = register_document(settings, data, filename, **meta)  # type: ignore[arg-type]
+    job = run_job(settings, registration.job_id, hooks) if (run and registration.job_id) else None
+    return registration, job
+
+
+def resume(settings: Settings, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[IngestJob]:
+    ensure_all_tables(settings)
+    return resume_unfinished(settings, hooks)
+
+
+def talk_track_provider(settings: Settings):
+    """Objection category → the playbook's talk tracks, for the next-action engine."""
+    from functools import lru_cache
+
+    from jinnang.coaching import talk_tracks_for
+
+    # a playbook changes when it is rebuilt, not between two suggestions of one batch
+    return lru_cache(maxsize=16)(lambda category: talk_tracks_for(category, settings))
