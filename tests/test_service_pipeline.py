@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jinnang.api.app import create_app
-from jinnang.service.pipeline import ingest_bytes
 from jinnang.nlp.store import ExtractionRow, records_engine
 from jinnang.rules.accounts import load_account
+from jinnang.service.pipeline import ingest_bytes
 
 NOTE = ("无锡市人民医院 骨科 第一次拜访\n见到了骨科陈主任和设备科刘科长。陈主任说我们的钢板比进口的还贵，"
         "科里预算有限。约了下周三上午再去设备科。").encode()
@@ -56,9 +56,9 @@ def test_reingesting_the_same_note_changes_nothing(settings):
 
 
 def test_evidence_on_a_later_page_of_a_scan_names_that_page():
+    from jinnang.core.records import ExtractionRecord, KeyDate, Objection
     from jinnang.ingest.store import Document, Page
     from jinnang.service.pipeline import link_to_source
-    from jinnang.core.records import ExtractionRecord, KeyDate, Objection
 
     pages = [Page(page_no=1, engine="rapidocr", text="试用反馈表\n科室：骨科"), Page(page_no=2, engine="rapidocr",
                                                                                 text="存在问题：单价偏高")]

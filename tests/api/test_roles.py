@@ -5,7 +5,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jinnang.api.app import create_app
-from tests_support_routes import roles_of as _roles, v1_routes
+from tests_support_routes import roles_of as _roles
+from tests_support_routes import v1_routes
 
 ROLE_KEYS = {"rep": "rep7", "manager": "mgr2", "crm": "crm1"}
 

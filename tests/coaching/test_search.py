@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from jinnang.coaching import index_documents
+from jinnang.coaching.config import load_search_config
 from jinnang.coaching.lc import PlaybookRetriever, playbook_vectorstore
 from jinnang.coaching.search import search
 from jinnang.coaching.store import PlaybookStore, document_prior
-from jinnang.coaching.config import load_search_config
 from jinnang.core.errors import InputError
 
 
@@ -98,8 +98,8 @@ def test_langchain_retriever_returns_documents_with_source_ids(indexed):
 
 
 def test_dense_channel_uses_the_configured_embedding_model(tmp_path, small_docs):
-    from jinnang.ingest.embed import minilm_model_dir
     from jinnang.core.settings import Settings
+    from jinnang.ingest.embed import minilm_model_dir
 
     settings = Settings(data_dir=tmp_path, embedding_model=str(minilm_model_dir()))
     index_documents(settings, small_docs)

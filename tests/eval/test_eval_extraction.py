@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.eval.extraction import GoldError, load_cases, score
 from jinnang.core.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
+from jinnang.eval.extraction import GoldError, load_cases, score
 
 GOLD = {
     "decision_makers": [{"name": "王建国", "title": "主任", "role": "clinical_lead"},

@@ -9,10 +9,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from typer.testing import CliRunner
 
-from jinnang.eval.ocr import cer, score_ocr
 from jinnang.cli import ocr_cmds  # noqa: F401  (registers the commands)
 from jinnang.cli.app import app
 from jinnang.core.errors import InputError
+from jinnang.eval.ocr import cer, score_ocr
 
 
 def test_cer_is_edit_distance_over_gold_length():

@@ -9,11 +9,11 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
+from jinnang.core.errors import InputError
+from jinnang.core.settings import get_settings
 from jinnang.ingest.ocr import get_ocr_engine, ocr_file, ocr_image
 from jinnang.ingest.ocr.layout import Fragment, normalise_punctuation, reading_order
 from jinnang.ingest.ocr.pdf import usable_text
-from jinnang.core.errors import InputError
-from jinnang.core.settings import get_settings
 
 
 def _cjk_font_path() -> str:

@@ -4,9 +4,9 @@ import io
 import pytest
 from PIL import Image
 
+from jinnang.core.errors import Empty, InputError, TooLarge, Unsupported
 from jinnang.ingest.chunking import chunk_text
 from jinnang.ingest.sniff import check_image_size, safe_filename, sniff
-from jinnang.core.errors import Empty, InputError, TooLarge, Unsupported
 
 
 def _png(width: int = 20, height: int = 10) -> bytes:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.nlp import dates as dates_mod
-from jinnang.nlp.dates import ConfigError, find_key_dates, load_config, load_yaml_model, DatesConfig
+from jinnang.core.config import ConfigError
 from jinnang.core.workdays import add_workdays
+from jinnang.nlp import dates as dates_mod
+from jinnang.nlp.dates import DatesConfig, find_key_dates, load_config, load_yaml_model
 
 MON = dt.date(2026, 3, 2)  # a Monday
 

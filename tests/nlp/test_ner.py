@@ -6,8 +6,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from jinnang.cli.app import app
 import jinnang.cli.ner_cmds  # noqa: F401  (registers the commands)
+from jinnang.cli.app import app
 from jinnang.nlp.ner import find_entities
 from jinnang.nlp.pipeline import get_nlp
 
@@ -103,7 +103,8 @@ def test_eval_ner_missing_decision_maker_set_exits_2_naming_the_option(tmp_path)
 
 
 def test_gazetteer_mistake_names_file_line_and_field(tmp_path):
-    from jinnang.nlp.gazetteers import ConfigError, Titles, load
+    from jinnang.core.config import ConfigError
+    from jinnang.nlp.gazetteers import Titles, load
 
     bad = tmp_path / "titles.yaml"
     bad.write_text("titles:\n  - {written: 主任, bare: 主任, kind: post}\n  - {written: 科长, bare: 科长, kind: boss}\n",

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.nlp.objection_scorer import load_scorer, training_rows, train
+from jinnang.core.config import ConfigError
+from jinnang.nlp.objection_scorer import load_scorer, train, training_rows
 from jinnang.nlp.objections import ObjectionFinder, find_objections, load_objection_vocab
-from jinnang.nlp.vocab import ConfigError
 
 CONFIG = Path(__file__).resolve().parents[2] / "src" / "jinnang" / "nlp" / "config" / "objections.yaml"
 

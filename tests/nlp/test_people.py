@@ -288,7 +288,8 @@ def test_an_english_hospital_name_when_no_chinese_one_is_written():
 
 
 def test_a_chain_vocabulary_mistake_names_file_line_and_field(tmp_path):
-    from jinnang.nlp.gazetteers import ConfigError, Organizations, load
+    from jinnang.core.config import ConfigError
+    from jinnang.nlp.gazetteers import Organizations, load
 
     bad = tmp_path / "organizations.yaml"
     bad.write_text("hospital_suffixes: [医院]\nchains:\n  brands: [美年]\n  max_city_chars: many\n", encoding="utf-8")

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from jinnang.core.db import open_engine
 from jinnang.core.errors import InputError
 from jinnang.core.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
+from jinnang.core.workdays import add_workdays
 from jinnang.rules import accounts as store
 from jinnang.rules.journey import adjust_signing_date, propose_transition, record_document
 from jinnang.rules.models import Document
-from jinnang.core.workdays import add_workdays
 
 D = dt.datetime
 

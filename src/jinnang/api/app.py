@@ -9,8 +9,8 @@ from jinnang.api.deps import parse_api_keys
 from jinnang.api.errors import status_of
 from jinnang.api.routes import accounts, documents, health, next_actions, playbook, review
 from jinnang.core.errors import InputError
-from jinnang.service.pipeline import ensure_all_tables, talk_track_provider
 from jinnang.core.settings import Settings, get_settings
+from jinnang.service.pipeline import ensure_all_tables, talk_track_provider
 
 
 def _bare_field(loc: tuple) -> tuple[str, str]:

@@ -8,17 +8,16 @@ def main() -> None:
     # importing registers the commands on `app`
     from jinnang.cli import (  # noqa: F401
         coaching_cmds,
-        ner_cmds,
-        ocr_cmds,
         ingest_cmds,
+        ner_cmds,
         nlp_cmds,
+        ocr_cmds,
         review_cmds,
         rules_cmds,
         service_cmds,
     )
-
-    from jinnang.service.pipeline import talk_track_provider
     from jinnang.core.settings import SettingsError, get_settings
+    from jinnang.service.pipeline import talk_track_provider
 
     try:
         rules_cmds.talk_track_provider = talk_track_provider(get_settings())

@@ -164,9 +164,9 @@ def ingest(
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What the data dir holds: documents by status, jobs, chunks, extraction records."""
+    from jinnang.ingest.pipeline import CHUNKS_COLLECTION
     from jinnang.ingest.store import Chunk, Document, IngestJob, ingest_engine
     from jinnang.ingest.vectors import open_collection
-    from jinnang.ingest.pipeline import CHUNKS_COLLECTION
     from jinnang.nlp.store import ExtractionRow, records_engine
 
     settings = get_settings()
@@ -194,7 +194,7 @@ def bench_ingest_command(
     engine: Annotated[str, typer.Option(help="rapidocr | tesseract")] = "rapidocr",
 ) -> None:
     """Print notes/s through the whole pipeline and OCR seconds per page (fresh temporary data dir)."""
-    from jinnang.eval.bench_ingest import bench_ingest
     from jinnang.core.paths import DEMO_DOCUMENTS
+    from jinnang.eval.bench_ingest import bench_ingest
 
     typer.echo(json.dumps(bench_ingest(folder or DEMO_DOCUMENTS, repeat=repeat, ocr_engine=engine), ensure_ascii=False))

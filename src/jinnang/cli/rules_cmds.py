@@ -68,7 +68,7 @@ def next_action(
         _print(suggest_payload(payload, now, rules, talk_track_provider).model_dump(mode="json"))
     except InputError as exc:
         _print({"error": exc.as_dict()})
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
 
 
 @app.command("rules-check")

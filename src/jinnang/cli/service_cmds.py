@@ -1,7 +1,6 @@
 """`jinnang serve` (the API) and `jinnang demo` (ingest the bundled demo documents, then serve)."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,9 +19,8 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
     import uvicorn
 
     from jinnang.api.app import create_app
-    from jinnang.service.pipeline import resume
-
     from jinnang.api.deps import parse_api_keys
+    from jinnang.service.pipeline import resume
 
     settings = get_settings()
     if not settings.api_keys:

@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from jinnang.core.config import ConfigError
 from jinnang.core.config import load_yaml_model as _load_yaml_model
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"

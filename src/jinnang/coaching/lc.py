@@ -11,9 +11,9 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from jinnang.core.settings import Settings
 from jinnang.ingest.embed import get_embedder
 from jinnang.ingest.vectors import collection_name, open_chroma, open_collection
-from jinnang.core.settings import Settings
 
 
 class JinnangEmbeddings(Embeddings):

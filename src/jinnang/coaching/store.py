@@ -23,9 +23,9 @@ import scipy.sparse as sp
 
 from jinnang.coaching.config import FACETS, SearchConfig, load_search_config
 from jinnang.coaching.text import char_tokens, concept_matcher, normalise, word_tokens
-from jinnang.ingest.chunking import chunk_text as chunk_texts_of
 from jinnang.core.errors import InputError, NotFound
 from jinnang.core.settings import Settings
+from jinnang.ingest.chunking import chunk_text as chunk_texts_of
 
 COLLECTION = "playbook"
 SUBDIR = "playbook_search"

@@ -30,6 +30,15 @@ KeyDateType = Literal[
 ]
 KEY_DATE_TYPES: tuple[str, ...] = KeyDateType.__args__  # type: ignore[attr-defined]
 
+# The spec's journey (shared/spec/journey.md), in order: the gold format's `journey_node`
+# vocabulary. A journey file may define other nodes (the private-hospital variant does); code
+# that orders nodes takes the loaded journey's order from service/ and falls back to this one.
+JOURNEY_NODES: tuple[str, ...] = (
+    "first_contact", "tender_monitoring", "demo_scheduled", "admission_filing", "trial_confirmation_signed",
+    "trial_in_progress", "multi_dept_review", "committee_scheduled", "committee_approved",
+    "health_commission_filing", "legal_review", "contract_signed",
+)
+
 CrossDeptNeed = Literal["clinical_training", "custom_interface", "compliance_docs"]
 
 EntityLabel = Literal["name", "position", "organization", "department"]

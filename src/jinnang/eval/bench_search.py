@@ -54,8 +54,8 @@ def run_bench(chunks: int = 100_000, distinct: int = 2000, n_queries: int = 200,
     """Build (or with `reuse`, keep an index already built in `store`) and time queries."""
     from jinnang.coaching.search import search
     from jinnang.coaching.store import PlaybookStore, load_index
-    from jinnang.ingest.embed import get_embedder
     from jinnang.core.settings import Settings
+    from jinnang.ingest.embed import get_embedder
 
     say = log or (lambda _m: None)
     rng = np.random.default_rng(11)

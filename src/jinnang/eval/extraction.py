@@ -113,7 +113,7 @@ def score(cases: list[GoldCase],
         gold = case.gold
         errors: dict[str, Any] = {}
 
-        def note(field: str, missed: list[Any], extra: list[Any]) -> None:
+        def note(field: str, missed: list[Any], extra: list[Any], errors: dict[str, Any] = errors) -> None:
             if missed or extra:
                 errors[field] = {"missed": missed, "extra": extra}
 

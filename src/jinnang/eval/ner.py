@@ -27,8 +27,8 @@ def score_cluener(path: str | Path | None = None) -> dict[str, Any]:
 
     Without a path: the held-out split of CLUENER train that `training/train_ner.py` never trained on.
     """
-    from jinnang.nlp.ner import find_entities
     from jinnang.eval.cluener import CLUENER_TRAIN, read_cluener, split
+    from jinnang.nlp.ner import find_entities
 
     if path is None:
         rows = split(read_cluener(CLUENER_TRAIN))[1]

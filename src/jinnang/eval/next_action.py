@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinnang.core.jsonl_file import read_jsonl
 from jinnang.core.errors import InputError
+from jinnang.core.jsonl_file import read_jsonl
 from jinnang.rules.config import RuleSet, default_ruleset
 from jinnang.rules.next_action import suggest_payload
 

@@ -23,13 +23,13 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from jinnang.core.errors import InputError, NotFound, TooLarge
+from jinnang.core.records import OcrPage
+from jinnang.core.settings import Settings
 from jinnang.ingest.chunking import chunk_text
 from jinnang.ingest.sniff import Sniffed, check_image_size, check_pdf, safe_filename, sniff
 from jinnang.ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs, utcnow
 from jinnang.ingest.vectors import open_collection
-from jinnang.core.errors import InputError, NotFound, TooLarge
-from jinnang.core.records import OcrPage
-from jinnang.core.settings import Settings
 
 CHUNKS_COLLECTION = "chunks"
 DOCUMENT_KINDS = ("visit_note", "trial_feedback", "talk_track")

@@ -11,8 +11,8 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
-from jinnang.ingest.embed import JinnangEmbeddingFunction
 from jinnang.core.settings import Settings
+from jinnang.ingest.embed import JinnangEmbeddingFunction
 
 _clients: dict[str, Any] = {}
 

@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jinnang.core.config import load_yaml_model as _load_yaml_model
 from jinnang.core.records import KeyDate, KeyDateType
-from jinnang.nlp.vocab import ConfigError
 from jinnang.core.workdays import add_workdays
 
 CONFIG_PATH = Path(__file__).parent / "config" / "dates.yaml"

@@ -17,16 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from jinnang.nlp.checkboxes import mask_unticked
 from jinnang.nlp.vocab import (
     CONFIG_DIR,
-    FollowsFile,
     CompiledRule,
     CueRule,
+    FollowsFile,
     SignalRules,
-    phrase_alternation,
     check_phrases,
     clause_around,
     compile_rules,
     first_hit,
     load_config,
+    phrase_alternation,
     sentences,
 )
 
@@ -68,7 +68,7 @@ class JourneyVocab(BaseModel):
 
     @model_validator(mode="after")
     def _known_nodes(self) -> "JourneyVocab":
-        for i, node in enumerate(self.nodes):
+        for _i, node in enumerate(self.nodes):
             if node not in JOURNEY_NODES:
                 raise ValueError(f"unknown journey node {node!r}; known: {', '.join(JOURNEY_NODES)} [at nodes/{node}]")
         for key in ("interim_node", "final_node"):

@@ -6,8 +6,8 @@ The words always concatenate back to the input text, so they can serve as spaCy 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 _lock = threading.Lock()

@@ -9,18 +9,28 @@ Per-category figures: `jinnang eval extraction PATH --json` (objections.per_cate
 from __future__ import annotations
 
 import re
-from typing import Literal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jinnang.core.records import OBJECTION_CATEGORIES, Objection, ObjectionCategory
 from jinnang.nlp.checkboxes import mask_unticked
 from jinnang.nlp.vocab import (
-    CONFIG_DIR, CompiledRule, CueRule, FollowsFile, Hit, Unit, check_phrases, clause_around, clauses, compile_rules,
-    first_hit, load_config, sentences,
+    CONFIG_DIR,
+    CompiledRule,
+    CueRule,
+    FollowsFile,
+    Hit,
+    Unit,
+    check_phrases,
+    clause_around,
+    clauses,
+    compile_rules,
+    first_hit,
+    load_config,
+    sentences,
 )
-
 
 CONTRAST = ("但", "但是", "不过", "就是", "可是", "只是", "然而")
 _TURN = re.compile("但|不过|可是|然而|只是")

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from jinnang.core.records import DecisionMaker, Evidence
 from jinnang.nlp.components import find_hospitals, gazetteer_regexes
-from jinnang.nlp.gazetteers import HERE as GAZETTEER_DIR, Title, gazetteers
+from jinnang.nlp.gazetteers import HERE as GAZETTEER_DIR
+from jinnang.nlp.gazetteers import Title, gazetteers
 from jinnang.nlp.vocab import load_config
 
 KIND_RANK = {"post": 3, "professional": 2, "address": 1}
@@ -468,7 +469,7 @@ def _name_ending_at(text, pos, names, surnames, compounds, by_written) -> tuple[
     for ns, ne in names.items():
         if ne == pos and 2 <= pos - ns <= 4:
             return text[ns:ne], ns
-    for written, t in by_written.items():
+    for written, _t in by_written.items():
         if text[:pos].endswith(written):
             s = _surname_before(text, pos - len(written), surnames, compounds)
             if s is not None:
@@ -596,7 +597,7 @@ def _home_department(text: str, depts: list[tuple[int, int]], hospital: tuple[in
         for s, e in clinical:
             if field_rx.search(text[max(0, s - 12):s]):
                 return text[s:e]
-    for hs, he in _hospitals(text):
+    for _hs, he in _hospitals(text):
         for s, e in clinical:
             if 0 <= s - he <= 2 and re.fullmatch(r"[\s\u3000,，]*", text[he:s]):
                 return text[s:e]

@@ -15,17 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from jinnang.core.records import CrossDeptNeed, Evidence, VisitFacts
 from jinnang.nlp.vocab import (
     CONFIG_DIR,
-    FollowsFile,
     CueRule,
+    FollowsFile,
     Hit,
     SignalRules,
     Unit,
-    phrase_alternation,
     check_phrases,
     clause_around,
     compile_rules,
     first_hit,
     load_config,
+    phrase_alternation,
     sentences,
 )
 

@@ -9,10 +9,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jinnang.core.workdays import add_workdays
 from jinnang.rules.context import AccountContext
 from jinnang.rules.models import AccountSnapshot, Document, SigningDate
 from jinnang.rules.registry import triggers
-from jinnang.core.workdays import add_workdays
 
 
 class WorkOrder(BaseModel):

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
-from jinnang.ingest.store import Document, IngestJob
 from jinnang.core.records import ExtractionRecord
 from jinnang.core.settings import Settings
+from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
+from jinnang.ingest.store import Document, IngestJob
 
 
 def extract_hook(settings: Settings, session: Session, document: Document) -> None:
@@ -87,8 +87,8 @@ DEFAULT_HOOKS: tuple[DocumentHook, ...] = (playbook_hook, extract_hook)
 
 def ensure_all_tables(settings: Settings) -> None:
     """Create every package's tables up front: SQLite cannot add a table while a hook's write is open."""
-    from jinnang.ingest.store import ingest_engine
     from jinnang.core.db import ensure_tables
+    from jinnang.ingest.store import ingest_engine
     from jinnang.nlp.store import records_engine
     from jinnang.rules.accounts import TABLES as ACCOUNT_TABLES
 

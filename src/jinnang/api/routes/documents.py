@@ -9,9 +9,9 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, HTTPExcepti
 from sqlalchemy.orm import Session
 
 from jinnang.api.deps import Caller, SettingsDep, require_role, require_visible
+from jinnang.core.errors import InputError
 from jinnang.ingest.pipeline import DOCUMENT_KINDS
 from jinnang.ingest.store import Document, IngestJob, ingest_engine
-from jinnang.core.errors import InputError
 from jinnang.service.pipeline import DEFAULT_HOOKS, register_document, run_job
 
 router = APIRouter(prefix="/v1", tags=["documents"])

@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from jinnang.api.deps import Caller, SettingsDep, require_role, require_visible
 from jinnang.core.errors import InputError, from_validation_error
 from jinnang.core.records import ExtractionRecord
-from jinnang.nlp.store import REVIEWABLE_FIELDS, CorrectionRow, ExtractionRow, corrections_of, records_engine, reviewed_record
+from jinnang.nlp.store import (
+    REVIEWABLE_FIELDS,
+    CorrectionRow,
+    ExtractionRow,
+    corrections_of,
+    records_engine,
+    reviewed_record,
+)
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 Reader = Annotated[Caller, Depends(require_role("rep", "manager"))]

@@ -15,10 +15,10 @@ from typing import Protocol
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from jinnang.ingest.ocr.layout import drop_red_ink
 from jinnang.core.errors import InputError
 from jinnang.core.records import OcrLine, OcrPage
 from jinnang.core.settings import get_settings
+from jinnang.ingest.ocr.layout import drop_red_ink
 
 ENGINES = ("rapidocr", "tesseract")
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp"}

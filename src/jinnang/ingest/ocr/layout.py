@@ -263,9 +263,12 @@ def normalise_punctuation(text: str) -> str:
             continue
         before = chars[i - 1] if i else ""
         after = chars[i + 1] if i + 1 < len(chars) else ""
-        if char in "(": cjk = bool(_CJK.match(after) or _CJK.match(before))
-        elif char in ")": cjk = bool(_CJK.match(before) or _CJK.match(after))
-        else: cjk = bool(_CJK.match(before))
+        if char in "(":
+            cjk = bool(_CJK.match(after) or _CJK.match(before))
+        elif char in ")":
+            cjk = bool(_CJK.match(before) or _CJK.match(after))
+        else:
+            cjk = bool(_CJK.match(before))
         if cjk:
             chars[i] = _FULL_WIDTH[char]
     # a full-width mark carries its own blank, so a space the recogniser saw beside it is not drawn

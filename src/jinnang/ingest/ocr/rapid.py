@@ -15,6 +15,7 @@ from unittest.mock import patch
 import cv2
 import numpy as np
 
+from jinnang.core.records import OcrLine
 from jinnang.ingest.ocr.layout import (
     Fragment,
     apply_checkboxes,
@@ -23,11 +24,10 @@ from jinnang.ingest.ocr.layout import (
     reading_order,
     rotate_points,
     rotate_quarter,
+    ruled_lines,
     skew_from_quads,
     text_unit,
-    ruled_lines,
 )
-from jinnang.core.records import OcrLine
 
 DET_SIDE = 960  # longest side fed to the detector; A4 at 200 dpi keeps ~14 px glyphs
 MIN_CONFIDENCE = 0.3  # below this a "line" is speckle or a ruled-line fragment
@@ -162,7 +162,7 @@ class RapidOcrEngine:
         around it, so "□满意 □不满意" would come back as "满意不满意".
         """
         out: list[Fragment] = []
-        for (box, crop, text, score), frag in zip(lines, fragments):
+        for (box, crop, _text, _score), frag in zip(lines, fragments):
             x0, _, x1, _ = box
             cuts = sorted(cb[0] - 0.15 * unit for cb, _ in checkboxes
                           if frag.box[1] <= (cb[1] + cb[3]) / 2 <= frag.box[3]

@@ -12,6 +12,7 @@ import re
 import cv2
 import numpy as np
 
+from jinnang.core.records import OcrLine
 from jinnang.ingest.ocr.layout import (
     Fragment,
     apply_checkboxes,
@@ -21,11 +22,10 @@ from jinnang.ingest.ocr.layout import (
     option_boxes,
     reading_order,
     rotate_quarter,
+    ruled_lines,
     skew_from_projection,
     text_unit,
-    ruled_lines,
 )
-from jinnang.core.records import OcrLine
 
 LANGS = "chi_sim+eng"
 PSM = 11  # sparse text: forms are cells and fields, not one uniform block

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jinnang.core.config import ConfigError, load_yaml_model
+from jinnang.core.config import load_yaml_model
 from jinnang.core.records import ROLES
 
 HERE = Path(__file__).resolve().parent
