@@ -7,13 +7,13 @@ import pytest
 
 from jinnang.coaching.config import (
     ConceptLexicon,
-    ConfigError,
     load_concepts,
     load_playbook_config,
     load_search_config,
     load_yaml_model,
 )
 from jinnang.coaching.text import concept_matcher, normalise
+from jinnang.core.config import ConfigError
 
 # For every concept: a phrase (as a rep or customer would say it, not from any evaluation set) it exists for.
 EXAMPLES = {

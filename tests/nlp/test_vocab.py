@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from jinnang.core.config import ConfigError
 from jinnang.nlp.journey import JourneyVocab
 from jinnang.nlp.objections import ObjectionVocab
 from jinnang.nlp.visit import VisitVocab
-from jinnang.nlp.vocab import CONFIG_DIR, CompiledRule, ConfigError, CueRule, clauses, load_config, sentences
+from jinnang.nlp.vocab import CONFIG_DIR, CompiledRule, CueRule, clauses, load_config, sentences
 
 GOOD = """\
 terms:

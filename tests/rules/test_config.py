@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.rules.config import CONFIG_DIR, ConfigError, load_ruleset
+from jinnang.core.config import ConfigError
+from jinnang.rules.config import CONFIG_DIR, load_ruleset
 from jinnang.rules.registry import stall_rules
 
 JOURNEY = (CONFIG_DIR / "journey.yaml").read_text(encoding="utf-8")

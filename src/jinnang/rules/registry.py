@@ -30,7 +30,7 @@ REGISTRIES: dict[str, catalogue.Registry] = {
 
 def ensure_loaded() -> None:
     """Import the modules whose decorators fill the registries."""
-    from jinnang.rules import actions, fields, scores, stall  # noqa: F401
+    from jinnang.rules import actions, fields, scores, stall, triggers  # noqa: F401
 
 
 def resolve(kind: str, name: str):
