@@ -5,7 +5,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from jinnang.api.deps import parse_api_keys
+from jinnang.api.deps import callers_of
 from jinnang.api.errors import status_of
 from jinnang.api.routes import accounts, documents, health, next_actions, playbook, review
 from jinnang.core.errors import InputError
@@ -27,7 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="jinnang 锦囊", version="0.1.0",
                   description="Knowledge and coaching for medical-device sales teams selling to Chinese hospitals.")
     app.state.settings = settings
-    app.state.callers = parse_api_keys(settings.api_keys)
+    app.state.callers = callers_of(settings)
     app.state.talk_tracks = talk_track_provider(settings)  # handle_objection cites the playbook
 
     @app.exception_handler(RequestValidationError)

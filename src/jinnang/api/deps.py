@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, NoReturn, Protocol, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader
 
-from jinnang.core.settings import Settings
+from jinnang.core.settings import Settings, parse_api_keys
 
-ROLES = ("rep", "manager", "crm", "admin")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
@@ -38,17 +37,10 @@ class Caller:
         return rep_id == self.subject
 
 
-def parse_api_keys(spec: str) -> dict[str, Caller]:
-    """'k1:rep:rep-07,k2:manager:mgr-02:rep-07|rep-08' → {key: Caller}."""
-    callers: dict[str, Caller] = {}
-    for number, entry in enumerate(filter(None, (e.strip() for e in spec.split(","))), start=1):
-        parts = entry.split(":")
-        if len(parts) < 3 or parts[1] not in ROLES or not parts[0]:
-            raise ValueError(f"JINNANG_API_KEYS entry {number} ({entry!r}) must be key:role:subject[:team] "
-                             f"with role one of {', '.join(ROLES)}")
-        team = frozenset(filter(None, parts[3].split("|"))) if len(parts) > 3 else frozenset()
-        callers[parts[0]] = Caller(key=parts[0], role=parts[1], subject=parts[2], team=team)
-    return callers
+def callers_of(settings: Settings) -> dict[str, Caller]:
+    """The configured API keys as callers (the settings have already refused malformed or repeated keys)."""
+    return {k.key: Caller(key=k.key, role=k.role, subject=k.subject, team=k.team)
+            for k in parse_api_keys(settings.api_keys).values()}
 
 
 def get_settings(request: Request) -> Settings:
@@ -76,12 +68,24 @@ def require_role(*roles: str) -> Callable[..., Caller]:
     return dependency
 
 
-def require_visible(caller: Caller, found: bool, owner: str | None, what: str) -> None:
-    """Refuse what the caller may not see. A missing item is 404 only to a caller who sees
-    everything; to a rep or manager it is the same 403 as someone else's, so that ids cannot
-    be probed for what exists."""
-    if found and caller.may_see_rep(owner):
-        return
-    if not found and caller.sees_all:
+class Owned(Protocol):
+    @property
+    def rep_id(self) -> str | None: ...
+
+
+OwnedT = TypeVar("OwnedT", bound=Owned)
+
+
+def require_visible(caller: Caller, item: OwnedT | None, what: str) -> OwnedT:
+    """`item` when the caller may see it (by the rep it belongs to); otherwise refused."""
+    if item is not None and caller.may_see_rep(item.rep_id):
+        return item
+    refuse(caller, item is not None, what)
+
+
+def refuse(caller: Caller, exists: bool, what: str) -> NoReturn:
+    """A missing item is 404 only to a caller who sees everything; to a rep or manager it is the
+    same 403 as someone else's, so that ids cannot be probed for what exists."""
+    if not exists and caller.sees_all:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such {what}")
     raise HTTPException(status.HTTP_403_FORBIDDEN, f"this {what} is not one of yours or your team's")

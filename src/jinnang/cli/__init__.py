@@ -8,6 +8,7 @@ def main() -> None:
     # importing registers the commands on `app`
     from jinnang.cli import (  # noqa: F401
         coaching_cmds,
+        config_cmds,
         ingest_cmds,
         ner_cmds,
         nlp_cmds,
@@ -17,10 +18,9 @@ def main() -> None:
         service_cmds,
     )
     from jinnang.core.settings import SettingsError, get_settings
-    from jinnang.service.pipeline import talk_track_provider
 
     try:
-        rules_cmds.talk_track_provider = talk_track_provider(get_settings())
+        get_settings()  # a bad setting stops every command here, before any work
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

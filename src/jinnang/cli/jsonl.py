@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -47,7 +47,7 @@ def read_lines(source: str) -> Iterator[tuple[int, str]]:
             fail(f"{source}, line {number}: not UTF-8 text")
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """The command itself cannot run: one error line on stderr, exit 2."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(2)

@@ -14,10 +14,13 @@ from jinnang.core.paths import SHARED_DATA
 
 DEV_NEXT_ACTION = SHARED_DATA / "dev" / "next_action.jsonl"
 
-# The playbook's talk tracks for handle_objection: a callable objection category →
-# [{"source", "id", "snippet"}, …]. coaching/ sits to the right of rules/, so the shells wire
-# it in here (set this, or pass it to rules.next_action.suggest); None = rule-file defaults.
-talk_track_provider = None
+
+def _talk_tracks():
+    """The playbook's talk tracks for handle_objection, wired by service/ (coaching sits above rules)."""
+    from jinnang.core.settings import get_settings
+    from jinnang.service.pipeline import talk_track_provider
+
+    return talk_track_provider(get_settings())
 
 RulesOption = Annotated[Optional[Path], typer.Option("--rules", help="A journey rule file to use instead of "
                                                      "rules/config/journey.yaml (e.g. a variant).")]
@@ -47,11 +50,12 @@ def next_action(
     from jinnang.rules.next_action import suggest_payload
 
     rules = _ruleset(rules_file)
+    talk_tracks = _talk_tracks()
     if jsonl:
         def handle(obj: dict[str, Any]) -> dict[str, Any]:
             if "account" not in obj:
                 raise InputError("account", "each line needs an `account` snapshot")
-            response = suggest_payload(obj["account"], obj.get("now"), rules, talk_track_provider)
+            response = suggest_payload(obj["account"], obj.get("now"), rules, talk_tracks)
             return response.model_dump(mode="json", exclude={"account_id"}) | {"account_id": response.account_id}
         run_jsonl(jsonl, handle)
         return
@@ -65,7 +69,7 @@ def next_action(
         now = now or payload.get("now")      # a {"now", "account"} line saved as a file
         payload = payload["account"]
     try:
-        _print(suggest_payload(payload, now, rules, talk_track_provider).model_dump(mode="json"))
+        _print(suggest_payload(payload, now, rules, talk_tracks).model_dump(mode="json"))
     except InputError as exc:
         _print({"error": exc.as_dict()})
         raise typer.Exit(1) from None

@@ -18,21 +18,15 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
     """Start the HTTP API (OpenAPI at /docs). Unfinished ingest jobs are finished first."""
     import uvicorn
 
-    from jinnang.api.app import create_app
-    from jinnang.api.deps import parse_api_keys
     from jinnang.service.pipeline import resume
 
-    settings = get_settings()
+    settings = get_settings()  # validated when the CLI started: a bad setting has already exited 2
     if not settings.api_keys:
         typer.echo("warning: JINNANG_API_KEYS is empty: every route but /healthz answers 401", err=True)
-    try:
-        parse_api_keys(settings.api_keys)
-    except ValueError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
     resume(settings)
-    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port,
-                log_level="info")
+    # the app by its import string, so the CLI does not import the API (and uvicorn could start workers)
+    uvicorn.run("jinnang.api.app:create_app", factory=True, host=host or settings.api_host,
+                port=port or settings.api_port, log_level="info")
 
 
 @app.command()

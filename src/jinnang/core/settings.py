@@ -7,12 +7,40 @@ from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+API_ROLES = ("rep", "manager", "crm", "admin")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One configured API key: who it speaks for (a rep or manager id) and, for a manager, the team."""
+
+    key: str
+    role: str
+    subject: str
+    team: frozenset[str] = field(default_factory=frozenset)
+
+
+def parse_api_keys(spec: str) -> dict[str, ApiKey]:
+    """'k1:rep:rep-07,k2:manager:mgr-02:rep-07|rep-08' → {key: ApiKey}; a malformed or repeated key is a ValueError."""
+    keys: dict[str, ApiKey] = {}
+    for number, entry in enumerate(filter(None, (e.strip() for e in spec.split(","))), start=1):
+        parts = entry.split(":")
+        if len(parts) < 3 or parts[1] not in API_ROLES or not parts[0]:
+            raise ValueError(f"entry {number} ({entry!r}) must be key:role:subject[:team] "
+                             f"with role one of {', '.join(API_ROLES)}")
+        if parts[0] in keys:  # silently keeping the last role would hand out whatever came last
+            raise ValueError(f"entry {number} repeats the key of an earlier entry")
+        team = frozenset(filter(None, parts[3].split("|"))) if len(parts) > 3 else frozenset()
+        keys[parts[0]] = ApiKey(key=parts[0], role=parts[1], subject=parts[2], team=team)
+    return keys
 
 
 def _config_file() -> Path:
@@ -36,9 +64,12 @@ class Settings(BaseSettings):
     # API keys: "key:role:subject[:team]" entries separated by commas. subject is the rep or
     # manager id the key belongs to; team lists rep ids a manager may see ("rep-01|rep-02").
     api_keys: str = Field(default="")
-    company_name: str = "华冠医疗"
-    company_staff: str = ""  # comma-separated names of our own staff, never listed as customers
-    llm_url: str | None = None  # optional OpenAI-compatible endpoint; never required
+
+    @field_validator("api_keys")
+    @classmethod
+    def _keys_parse(cls, value: str) -> str:
+        parse_api_keys(value)
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -82,7 +82,7 @@ def run_bench(chunks: int = 100_000, distinct: int = 2000, n_queries: int = 200,
                          "meta": {"outcome": None if kind == "talk_track" else outcomes[i % 4],
                                   "product_line": "orthopaedic_implants", "department": departments[i % 7],
                                   "objection_category": categories[i % 7] if kind == "talk_track" else None}})
-            v = vectors[picks].mean(axis=0) + rng.normal(0, 0.01, vectors.shape[1]).astype(np.float32)
+            v = vectors[picks].mean(axis=0) + np.asarray(rng.normal(0, 0.01, vectors.shape[1]), dtype=np.float32)
             embeddings[doc_id] = v / np.linalg.norm(v)
         build_seconds: float | None = None
         if reuse and store is not None and (Path(store) / "playbook_search" / "version").is_file():

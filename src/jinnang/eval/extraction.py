@@ -97,7 +97,7 @@ def _norm(text: Any) -> str | None:
 
 
 def score(cases: list[GoldCase],
-          predict: Callable[[str, dt.date, str], ExtractionRecord]) -> dict[str, Any]:
+          predict: Callable[[str, dt.date, DocumentKind], ExtractionRecord]) -> dict[str, Any]:
     dm_name, dm_title = Tally(), Tally()
     objections = Tally()
     per_category: dict[str, Tally] = {}

@@ -16,7 +16,7 @@ from typing import Any
 from jinnang.core.jsonl_file import read_jsonl
 from jinnang.core.settings import Settings
 
-SETTINGS = {
+SETTINGS: dict[str, dict[str, Any]] = {
     "lexical": {"channels": ("words", "chars"), "use_prior": False},
     "dense": {"channels": ("dense",), "use_prior": False},
     "hybrid": {"channels": None, "use_prior": True},

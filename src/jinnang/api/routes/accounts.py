@@ -66,8 +66,7 @@ def _visible(caller: Caller, settings, account_id: str):
         if not isinstance(exc, NotFound) or caller.sees_all:
             raise
         account = None
-    require_visible(caller, account is not None, account.rep_id if account else None, "account")
-    return account
+    return require_visible(caller, account, "account")
 
 
 def _team(caller: Caller) -> set[str] | None:
@@ -154,7 +153,8 @@ def post_signing_date(account_id: str, caller: Annotated[Caller, Depends(require
     _visible(caller, settings, account_id)
     req = _parse(SigningDateRequest, payload)
     account = store.set_signing_date(_engine(settings), account_id, req.date, caller.subject, default_ruleset())
-    return {"account_id": account_id, "signing_date": account.signing_date.model_dump(mode="json")}
+    signing = account.signing_date
+    return {"account_id": account_id, "signing_date": signing.model_dump(mode="json") if signing else None}
 
 
 @router.get("/v1/accounts/{account_id}/next-actions")

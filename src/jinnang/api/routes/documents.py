@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, HTTPException, UploadFile, status
 from sqlalchemy.orm import Session
 
-from jinnang.api.deps import Caller, SettingsDep, require_role, require_visible
+from jinnang.api.deps import Caller, SettingsDep, refuse, require_role, require_visible
 from jinnang.core.errors import InputError
 from jinnang.ingest.pipeline import DOCUMENT_KINDS
 from jinnang.ingest.store import Document, IngestJob, ingest_engine
@@ -72,9 +72,7 @@ def _meta_object(meta: str | None) -> dict[str, Any] | None:
 
 
 def _visible_document(session: Session, caller: Caller, document_id: str) -> Document:
-    doc = session.get(Document, document_id)
-    require_visible(caller, doc is not None, doc.rep_id if doc else None, "document")
-    return doc
+    return require_visible(caller, session.get(Document, document_id), "document")
 
 
 @router.get("/documents/{document_id}")
@@ -88,7 +86,7 @@ def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any
     with Session(ingest_engine(settings)) as session:
         job = session.get(IngestJob, job_id)
         if job is None:
-            require_visible(caller, False, None, "job")
+            refuse(caller, False, "job")
         _visible_document(session, caller, job.document_id)
         return {"id": job.id, "document_id": job.document_id, "status": job.status, "error": job.error,
                 "created_at": job.created_at, "updated_at": job.updated_at}

@@ -47,9 +47,7 @@ def _public(session: Session, row: ExtractionRow) -> dict[str, Any]:
 
 
 def _visible(session: Session, caller: Caller, record_id: int) -> ExtractionRow:
-    row = session.get(ExtractionRow, record_id)
-    require_visible(caller, row is not None, row.rep_id if row else None, "record")
-    return row
+    return require_visible(caller, session.get(ExtractionRow, record_id), "record")
 
 
 @router.get("/records")
@@ -93,12 +91,12 @@ def review_field(record_id: int, field: str, review: FieldReview, caller: Review
         raise InputError("field", f"field must be one of {', '.join(REVIEWABLE_FIELDS)}")
     value_json = None
     if review.action == "correct":
-        annotation = ExtractionRecord.model_fields[field].annotation
+        adapter: TypeAdapter[Any] = TypeAdapter(ExtractionRecord.model_fields[field].annotation or Any)
         try:
-            value = TypeAdapter(annotation).validate_python(review.value)
+            value = adapter.validate_python(review.value)
         except ValidationError as exc:
             raise from_validation_error(exc, prefix=("value",)) from None
-        value_json = json.dumps(TypeAdapter(annotation).dump_python(value, mode="json"), ensure_ascii=False)
+        value_json = json.dumps(adapter.dump_python(value, mode="json"), ensure_ascii=False)
     with Session(records_engine(settings)) as session:
         row = _visible(session, caller, record_id)
         session.add(CorrectionRow(record_id=row.id, field=field, action=review.action, value_json=value_json,
