@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.core.config import ConfigError
-from jinnang.rules.config import CONFIG_DIR, load_ruleset
+from jinnang.core.config import FILES, ConfigError
+from jinnang.rules.config import CONFIG_DIR, RuleFiles, default_ruleset, load_ruleset
+from jinnang.rules.models import ACTION_IDS
 from jinnang.rules.registry import stall_rules
 
 JOURNEY = (CONFIG_DIR / "journey.yaml").read_text(encoding="utf-8")
@@ -59,6 +60,51 @@ def test_duplicate_node_id_and_bad_regex_are_refused(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_ruleset(journey=_journey(tmp_path, JOURNEY.replace(r"^浙卫采〔20\d{2}〕\d+号$", "^浙卫采(20")))
     assert err.value.field == "field_rules[0].province_patterns" and "regular expression" in err.value.message
+
+
+@pytest.fixture
+def rule_files():
+    """RuleFiles made by a test, taken out of the `jinnang config check` list afterwards."""
+    made: list[RuleFiles] = []
+
+    def make(**paths) -> RuleFiles:
+        made.append(RuleFiles(**paths))
+        return made[-1]
+
+    yield make
+    for files in made:
+        for file in files.files.values():
+            FILES.remove(file)
+
+
+def test_a_broken_edit_keeps_the_last_good_rule_set_and_a_fix_is_picked_up(tmp_path, rule_files, caplog):
+    path = _journey(tmp_path, JOURNEY)
+    files = rule_files(journey=path)
+    good = files()
+    assert files() is good and good.node_by_id["demo_scheduled"].stall.limit == 72
+    path.write_text(JOURNEY.replace("limit: 72h", "limit: 72 hours"), encoding="utf-8")
+    assert files() is good                                                   # still in use
+    assert [e.field for e in files.errors] == ["nodes[2].stall.limit"]
+    assert "nodes[2].stall.limit" in caplog.text                             # logged with the field
+    path.write_text(JOURNEY.replace("limit: 72h", "limit: 5d"), encoding="utf-8")
+    fixed = files()
+    assert fixed is not good and fixed.node_by_id["demo_scheduled"].stall.limit == 120 and files.errors == []
+
+
+def test_a_rule_file_broken_from_the_start_fails_at_first_load(tmp_path, rule_files):
+    files = rule_files(journey=_journey(tmp_path, JOURNEY.replace("limit: 72h", "limit: 72 hours")))
+    with pytest.raises(ConfigError) as err:
+        files()
+    assert err.value.field == "nodes[2].stall.limit"
+
+
+def test_default_rule_set_is_kept_loaded_and_knows_its_node_order():
+    rules = default_ruleset()
+    assert default_ruleset() is rules
+    assert rules.node_order == tuple(n.id for n in rules.nodes) and rules.node_order[0] == "first_contact"
+    assert sorted(r.action for r in rules.next_actions.suggestions) == sorted(ACTION_IDS)
+    variant = load_ruleset(journey=VARIANT)
+    assert len(variant.node_order) == 7 and variant.node_order != rules.node_order[:7]
 
 
 def test_score_weights_must_add_up(tmp_path):

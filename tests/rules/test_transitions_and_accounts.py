@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from jinnang.core.db import open_engine
 from jinnang.core.errors import InputError
-from jinnang.core.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
+from jinnang.core.records import DecisionMaker, Evidence, ExtractionRecord, KeyDate, Objection, VisitFacts
 from jinnang.core.workdays import add_workdays
 from jinnang.rules import accounts as store
 from jinnang.rules.journey import adjust_signing_date, propose_transition, record_document
@@ -140,6 +140,30 @@ def test_extraction_updates_contacts_objections_visits_and_fields(engine):
     assert acc.fields.demo_date == dt.date(2026, 3, 20) and acc.open_objections[0].category == "price"
     assert store.apply_extraction(engine, "acc-n1", record, document_id="doc-1", by="rep-07").already_applied
     assert len(store.load_account(engine, "acc-n1").visits) == 1
+
+
+def test_an_extracted_contact_and_visit_keep_everything_the_note_said(engine):
+    said = Evidence(text="浙江省人民医院王科长", start=3, end=13, document_id="doc-1")
+    dm = DecisionMaker(name="王", title="科长", organization="浙江省人民医院", role="equipment_dept",
+                       confidence=0.8, evidence=[said])
+    visit = VisitFacts(questions_resolved=2, evidence=[Evidence(text="现场解答了两个问题", start=20, end=29)])
+    store.apply_extraction(engine, "acc-n4", _note(decision_makers=[dm], visit=visit), document_id="doc-1",
+                           by="rep-07", at=D(2026, 3, 2, 10))
+    acc = store.load_account(engine, "acc-n4")
+    contact = acc.contacts[0]
+    assert isinstance(contact, DecisionMaker) and isinstance(acc.visits[0], VisitFacts)
+    assert (contact.organization, contact.department, contact.confidence) == ("浙江省人民医院", "浙江省人民医院", 0.8)
+    assert contact.evidence == [said] and acc.visits[0].evidence == visit.evidence
+    # a later note adds to the contact; nothing said before is dropped
+    again = Evidence(text="设备科王科长", document_id="doc-2")
+    updated = store.apply_extraction(engine, "acc-n4", _note(decision_makers=[DecisionMaker(name="王", department="设备科",
+                                                                                            evidence=[again])]),
+                                     document_id="doc-2", by="rep-07", at=D(2026, 3, 9, 10))
+    assert updated.contacts_updated == ["王"]
+    contact = store.load_account(engine, "acc-n4").contacts[0]
+    assert (contact.department, contact.organization, contact.role, contact.title) == ("设备科", "浙江省人民医院",
+                                                                                     "equipment_dept", "科长")
+    assert contact.evidence == [said, again]
 
 
 def test_later_note_saying_resolved_closes_the_objection(engine):

@@ -2,19 +2,21 @@
 (plus optional `evidence` and `details`) of its suggestion, or None when it does not apply."""
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jinnang.rules.context import AccountContext, human_hours
+from jinnang.rules.context import AccountContext, StallStatus, human_hours
 from jinnang.rules.registry import action_rules
 from jinnang.rules.stall import stall_alert
+
+log = logging.getLogger(__name__)
 
 Found = dict[str, Any] | None
 
 
-def _stall_values(ctx: AccountContext) -> dict[str, Any]:
-    s = ctx.stall
+def _stall_values(ctx: AccountContext, s: StallStatus) -> dict[str, Any]:
     alert = stall_alert(ctx)
     return {"idle": human_hours(s.idle_hours, s.limit_hours), "limit": human_hours(s.limit_hours), "idle_hours": round(s.idle_hours),
             "limit_hours": round(s.limit_hours), "stall_message": alert.message if alert else ""}
@@ -23,9 +25,10 @@ def _stall_values(ctx: AccountContext) -> dict[str, Any]:
 @action_rules.register("jinnang.action.node_stall.v1")
 def node_stall(ctx: AccountContext, rule) -> Found:
     """The current node is stalled and its stall rule lists this action (e.g. confirm_demo_time)."""
-    if ctx.stall is None or not ctx.stall.stalled or rule.action not in ctx.node.stall.actions:
+    stall, stall_rule = ctx.stall, ctx.node.stall
+    if stall is None or stall_rule is None or not stall.stalled or rule.action not in stall_rule.actions:
         return None
-    return _stall_values(ctx)
+    return _stall_values(ctx, stall)
 
 
 class EscalateParams(BaseModel):
@@ -42,11 +45,12 @@ def escalate(ctx: AccountContext, rule) -> Found:
     health_cfg = ctx.rules.scores.customer_health.params
     reasons: list[str] = []
     values: dict[str, Any] = {"health": ctx.health.value}
-    if ctx.stall is not None and ctx.stall.stalled:
-        values.update(_stall_values(ctx))
-        if "manager" in ctx.node.stall.notify:
+    stall, stall_rule = ctx.stall, ctx.node.stall
+    if stall is not None and stall_rule is not None and stall.stalled:
+        values.update(_stall_values(ctx, stall))
+        if "manager" in stall_rule.notify:
             reasons.append(p["stall_reason"].format(**ctx.placeholders(), **values))
-        times = ctx.stall.idle_hours / ctx.stall.limit_hours
+        times = stall.idle_hours / stall.limit_hours
         if times > health_cfg["high_risk_stall_multiple"]:
             reasons.append(p["long_stall_reason"].format(**ctx.placeholders(), **values, times=f"{times:.1f}"))
     if ctx.health.value < health_cfg["high_risk_below"]:
@@ -99,6 +103,7 @@ def open_objection(ctx: AccountContext, rule) -> Found:
             try:
                 found = [dict(e) for e in ctx.talk_tracks(category) or []][:1]
             except Exception as exc:  # a broken playbook must not break suggestions
+                log.exception("talk-track provider failed for %s", category)
                 ctx.warnings.append(f"talk-track provider failed for {category}: {exc}")
         if not found:
             found = [{"source": "rules_default", "id": t["id"], "snippet": t["snippet"]}
@@ -149,10 +154,10 @@ def wakeup(ctx: AccountContext, rule) -> Found:
 @action_rules.register("jinnang.action.visit_coaching.v1")
 def visit_coaching(ctx: AccountContext, rule) -> Found:
     """The last visit scored at or below the coaching threshold."""
-    q = ctx.last_visit_quality
-    if q is None or "coach" not in q.flags:
+    q, visit = ctx.last_visit_quality, ctx.last_visit
+    if q is None or visit is None or "coach" not in q.flags:
         return None
-    return {"score": f"{q.value:g}", "visit_date": ctx.last_visit.date.isoformat(),
+    return {"score": f"{q.value:g}", "visit_date": visit.date.isoformat(),
             "threshold": f"{q.details['flag_at_or_below']:g}",
             "details": {"visit_quality": q.model_dump()}}
 

@@ -6,24 +6,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
-from jinnang.rules.config import Node, RuleSet
-from jinnang.rules.models import AccountSnapshot, Suggestion
+from jinnang.rules.evidence import Missing, field_problems, missing_for_node
+from jinnang.rules.models import AccountSnapshot, Suggestion, Visit
+from jinnang.rules.rule_files import Node, RuleSet
+from jinnang.rules.scores import ScoreResult
 
 TalkTrackProvider = Callable[[str], list[dict[str, Any]]]
 """objection category (e.g. "price") → evidence dicts {"source", "id", "snippet"}, best first."""
-
-
-@dataclass(frozen=True)
-class Missing:
-    """One piece of evidence a node asks for that the account does not have (or has wrong)."""
-
-    kind: str      # document | field | contact | invalid_field
-    key: str
-    label: str
-    detail: str = ""
-
-    def text(self) -> str:
-        return f"{self.label}（{self.detail}）" if self.detail else self.label
 
 
 @dataclass(frozen=True)
@@ -80,7 +69,7 @@ class AccountContext:
         return max(times)
 
     @cached_property
-    def last_visit(self):
+    def last_visit(self) -> Visit | None:
         return max(self.account.visits, key=lambda v: v.date) if self.account.visits else None
 
     @cached_property
@@ -94,16 +83,16 @@ class AccountContext:
 
     @cached_property
     def missing_evidence(self) -> list[Missing]:
-        from jinnang.rules.evidence import current_problems
-        return current_problems(self)
+        """Only the current node is re-checked (nodes already passed are not), plus the field rules."""
+        return missing_for_node(self.account, self.node) + field_problems(self.account, self.rules.journey.field_rules)
 
     @cached_property
-    def health(self):
+    def health(self) -> ScoreResult:
         rule = self.rules.scores.customer_health
         return rule.function()(self, rule)
 
     @cached_property
-    def last_visit_quality(self):
+    def last_visit_quality(self) -> ScoreResult | None:
         if self.last_visit is None:
             return None
         rule = self.rules.scores.visit_quality

@@ -1,9 +1,30 @@
-"""Evidence checks: what a node asks for before an account may enter it."""
+"""Evidence checks: what a node asks for before an account may enter it, and what is missing."""
 from __future__ import annotations
 
-from jinnang.rules.config import Node
-from jinnang.rules.context import AccountContext, Missing
-from jinnang.rules.models import AccountSnapshot
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from jinnang.rules.models import AccountSnapshot, Contact
+from jinnang.rules.rule_files import ContactRequirement, FieldRule, Node
+
+
+@dataclass(frozen=True)
+class Missing:
+    """One piece of evidence a node asks for that the account does not have (or has wrong)."""
+
+    kind: str      # document | field | contact | invalid_field
+    key: str
+    label: str
+    detail: str = ""
+
+    def text(self) -> str:
+        return f"{self.label}（{self.detail}）" if self.detail else self.label
+
+
+def satisfies(person: Contact, need: ContactRequirement) -> bool:
+    """A contact with the required role and/or the required attribute filled in."""
+    return (need.role is None or person.role == need.role) and (
+        need.with_field is None or bool(getattr(person, need.with_field, None)))
 
 
 def missing_for_node(account: AccountSnapshot, node: Node) -> list[Missing]:
@@ -19,20 +40,14 @@ def missing_for_node(account: AccountSnapshot, node: Node) -> list[Missing]:
         if account.fields.get(f.key) is None:
             missing.append(Missing("field", f.key, f.label))
     for c in need.contacts:
-        if not any((c.role is None or p.role == c.role) and (c.with_field is None or getattr(p, c.with_field, None))
-                   for p in account.contacts):
+        if not any(satisfies(p, c) for p in account.contacts):
             missing.append(Missing("contact", c.role or c.with_field or "contact", c.label))
     return missing
 
 
-def field_problems(ctx: AccountContext) -> list[Missing]:
+def field_problems(account: AccountSnapshot, field_rules: Iterable[FieldRule]) -> list[Missing]:
     """Cross-node field rules (e.g. 预算批复文号 for public hospitals)."""
     out: list[Missing] = []
-    for rule in ctx.rules.journey.field_rules:
-        out += rule.function()(ctx.account, rule)
+    for rule in field_rules:
+        out += rule.function()(account, rule)
     return out
-
-
-def current_problems(ctx: AccountContext) -> list[Missing]:
-    """Only the current node is re-checked; nodes already passed are not."""
-    return missing_for_node(ctx.account, ctx.node) + field_problems(ctx)

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from jinnang.rules.context import Missing
+from jinnang.rules.evidence import Missing
 from jinnang.rules.registry import field_checks
 
 

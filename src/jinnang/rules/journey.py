@@ -18,10 +18,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from jinnang.core.errors import Conflict, InputError
-from jinnang.rules.config import Node, RuleSet, default_ruleset
-from jinnang.rules.context import Missing
-from jinnang.rules.evidence import missing_for_node
+from jinnang.rules.config import default_ruleset
+from jinnang.rules.evidence import Missing, missing_for_node, satisfies
 from jinnang.rules.models import AccountSnapshot, Document, SigningDate
+from jinnang.rules.rule_files import Node, RuleSet
 from jinnang.rules.triggers import WorkOrder
 
 
@@ -57,16 +57,15 @@ def _missing_dicts(missing: list[Missing], node: Node) -> list[dict[str, Any]]:
 def evidence_used(account: AccountSnapshot, node: Node) -> list[dict[str, Any]]:
     """Which documents, field values and contacts satisfy `node`'s requirements."""
     used: list[dict[str, Any]] = []
-    for req in node.evidence.documents:
-        docs = sorted((d for d in account.documents if d.type == req.type), key=lambda d: d.uploaded_at)
-        for d in docs[-req.min_count:]:
+    for doc in node.evidence.documents:
+        docs = sorted((d for d in account.documents if d.type == doc.type), key=lambda d: d.uploaded_at)
+        for d in docs[-doc.min_count:]:
             used.append({"kind": "document", "type": d.type, "id": d.id, "uploaded_at": d.uploaded_at.isoformat()})
-    for req in node.evidence.fields:
-        value = account.fields.get(req.key)
-        used.append({"kind": "field", "key": req.key, "value": value.isoformat() if hasattr(value, "isoformat") else value})
-    for req in node.evidence.contacts:
-        person = next(p for p in account.contacts
-                      if (req.role is None or p.role == req.role) and (req.with_field is None or getattr(p, req.with_field, None)))
+    for f in node.evidence.fields:
+        value = account.fields.get(f.key)
+        used.append({"kind": "field", "key": f.key, "value": value.isoformat() if hasattr(value, "isoformat") else value})
+    for need in node.evidence.contacts:
+        person = next(p for p in account.contacts if satisfies(p, need))
         used.append({"kind": "contact", "name": person.name, "role": person.role, "department": person.department})
     return used
 

@@ -12,7 +12,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from jinnang.core.records import CrossDeptNeed, ObjectionCategory, Role
+from jinnang.core.records import CrossDeptNeed, DecisionMaker, ObjectionCategory, VisitFacts
+
+# The action vocabulary of the spec's table (the `action` ids the eval scores), written once.
+ActionId = Literal[
+    "confirm_demo_time", "upload_missing_evidence", "escalate_to_manager", "handle_objection",
+    "create_service_ticket", "cover_missing_role", "start_wakeup_plan", "lock_signing_date",
+    "coach_visit", "schedule_follow_up",
+]
+ACTION_IDS: tuple[str, ...] = ActionId.__args__  # type: ignore[attr-defined]
+Priority = Literal["high", "medium", "low"]
+PRIORITIES: tuple[str, ...] = Priority.__args__  # type: ignore[attr-defined]
 
 HospitalTier = Literal["三甲", "三乙", "二甲", "二乙", "民营专科", "other"]
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -61,14 +71,23 @@ class Document(_Wire):
     id: StrictStr | None = None
 
 
-class Contact(_Wire):
+class Contact(DecisionMaker):
+    """A person at the account: the extraction's decision-maker, as strict as the rest of the wire.
+
+    The spec's keys are name, title, department and role; organization, confidence and the
+    evidence spans come along when the contact was read from a note."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     name: StrictStr = Field(min_length=1)
     title: StrictStr | None = None
     department: StrictStr | None = None
-    role: Role = "other"
+    organization: StrictStr | None = None
 
 
-class Visit(_Wire):
+class Visit(VisitFacts):
+    """A visit: the extraction's visit facts plus the day it happened and the rep's notes."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
     date: Day
     sample_brought: StrictBool = False
     questions_resolved: StrictInt = Field(default=0, ge=0)
@@ -93,7 +112,7 @@ class ServiceTicket(_Wire):
 
 
 class SigningDate(_Wire):
-    """A locked predicted signing date (set by the legal_review trigger, movable by ±N days)."""
+    """A locked predicted signing date (set by a lock_signing_date trigger, movable by ±N days)."""
 
     predicted: Day
     base: Day
@@ -153,8 +172,8 @@ class EvidenceItem(BaseModel):
 
 
 class Suggestion(BaseModel):
-    action: str
-    priority: Literal["high", "medium", "low"]
+    action: ActionId
+    priority: Priority
     notify: list[str]
     reason: str
     message: str

@@ -14,12 +14,13 @@ from typing import Any, Iterable
 from pydantic import ValidationError
 
 from jinnang.core.errors import InputError, from_validation_error
-from jinnang.rules.config import RuleSet, default_ruleset
+from jinnang.rules.config import default_ruleset
 from jinnang.rules.context import AccountContext, TalkTrackProvider
-from jinnang.rules.models import AccountSnapshot, NextActionResponse, Suggestion
+from jinnang.rules.models import PRIORITIES, AccountSnapshot, NextActionRequest, NextActionResponse, Suggestion
+from jinnang.rules.rule_files import RuleSet
 from jinnang.rules.stall import recipients, stall_alert
 
-PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+PRIORITY_RANK = {p: rank for rank, p in enumerate(PRIORITIES)}   # high first
 
 
 def parse_snapshot(payload: Any) -> AccountSnapshot:
@@ -56,7 +57,7 @@ def suggest(account: AccountSnapshot, now: dt.datetime | None = None, rules: Rul
             action=rule.action, priority=rule.priority, notify=recipients(ctx, rule.notify),
             reason=rule.reason.format(**values), message=rule.message.format(**values),
             evidence=evidence, due=ctx.today + dt.timedelta(days=rule.due_in_days), details=details))
-    order = {r.action: i for i, r in enumerate(rules.next_actions.suggestions)}
+    order: dict[str, int] = {r.action: i for i, r in enumerate(rules.next_actions.suggestions)}
     ranked = sorted(ctx.suggested, key=lambda s: (PRIORITY_RANK[s.priority], order[s.action]))
     alert = stall_alert(ctx)
     quality = ctx.last_visit_quality
@@ -71,7 +72,6 @@ def parse_now(value: Any) -> dt.datetime | None:
     if value is None:
         return None
     try:
-        from jinnang.rules.models import NextActionRequest
         return NextActionRequest.model_validate({"now": value, "account": {}}).now
     except ValidationError as exc:
         raise InputError("now", f"now: {exc.errors()[0]['msg']}") from None

@@ -7,9 +7,12 @@ registered here under a versioned name, e.g.::
     def node_and_time(ctx, stall): ...
 
 and a rule file names it (`rule: jinnang.stall.node_and_time.v1`). The engine never
-branches on rule kinds.
+branches on rule kinds. This module imports none of the rule modules; the loader fills the
+registries through `rules.registrations.populate_registry()` before it validates a file.
 """
 from __future__ import annotations
+
+from typing import Any
 
 import catalogue
 
@@ -27,17 +30,13 @@ REGISTRIES: dict[str, catalogue.Registry] = {
     "action": action_rules,
 }
 
-
-def ensure_loaded() -> None:
-    """Import the modules whose decorators fill the registries."""
-    from jinnang.rules import actions, fields, scores, stall, triggers  # noqa: F401
+UnknownRule = catalogue.RegistryError
 
 
-def resolve(kind: str, name: str):
-    ensure_loaded()
+def resolve(kind: str, name: str) -> Any:
+    """The function registered as `name`; UnknownRule when there is none."""
     return REGISTRIES[kind].get(name)
 
 
 def known(kind: str) -> list[str]:
-    ensure_loaded()
     return sorted(REGISTRIES[kind].get_all())

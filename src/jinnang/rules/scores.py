@@ -27,6 +27,11 @@ class ScoreResult(BaseModel):
     details: dict[str, Any] = {}
 
 
+def _with_data(comps: list[Component]) -> list[tuple[Component, float]]:
+    """The components that have data, each with its scaled value (the others are left out)."""
+    return [(c, c.scaled) for c in comps if c.scaled is not None]
+
+
 def _weights_sum_to_one(weights: dict[str, float]) -> dict[str, float]:
     if abs(sum(weights.values()) - 1) > 1e-6:
         raise ValueError(f"weights must add up to 1, they add up to {sum(weights.values()):g}")
@@ -49,8 +54,9 @@ def visit_quality(visit, rule) -> ScoreResult:
     p = rule.params
     counts = {"questions_resolved": visit.questions_resolved, "sample_brought": int(visit.sample_brought),
               "cross_dept_needs": len(visit.cross_dept_needs)}
-    comps = [Component(name=k, input=counts.get(k, 0), scaled=counts.get(k, 0) * w, weight=w) for k, w in p["points"].items()]
-    value = min(p["cap"], sum(c.scaled for c in comps))
+    points = {k: counts.get(k, 0) * w for k, w in p["points"].items()}
+    comps = [Component(name=k, input=counts.get(k, 0), scaled=points[k], weight=w) for k, w in p["points"].items()]
+    value = min(p["cap"], sum(points.values()))
     flags = ["coach"] if value <= p["flag_at_or_below"] else []
     return ScoreResult(name="visit_quality", formula=rule.formula, value=value, components=comps, flags=flags,
                        details={"date": visit.date.isoformat(), "cap": p["cap"], "flag_at_or_below": p["flag_at_or_below"]})
@@ -111,9 +117,9 @@ def customer_health(ctx, rule) -> ScoreResult:
                                               "of": len(ctx.rules.nodes)},
                   scaled=ctx.node_number / len(ctx.rules.nodes) * 100, weight=p["weights"]["stage_weight"]),
     ]
-    used = [c for c in comps if c.scaled is not None]
-    total_weight = sum(c.weight for c in used)
-    value = round(sum(c.scaled * c.weight for c in used) / total_weight, 1)
+    used = _with_data(comps)
+    total_weight = sum(c.weight for c, _ in used)
+    value = round(sum(scaled * c.weight for c, scaled in used) / total_weight, 1)
     flags = []
     if value < p["wakeup_below"]:
         flags.append("wakeup")
@@ -180,15 +186,15 @@ def process_health(month: TeamMonth, rule, node_labels: dict[str, str] | None = 
         Component(name="first_touch_conversion", input={"first_meetings": month.first_meetings, "first_touches": month.first_touches},
                   scaled=share(month.first_meetings, month.first_touches), weight=p["weights"]["first_touch_conversion"]),
     ]
-    used = [c for c in comps if c.scaled is not None]
-    weight = sum(c.weight for c in used)
-    value = round(sum(c.scaled * c.weight for c in used) / weight, 1) if used else 0.0
+    used = _with_data(comps)
+    weight = sum(c.weight for c, _ in used)
+    value = round(sum(scaled * c.weight for c, scaled in used) / weight, 1) if used else 0.0
     details: dict[str, Any] = {"team": month.team, "month": month.month}
     flags = []
     if value < p["diagnosis_below"]:
         flags.append("diagnosis")
         weakest = max(month.stalls_by_node.items(), key=lambda kv: kv[1])[0] if month.stalls_by_node else None
-        worst = min(used, key=lambda c: c.scaled).name if used else None
+        worst = min(used, key=lambda pair: pair[1])[0].name if used else None
         label = (node_labels or {}).get(weakest, weakest) if weakest else None
         details["weakest_node"] = weakest
         details["weakest_component"] = worst

@@ -2,6 +2,8 @@
 current node, so time alone (an account in a node without a stall rule) never alerts."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from jinnang.rules.context import AccountContext, StallStatus, as_datetime, human_hours
 from jinnang.rules.models import StallAlert
 from jinnang.rules.registry import stall_rules
@@ -22,15 +24,16 @@ def node_and_no_visit(ctx: AccountContext, stall) -> StallStatus:
     return StallStatus(ctx.account.journey_node, since, (ctx.now - since).total_seconds() / 3600, stall.limit)
 
 
-def recipients(ctx: AccountContext, who: list[str]) -> list[str]:
+def recipients(ctx: AccountContext, who: Sequence[str]) -> list[str]:
+    """rep / manager → the account's person ids, once each, skipping a manager the CRM did not name."""
     ids = {"rep": ctx.account.rep_id, "manager": ctx.account.manager_id}
-    return list(dict.fromkeys(ids[w] for w in who if ids.get(w)))
+    return list(dict.fromkeys(person for w in who if (person := ids.get(w))))
 
 
 def stall_alert(ctx: AccountContext) -> StallAlert | None:
     """The alert the current node's stall rule raises, naming the rep (and manager where configured)."""
     status, rule = ctx.stall, ctx.node.stall
-    if status is None or not status.stalled:
+    if status is None or rule is None or not status.stalled:
         return None
     values = {**ctx.placeholders(), "idle": human_hours(status.idle_hours, status.limit_hours), "limit": human_hours(status.limit_hours),
               "idle_hours": round(status.idle_hours), "limit_hours": round(status.limit_hours)}
