@@ -39,7 +39,7 @@ def bench_ingest(folder: Path, repeat: int = 5, ocr_engine: str = "rapidocr") ->
             registration, _ = ingest_bytes(settings, scan.read_bytes(), scan.name, kind="trial_feedback")
             with Session(ingest_engine(settings)) as session:
                 doc = session.get(Document, registration.document_id)
-                page_seconds.extend(p.seconds for p in doc.pages if p.engine != "pdf-text")
+                page_seconds.extend(p.seconds for p in (doc.pages if doc else []) if p.engine != "pdf-text")
         scans_seconds = time.perf_counter() - started
     return {"notes": count, "notes_per_s": round(count / notes_seconds, 2) if notes_seconds else None,
             "scans": len(scans), "ocr_pages": len(page_seconds), "ocr_engine": ocr_engine,

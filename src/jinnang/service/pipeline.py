@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from jinnang.core.records import ExtractionRecord
+from jinnang.core.records import DocumentKind, Evidence, ExtractionRecord, KeyDate, Objection
 from jinnang.core.settings import Settings
 from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
 from jinnang.ingest.store import Document, IngestJob
@@ -24,7 +24,8 @@ def extract_hook(settings: Settings, session: Session, document: Document) -> No
     from jinnang.nlp.store import save_record
 
     reference_date = document.reference_date or document.created_at.date()
-    record = link_to_source(extract(document.text or "", reference_date, document.kind), document)
+    kind: DocumentKind = "trial_feedback" if document.kind == "trial_feedback" else "visit_note"
+    record = link_to_source(extract(document.text or "", reference_date, kind), document)
     save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
                 text=document.text or "", record=record, rep_id=document.rep_id,
                 account_id=document.account_id, hospital=document.hospital)
@@ -50,8 +51,10 @@ def link_to_source(record: ExtractionRecord, document: Document) -> ExtractionRe
             return None
         return max((p for p in page_starts if p[0] <= start), default=page_starts[0])[1]
 
-    spans = [e for dm in record.decision_makers for e in dm.evidence] + (record.visit.evidence if record.visit else [])
-    for item in [*spans, *record.objections, *record.key_dates]:
+    located: list[Evidence | Objection | KeyDate] = [e for dm in record.decision_makers for e in dm.evidence]
+    located += record.visit.evidence if record.visit else []
+    located += [*record.objections, *record.key_dates]
+    for item in located:
         item.document_id = document.id
         item.page = page_of(item.start)
     return record
