@@ -118,3 +118,38 @@ def test_label_classes_field_must_be_a_document_label(tmp_path: Path):
     with pytest.raises(ConfigError) as err:
         load_yaml_model(bad, SearchConfig)
     assert str(bad) in str(err.value) and "label_classes.fields" in str(err.value)
+
+
+def test_a_concept_may_signal_a_journey_variant_node_but_not_a_malformed_id(tmp_path: Path):
+    good = tmp_path / "concepts.yaml"
+    good.write_text("concepts:\n  - id: owner\n    kind: journey\n    journey_node: owner_approval\n"
+                    "    terms: [老板拍板]\n", encoding="utf-8")
+    assert load_yaml_model(good, ConceptLexicon).concepts[0].journey_node == "owner_approval"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("concepts:\n  - id: owner\n    kind: journey\n    journey_node: Owner Approval\n"
+                   "    terms: [老板拍板]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_yaml_model(bad, ConceptLexicon)
+    assert "line 4" in str(err.value) and "concepts[0].journey_node" in str(err.value)
+
+
+def test_an_edited_lexicon_is_followed_and_a_broken_edit_keeps_the_last_good_one(tmp_path: Path, monkeypatch):
+    from jinnang.coaching import config
+    from jinnang.core.config import FILES, ConfigFile
+
+    path = tmp_path / "concepts.yaml"
+    path.write_text("concepts:\n  - id: price\n    kind: objection\n    objection: price\n    terms: [太贵]\n",
+                    encoding="utf-8")
+    lexicon_file = ConfigFile(path, ConceptLexicon)
+    monkeypatch.setattr(config, "CONCEPTS", lexicon_file)
+    try:
+        assert concept_matcher().concepts(normalise("报价太贵")) == {"price"}
+        path.write_text("concepts:\n  - id: price\n    kind: objection\n    objection: price\n"
+                        "    terms: [太贵, 价格高]\n", encoding="utf-8")
+        assert concept_matcher().concepts(normalise("价格高了")) == {"price"}  # the matcher was rebuilt
+        path.write_text("concepts:\n  - id: price\n    kind: objection\n    objection: expensive\n    terms: [贵]\n",
+                        encoding="utf-8")
+        assert concept_matcher().concepts(normalise("价格高了")) == {"price"}  # last good version in use
+        assert lexicon_file.last_error is not None and "concepts[0].objection" in str(lexicon_file.last_error)
+    finally:
+        FILES.remove(lexicon_file)

@@ -6,9 +6,11 @@ import pytest
 
 from jinnang.coaching import index_documents
 from jinnang.coaching.config import load_search_config
+from jinnang.coaching.indexing import document_prior
 from jinnang.coaching.lc import PlaybookRetriever, playbook_vectorstore
 from jinnang.coaching.search import search
-from jinnang.coaching.store import PlaybookStore, document_prior
+from jinnang.coaching.store import PlaybookStore
+from jinnang.coaching.vectors import PlaybookVectors
 from jinnang.core.errors import InputError
 
 
@@ -58,10 +60,10 @@ def test_bad_query_and_k_name_their_field(indexed):
 
 
 def test_reindexing_the_same_documents_adds_nothing(indexed, small_docs):
-    before = playbook_vectorstore(indexed)._collection.count()
+    before = PlaybookVectors(indexed).count()
     counts = index_documents(indexed, small_docs)
     assert counts["added"] == 0 and counts["updated"] == 0 and counts["unchanged"] == len(small_docs)
-    assert playbook_vectorstore(indexed)._collection.count() == before == len(small_docs)
+    assert PlaybookVectors(indexed).count() == before == len(small_docs)
 
 
 def test_changed_document_is_replaced_not_duplicated(tmp_path, small_docs):
@@ -72,7 +74,7 @@ def test_changed_document_is_replaced_not_duplicated(tmp_path, small_docs):
     edited = dict(small_docs[0], text=small_docs[0]["text"] + "补充：已约下周签约。")
     assert index_documents(settings, [edited])["updated"] == 1
     assert len(PlaybookStore(settings).read_documents()) == 3
-    assert playbook_vectorstore(settings)._collection.count() == 3
+    assert PlaybookVectors(settings).count() == 3
 
 
 def test_document_without_text_is_refused_naming_the_field(tmp_path):
@@ -127,3 +129,26 @@ def test_label_classes_put_a_query_about_the_it_department_into_its_centroid(tmp
     by_doc = dict(zip(loaded.chunk_doc, scores))
     assert by_doc["t-it-won"] > max(by_doc["t-price-won"], by_doc["t-budget-won"], by_doc["t-form"])
 
+
+
+def test_typed_hits_are_what_the_dict_search_emits(indexed):
+    from jinnang.coaching.records import SearchHit
+    from jinnang.coaching.search import search_hits
+
+    hits = search_hits(indexed, "报价太贵怎么回", k=3)
+    assert hits and all(isinstance(h, SearchHit) for h in hits)
+    assert search(indexed, "报价太贵怎么回", k=3) == [h.model_dump() for h in hits]
+
+
+def test_a_journey_node_outside_the_spec_filters_instead_of_being_refused(indexed):
+    assert search(indexed, "价格", k=5, filters={"journey_node": "owner_approval"}) == []
+
+
+def test_search_and_the_store_do_not_load_the_langchain_adapter():
+    import subprocess
+    import sys
+
+    code = ("import sys, jinnang.coaching, jinnang.coaching.search, jinnang.coaching.playbook; "
+            "print(sorted(m for m in sys.modules if m == 'jinnang.coaching.lc' or m.startswith('langchain')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

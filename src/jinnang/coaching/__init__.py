@@ -2,28 +2,36 @@
 
 Entry points other packages use:
 - `index_documents(settings_or_store, docs)` — make documents searchable (idempotent by id);
-- `search_playbook(settings, query, k=10, filters=None)` — hybrid search, best first
-  (not named `search`: that is the submodule `coaching.search`);
+- `coaching.search.search_hits(settings, query, k=10, filters=None)` — hybrid search, best first
+  (`coaching.search.search` gives the same as dicts, the JSON of the CLI and the API);
 - `talk_tracks_for(category, settings)` — evidence dicts of the best talk tracks for an objection.
+
+Each module imports only modules listed before it: config, records, text, vectors, indexing,
+store, search, playbook; `lc` (the LangChain faces) is a leaf that nothing in jinnang imports.
 """
 from __future__ import annotations
 
-from typing import Any
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from jinnang.coaching.records import PlaybookDocument
+    from jinnang.core.settings import Settings
+
+# The submodules are imported when called: `import jinnang.coaching.config` (the lexicon, config
+# checks) should not load bm25s, Chroma and SQLAlchemy.
 
 
-def index_documents(settings_or_store: Any, docs: list[dict[str, Any]], log: Any = None) -> dict[str, int]:
+def index_documents(settings_or_store: Settings | str | os.PathLike[str],
+                    docs: Iterable[PlaybookDocument | Mapping[str, Any]],
+                    log: Callable[[str], None] | None = None) -> dict[str, int]:
     from jinnang.coaching.store import index_documents as _index
 
     return _index(settings_or_store, docs, log=log)
 
 
-def search_playbook(settings: Any, query: str, k: int = 10, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
-    from jinnang.coaching.search import search as _search
-
-    return _search(settings, query, k=k, filters=filters)
-
-
-def talk_tracks_for(category: str, settings: Any, limit: int = 2) -> list[dict[str, Any]]:
+def talk_tracks_for(category: str, settings: Settings, limit: int = 2) -> list[dict[str, Any]]:
     from jinnang.coaching.playbook import talk_tracks_for as _talk
 
     return _talk(category, settings, limit=limit)

@@ -1,28 +1,28 @@
-"""The YAML configuration of playbook search, validated on load.
+"""The YAML configuration of playbook search, validated on load and followed while running.
 
-`load_concepts()` and `load_search_config()` read `coaching/config/*.yaml` (or a given file);
-a bad file raises ConfigError naming the file, the line and the field.
+`load_concepts()`, `load_search_config()` and `load_playbook_config()` return the shipped
+`coaching/config/*.yaml`, re-read when the file changes; an edit that does not validate is logged
+(file, line, field) and the last good version stays in use. Given a path, they read that file.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from jinnang.core.config import load_yaml_model as _load_yaml_model
+from jinnang.core.config import ConfigFile, load_yaml_model
+from jinnang.core.records import OBJECTION_CATEGORIES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
-OBJECTIONS = ("price", "budget", "competitor", "clinical", "compliance", "process", "integration", "service")
-JOURNEY_NODES = ("first_contact", "tender_monitoring", "demo_scheduled", "admission_filing",
-                 "trial_confirmation_signed", "trial_in_progress", "multi_dept_review", "committee_scheduled",
-                 "committee_approved", "health_commission_filing", "legal_review", "contract_signed")
 DOC_KINDS = ("talk_track", "visit_note", "trial_feedback")
 # what an intent can favour: a document kind, a deal outcome, or what a note records
 # (`lesson`: a lost/open note that states its lesson; `action`: a won note that says what was done)
 FACETS = DOC_KINDS + ("won", "lost", "open", "lesson", "action")
-
+# any node id, not only the spec's: a journey variant (private hospitals) has nodes of its own
+NODE_ID = r"^[a-z][a-z0-9_]*$"
+T = TypeVar("T")
 
 
 class Concept(BaseModel):
@@ -31,9 +31,9 @@ class Concept(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     kind: Literal["objection", "situation", "department", "journey", "intent"]
     terms: list[str] = Field(min_length=1)
-    objection: Literal[OBJECTIONS] | None = None  # type: ignore[valid-type]
+    objection: Literal[OBJECTION_CATEGORIES] | None = None  # type: ignore[valid-type]
     department: str | None = None
-    journey_node: Literal[JOURNEY_NODES] | None = None  # type: ignore[valid-type]
+    journey_node: str | None = Field(default=None, pattern=NODE_ID)
     weight: float = Field(default=1.0, ge=0, le=5)
     # (intent) extra score for documents with these facets when the query has this intent
     boost: dict[Literal[FACETS], float] = Field(default_factory=dict)  # type: ignore[valid-type]
@@ -59,6 +59,7 @@ class ConceptLexicon(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     concepts: list[Concept] = Field(min_length=1)
+    _derived: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ConceptLexicon:
@@ -73,8 +74,15 @@ class ConceptLexicon(BaseModel):
                     raise ValueError(f"concept {c.id!r} is related to unknown concept {r!r}")
         return self
 
+    def derived(self, name: str, build: Callable[[ConceptLexicon], T]) -> T:
+        """Something computed from this version of the lexicon (term matcher, pinyin index), kept
+        with it: an edited file is a new lexicon object, so nothing built from the old one survives."""
+        if name not in self._derived:
+            self._derived[name] = build(self)
+        return self._derived[name]
+
     def by_id(self) -> dict[str, Concept]:
-        return {c.id: c for c in self.concepts}
+        return self.derived("by_id", lambda lexicon: {c.id: c for c in lexicon.concepts})
 
 
 class ChannelWeights(BaseModel):
@@ -109,14 +117,20 @@ class Feedback(BaseModel):
     weight: float = Field(default=0.0, ge=0, le=2)
 
 
+LabelField = Literal["objection_category", "journey_node", "department", "product_line", "situation"]
+
+
+def _default_label_fields() -> list[LabelField]:
+    return ["objection_category", "journey_node", "department"]
+
+
 class LabelClasses(BaseModel):
     """The query classified by label centroids of the indexed chunks (mined at index time)."""
     model_config = ConfigDict(extra="forbid")
 
     weight: float = Field(default=0.0, ge=0, le=2)
     temperature: float = Field(default=0.05, gt=0, le=10)
-    fields: list[Literal["objection_category", "journey_node", "department", "product_line", "situation"]] = Field(
-        default_factory=lambda: ["objection_category", "journey_node", "department"])
+    fields: list[LabelField] = Field(default_factory=_default_label_fields)
     min_chunks: int = Field(default=3, ge=1, le=10000)
 
 
@@ -145,20 +159,18 @@ class PlaybookConfig(BaseModel):
     max_tips_per_scenario: int = Field(default=12, ge=1, le=200)
 
 
-def load_yaml_model(path: Path, model: type[BaseModel]) -> Any:
-    return _load_yaml_model(path, model)
+CONCEPTS: ConfigFile[ConceptLexicon] = ConfigFile(CONFIG_DIR / "concepts.yaml", ConceptLexicon)
+SEARCH: ConfigFile[SearchConfig] = ConfigFile(CONFIG_DIR / "search.yaml", SearchConfig)
+PLAYBOOK: ConfigFile[PlaybookConfig] = ConfigFile(CONFIG_DIR / "playbook.yaml", PlaybookConfig)
 
 
-@lru_cache(maxsize=8)
 def load_concepts(path: Path | None = None) -> ConceptLexicon:
-    return load_yaml_model(path or CONFIG_DIR / "concepts.yaml", ConceptLexicon)
+    return CONCEPTS() if path is None else load_yaml_model(path, ConceptLexicon)
 
 
-@lru_cache(maxsize=8)
 def load_search_config(path: Path | None = None) -> SearchConfig:
-    return load_yaml_model(path or CONFIG_DIR / "search.yaml", SearchConfig)
+    return SEARCH() if path is None else load_yaml_model(path, SearchConfig)
 
 
-@lru_cache(maxsize=8)
 def load_playbook_config(path: Path | None = None) -> PlaybookConfig:
-    return load_yaml_model(path or CONFIG_DIR / "playbook.yaml", PlaybookConfig)
+    return PLAYBOOK() if path is None else load_yaml_model(path, PlaybookConfig)

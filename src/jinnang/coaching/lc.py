@@ -1,5 +1,7 @@
 """LangChain faces of playbook search: the project's embedder as `Embeddings`, the Chroma store
 through `langchain-chroma`, and hybrid search as a `BaseRetriever`.
+
+A leaf: it uses the store and search, and nothing in jinnang imports it.
 """
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from langchain_core.embeddings import Embeddings
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from jinnang.coaching.search import search_hits
+from jinnang.coaching.vectors import COLLECTION, PlaybookVectors, query_embedder
 from jinnang.core.settings import Settings
 from jinnang.ingest.embed import get_embedder
-from jinnang.ingest.vectors import collection_name, open_chroma, open_collection
+from jinnang.ingest.vectors import collection_name, open_chroma
 
 
 class JinnangEmbeddings(Embeddings):
@@ -27,23 +31,7 @@ class JinnangEmbeddings(Embeddings):
         return self._embedder.embed(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return _query_embedder(self.model).embed([text])[0].tolist()
-
-
-_query_embedders: dict[str, Any] = {}
-
-
-def _query_embedder(model: str) -> Any:
-    """The same model for one-text queries, but USE on a single BLAS thread: a batch of one gains
-    nothing from threads, and on a busy 2-core machine two spinning threads put p99 at ~300 ms
-    instead of ~10 ms."""
-    from jinnang.ingest.embed import USE_MULTILINGUAL, UseEmbedder
-
-    if model != USE_MULTILINGUAL:
-        return get_embedder(model)
-    if model not in _query_embedders:
-        _query_embedders[model] = UseEmbedder(threads=1)
-    return _query_embedders[model]
+        return query_embedder(self.model).embed([text])[0].tolist()
 
 
 def playbook_vectorstore(settings: Settings, model: str | None = None) -> Any:
@@ -51,12 +39,10 @@ def playbook_vectorstore(settings: Settings, model: str | None = None) -> Any:
     function, so Chroma never falls back to its default)."""
     from langchain_chroma import Chroma
 
-    model = model or settings.embedding_model
-    from jinnang.coaching.store import COLLECTION
-
-    open_collection(settings, COLLECTION, model)
-    return Chroma(client=open_chroma(settings), collection_name=collection_name(COLLECTION, model),
-                  embedding_function=JinnangEmbeddings(model), collection_metadata={"hnsw:space": "cosine"})
+    vectors = PlaybookVectors(settings, model)
+    vectors.count()  # opens (creates) the collection the project's way
+    return Chroma(client=open_chroma(settings), collection_name=collection_name(COLLECTION, vectors.model),
+                  embedding_function=JinnangEmbeddings(vectors.model), collection_metadata={"hnsw:space": "cosine"})
 
 
 class PlaybookRetriever(BaseRetriever):
@@ -74,9 +60,7 @@ class PlaybookRetriever(BaseRetriever):
     channels: tuple[str, ...] | None = None
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        from jinnang.coaching.search import search
-
-        hits = search(self.settings, query, k=self.k, filters=self.filters, channels=self.channels)
-        return [Document(page_content=h["text"], id=h["doc_id"],
-                         metadata={"doc_id": h["doc_id"], "score": h["score"], "kind": h["kind"], **h["meta"]})
+        hits = search_hits(self.settings, query, k=self.k, filters=self.filters, channels=self.channels)
+        return [Document(page_content=h.text, id=h.doc_id,
+                         metadata={"doc_id": h.doc_id, "score": h.score, "kind": h.kind, **h.meta})
                 for h in hits]

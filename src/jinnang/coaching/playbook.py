@@ -17,25 +17,33 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import logging
 import math
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, delete, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jinnang.coaching.config import OBJECTIONS, load_concepts, load_playbook_config
+from jinnang.coaching.config import load_concepts, load_playbook_config
+from jinnang.coaching.records import PlaybookDocument
 from jinnang.coaching.store import PlaybookStore
-from jinnang.coaching.text import STOPWORDS, concept_matcher, normalise, word_tokens
+from jinnang.coaching.text import STOPWORDS, canonical_department, concept_matcher, normalise, word_tokens
 from jinnang.core.db import Base, ensure_tables, open_engine, session_factory
 from jinnang.core.errors import InputError, NotFound
+from jinnang.core.records import OBJECTION_CATEGORIES
 from jinnang.core.settings import Settings
+from jinnang.core.text import SENTENCE_END, SENTENCE_OR_LINE_END
+from jinnang.nlp.objections import find_objections
 
+log = logging.getLogger(__name__)
 GENERAL = "general"  # scenario category of deals with no objection
 ANY_NODE = "any"
-_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+_SENTENCE = re.compile(rf"[^{re.escape(SENTENCE_OR_LINE_END)}]+[{re.escape(SENTENCE_END)}]?")
 
 
 class PlaybookScenario(Base):
@@ -67,9 +75,12 @@ class PlaybookTip(Base):
     sources: Mapped[str] = mapped_column(Text)  # JSON list of document ids
 
 
+TABLES = [Base.metadata.tables[PlaybookScenario.__tablename__], Base.metadata.tables[PlaybookTip.__tablename__]]
+
+
 def _engine(settings: Settings) -> Any:
     engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, [PlaybookScenario.__table__, PlaybookTip.__table__])
+    ensure_tables(engine, TABLES)
     return engine
 
 
@@ -79,35 +90,20 @@ def _objections(text: str) -> list[tuple[str, int]]:
     """(category, offset) of each objection: the extraction finder's when it finds any (it is tuned for
     precision), else the concept lexicon's objection concepts (the playbook needs every deal filed)."""
     try:
-        from jinnang.nlp.objections import find_objections
-    except ImportError:  # the finder is optional for the playbook
-        find_objections = None
-    if find_objections is not None:
-        try:
-            found = [(o.category, o.start or 0) for o in find_objections(text)]
-        except Exception:  # a finder fault must not stop the build; fall back below
-            found = []
-        if found:
-            return found
+        found: list[tuple[str, int]] = [(o.category, o.start or 0) for o in find_objections(text)]
+    except Exception:  # a finder fault must not stop the build; the lexicon below still files the deal
+        log.exception("objection finder failed; using the concept lexicon")
+        found = []
+    if found:
+        return found
     lexicon = load_concepts().by_id()
-    found: dict[str, int] = {}
+    by_lexicon: dict[str, int] = {}
     for start, _, ids in concept_matcher().spans(normalise(text)):
         for cid in ids:
             category = lexicon[cid].objection
-            if category and category not in found:
-                found[category] = start
-    return list(found.items())
-
-
-def canonical_department(raw: str | None) -> str:
-    """设备科 / 器械科 / 医学工程处 → 设备科 (department concepts of the lexicon); else as written."""
-    if not raw:
-        return "综合"
-    lexicon = load_concepts().by_id()
-    for cid in concept_matcher().concepts(normalise(raw)):
-        if lexicon[cid].kind == "department":
-            return lexicon[cid].department or raw
-    return raw
+            if category and category not in by_lexicon:
+                by_lexicon[category] = start
+    return list(by_lexicon.items())
 
 
 def _sentences(text: str) -> list[tuple[int, str]]:
@@ -141,30 +137,31 @@ class Tip:
     words: set[str] = field(default_factory=set)
 
 
-def mine(docs: list[dict[str, Any]]) -> tuple[dict[tuple[str, str, str], dict[str, Any]], list[Candidate]]:
+def mine(docs: Iterable[PlaybookDocument | Mapping[str, Any]]
+         ) -> tuple[dict[tuple[str, str, str], dict[str, Any]], list[Candidate]]:
     """Scenarios (with their won/lost deal ids) and candidate tips from indexed documents."""
     config = load_playbook_config()
     scenarios: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(lambda: {"won": set(), "lost": set()})
     candidates: list[Candidate] = []
-    for doc in docs:
-        meta = doc.get("meta") or {}
+    for doc in map(PlaybookDocument.parse, docs):
+        meta = doc.meta
         department = canonical_department(meta.get("department"))
-        if doc["kind"] == "talk_track":
+        if doc.kind == "talk_track":
             category = meta.get("objection_category") or GENERAL
-            candidates.append(Candidate((department, ANY_NODE, category), "talk_track", doc["text"].strip(),
-                                        doc["id"], _content_words(doc["text"]), None))
+            candidates.append(Candidate((department, ANY_NODE, category), "talk_track", doc.text.strip(),
+                                        doc.id, _content_words(doc.text), None))
             continue
         outcome = meta.get("outcome")
         if outcome not in ("won", "lost"):
             continue  # an open deal has not shown what works yet
         node = meta.get("journey_node") or ANY_NODE
-        objections = _objections(doc["text"]) or [(GENERAL, 0)]
+        objections = _objections(doc.text) or [(GENERAL, 0)]
         for category, offset in objections:
             key = (department, node, category)
-            scenarios[key][outcome].add(doc["id"])
-            if doc["kind"] not in config.tip_kinds:
+            scenarios[key][outcome].add(doc.id)
+            if doc.kind not in config.tip_kinds:
                 continue
-            for start, sentence in _sentences(doc["text"]):
+            for start, sentence in _sentences(doc.text):
                 if outcome == "won":
                     # what answered the objection or moved the deal: action sentences from the objection on
                     if start + len(sentence) < offset or not any(c in sentence for c in config.tip_cues):
@@ -174,19 +171,19 @@ def mine(docs: list[dict[str, Any]]) -> tuple[dict[tuple[str, str, str], dict[st
                     if not any(c in sentence for c in config.lesson_cues):
                         continue
                     kind = "lesson"
-                candidates.append(Candidate(key, kind, sentence, doc["id"], _content_words(sentence), outcome))
+                candidates.append(Candidate(key, kind, sentence, doc.id, _content_words(sentence), outcome))
     return scenarios, candidates
 
 
-def _category_deals(docs: list[dict[str, Any]]) -> dict[str, dict[str, list[set[str]]]]:
+def _category_deals(docs: list[PlaybookDocument]) -> dict[str, dict[str, list[set[str]]]]:
     """Per objection category, the content words of each won and each lost deal document."""
     out: dict[str, dict[str, list[set[str]]]] = defaultdict(lambda: {"won": [], "lost": []})
     for doc in docs:
-        outcome = (doc.get("meta") or {}).get("outcome")
-        if doc["kind"] == "talk_track" or outcome not in ("won", "lost"):
+        outcome = doc.meta.get("outcome")
+        if doc.kind == "talk_track" or outcome not in ("won", "lost"):
             continue
-        words = _content_words(doc["text"])
-        for category, _ in _objections(doc["text"]) or [(GENERAL, 0)]:
+        words = _content_words(doc.text)
+        for category, _ in _objections(doc.text) or [(GENERAL, 0)]:
             out[category][outcome].append(words)
         out["*"][outcome].append(words)
     return out
@@ -257,7 +254,7 @@ def build_playbook(settings: Settings) -> dict[str, Any]:
         session.execute(delete(PlaybookScenario))
         for key, tips in by_scenario.items():
             department, node, category = key
-            category_deals = deals.get(category) if deals.get(category, {}).get("won") else deals["*"]
+            category_deals = deals[category] if deals.get(category, {}).get("won") else deals["*"]
             for tip in tips:
                 _rank(tip, category_deals, common)
             ranked = _merge(sorted(tips, key=lambda t: (-t.lift, t.kind != "talk_track", t.sources[0], t.text)))
@@ -296,7 +293,7 @@ def list_scenarios(settings: Settings, department: str | None = None, journey_no
         if category:
             query = query.where(PlaybookScenario.category == category)
         rows = session.scalars(query.order_by(PlaybookScenario.won_deals.desc(), PlaybookScenario.id)).all()
-        counts = defaultdict(int)
+        counts: dict[str, int] = defaultdict(int)
         for sid in session.scalars(select(PlaybookTip.scenario_id)):
             counts[sid] += 1
         return [{"id": r.id, "department": r.department, "journey_node": r.journey_node, "category": r.category,
@@ -355,8 +352,9 @@ def export_scenario(settings: Settings, scenario_id: str, fmt: str = "markdown")
 def talk_tracks_for(category: str, settings: Settings, limit: int = 2) -> list[dict[str, Any]]:
     """The playbook's best talk tracks for an objection category, as evidence dicts
     `{"source": "playbook", "id": doc_id, "snippet": text}` (empty when none is known)."""
-    if category not in OBJECTIONS:
-        raise InputError("category", f"unknown objection category {category!r}; one of {', '.join(OBJECTIONS)}")
+    if category not in OBJECTION_CATEGORIES:
+        raise InputError("category",
+                         f"unknown objection category {category!r}; one of {', '.join(OBJECTION_CATEGORIES)}")
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     try:
@@ -371,10 +369,10 @@ def talk_tracks_for(category: str, settings: Settings, limit: int = 2) -> list[d
             if doc_id not in seen:
                 seen.add(doc_id)
                 out.append({"source": "playbook", "id": doc_id, "snippet": row.text})
-    except Exception:  # no playbook built yet: fall back to the indexed talk tracks
-        rows = []
+    except (SQLAlchemyError, OSError):  # the playbook database cannot be read: the indexed talk tracks still answer
+        log.exception("cannot read the playbook's talk tracks; using the indexed ones")
     if not out:  # playbook not built: the indexed talk tracks labelled with this category
         for doc in PlaybookStore(settings).read_documents().values():
-            if doc["kind"] == "talk_track" and (doc.get("meta") or {}).get("objection_category") == category:
-                out.append({"source": "playbook", "id": doc["id"], "snippet": doc["text"]})
+            if doc.kind == "talk_track" and doc.meta.get("objection_category") == category:
+                out.append({"source": "playbook", "id": doc.id, "snippet": doc.text})
     return out[:limit]

@@ -2,7 +2,8 @@
 
 Each channel's scores are scaled to 0–1 for the query, weighted (coaching/config/search.yaml),
 and a per-document prior puts documents that say what to do above notes that only restate
-the problem. `search(settings, "医生嫌操作麻烦咋办", k=10)` → hits best first.
+the problem. `search_hits(settings, "医生嫌操作麻烦咋办", k=10)` → `SearchHit`s best first;
+`search(…)` → the same as the dicts the CLI and the API emit.
 """
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from jinnang.coaching.config import SearchConfig, load_concepts, load_search_config
-from jinnang.coaching.store import META_FILTERS, LoadedIndex, load_index
+from jinnang.coaching.config import ConceptLexicon, SearchConfig, load_concepts, load_search_config
+from jinnang.coaching.records import META_FILTERS, SearchHit
+from jinnang.coaching.store import LoadedIndex, load_index
 from jinnang.coaching.text import (
+    canonical_department,
     char_tokens,
     concept_matcher,
     expand_query,
@@ -79,9 +82,7 @@ def _feedback_concepts(loaded: LoadedIndex, total: np.ndarray, concepts: dict[st
     fb = config.feedback
     if not fb.docs or not fb.weight or not total.any():
         return {}
-    rows = loaded.extra.get("csr")
-    if rows is None:
-        rows = loaded.extra["csr"] = loaded.concept_matrix.tocsr()
+    rows = loaded.concept_rows
     take = min(len(total), fb.docs * 4)
     top = np.argpartition(-total, take - 1)[:take] if take < len(total) else np.arange(len(total))
     top = top[np.argsort(-total[top], kind="stable")]
@@ -105,7 +106,7 @@ def _label_class_scores(loaded: LoadedIndex, vector: list[float], config: Search
     """The query classified into each labelled field (objection category, journey node, department)
     by its nearest label centroid (centroids of the indexed chunks' vectors, built at index time);
     a chunk scores the probability of its own label, summed over fields."""
-    centroids = loaded.extra.get("label_centroids")
+    centroids = loaded.label_centroids
     n = len(loaded.chunk_ids)
     out = np.zeros(n, dtype=np.float32)
     if not centroids:
@@ -124,26 +125,21 @@ def _label_class_scores(loaded: LoadedIndex, vector: list[float], config: Search
 
 
 def _intent_ids() -> frozenset[str]:
-    return frozenset(c.id for c in load_concepts().concepts if c.kind == "intent")
+    def intents(lexicon: ConceptLexicon) -> frozenset[str]:
+        return frozenset(c.id for c in lexicon.concepts if c.kind == "intent")
+
+    return load_concepts().derived("intent_ids", intents)
 
 
-def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidates: int,
+def _dense_scores(loaded: LoadedIndex, query: str, candidates: int,
                   keep: dict[str, Any] | None = None) -> np.ndarray:
-    from jinnang.coaching.lc import playbook_vectorstore
-
     n = len(loaded.chunk_ids)
     scores = np.zeros(n, dtype=np.float32)
-    # kept on the loaded index itself: a rebuild replaces the index, and with it this chunk → row map
-    vs = loaded.extra.get("vectorstore")
-    if vs is None:
-        vs = loaded.extra["vectorstore"] = (playbook_vectorstore(settings),
-                                            {c: i for i, c in enumerate(loaded.chunk_ids)})
-    store, position = vs
-    vector = store.embeddings.embed_query(query)
+    vector = loaded.vectors.embed_query(query)
     if keep is not None:
         keep["vector"] = vector
-    got = store._collection.query(query_embeddings=[vector], n_results=min(candidates, n), include=["distances"])
-    ids, distances = got["ids"][0], got["distances"][0]
+    ids, distances = loaded.vectors.nearest(vector, min(candidates, n))
+    position = loaded.position
     if not ids:
         return scores
     sims = 1.0 - np.asarray(distances, dtype=np.float32)
@@ -157,7 +153,7 @@ def _dense_scores(settings: Settings, loaded: LoadedIndex, query: str, candidate
 
 
 
-def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: SearchConfig,
+def fused_scores(loaded: LoadedIndex, query: str, config: SearchConfig,
                  channels: tuple[str, ...] | None = None, use_prior: bool = True) -> tuple[np.ndarray, dict[str, float]]:
     """Fused score of every chunk for `query`, and the query's concepts."""
     channels = channels or CHANNELS
@@ -177,7 +173,7 @@ def fused_scores(settings: Settings, loaded: LoadedIndex, query: str, config: Se
         total += weights.concepts * _scaled(_concept_scores(loaded, concepts, n))
     kept: dict[str, Any] = {}
     if "dense" in channels and weights.dense:
-        total += weights.dense * _dense_scores(settings, loaded, norm, config.candidates, kept)
+        total += weights.dense * _dense_scores(loaded, norm, config.candidates, kept)
     lexical_or_dense_used = total.any()
     if lexical_or_dense_used and use_prior:
         total += loaded.prior
@@ -209,8 +205,6 @@ def _filter_mask(loaded: LoadedIndex, filters: dict[str, str] | None) -> np.ndar
             raise InputError(key, f"cannot filter on {key!r}; filters are {', '.join(META_FILTERS)}")
         column = loaded.meta_columns[key]
         if key == "department":  # 器械科 finds 设备科 notes: compare canonical department names
-            from jinnang.coaching.playbook import canonical_department
-
             wanted = canonical_department(str(value))
             mapping = {raw: canonical_department(raw) == wanted for raw in set(column.tolist())}
             mask &= np.array([mapping[raw] for raw in column.tolist()], dtype=bool)
@@ -273,10 +267,10 @@ def mark(snippet: str, spans: list[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
-           channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
-           use_prior: bool = True) -> list[dict[str, Any]]:
-    """Best documents for `query`, one hit per document: {doc_id, score, snippet, highlights, text, kind, meta}."""
+def search_hits(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
+                channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
+                use_prior: bool = True) -> list[SearchHit]:
+    """Best documents for `query`, one hit per document, best first."""
     if not isinstance(query, str) or not query.strip():
         raise InputError("query", "query must be a non-empty string")
     if len(query) > MAX_QUERY_CHARS:
@@ -285,7 +279,7 @@ def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] 
         raise InputError("k", "k must be an integer from 1 to 100")
     config = config or load_search_config()
     loaded = load_index(settings)
-    scores, concepts = fused_scores(settings, loaded, query, config, channels, use_prior)
+    scores, concepts = fused_scores(loaded, query, config, channels, use_prior)
     mask = _filter_mask(loaded, filters)
     if mask is not None:
         scores = np.where(mask, scores, -np.inf)
@@ -295,7 +289,7 @@ def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] 
     top = top[np.argsort(-scores[top], kind="stable")]
     norm_query = expand_query(normalise(query))
     terms = highlight_terms(norm_query)
-    hits: list[dict[str, Any]] = []
+    hits: list[SearchHit] = []
     seen: set[str] = set()
     for i in top:
         if not np.isfinite(scores[i]) or len(hits) >= k:
@@ -304,8 +298,16 @@ def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] 
         if doc_id in seen:
             continue
         seen.add(doc_id)
-        doc = loaded.docs.get(doc_id, {"kind": "", "meta": {}, "text": loaded.chunk_text[i]})
+        doc = loaded.docs.get(doc_id)
         snippet, spans = make_snippet(loaded.chunk_text[i], terms, concepts, config.snippet_chars)
-        hits.append({"doc_id": doc_id, "score": round(float(scores[i]), 4), "snippet": snippet,
-                     "highlights": spans, "text": doc["text"], "kind": doc["kind"], "meta": doc["meta"]})
+        hits.append(SearchHit(doc_id=doc_id, score=round(float(scores[i]), 4), snippet=snippet, highlights=spans,
+                              text=doc.text if doc else loaded.chunk_text[i], kind=doc.kind if doc else "",
+                              meta=doc.meta if doc else {}))
     return hits
+
+
+def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
+           channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
+           use_prior: bool = True) -> list[dict[str, Any]]:
+    """`search_hits` as the dicts the CLI and the API emit: {doc_id, score, snippet, highlights, text, kind, meta}."""
+    return [hit.model_dump() for hit in search_hits(settings, query, k, filters, channels, config, use_prior)]

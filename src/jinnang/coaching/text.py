@@ -12,9 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinnang.coaching.config import ConceptLexicon, load_concepts
+from jinnang.core.text import SENTENCE_OR_LINE_END
 
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$", re.UNICODE)
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;\n])")
+_SENTENCE_END = re.compile(rf"(?<=[{re.escape(SENTENCE_OR_LINE_END)}])")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9.+\-]*")
 
@@ -110,9 +111,20 @@ class ConceptMatcher:
         return found
 
 
-@lru_cache(maxsize=4)
 def concept_matcher(path: Path | None = None) -> ConceptMatcher:
-    return ConceptMatcher.build(load_concepts(path))
+    """The matcher of the lexicon in use (rebuilt when the lexicon file is edited), or of the file at `path`."""
+    return load_concepts(path).derived("matcher", ConceptMatcher.build)
+
+
+def canonical_department(raw: str | None) -> str:
+    """设备科 / 器械科 / 医学工程处 → 设备科 (department concepts of the lexicon); else as written."""
+    if not raw:
+        return "综合"
+    lexicon = load_concepts().by_id()
+    for cid in concept_matcher().concepts(normalise(raw)):
+        if lexicon[cid].kind == "department":
+            return lexicon[cid].department or raw
+    return raw
 
 
 @lru_cache(maxsize=1)
@@ -169,12 +181,11 @@ _ENGLISH_SHORT = frozenset(["am", "an", "as", "at", "be", "by", "do", "go", "he"
 MAX_INITIALS_READINGS = 3  # an abbreviation that fits more lexicon terms than this says nothing
 
 
-@lru_cache(maxsize=1)
-def _initials_index() -> dict[str, tuple[str, ...]]:
+def _initials_index(lexicon: ConceptLexicon) -> dict[str, tuple[str, ...]]:
     """Pinyin initials of every Chinese lexicon term: `sbk` → 设备科, `jc` → 集采 (reps type these)."""
     table = _initials_table()
     index: dict[str, set[str]] = {}
-    for concept in load_concepts().concepts:
+    for concept in lexicon.concepts:
         for term in concept.terms:
             term = normalise(term)
             if not 2 <= len(term) <= 6 or not all(_CJK.match(ch) for ch in term):
@@ -195,9 +206,10 @@ def expand_query(norm_query: str) -> str:
     """The query with the lexicon terms its pinyin abbreviations stand for appended
     (`sbk要资质` → `sbk要资质 设备科`); Latin words the lexicon knows (his, roi, demo) stay as they are.
     (Same-sounding typos are not corrected here: 手术时/手术室, 试用机/试用期 collide too often.)"""
+    lexicon = load_concepts()
     matcher = concept_matcher()
     latin_known = {norm_query[s:e] for s, e, _ in matcher.spans(norm_query) if norm_query[s:e].isascii()}
-    index = _initials_index()
+    index = lexicon.derived("initials", _initials_index)
     extra: list[str] = []
     for m in _LATIN_WORD.finditer(norm_query):
         word = m.group(0)

@@ -1,0 +1,108 @@
+"""The playbook's vectors in Chroma: one per chunk, in the collection of the embedding model.
+
+`PlaybookVectors(settings)` is the only way coaching reaches Chroma (through
+`jinnang.ingest.vectors`): it embeds with `settings.embedding_model`, keeps the vectors in step
+with the chunks of the store, and answers nearest-neighbour queries.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from jinnang.core.settings import Settings
+from jinnang.ingest.embed import USE_MULTILINGUAL, Embedder, UseEmbedder, get_embedder
+from jinnang.ingest.vectors import open_collection
+
+COLLECTION = "playbook"
+BATCH = 5000  # ids per Chroma call: its SQLite refuses very long parameter lists
+EMBED_BATCH = 256
+
+_query_embedders: dict[str, Embedder] = {}
+
+
+def query_embedder(model: str) -> Embedder:
+    """The same model for one-text queries, but USE on a single BLAS thread: a batch of one gains
+    nothing from threads, and on a busy 2-core machine two spinning threads put p99 at ~300 ms
+    instead of ~10 ms."""
+    if model != USE_MULTILINGUAL:
+        return get_embedder(model)
+    if model not in _query_embedders:
+        _query_embedders[model] = UseEmbedder(threads=1)
+    return _query_embedders[model]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+class PlaybookVectors:
+    """The playbook collection of one store and embedding model (opened on first use)."""
+
+    def __init__(self, settings: Settings, model: str | None = None) -> None:
+        self.settings = settings
+        self.model = model or settings.embedding_model
+        self._collection: Any = None
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            self._collection = open_collection(self.settings, COLLECTION, self.model)
+        return self._collection
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return get_embedder(self.model).embed(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return query_embedder(self.model).embed([text])[0].tolist()
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def _pages(self, include: list[str]) -> Iterator[dict[str, Any]]:
+        for offset in range(0, self.count(), BATCH):
+            yield self.collection.get(include=include, limit=BATCH, offset=offset)
+
+    def stored_hashes(self) -> dict[str, str]:
+        """Chunk id → hash of the text its vector was made from."""
+        return {cid: (md or {}).get("hash", "")
+                for page in self._pages(["metadatas"]) for cid, md in zip(page["ids"], page["metadatas"])}
+
+    def unit_vectors(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(chunk id, L2-normalised vector) of every stored chunk."""
+        for page in self._pages(["embeddings"]):
+            for cid, vec in zip(page["ids"], page["embeddings"]):
+                v = np.asarray(vec, dtype=np.float32)
+                yield cid, v / (np.linalg.norm(v) or 1.0)
+
+    def sync(self, chunks: list[tuple[str, str, str]], given: Mapping[str, np.ndarray] | None = None,
+             say: Callable[[str], None] = lambda _m: None) -> None:
+        """Make the collection hold exactly `chunks` (chunk id, document id, text): vectors of removed
+        chunks go, new or changed ones are embedded (or taken from `given`, by chunk id)."""
+        existing = self.stored_hashes()
+        wanted = {cid: text_hash(text) for cid, _, text in chunks}
+        stale = [cid for cid in existing if cid not in wanted]
+        for i in range(0, len(stale), BATCH):
+            self.collection.delete(ids=stale[i:i + BATCH])
+        todo = [chunk for chunk in chunks if existing.get(chunk[0]) != wanted[chunk[0]]]
+        if not todo:
+            return
+        say(f"{'storing given vectors of' if given is not None else 'embedding'} {len(todo)} chunks")
+        step = EMBED_BATCH if given is None else BATCH
+        for start in range(0, len(todo), step):
+            part = todo[start:start + step]
+            ids = [cid for cid, _, _ in part]
+            texts = [text for _, _, text in part]
+            metas = [{"doc_id": doc_id, "hash": wanted[cid]} for cid, doc_id, _ in part]
+            if given is not None and all(cid in given for cid in ids):
+                vectors = [np.asarray(given[cid], dtype=np.float32).tolist() for cid in ids]
+            else:
+                vectors = self.embed_documents(texts)
+            self.collection.upsert(ids=ids, documents=texts, metadatas=metas, embeddings=vectors)
+
+    def nearest(self, vector: list[float], n: int) -> tuple[list[str], list[float]]:
+        """Ids and cosine distances of the `n` chunks nearest to `vector`, nearest first."""
+        got = self.collection.query(query_embeddings=[vector], n_results=n, include=["distances"])
+        return got["ids"][0], got["distances"][0]
