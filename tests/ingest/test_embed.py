@@ -1,4 +1,7 @@
 """Embeddings are offline: the packaged USE by default, a local model directory otherwise, never a download."""
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -18,7 +21,22 @@ def test_a_model_name_that_is_not_a_local_directory_is_a_configuration_error():
         get_embedder("sentence-transformers/all-MiniLM-L6-v2")
 
 
+def test_a_model_directory_without_sentence_transformers_installed_names_the_st_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # as if the package were not installed
+    with pytest.raises(EmbeddingConfigError, match=r"jinnang\[st\]"):
+        get_embedder(str(tmp_path))  # at construction, before any text is embedded
+
+
+def test_the_default_embedder_never_imports_torch():
+    code = ("import sys; from jinnang.ingest.embed import get_embedder; get_embedder().embed(['x']); "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+
+
 def test_a_local_sentence_transformers_directory_loads_offline():
+    pytest.importorskip("sentence_transformers",
+                        reason="sentence-transformers comes with the optional extra: pip install 'jinnang[st]'")
     embedder = get_embedder(str(minilm_model_dir()))
     vectors = embedder.embed(["the doctor says the price is too high", "cost is above budget", "weather"])
     assert vectors.shape == (3, 384)

@@ -9,11 +9,10 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from jinnang.core.errors import InputError
-from jinnang.core.settings import get_settings
+from jinnang.core.errors import InputError, TooLarge
 from jinnang.ingest.ocr import get_ocr_engine, ocr_file, ocr_image
-from jinnang.ingest.ocr.layout import Fragment, normalise_punctuation, reading_order
 from jinnang.ingest.ocr.pdf import usable_text
+from jinnang.ingest.ocr.reading_order import Fragment, normalise_punctuation, reading_order
 
 
 def _cjk_font_path() -> str:
@@ -182,18 +181,33 @@ def test_engine_is_created_once_per_process():
     assert err.value.field == "engine"
 
 
-def test_oversized_image_is_refused_with_a_clear_error(tmp_path, monkeypatch):
+def test_oversized_image_is_refused_with_a_clear_error(tmp_path):
     path = tmp_path / "huge.png"
     Image.new("L", (3000, 3000), 255).save(path)
-    monkeypatch.setenv("JINNANG_MAX_IMAGE_PIXELS", "1000000")
-    get_settings.cache_clear()
-    try:
-        with pytest.raises(InputError) as err:
-            ocr_file(path)
-    finally:
-        get_settings.cache_clear()
+    pillow_limit = Image.MAX_IMAGE_PIXELS
+    with pytest.raises(InputError) as err:
+        ocr_file(path, max_pixels=1_000_000)
     assert err.value.field == "image"
     assert "too large" in err.value.message
+    assert Image.MAX_IMAGE_PIXELS == pillow_limit  # the limit is per call, not changed for the whole process
+
+
+def test_decompression_bomb_is_refused_before_its_pixels_are_decoded(tmp_path):
+    path = tmp_path / "bomb.png"
+    Image.new("1", (20_000, 10_000), 1).save(path)  # a few KB on disk, 200 million pixels
+    with pytest.raises(TooLarge) as err:
+        ocr_file(path, field="file")
+    assert err.value.field == "file" and "too large" in err.value.message
+
+
+def test_ingest_reads_only_the_settings_it_is_handed():
+    package = Path(__file__).resolve().parents[2] / "src" / "jinnang" / "ingest"
+    assert [p.name for p in package.rglob("*.py") if "get_settings" in p.read_text(encoding="utf-8")] == []
+
+
+def test_an_oversized_image_in_memory_is_refused():
+    with pytest.raises(TooLarge):
+        ocr_image(Image.new("L", (2000, 2000), 255), "rapidocr", max_pixels=1_000_000)
 
 
 def test_unreadable_file_names_the_field(tmp_path):

@@ -1,6 +1,7 @@
 """Ingest stores each document once, keeps OCR confidence, and survives being killed half way."""
 import datetime as dt
 import json
+import logging
 import os
 import signal
 import sqlite3
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from jinnang.ingest.pipeline import CHUNKS_COLLECTION, process_document, register_document, run_job
-from jinnang.ingest.store import Chunk, Document, ingest_engine
+from jinnang.ingest.store import ChunkRow, DocumentRow, ingest_engine
 from jinnang.ingest.vectors import open_collection
 
 NOTE = "温州市中心医院 脊柱外科\n林主任说科里一直用威高的钉子。我介绍了万向钉。约了下周四再过去。".encode()
@@ -24,8 +25,8 @@ def test_same_bytes_twice_store_one_document(settings):
     second = register_document(settings, NOTE, "copy-of-a.txt")
     assert second.duplicate and second.document_id == first.document_id and second.job_id is None
     with Session(ingest_engine(settings)) as session:
-        assert session.query(Document).count() == 1
-        chunk_ids = [c.id for c in session.query(Chunk).all()]
+        assert session.query(DocumentRow).count() == 1
+        chunk_ids = [c.id for c in session.query(ChunkRow).all()]
     collection = open_collection(settings, CHUNKS_COLLECTION)
     assert sorted(collection.get(include=[])["ids"]) == sorted(chunk_ids)
 
@@ -43,22 +44,26 @@ def test_rerunning_a_stage_replaces_instead_of_adding(settings):
     registration = register_document(settings, NOTE, "note.txt")
     run_job(settings, registration.job_id)
     with Session(ingest_engine(settings)) as session:
-        session.get(Document, registration.document_id).status = "queued"
+        session.get(DocumentRow, registration.document_id).status = "queued"
         session.commit()
     process_document(settings, registration.document_id)
     with Session(ingest_engine(settings)) as session:
-        doc = session.get(Document, registration.document_id)
+        doc = session.get(DocumentRow, registration.document_id)
         assert len(doc.pages) == 1 and doc.status == "done"
-        assert session.query(Chunk).count() == open_collection(settings, CHUNKS_COLLECTION).count()
+        assert session.query(ChunkRow).count() == open_collection(settings, CHUNKS_COLLECTION).count()
 
 
-def test_a_failing_document_is_marked_failed_and_the_error_kept(settings):
+def test_a_failing_document_is_marked_failed_and_the_error_kept(settings, caplog):
     def broken_hook(*_):
         raise RuntimeError("extractor unavailable")
 
     registration = register_document(settings, NOTE, "note.txt")
-    job = run_job(settings, registration.job_id, hooks=[broken_hook])
+    with caplog.at_level(logging.ERROR, logger="jinnang.ingest.pipeline"):
+        job = run_job(settings, registration.job_id, hooks=[broken_hook])
     assert job.status == "failed" and "extractor unavailable" in job.error
+    # the job keeps a plain reason; the log keeps the traceback
+    [record] = [r for r in caplog.records if r.name == "jinnang.ingest.pipeline"]
+    assert registration.job_id in record.getMessage() and record.exc_info is not None
     assert run_job(settings, registration.job_id).status == "done"  # retried later, it finishes
 
 
@@ -142,7 +147,7 @@ def test_two_uploads_of_the_same_bytes_racing_give_one_document(settings):
     assert {r.document_id for r in results} == {results[0].document_id}
     assert {r.job_id for r in results} == {results[0].job_id}
     with Session(engine) as session:
-        assert session.query(Document).count() == 1
+        assert session.query(DocumentRow).count() == 1
 
 
 def test_a_manifest_line_with_a_bad_date_or_an_unknown_field_is_a_usage_error_naming_it(tmp_path):
@@ -189,11 +194,11 @@ def test_a_job_already_running_is_left_to_its_worker_and_runs_once(settings):
 
 def test_a_job_a_crash_left_running_is_finished_on_resume(settings):
     from jinnang.ingest.pipeline import resume_unfinished
-    from jinnang.ingest.store import IngestJob
+    from jinnang.ingest.store import IngestJobRow
 
     registration = register_document(settings, NOTE, "note.txt")
     with Session(ingest_engine(settings)) as session:
-        session.get(IngestJob, registration.job_id).status = "running"
+        session.get(IngestJobRow, registration.job_id).status = "running"
         session.commit()
     assert run_job(settings, registration.job_id).status == "running"
     assert [job.status for job in resume_unfinished(settings)] == ["done"]
@@ -202,12 +207,12 @@ def test_a_job_a_crash_left_running_is_finished_on_resume(settings):
 def test_a_job_whose_blob_was_deleted_fails_naming_it_and_the_same_upload_heals_it(settings):
     registration = register_document(settings, NOTE, "note.txt")
     with Session(ingest_engine(settings)) as session:
-        blob = Path(session.get(Document, registration.document_id).blob_path)
+        blob = Path(session.get(DocumentRow, registration.document_id).blob_path)
     blob.unlink()
     job = run_job(settings, registration.job_id)
     assert job.status == "failed" and blob.name in job.error
     with Session(ingest_engine(settings)) as session:
-        document = session.get(Document, registration.document_id)
+        document = session.get(DocumentRow, registration.document_id)
         assert (document.status, document.error) == ("failed", job.error)
     again = register_document(settings, NOTE, "note.txt")
     assert (again.document_id, again.duplicate) == (registration.document_id, False)
@@ -218,13 +223,13 @@ def test_resume_leaves_a_job_a_live_process_is_running_and_takes_it_once_that_pr
     import socket
 
     from jinnang.ingest.pipeline import resume_unfinished
-    from jinnang.ingest.store import IngestJob
+    from jinnang.ingest.store import IngestJobRow
 
     registration = register_document(settings, NOTE, "note.txt")
     server = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # stands in for the API server
     try:
         with Session(ingest_engine(settings)) as session:
-            job = session.get(IngestJob, registration.job_id)
+            job = session.get(IngestJobRow, registration.job_id)
             job.status, job.worker = "running", f"{socket.gethostname()}:{server.pid}"
             session.commit()
         assert [job.status for job in resume_unfinished(settings)] == ["running"]

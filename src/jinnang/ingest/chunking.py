@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
+from jinnang.core.text import SENTENCE_END
+
+_SENTENCE_END = re.compile(f"(?<=[{re.escape(SENTENCE_END)}])")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.、)）]|[（(]\d+[)）]|[一二三四五六七八九十]+、|[-*•·■□])")
 _FORM_FIELD = re.compile(r"^[^：:\n]{1,12}[：:]")
 

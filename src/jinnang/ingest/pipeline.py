@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import os
 import socket
 import time
@@ -18,24 +19,36 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import CursorResult, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jinnang.core.errors import InputError, NotFound, TooLarge
-from jinnang.core.records import OcrPage
+from jinnang.core.records import OcrLine, OcrPage
 from jinnang.core.settings import Settings
 from jinnang.ingest.chunking import chunk_text
 from jinnang.ingest.sniff import Sniffed, check_image_size, check_pdf, safe_filename, sniff
-from jinnang.ingest.store import Chunk, Document, IngestJob, OcrLineRow, Page, ingest_engine, unfinished_jobs, utcnow
+from jinnang.ingest.store import (
+    ChunkRow,
+    DocumentRow,
+    IngestJobRow,
+    OcrLineRow,
+    PageRow,
+    ingest_engine,
+    unfinished_jobs,
+    utcnow,
+)
 from jinnang.ingest.vectors import open_collection
+
+log = logging.getLogger(__name__)
 
 CHUNKS_COLLECTION = "chunks"
 DOCUMENT_KINDS = ("visit_note", "trial_feedback", "talk_track")
 
 # A hook runs after a document's text is stored and indexed (extraction, accounts, playbook).
-DocumentHook = Callable[[Settings, Session, Document], None]
+DocumentHook = Callable[[Settings, Session, DocumentRow], None]
 
 
 @dataclass(frozen=True)
@@ -93,41 +106,40 @@ def _register_row(engine: Engine, sha: str, document_id: str, blob: Path, sniffe
                   filename: str | None, kind: str, account_id: str | None, rep_id: str | None,
                   hospital: str | None, reference_date: dt.date | None, meta: dict | None) -> Registration:
     with Session(engine) as session, session.begin():
-        document = session.scalar(select(Document).where(Document.sha256 == sha))
+        document = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha))
         if document is None:
-            document = Document(id=document_id, sha256=sha, filename=safe_filename(filename),
-                                media_type=sniffed.media_type, source_kind=sniffed.kind, kind=kind,
-                                size_bytes=size, blob_path=str(blob), account_id=account_id, rep_id=rep_id,
-                                hospital=hospital, reference_date=reference_date, meta=meta or None,
-                                status="queued")
+            document = DocumentRow(id=document_id, sha256=sha, filename=safe_filename(filename),
+                                   media_type=sniffed.media_type, source_kind=sniffed.kind, kind=kind,
+                                   size_bytes=size, blob_path=str(blob), account_id=account_id, rep_id=rep_id,
+                                   hospital=hospital, reference_date=reference_date, meta=meta or None,
+                                   status="queued")
             session.add(document)
         elif document.status == "done":
             return Registration(document.id, None, duplicate=True)
-        job = session.scalar(select(IngestJob).where(IngestJob.document_id == document.id,
-                                                     IngestJob.status.in_(("queued", "running"))))
+        job = session.scalar(select(IngestJobRow).where(IngestJobRow.document_id == document.id,
+                                                        IngestJobRow.status.in_(("queued", "running"))))
         if job is None:
-            job = IngestJob(id=f"job-{uuid.uuid4().hex[:12]}", document_id=document.id, status="queued")
+            job = IngestJobRow(id=f"job-{uuid.uuid4().hex[:12]}", document_id=document.id, status="queued")
             session.add(job)
         return Registration(document.id, job.id, duplicate=False)
 
 
-def _read_text(settings: Settings, document: Document) -> list[OcrPage]:
+def _read_text(settings: Settings, document: DocumentRow) -> list[OcrPage]:
     path = Path(document.blob_path)
     if document.source_kind == "text":
         text = path.read_bytes().decode("utf-8-sig")
-        return [OcrPage(page=1, engine="text", lines=[{"text": t, "confidence": 1.0}  # type: ignore[list-item]
-                                                       for t in text.splitlines()])]
+        return [OcrPage(page=1, engine="text", lines=[OcrLine(text=t, confidence=1.0) for t in text.splitlines()])]
     from jinnang.ingest.ocr import ocr_file  # loads OCR engines only when a scan arrives
 
-    return ocr_file(path, engine=settings.ocr_engine)
+    return ocr_file(path, engine=settings.ocr_engine, max_pixels=settings.max_image_pixels)
 
 
-def _store_pages(session: Session, document: Document, pages: list[OcrPage]) -> None:
-    session.execute(delete(Page).where(Page.document_id == document.id))
+def _store_pages(session: Session, document: DocumentRow, pages: list[OcrPage]) -> None:
+    session.execute(delete(PageRow).where(PageRow.document_id == document.id))
     confidences: list[float] = []
     for page in pages:
-        row = Page(document_id=document.id, page_no=page.page, engine=page.engine, seconds=page.seconds,
-                   text=page.text)
+        row = PageRow(document_id=document.id, page_no=page.page, engine=page.engine, seconds=page.seconds,
+                      text=page.text)
         for number, line in enumerate(page.lines, start=1):
             confidences.append(line.confidence)
             row.lines.append(OcrLineRow(line_no=number, text=line.text, confidence=line.confidence,
@@ -138,7 +150,7 @@ def _store_pages(session: Session, document: Document, pages: list[OcrPage]) -> 
     document.status = "text"
 
 
-def _index_chunks(settings: Settings, session: Session, document: Document) -> None:
+def _index_chunks(settings: Settings, session: Session, document: DocumentRow) -> None:
     texts = chunk_text(document.text or "")
     ids = [f"{document.id}:{seq:04d}" for seq in range(len(texts))]
     # Chroma (which embeds, slowly) first: a SQLite write begun earlier would lock out every other writer meanwhile
@@ -150,17 +162,17 @@ def _index_chunks(settings: Settings, session: Session, document: Document) -> N
         meta = {"document_id": document.id, "kind": document.kind, "account_id": document.account_id or "",
                 "rep_id": document.rep_id or "", "hospital": document.hospital or ""}
         collection.upsert(ids=ids, documents=texts, metadatas=[{**meta, "seq": i} for i in range(len(ids))])
-    session.execute(delete(Chunk).where(Chunk.document_id == document.id))
-    session.add_all(Chunk(id=cid, document_id=document.id, seq=seq, text=t)
+    session.execute(delete(ChunkRow).where(ChunkRow.document_id == document.id))
+    session.add_all(ChunkRow(id=cid, document_id=document.id, seq=seq, text=t)
                     for seq, (cid, t) in enumerate(zip(ids, texts)))
     document.status = "indexed"
 
 
-def process_document(settings: Settings, document_id: str, hooks: Sequence[DocumentHook] = ()) -> Document:
+def process_document(settings: Settings, document_id: str, hooks: Sequence[DocumentHook] = ()) -> DocumentRow:
     """Run the remaining stages of one document; each stage commits on its own."""
     engine = ingest_engine(settings)
     with Session(engine, expire_on_commit=False) as session:
-        document = session.get(Document, document_id)
+        document = session.get(DocumentRow, document_id)
         if document is None:
             raise NotFound("document_id", f"no document {document_id}")
         if document.status in ("queued", "failed"):
@@ -180,7 +192,7 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
 
 
 def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (), *,
-            reclaim_running: bool = False) -> IngestJob:
+            reclaim_running: bool = False) -> IngestJobRow:
     """Run one queued (or failed) job to the end; failures are stored on the job, not raised.
 
     A job another worker is running is left to it (a second upload of the same bytes gets the same
@@ -188,14 +200,15 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (),
     """
     engine = ingest_engine(settings)
     with Session(engine, expire_on_commit=False) as session:
-        job = session.get(IngestJob, job_id)
+        job = session.get(IngestJobRow, job_id)
         if job is None:
             raise NotFound("job_id", f"no job {job_id}")
         claimable = ("queued", "failed", "running") if reclaim_running else ("queued", "failed")
         if reclaim_running and job.status == "running" and worker_alive(job.worker):
             return job  # the API server (or another ingest) is running it right now
-        claimed = session.execute(update(IngestJob).where(IngestJob.id == job_id, IngestJob.status.in_(claimable))
-                                  .values(status="running", updated_at=utcnow(), worker=THIS_WORKER)).rowcount
+        claim = (update(IngestJobRow).where(IngestJobRow.id == job_id, IngestJobRow.status.in_(claimable))
+                 .values(status="running", updated_at=utcnow(), worker=THIS_WORKER))
+        claimed = cast("CursorResult[Any]", session.execute(claim)).rowcount  # an UPDATE's result is a cursor
         session.commit()
         session.refresh(job)
         if not claimed:
@@ -203,9 +216,11 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (),
         try:
             process_document(settings, job.document_id, hooks)
         except Exception as exc:  # a broken scan must not stop the other documents
+            # the job keeps a plain reason for the user; the log keeps the traceback
+            log.exception("ingest job %s (document %s) failed", job_id, job.document_id)
             session.rollback()
             job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-            document = session.get(Document, job.document_id)
+            document = session.get(DocumentRow, job.document_id)
             if document is not None:
                 document.error = job.error
                 if document.status == "queued":  # later stages keep their status so a retry resumes there
@@ -237,7 +252,7 @@ def worker_alive(worker: str | None) -> bool:
     return True
 
 
-def resume_unfinished(settings: Settings, hooks: Sequence[DocumentHook] = ()) -> list[IngestJob]:
+def resume_unfinished(settings: Settings, hooks: Sequence[DocumentHook] = ()) -> list[IngestJobRow]:
     """Finish every job a crash left queued or running; a job a live process is running is left to it."""
     with Session(ingest_engine(settings)) as session:
         job_ids = [job.id for job in unfinished_jobs(session)]

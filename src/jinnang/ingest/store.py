@@ -1,4 +1,8 @@
-"""SQLite tables of ingest: documents, pages, OCR lines (with confidence), chunks and jobs."""
+"""SQLite tables of ingest: documents, pages, OCR lines (with confidence), chunks and jobs.
+
+Each table's class is named `…Row`: a stored row, not the domain record of the same name
+(`rules.models.Document` is a document reference in an account snapshot).
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +18,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class Document(Base):
+class DocumentRow(Base):
     __tablename__ = "documents"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -37,11 +41,11 @@ class Document(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    pages: Mapped[list[Page]] = relationship(back_populates="document", cascade="all, delete-orphan",
-                                             order_by="Page.page_no")
+    pages: Mapped[list[PageRow]] = relationship(back_populates="document", cascade="all, delete-orphan",
+                                                order_by="PageRow.page_no")
 
 
-class Page(Base):
+class PageRow(Base):
     __tablename__ = "pages"
     __table_args__ = (UniqueConstraint("document_id", "page_no"),)
 
@@ -52,7 +56,7 @@ class Page(Base):
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     text: Mapped[str] = mapped_column(Text, default="")
 
-    document: Mapped[Document] = relationship(back_populates="pages")
+    document: Mapped[DocumentRow] = relationship(back_populates="pages")
     lines: Mapped[list[OcrLineRow]] = relationship(cascade="all, delete-orphan", order_by="OcrLineRow.line_no")
 
 
@@ -67,7 +71,7 @@ class OcrLineRow(Base):
     box: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "x0,y0,x1,y1"
 
 
-class Chunk(Base):
+class ChunkRow(Base):
     __tablename__ = "chunks"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<document id>:<seq>"
@@ -76,7 +80,7 @@ class Chunk(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
-class IngestJob(Base):
+class IngestJobRow(Base):
     __tablename__ = "ingest_jobs"
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -89,7 +93,7 @@ class IngestJob(Base):
     worker: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
-TABLES = [Document.__table__, Page.__table__, OcrLineRow.__table__, Chunk.__table__, IngestJob.__table__]
+TABLES = [DocumentRow.__table__, PageRow.__table__, OcrLineRow.__table__, ChunkRow.__table__, IngestJobRow.__table__]
 
 
 def ingest_engine(settings: Settings) -> Engine:
@@ -98,6 +102,13 @@ def ingest_engine(settings: Settings) -> Engine:
     return engine
 
 
-def unfinished_jobs(session: Session) -> list[IngestJob]:
-    return list(session.scalars(select(IngestJob).where(IngestJob.status.in_(("queued", "running")))
-                                .order_by(IngestJob.created_at)))
+def unfinished_jobs(session: Session) -> list[IngestJobRow]:
+    return list(session.scalars(select(IngestJobRow).where(IngestJobRow.status.in_(("queued", "running")))
+                                .order_by(IngestJobRow.created_at)))
+
+
+# old names, removed once callers move
+Document = DocumentRow
+Page = PageRow
+Chunk = ChunkRow
+IngestJob = IngestJobRow

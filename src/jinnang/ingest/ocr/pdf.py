@@ -2,14 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from jinnang.core.errors import InputError
 from jinnang.core.records import OcrLine, OcrPage
-from jinnang.core.settings import get_settings
-
-if TYPE_CHECKING:
-    from jinnang.ingest.ocr import OcrEngine
+from jinnang.ingest.ocr.engines import OcrEngine
+from jinnang.ingest.ocr.image import ocr_image
 
 RENDER_DPI = 200  # what the OCR engines are tuned on (A4 → 1654×2339)
 MIN_TEXT_CHARS = 20  # fewer letters than this on a page: a scan with a stray caption, OCR it
@@ -24,17 +21,15 @@ def usable_text(text: str) -> bool:
     return broken <= 0.05 * len(letters)
 
 
-def ocr_pdf(path: Path, engine: str | OcrEngine | None = None, field: str = "image") -> list[OcrPage]:
+def ocr_pdf(path: Path, engine: str | OcrEngine | None, field: str = "image", *, max_pixels: int) -> list[OcrPage]:
+    """Each page's text layer when usable, else the page rendered (within `max_pixels`) and OCR'd."""
     import pypdfium2 as pdfium
-
-    from jinnang.ingest.ocr import ocr_image
 
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         raise InputError(field, f"cannot read PDF {path.name}: {exc}") from None
     pages: list[OcrPage] = []
-    limit = get_settings().max_image_pixels
     try:
         for index in range(len(pdf)):
             page = pdf[index]
@@ -47,10 +42,10 @@ def ocr_pdf(path: Path, engine: str | OcrEngine | None = None, field: str = "ima
                 continue
             width, height = page.get_size()
             scale = RENDER_DPI / 72
-            if width * scale * height * scale > limit:
-                scale = (limit / (width * height)) ** 0.5 * 0.99  # a huge page is rendered smaller, not refused
+            if width * scale * height * scale > max_pixels:
+                scale = (max_pixels / (width * height)) ** 0.5 * 0.99  # a huge page is rendered smaller, not refused
             image = page.render(scale=scale).to_pil()
-            pages.append(ocr_image(image, engine, page=index + 1, field=field))
+            pages.append(ocr_image(image, engine, page=index + 1, field=field, max_pixels=max_pixels))
     finally:
         pdf.close()
     return pages

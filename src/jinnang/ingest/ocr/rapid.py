@@ -16,24 +16,15 @@ import cv2
 import numpy as np
 
 from jinnang.core.records import OcrLine
-from jinnang.ingest.ocr.layout import (
-    Fragment,
-    apply_checkboxes,
-    find_checkboxes,
-    option_boxes,
-    reading_order,
-    rotate_points,
-    rotate_quarter,
-    ruled_lines,
-    skew_from_quads,
-    text_unit,
-)
+from jinnang.ingest.ocr.marks import apply_checkboxes, find_checkboxes, option_boxes, ruled_lines
+from jinnang.ingest.ocr.reading_order import Fragment, reading_order, text_unit
+from jinnang.ingest.ocr.skew import rotate_points, rotate_quarter, skew_from_quads
 
 DET_SIDE = 960  # longest side fed to the detector; A4 at 200 dpi keeps ~14 px glyphs
 MIN_CONFIDENCE = 0.3  # below this a "line" is speckle or a ruled-line fragment
-VOTE_LINES = 12
+VOTE_LINES = 12  # widest lines that vote on upside-down pages
 SPACE_WIDTH = 0.3  # a blank this many glyph heights wide inside a line is a typed space
-RULE_LENGTH = 1.8  # a ruled line is longer than this many text heights (glyph strokes are shorter)  # widest lines that vote on upside-down pages
+RULE_LENGTH = 1.8  # a ruled line is longer than this many text heights (glyph strokes are shorter)
 
 
 class RapidOcrEngine:

@@ -6,6 +6,7 @@ in reading order by the same layout code as the other engine.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -13,19 +14,11 @@ import cv2
 import numpy as np
 
 from jinnang.core.records import OcrLine
-from jinnang.ingest.ocr.layout import (
-    Fragment,
-    apply_checkboxes,
-    deskew_image,
-    erase_rules,
-    find_checkboxes,
-    option_boxes,
-    reading_order,
-    rotate_quarter,
-    ruled_lines,
-    skew_from_projection,
-    text_unit,
-)
+from jinnang.ingest.ocr.marks import apply_checkboxes, erase_rules, find_checkboxes, option_boxes, ruled_lines
+from jinnang.ingest.ocr.reading_order import Fragment, reading_order, text_unit
+from jinnang.ingest.ocr.skew import deskew_image, rotate_quarter, skew_from_projection
+
+log = logging.getLogger(__name__)
 
 LANGS = "chi_sim+eng"
 PSM = 11  # sparse text: forms are cells and fields, not one uniform block
@@ -57,7 +50,9 @@ class TesseractEngine:
         try:
             osd = pytesseract.image_to_osd(gray, config="--psm 0", output_type=pytesseract.Output.DICT)
         except pytesseract.TesseractError:
-            return None  # too few characters
+            # the usual cause is too few characters: an expected answer, so not logged as an error
+            log.debug("tesseract OSD cannot tell the page's orientation", exc_info=True)
+            return None
         if float(osd.get("orientation_conf", 0)) < 1.0:
             return None
         return (-int(osd.get("rotate", 0)) // 90) % 4  # "rotate" is clockwise degrees to upright
