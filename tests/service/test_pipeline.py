@@ -57,12 +57,12 @@ def test_reingesting_the_same_note_changes_nothing(settings):
 
 def test_evidence_on_a_later_page_of_a_scan_names_that_page():
     from jinnang.core.records import ExtractionRecord, KeyDate, Objection
-    from jinnang.ingest.store import Document, Page
+    from jinnang.ingest.store import DocumentRow, PageRow
     from jinnang.service.pipeline import link_to_source
 
-    pages = [Page(page_no=1, engine="rapidocr", text="试用反馈表\n科室：骨科"), Page(page_no=2, engine="rapidocr",
+    pages = [PageRow(page_no=1, engine="rapidocr", text="试用反馈表\n科室：骨科"), PageRow(page_no=2, engine="rapidocr",
                                                                                 text="存在问题：单价偏高")]
-    document = Document(id="doc-x", pages=pages)
+    document = DocumentRow(id="doc-x", pages=pages)
     text = "\n".join(p.text for p in pages)
     start = text.index("单价偏高")
     record = ExtractionRecord(objections=[Objection(category="price", evidence="单价偏高", start=start, end=start + 4)],

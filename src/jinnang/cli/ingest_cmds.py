@@ -101,7 +101,7 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
 
 def print_ingest_table(rows: list[dict[str, Any]]) -> None:
     """One row a file, then what was extracted from each note or form."""
-    from jinnang.ingest.store import Document, ingest_engine
+    from jinnang.ingest.store import DocumentRow, ingest_engine
     from jinnang.nlp.store import ExtractionRow, records_engine
 
     settings = get_settings()
@@ -113,7 +113,7 @@ def print_ingest_table(rows: list[dict[str, Any]]) -> None:
     with Session(ingest_engine(settings)) as session:
         records_engine(settings)
         for row in rows:
-            doc = session.get(Document, row["document_id"]) if row["document_id"] else None
+            doc = session.get(DocumentRow, row["document_id"]) if row["document_id"] else None
             table.add_row(Path(row["file"]).name, row["document_id"] or "-",
                           row["status"] + (f" ({row['error']})" if row.get("error") else ""),
                           doc.kind if doc else "-", str(len(doc.pages)) if doc else "-",
@@ -165,7 +165,7 @@ def ingest(
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What the data dir holds: documents by status, jobs, chunks, extraction records."""
     from jinnang.ingest.pipeline import CHUNKS_COLLECTION
-    from jinnang.ingest.store import Chunk, Document, IngestJob, ingest_engine
+    from jinnang.ingest.store import ChunkRow, DocumentRow, IngestJobRow, ingest_engine
     from jinnang.ingest.vectors import open_collection
     from jinnang.nlp.store import ExtractionRow, records_engine
 
@@ -173,9 +173,9 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     engine = ingest_engine(settings)
     records_engine(settings)
     with Session(engine) as session:
-        by_status = dict(session.execute(select(Document.status, func.count()).group_by(Document.status)).all())
-        jobs = dict(session.execute(select(IngestJob.status, func.count()).group_by(IngestJob.status)).all())
-        chunks = session.scalar(select(func.count()).select_from(Chunk)) or 0
+        by_status = dict(session.execute(select(DocumentRow.status, func.count()).group_by(DocumentRow.status)).all())
+        jobs = dict(session.execute(select(IngestJobRow.status, func.count()).group_by(IngestJobRow.status)).all())
+        chunks = session.scalar(select(func.count()).select_from(ChunkRow)) or 0
         records = session.scalar(select(func.count()).select_from(ExtractionRow)) or 0
     summary = {"data_dir": str(settings.data_dir), "documents": by_status, "jobs": jobs, "chunks": chunks,
                "vectors": open_collection(settings, CHUNKS_COLLECTION).count(), "extraction_records": records,

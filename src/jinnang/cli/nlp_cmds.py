@@ -38,9 +38,11 @@ def _document_text(path: Path) -> str:
     kind = sniff(data).kind
     if kind == "text":
         return data.decode("utf-8-sig")
+    from jinnang.core.settings import get_settings
     from jinnang.ingest.ocr import ocr_file
 
-    pages = ocr_file(path, field="file")
+    settings = get_settings()
+    pages = ocr_file(path, settings.ocr_engine, field="file", max_pixels=settings.max_image_pixels)
     text = "\n".join(page.text for page in pages)
     if not text.strip():
         raise InputError("file", f"no text could be read from {path.name}", path="file")

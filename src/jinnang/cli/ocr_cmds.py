@@ -11,6 +11,7 @@ import typer
 from jinnang.cli.app import app, bench_app, eval_app
 from jinnang.cli.jsonl import fail, run_jsonl
 from jinnang.core.errors import InputError
+from jinnang.core.settings import get_settings
 
 ENGINE_HELP = "rapidocr or tesseract (default: settings.ocr_engine)."
 
@@ -19,7 +20,7 @@ def _engine_or_fail(engine: Optional[str]):
     from jinnang.ingest.ocr import get_ocr_engine
 
     try:
-        return get_ocr_engine(engine)
+        return get_ocr_engine(engine or get_settings().ocr_engine)
     except InputError as exc:
         fail(exc.message)
 
@@ -31,7 +32,7 @@ def _ocr_line(ocr) -> Any:
         image = obj.get("image")
         if not isinstance(image, str) or not image.strip():
             raise InputError("image", "field 'image' must be a path to an image or PDF")
-        pages = ocr_file(Path(image), ocr, field="image")
+        pages = ocr_file(Path(image), ocr, field="image", max_pixels=get_settings().max_image_pixels)
         return {"text": "\n".join(p.text for p in pages), "engine": pages[0].engine if pages else ocr.name}
 
     return handle
@@ -57,7 +58,7 @@ def ocr_cmd(
     errors = 0
     for path in files:
         try:
-            pages = ocr_file(path, ocr, field="file")
+            pages = ocr_file(path, ocr, field="file", max_pixels=get_settings().max_image_pixels)
         except InputError as exc:
             errors += 1
             typer.echo(f"error: {exc.message}", err=True)
@@ -127,7 +128,7 @@ def bench_ocr_cmd(
         ocr.load()  # model loading is not a per-page cost
         wall, cpu = time.perf_counter(), time.process_time()
         for image in images:
-            ocr_image(image, ocr)
+            ocr_image(image, ocr, max_pixels=get_settings().max_image_pixels)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         typer.echo(json.dumps({"engine": name, "pages": len(images), "seconds_per_page": round(wall / len(images), 3),
                                "cpu_seconds_per_page": round(cpu / len(images), 3)}))

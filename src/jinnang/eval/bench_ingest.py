@@ -13,7 +13,7 @@ from jinnang.core.settings import Settings
 
 
 def bench_ingest(folder: Path, repeat: int = 5, ocr_engine: str = "rapidocr") -> dict[str, Any]:
-    from jinnang.ingest.store import Document, ingest_engine
+    from jinnang.ingest.store import DocumentRow, ingest_engine
     from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_bytes
 
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.name != "manifest.jsonl")
@@ -38,7 +38,7 @@ def bench_ingest(folder: Path, repeat: int = 5, ocr_engine: str = "rapidocr") ->
         for scan in scans:
             registration, _ = ingest_bytes(settings, scan.read_bytes(), scan.name, kind="trial_feedback")
             with Session(ingest_engine(settings)) as session:
-                doc = session.get(Document, registration.document_id)
+                doc = session.get(DocumentRow, registration.document_id)
                 page_seconds.extend(p.seconds for p in (doc.pages if doc else []) if p.engine != "pdf-text")
         scans_seconds = time.perf_counter() - started
     return {"notes": count, "notes_per_s": round(count / notes_seconds, 2) if notes_seconds else None,

@@ -45,13 +45,15 @@ def score_ocr(folder: str | Path, engine: str | None = None,
     Subsets come from `subsets` ({name: [ids]}) and from a "subset" or "condition"
     field on manifest lines, when present.
     """
+    from jinnang.core.settings import get_settings
     from jinnang.ingest.ocr import get_ocr_engine, ocr_file
 
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError("path", f"not a folder: {folder}")
     rows = read_manifest(folder)
-    ocr = get_ocr_engine(engine)
+    settings = get_settings()
+    ocr = get_ocr_engine(engine or settings.ocr_engine)
     ocr.load()  # model loading is a once-per-process cost, not a per-page one
     per_form: dict[str, float] = {}
     recognised: dict[str, str] = {}
@@ -60,7 +62,7 @@ def score_ocr(folder: str | Path, engine: str | None = None,
     groups: dict[str, list[str]] = {name: list(ids) for name, ids in (subsets or {}).items()}
     for row in rows:
         started = time.perf_counter()
-        result = ocr_file(folder / row["image"], ocr)
+        result = ocr_file(folder / row["image"], ocr, max_pixels=settings.max_image_pixels)
         seconds += time.perf_counter() - started
         pages += len(result)
         recognised[row["id"]] = "\n".join(p.text for p in result)

@@ -105,10 +105,3 @@ def ingest_engine(settings: Settings) -> Engine:
 def unfinished_jobs(session: Session) -> list[IngestJobRow]:
     return list(session.scalars(select(IngestJobRow).where(IngestJobRow.status.in_(("queued", "running")))
                                 .order_by(IngestJobRow.created_at)))
-
-
-# old names, removed once callers move
-Document = DocumentRow
-Page = PageRow
-Chunk = ChunkRow
-IngestJob = IngestJobRow

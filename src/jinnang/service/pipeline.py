@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from jinnang.core.records import DocumentKind, Evidence, ExtractionRecord, KeyDate, Objection
 from jinnang.core.settings import Settings
 from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
-from jinnang.ingest.store import Document, IngestJob
+from jinnang.ingest.store import DocumentRow, IngestJobRow
 
 
-def extract_hook(settings: Settings, session: Session, document: Document) -> None:
+def extract_hook(settings: Settings, session: Session, document: DocumentRow) -> None:
     """Visit notes and feedback forms get an extraction record (and update their account)."""
     if document.kind not in ("visit_note", "trial_feedback") or not (document.text or "").strip():
         return
@@ -38,7 +38,7 @@ def extract_hook(settings: Settings, session: Session, document: Document) -> No
                          at=dt.datetime.combine(reference_date, dt.time(12)))
 
 
-def link_to_source(record: ExtractionRecord, document: Document) -> ExtractionRecord:
+def link_to_source(record: ExtractionRecord, document: DocumentRow) -> ExtractionRecord:
     """Stamp every evidence span with its document and, for scans, the page it was read from."""
     page_starts: list[tuple[int, int]] = []  # (offset of the page's first character, page number)
     offset = 0
@@ -60,13 +60,13 @@ def link_to_source(record: ExtractionRecord, document: Document) -> ExtractionRe
     return record
 
 
-def _playbook_document(document: Document) -> dict:
+def _playbook_document(document: DocumentRow) -> dict:
     return {"id": document.id, "kind": document.kind, "text": document.text or "",
             "meta": {"hospital": document.hospital, "rep": document.rep_id, "account_id": document.account_id,
                      "source": document.filename, **(document.meta or {})}}
 
 
-def playbook_hook(settings: Settings, session: Session, document: Document) -> None:
+def playbook_hook(settings: Settings, session: Session, document: DocumentRow) -> None:
     """Every ingested document is searchable in the playbook like an indexed corpus document."""
     from jinnang.coaching import index_documents
 
@@ -79,7 +79,7 @@ def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[s
     from jinnang.ingest.store import ingest_engine
 
     with Session(ingest_engine(settings)) as session:
-        documents = [session.get(Document, d) for d in dict.fromkeys(document_ids)]
+        documents = [session.get(DocumentRow, d) for d in dict.fromkeys(document_ids)]
         docs = [_playbook_document(d) for d in documents if d is not None and d.status == "done"]
     return index_documents(settings, docs) if docs else {"added": 0, "updated": 0, "unchanged": 0, "total": 0}
 
@@ -100,7 +100,7 @@ def ensure_all_tables(settings: Settings) -> None:
 
 
 def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS,
-                 run: bool = True, **meta: object) -> tuple[Registration, IngestJob | None]:
+                 run: bool = True, **meta: object) -> tuple[Registration, IngestJobRow | None]:
     """Register and (by default) process one document now. Returns the registration and its job."""
     ensure_all_tables(settings)
     registration = register_document(settings, data, filename, **meta)  # type: ignore[arg-type]
@@ -108,7 +108,7 @@ def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: S
     return registration, job
 
 
-def resume(settings: Settings, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[IngestJob]:
+def resume(settings: Settings, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[IngestJobRow]:
     ensure_all_tables(settings)
     return resume_unfinished(settings, hooks)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from jinnang.api.deps import Caller, SettingsDep, refuse, require_role, require_visible
 from jinnang.core.errors import InputError
 from jinnang.ingest.pipeline import DOCUMENT_KINDS
-from jinnang.ingest.store import Document, IngestJob, ingest_engine
+from jinnang.ingest.store import DocumentRow, IngestJobRow, ingest_engine
 from jinnang.service.pipeline import DEFAULT_HOOKS, register_document, run_job
 
 router = APIRouter(prefix="/v1", tags=["documents"])
@@ -19,7 +19,7 @@ Uploader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
 Reader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
 
 
-def _document_public(doc: Document) -> dict[str, Any]:
+def _document_public(doc: DocumentRow) -> dict[str, Any]:
     return {"id": doc.id, "filename": doc.filename, "media_type": doc.media_type, "kind": doc.kind,
             "status": doc.status, "account_id": doc.account_id, "rep_id": doc.rep_id, "hospital": doc.hospital,
             "reference_date": doc.reference_date, "size_bytes": doc.size_bytes, "error": doc.error,
@@ -71,8 +71,8 @@ def _meta_object(meta: str | None) -> dict[str, Any] | None:
     return value
 
 
-def _visible_document(session: Session, caller: Caller, document_id: str) -> Document:
-    return require_visible(caller, session.get(Document, document_id), "document")
+def _visible_document(session: Session, caller: Caller, document_id: str) -> DocumentRow:
+    return require_visible(caller, session.get(DocumentRow, document_id), "document")
 
 
 @router.get("/documents/{document_id}")
@@ -84,7 +84,7 @@ def get_document(document_id: str, caller: Reader, settings: SettingsDep) -> dic
 @router.get("/jobs/{job_id}")
 def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
     with Session(ingest_engine(settings)) as session:
-        job = session.get(IngestJob, job_id)
+        job = session.get(IngestJobRow, job_id)
         if job is None:
             refuse(caller, False, "job")
         _visible_document(session, caller, job.document_id)
