@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -87,9 +88,8 @@ class ConfigFile(Generic[T]):
     and the last good version stays in use (`last_error` keeps it for the admin page). With no good
     version yet, the ConfigError is raised. `reload=False`: read once, then kept.
 
-        >>> journey = ConfigFile(CONFIG_DIR / "journey.yaml", JourneyFile)
-        >>> journey().nodes[0].id
-        'first_visit'
+    `scores = ConfigFile(CONFIG_DIR / "scores.yaml", ScoresFile)`; `scores()` is then the
+    validated file, as it is on disk now or as it last validated.
     """
 
     def __init__(self, path: Path | str, model: type[BaseModel], build: Callable[[Any], T] | None = None,
@@ -99,7 +99,7 @@ class ConfigFile(Generic[T]):
         self._version: tuple[int, int] | None = None
         self._value: T | None = None
         self._lock = threading.Lock()
-        FILES.append(self)
+        FILES.add(self)
 
     def __call__(self) -> T:
         if self._value is not None and not self.reload:
@@ -138,5 +138,6 @@ class ConfigFile(Generic[T]):
         self._version, self._value, self.last_error = None, None, None
 
 
-FILES: list[ConfigFile[Any]] = []
-"""Every ConfigFile made so far, for `jinnang config check` and the admin page."""
+FILES: weakref.WeakSet[ConfigFile[Any]] = weakref.WeakSet()
+"""Every ConfigFile in use, for `jinnang config check` and the admin page (weak, so one made for
+a moment — a test's temporary copy — drops out when it is no longer used)."""
