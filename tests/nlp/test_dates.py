@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.core.config import ConfigError
+from jinnang.core.config import ConfigError, load_yaml_model
+from jinnang.core.text import SENTENCE_OR_LINE_END
 from jinnang.core.workdays import add_workdays
-from jinnang.nlp import dates as dates_mod
-from jinnang.nlp.dates import DatesConfig, find_key_dates, load_config, load_yaml_model
+from jinnang.nlp.dates import DatesConfig, dates_config, find_key_dates, written_days
+from jinnang.nlp.dates.classify import bounds, classify, reach
+from jinnang.nlp.dates.phrases import find_mentions
 
 MON = dt.date(2026, 3, 2)  # a Monday
 
@@ -302,28 +304,28 @@ def test_no_dates_in_plain_text():
 
 GROUP_EXAMPLES = [
     pytest.param(i, example, id=f"{g.type or g.reason}-{j}")
-    for i, g in enumerate(load_config().types + load_config().exclude)
+    for i, g in enumerate(dates_config().types + dates_config().exclude)
     for j, example in enumerate(g.examples)
 ]
 
 
 @pytest.mark.parametrize("index, example", GROUP_EXAMPLES)
 def test_each_cue_group_types_the_examples_written_with_it(index, example):
-    config = load_config()
+    config = dates_config()
     group = (config.types + config.exclude)[index]
-    mentions = dates_mod._find_mentions(example, MON, [])
-    assert any(dates_mod._classify(example, m, config, mentions) is group for m in mentions), example
+    mentions = find_mentions(example, MON, [])
+    assert any(classify(example, m, config, mentions) is group for m in mentions), example
 
 
 def test_every_cue_group_in_config_is_exercised_by_a_phrasing_here():
-    config = load_config()
+    config = dates_config()
     used: set[int] = set()
     texts = [t for t, _ in TYPED] + [e for g in config.types + config.exclude for e in g.examples] + [
         "3月13日公司年会", "骆医生说他4月18号结婚", "月底对账", "原定3月5日的会议"]
     for text in texts:
-        mentions = dates_mod._find_mentions(text, MON, [])
+        mentions = find_mentions(text, MON, [])
         for mention in mentions:
-            group = dates_mod._classify(text, mention, config, mentions)
+            group = classify(text, mention, config, mentions)
             if group is not None:
                 used.add(id(group))
     missing = [g.type or g.reason for g in config.types + config.exclude if id(g) not in used]
@@ -349,12 +351,61 @@ def test_exclusion_without_reason_is_refused(tmp_path: Path):
 
 
 def test_edited_config_changes_typing(tmp_path: Path):
-    config = load_config().model_copy(deep=True)
+    config = dates_config().model_copy(deep=True)
     for group in config.types:
         if group.type == "demo":
             group.cues.append("观摩")
     assert [d.type for d in find_key_dates("下周二来观摩", MON, config=config)] == ["demo"]
     assert [d.type for d in find_key_dates("下周二来观摩", MON)] == ["other"]
+
+
+@pytest.fixture
+def dates_yaml_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The running service's dates.yaml, as a copy sales operations may edit."""
+    path = tmp_path / "dates.yaml"
+    path.write_text(dates_config.path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(dates_config, "path", path)
+    dates_config.cache_clear()
+    yield path
+    dates_config.cache_clear()  # monkeypatch puts the shipped path back after this
+
+
+def test_an_edited_dates_file_is_read_again_and_a_broken_edit_keeps_the_last_good_one(dates_yaml_copy, caplog):
+    import os
+
+    path = dates_yaml_copy
+    assert pairs("下周二来观摩") == [("other", "2026-03-10")]
+
+    def edit(old: str, new: str, version: int) -> None:
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        os.utime(path, ns=(version, version))  # a new modification time, as an editor's save gives
+
+    # sales operations add a demo cue while the service runs
+    edit("  - type: demo\n    cues: [", "  - type: demo\n    cues: [观摩, ", 10**18)
+    assert pairs("下周二来观摩") == [("demo", "2026-03-10")]
+    # a broken edit is reported with its line, and the last good cues stay in use
+    edit("  - type: demo\n", "  - type: demonstration\n", 2 * 10**18)
+    assert pairs("下周二来观摩") == [("demo", "2026-03-10")]
+    assert "dates.yaml, line" in caplog.text and "type" in caplog.text
+    assert dates_config.last_error is not None
+
+
+def test_a_dates_file_that_never_loaded_raises_its_error(dates_yaml_copy):
+    dates_yaml_copy.write_text("window: 24\nnonsense: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"dates.yaml, line 1, field types"):
+        find_key_dates("下周二来观摩", MON)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("试用时间：2026年2月24日至\n2026年3月24日", ["2026-02-24", "2026-03-24"]),
+    ("试用期：2026-04-07至5月15日", ["2026-04-07", "2026-05-15"]),   # a yearless day takes the year before it
+    ("试用期：3月1日至3月31日", []),                                 # no year written: no day
+    ("日期：二〇二六年三月五日", ["2026-03-05"]),
+])
+def test_written_days_read_a_forms_calendar_days_without_a_reference_date(text, expected):
+    assert [d.date.isoformat() for d in written_days(text)] == expected
 
 
 # ------------------------------------------------------------------ notes in other hands
@@ -413,7 +464,7 @@ def test_past_narration_and_trips_are_no_deal_dates(text):
     ("。下周三。", 1, 4, (1, 4)),
 ])
 def test_sentence_bounds_stop_at_the_nearest_break(text, start, end, expected):
-    assert dates_mod._bounds(text, start, end, dates_mod.SENTENCE_END) == expected
+    assert bounds(text, start, end, SENTENCE_OR_LINE_END) == expected
 
 
 def test_long_transcript_without_punctuation_keeps_every_date_and_its_span():
@@ -440,7 +491,7 @@ def test_a_year_written_in_chinese_digits_is_read(text, expected):
     ("价格高下周三", 6, 3, 3),
 ])
 def test_the_window_reaches_back_by_units_not_characters(text, pos, window, expected):
-    assert dates_mod._reach(text, pos, window, False) == expected
+    assert reach(text, pos, window, False) == expected
 
 
 @pytest.mark.parametrize("text, expected", [

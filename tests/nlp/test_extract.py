@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 from jinnang.core.records import ExtractionRecord
 from jinnang.nlp import extract as extract_mod
@@ -23,22 +24,27 @@ def test_trial_feedback_has_no_visit_facts():
 
 
 def test_missing_finder_leaves_its_field_empty_and_says_so(monkeypatch):
-    monkeypatch.setattr(extract_mod, "_FINDERS", {"jinnang.nlp.objections.find_objections": None})
-    monkeypatch.setattr(extract_mod, "_MISSING", {"jinnang.nlp.objections.find_objections": "No module named 'nlp.objections'"})
+    monkeypatch.setitem(sys.modules, "jinnang.nlp.objections", None)  # the module cannot be imported
     record = extract(NOTE, dt.date(2026, 1, 5), "visit_note")
     assert record.objections == []
-    assert any("jinnang.nlp.objections.find_objections" in w for w in record.warnings)
+    assert any("objections is not available" in w and "jinnang.nlp.objections" in w for w in record.warnings)
 
 
-def test_failing_finder_does_not_lose_the_rest(monkeypatch):
-    def broken(text):
+def test_failing_finder_does_not_lose_the_rest(monkeypatch, caplog):
+    def broken(doc):
         raise RuntimeError("model file damaged")
 
-    monkeypatch.setattr(extract_mod, "_FINDERS", {"jinnang.nlp.people.find_decision_makers": broken})
+    monkeypatch.setattr("jinnang.nlp.people.find_decision_makers_in", broken)
     record = extract(NOTE, dt.date(2026, 1, 5), "visit_note")
     assert record.decision_makers == []
     assert record.key_dates  # the dates are still there
     assert any("model file damaged" in w for w in record.warnings)
+    assert any(r.exc_info and "model file damaged" in str(r.exc_info[1]) for r in caplog.records)  # traceback kept
+
+
+def test_finders_are_declared_once_in_record_order():
+    assert [f.label for f in extract_mod.FINDERS] == [
+        "decision makers", "objections", "key dates", "visit facts", "journey node"]
 
 
 def test_dev_set_dates_meet_their_targets(shared_dev):
@@ -57,14 +63,18 @@ def test_a_trial_form_written_before_its_period_ends_is_read_as_interim():
     assert (running.journey_node, ended.journey_node) == ("trial_in_progress", "multi_dept_review")
 
 
-def test_clearing_text_caches_makes_a_repeated_note_unseen():
-    from jinnang.nlp import lac, people, vocab
+def test_extraction_reads_a_note_once_and_keeps_no_words_per_text(monkeypatch):
+    from jinnang.nlp import lac, pipeline, vocab
 
-    extract(NOTE + "林主任说价格偏高。", dt.date(2026, 1, 5), "visit_note")
-    caches = (*people.text_caches(), vocab.sentences, vocab.clauses)
-    assert lac.cached_texts() and all(c.cache_info().currsize for c in caches)
-    extract_mod.clear_text_caches()
-    assert (lac.cached_texts(), [c.cache_info().currsize for c in caches]) == (0, [0] * len(caches))
+    made = []
+    monkeypatch.setattr(pipeline, "note_doc", lambda text, _make=pipeline.note_doc: made.append(text) or _make(text))
+    lac.clear_cache()
+    record = extract(NOTE + "林主任说价格偏高。", dt.date(2026, 1, 5), "visit_note")
+    assert [d.name for d in record.decision_makers] == ["林"]
+    assert made == [NOTE + "林主任说价格偏高。"]  # one Doc for the note
+    assert lac.cached_texts() == 0  # its words live on that Doc, not in a per-text cache
+    # the sentence memo holds only the last few notes, so no round of a benchmark reads another's
+    assert vocab.sentences.cache_info().maxsize <= 8
 
 
 def test_long_notes_take_few_places_in_the_word_cache():

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from jinnang.nlp.journey import JOURNEY_NODES, default_reader, find_journey_node, load_journey_vocab
+from jinnang.core.config import FILES, ConfigError, load_yaml_model
+from jinnang.core.records import JOURNEY_NODES
+from jinnang.nlp.journey import JourneyReader, JourneyVocab, default_reader, find_journey_node, journey_reader
 
-VOCAB = load_journey_vocab()
+VOCAB = default_reader().vocab
 
 SIGNAL_EXAMPLES = [
     pytest.param(node, rule.id, example, id=f"{node}-{rule.id}-{i}")
@@ -161,3 +163,56 @@ def test_journey_signals_in_new_writers_words(text, node):
 def test_a_first_phase_trial_form_with_its_period_still_running_stays_in_trial():
     form = "智能药柜试运行反馈（第一阶段）\n试运行：2026年3月2日起，至2026年5月29日\n问题：指纹识别慢。\n填报：2026年3月20日"
     assert find_journey_node(form, "trial_feedback", dt.date(2026, 3, 20))[0] == "trial_in_progress"
+
+
+# rules/config/variants/private_specialty_seven_stage.yaml
+PRIVATE_ORDER = ("first_contact", "needs_assessment", "product_demo", "trial_in_progress", "price_negotiation",
+                 "owner_approval", "contract_signed")
+PRIVATE_SIGNALS = """\
+nodes:
+  first_contact:
+    signals:
+      - {id: first_visit, any: [首次拜访], examples: [首次拜访院长]}
+  price_negotiation:
+    signals:
+      - {id: price_talks, any: [议价, 谈价格], examples: [今天和院长议价]}
+trial_feedback:
+  interim_node: trial_in_progress
+  final_node: owner_approval
+"""
+
+
+@pytest.fixture
+def unregistered_config_files():
+    """ConfigFiles a test makes for its own copies are dropped from the registry afterwards, so
+    that `jinnang config check` (and its tests) see only the shipped files."""
+    before = set(FILES)
+    yield
+    for made in set(FILES) - before:
+        FILES.discard(made)
+
+
+def test_a_variant_journeys_nodes_are_read_in_its_own_order(tmp_path, unregistered_config_files):
+    path = tmp_path / "journey_signals.yaml"
+    path.write_text(PRIVATE_SIGNALS, encoding="utf-8")
+    reader = journey_reader(PRIVATE_ORDER, path)()
+    assert reader.read("首次拜访院长，顺便议价。") == ("price_negotiation", "议价")
+    assert reader.read("试用反馈表：效果好。", "trial_feedback").node == "owner_approval"
+    assert JourneyReader(load_yaml_model(path, JourneyVocab.for_order(PRIVATE_ORDER))).order == [
+        "first_contact", "price_negotiation"]
+
+
+def test_signals_are_checked_against_the_node_order_they_are_given(tmp_path, unregistered_config_files):
+    path = tmp_path / "journey_signals.yaml"
+    path.write_text(PRIVATE_SIGNALS, encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 5, field nodes.price_negotiation: unknown journey node"):
+        load_yaml_model(path, JourneyVocab)
+    with pytest.raises(ConfigError, match="unknown journey node 'tender_monitoring'"):
+        find_journey_node("首次拜访院长", node_order=PRIVATE_ORDER)  # the spec's signals name the spec's nodes
+
+
+def test_the_spec_order_given_explicitly_reads_as_the_default():
+    text = "院采委已经通过。卫健委备案今天批下来了。"
+    assert find_journey_node(text, node_order=JOURNEY_NODES) == find_journey_node(text) == (
+        "health_commission_filing", "备案今天批下来")
+    assert journey_reader(list(JOURNEY_NODES)) is default_reader

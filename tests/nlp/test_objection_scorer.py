@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.core.config import ConfigError
+from jinnang.core.config import ConfigError, load_yaml_model
 from jinnang.nlp.objection_scorer import load_scorer, train, training_rows
-from jinnang.nlp.objections import ObjectionFinder, find_objections, load_objection_vocab
+from jinnang.nlp.objections import ObjectionFinder, ObjectionVocab, find_objections
 
 CONFIG = Path(__file__).resolve().parents[2] / "src" / "jinnang" / "nlp" / "config" / "objections.yaml"
 
@@ -28,7 +28,7 @@ def test_training_needs_every_category():
 
 def test_the_scorer_adds_a_concern_no_cue_names_with_a_lower_confidence():
     text = "主任说院里今年钱紧得很"
-    rules_only = load_objection_vocab()
+    rules_only = load_yaml_model(CONFIG, ObjectionVocab)
     rules_only.scorer.enabled = False
     assert ObjectionFinder(rules_only).find(text) == []
     found = find_objections(text)
@@ -39,7 +39,7 @@ def test_the_scorer_adds_a_concern_no_cue_names_with_a_lower_confidence():
 def test_the_scorer_never_overrides_the_negation_and_speaker_filters():
     scorer = load_scorer()
     text = "客户没提预算的事"
-    assert max(scorer.clause_probs(text)[0][2].values()) > 0  # it does score the clause …
+    assert max(scorer.clause_probs(text)[0].probs.values()) > 0  # it does score the clause …
     assert find_objections(text) == []                        # … but not_concern cancels it
 
 
@@ -47,7 +47,7 @@ def test_scorer_settings_are_validated_with_the_line(tmp_path):
     bad = tmp_path / "objections.yaml"
     bad.write_text(CONFIG.read_text(encoding="utf-8").replace("threshold: 0.7", "threshold: 1.5"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"line \d+.*scorer.*threshold"):
-        load_objection_vocab(bad)
+        load_yaml_model(bad, ObjectionVocab)
 
 
 def test_an_enabled_scorer_without_its_model_file_is_a_config_error(tmp_path):
@@ -55,7 +55,7 @@ def test_an_enabled_scorer_without_its_model_file_is_a_config_error(tmp_path):
     bad.write_text(CONFIG.read_text(encoding="utf-8").replace("model: objection_scorer.joblib", "model: nowhere.joblib"),
                    encoding="utf-8")
     with pytest.raises(ConfigError, match="train_objections"):
-        load_objection_vocab(bad)
+        load_yaml_model(bad, ObjectionVocab)
 
 
 def test_the_fast_product_gives_the_fitted_models_probabilities():

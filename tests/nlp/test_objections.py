@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from jinnang.nlp.objections import default_finder, find_objections, load_objection_vocab
+from jinnang.nlp.objections import default_finder, find_objections
 
-VOCAB = load_objection_vocab()
+VOCAB = default_finder().vocab
 
 
 def _categories(text: str) -> set[str]:
@@ -79,6 +79,7 @@ def test_a_fault_feared_in_ours_still_counts():
 @pytest.mark.parametrize("section", ["not_concern", "not_customer"])
 def test_speaker_and_no_problem_rules_cancel_every_category(section):
     finder = default_finder()
+    assert getattr(VOCAB, section) and len(getattr(finder, section)) == len(getattr(VOCAB, section))
     for rule_cfg, rule in zip(getattr(VOCAB, section), getattr(finder, section)):
         for example in rule_cfg.examples:
             assert any(True for _ in rule.search(example)), (rule_cfg.id, example)

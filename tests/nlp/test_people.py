@@ -103,7 +103,9 @@ def test_less_common_surnames_mark_a_person():
 def test_english_people_examples_in_the_vocabulary_give_name_and_title():
     from jinnang.nlp.people import english_vocab
 
-    for example in english_vocab().examples:
+    examples = english_vocab().examples
+    assert examples
+    for example in examples:
         got = people(example.text)
         assert example.name in got, (example.text, list(got))
         assert got[example.name].title == example.title, example.text

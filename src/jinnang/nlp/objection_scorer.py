@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -36,6 +36,14 @@ PREVIOUS_CLAUSE_WEIGHT = 0.5
 def clause_units(text: str) -> list[Unit]:
     """The comma-level clauses of every sentence, in text order (whole-text offsets)."""
     return [c for s in sentences(text) for c in clauses(s)]
+
+
+class ClauseScore(NamedTuple):
+    """One clause of a text, its sentence, and each category's probability for it."""
+
+    sentence: Unit
+    clause: Unit
+    probs: dict[str, float]
 
 
 @dataclass
@@ -60,14 +68,15 @@ class ObjectionScorer:
 
         return expit(matrix @ self._weights + self._bias)
 
-    def clause_probs(self, text: str) -> list[tuple[Unit, Unit, dict[str, float]]]:
+    def clause_probs(self, text: str) -> list[ClauseScore]:
         """(sentence, clause, {category: probability}) for every clause of `text`."""
         pairs = [(s, c) for s in sentences(text) for c in clauses(s)]
         if not pairs:
             return []
         texts = [c.text for _, c in pairs]
         probs = self._probabilities(self._matrix(texts, ["", *texts[:-1]]))
-        return [(s, c, {cat: float(p) for cat, p in zip(OBJECTION_CATEGORIES, row)}) for (s, c), row in zip(pairs, probs)]
+        return [ClauseScore(s, c, {cat: float(p) for cat, p in zip(OBJECTION_CATEGORIES, row)})
+                for (s, c), row in zip(pairs, probs)]
 
 
 def training_rows(cases: Iterable[dict]) -> tuple[list[str], list[str], np.ndarray]:
@@ -79,7 +88,7 @@ def training_rows(cases: Iterable[dict]) -> tuple[list[str], list[str], np.ndarr
     for case in cases:
         text = case["text"]
         units = clause_units(text)
-        marked = [set() for _ in units]
+        marked: list[set[str]] = [set() for _ in units]
         for objection in (case.get("gold") or {}).get("objections") or []:
             at = text.find(objection["evidence"])
             if at < 0:

@@ -9,18 +9,17 @@ Per-category figures: `jinnang eval extraction PATH --json` (objections.per_cate
 from __future__ import annotations
 
 import re
-from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from jinnang.core.config import ConfigFile
 from jinnang.core.records import OBJECTION_CATEGORIES, Objection, ObjectionCategory
 from jinnang.nlp.checkboxes import mask_unticked
 from jinnang.nlp.vocab import (
     CONFIG_DIR,
     CompiledRule,
     CueRule,
-    FollowsFile,
     Hit,
     Unit,
     check_phrases,
@@ -28,7 +27,6 @@ from jinnang.nlp.vocab import (
     clauses,
     compile_rules,
     first_hit,
-    load_config,
     sentences,
 )
 
@@ -97,6 +95,14 @@ class ObjectionVocab(BaseModel):
         return self
 
 
+class CueHit(NamedTuple):
+    """A cue hit that survived the filters; start/end are offsets in the whole text."""
+
+    hit: Hit
+    start: int
+    end: int
+
+
 class ObjectionFinder:
     """Compiled objection rules of one vocabulary file."""
 
@@ -152,9 +158,9 @@ class ObjectionFinder:
         after = _TURN.search(text, hit.end, b)
         return text[before[-1] if before else a:after.start() if after else b]
 
-    def hits(self, text: str) -> dict[str, list[tuple[Hit, int, int]]]:
+    def hits(self, text: str) -> dict[str, list[CueHit]]:
         """Every surviving cue hit per category, with its whole-text span."""
-        found: dict[str, list[tuple[Hit, int, int]]] = {}
+        found: dict[str, list[CueHit]] = {}
         units = sentences(text)
         # many hits share a clause or sentence (a transcript without punctuation is one long
         # sentence): each rule list is searched once per distinct stretch of text
@@ -171,7 +177,7 @@ class ObjectionFinder:
                 for unit, hit in rule.search_units(text, units):
                     start, end = unit.start + hit.start, unit.start + hit.end
                     if self._stands(cat, unit, clause_around(unit, start, end), hit, cancelled):
-                        found.setdefault(cat, []).append((hit, start, end))
+                        found.setdefault(cat, []).append(CueHit(hit, start, end))
         return found
 
     def _stands(self, cat: str, unit: Unit, clause: Unit, hit: Hit, cancelled) -> bool:
@@ -215,7 +221,7 @@ class ObjectionFinder:
         masked = mask_unticked(text)
         for cat, hits in self.hits(masked).items():
             # the strongest rule wins; among equals the earliest mention
-            hit, start, end = max(hits, key=lambda h: (h[0].weight, -h[1]))
+            hit, start, end = max(hits, key=lambda h: (h.hit.weight, -h.start))
             out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]
                                  confidence=hit.weight))
         out += self.scored(masked, {o.category for o in out})
@@ -223,12 +229,8 @@ class ObjectionFinder:
         return out
 
 
-def load_objection_vocab(path: Path | str | None = None) -> ObjectionVocab:
-    return load_config(path or CONFIG_DIR / "objections.yaml", ObjectionVocab)
-
-
 # rebuilt when objections.yaml changes (an edit that does not validate keeps the last good one)
-default_finder = FollowsFile(CONFIG_DIR / "objections.yaml", lambda path: ObjectionFinder(load_objection_vocab(path)))
+default_finder: ConfigFile[ObjectionFinder] = ConfigFile(CONFIG_DIR / "objections.yaml", ObjectionVocab, ObjectionFinder)
 
 
 def find_objections(text: str) -> list[Objection]:

@@ -1,6 +1,6 @@
-"""The entity layer's spaCy Language, built once from nlp/config.cfg.
+"""The entity layer's spaCy Language, built once from nlp/config.cfg, and the one Doc made per note.
 
->>> doc = get_nlp()("设备科沈科长")
+>>> doc = note_doc("设备科沈科长")
 >>> [(e.text, e.label_) for e in doc.ents]
 [('设备科', 'department'), ('沈', 'name'), ('科长', 'position')]
 """
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
-import jinnang.nlp.components  # noqa: F401  (registers the components)
+import jinnang.nlp.components  # noqa: F401  (registers the components and the Doc attributes)
 
 CONFIG = Path(__file__).resolve().parent / "config.cfg"
 _lock = threading.Lock()
@@ -26,3 +27,9 @@ def get_nlp() -> Language:
         pipeline = spacy.util.load_model_from_config(config, auto_fill=True, validate=True)
         pipeline.initialize()
         return pipeline
+
+
+def note_doc(text: str) -> Doc:
+    """A note read by the whole pipeline: LAC words (`doc._.lac_words`), the CRF's spans
+    (`doc._.crf_spans`) and the entities (`doc.ents`). Make it once per note and pass it on."""
+    return get_nlp()(text)

@@ -8,15 +8,15 @@ Phrases live in `nlp/config/visit.yaml`.
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from jinnang.core.config import ConfigFile
 from jinnang.core.records import CrossDeptNeed, Evidence, VisitFacts
 from jinnang.nlp.vocab import (
     CONFIG_DIR,
     CueRule,
-    FollowsFile,
     Hit,
     SignalRules,
     Unit,
@@ -24,7 +24,6 @@ from jinnang.nlp.vocab import (
     clause_around,
     compile_rules,
     first_hit,
-    load_config,
     phrase_alternation,
     sentences,
 )
@@ -60,8 +59,16 @@ class VisitVocab(BaseModel):
         return self
 
 
+class Answer(NamedTuple):
+    """An answer cue of a sentence; `reply_turn`: a line written as the rep's reply (我：…)."""
+
+    hit: Hit
+    reply_turn: bool
+
+
 class VisitReader:
     def __init__(self, vocab: VisitVocab):
+        self.vocab = vocab
         t = vocab.terms
         self.sample = compile_rules(vocab.sample_brought.signals, t)
         self.sample_unless = compile_rules(vocab.sample_brought.unless, t)
@@ -106,12 +113,12 @@ class VisitReader:
                     return self.counts[m.group(1)]
         return 1
 
-    def _answers_in(self, text: str, units: tuple[Unit, ...], i: int) -> list[tuple[Hit, bool]]:
+    def _answers_in(self, text: str, units: tuple[Unit, ...], i: int) -> list[Answer]:
         """Every answer cue of sentence `i` that is not put off, in text order (strong or weak)."""
         unit = units[i]
         # the sentence before, with its end mark (a question's ？ is the splitter's)
         before_unit = text[units[i - 1].start:unit.start] if i else ""
-        out: list[tuple[Hit, bool]] = []
+        out: list[Answer] = []
         for strong, rules in ((True, self.answered), (False, self.answered_weak)):
             for rule in rules:
                 for hit in rule.search(unit.text):
@@ -120,8 +127,8 @@ class VisitReader:
                         continue
                     if not strong and not self.question_context.search(before_unit + unit.text[:hit.start]):
                         continue
-                    out.append((hit, rule.id == "reply_turn"))
-        return sorted(out, key=lambda h: (h[0].start, -h[0].end))
+                    out.append(Answer(hit, rule.id == "reply_turn"))
+        return sorted(out, key=lambda a: (a.hit.start, -a.hit.end))
 
     def _questions(self, text: str) -> tuple[int, list[Evidence]]:
         total, evidence = 0, []
@@ -172,12 +179,8 @@ class VisitReader:
                           cross_dept_needs=needs, evidence=evidence)  # type: ignore[arg-type]
 
 
-def load_visit_vocab(path: Path | str | None = None) -> VisitVocab:
-    return load_config(path or CONFIG_DIR / "visit.yaml", VisitVocab)
-
-
 # rebuilt when visit.yaml changes (an edit that does not validate keeps the last good one)
-default_reader = FollowsFile(CONFIG_DIR / "visit.yaml", lambda path: VisitReader(load_visit_vocab(path)))
+default_reader: ConfigFile[VisitReader] = ConfigFile(CONFIG_DIR / "visit.yaml", VisitVocab, VisitReader)
 
 
 def find_visit_facts(text: str) -> VisitFacts:

@@ -1,7 +1,9 @@
 """Cue vocabularies of the extractors: YAML under `nlp/config/`, validated on load.
 
-A sales-operations person edits the YAML; a mistake raises `ConfigError` naming the file, the
-line and the field, e.g. `objections.yaml line 42, categories.price.cues[3].any[0]: bad regex …`.
+A sales-operations person edits the YAML; each file is held by one `jinnang.core.config.ConfigFile`
+(read again when it changes, the last good version kept on a bad edit), and a mistake is a
+`ConfigError` naming the file, the line and the field, e.g.
+`objections.yaml, line 42, field categories.price.cues[3].any[0]: bad phrase …`.
 
 The shared piece is `CueRule`: a phrase rule that fires on a text span.
 
@@ -14,64 +16,18 @@ shared word list `terms.name` of the same file.
 """
 from __future__ import annotations
 
-import logging
 import re
-import threading
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Generic, Iterator, TypeVar
+from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jinnang.core.config import ConfigError, load_yaml_model
+from jinnang.core.text import SENTENCE_END, SENTENCE_OR_LINE_END
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
-log = logging.getLogger(__name__)
-
-M = TypeVar("M", bound=BaseModel)
-
-
-
-def load_config(path: Path | str, model: type[M]) -> M:
-    """Read and validate one YAML file; any problem becomes a ConfigError naming file/line/field."""
-    return load_yaml_model(path, model)
-
-
-T = TypeVar("T")
-
-
-class FollowsFile(Generic[T]):
-    """What is built from one config file, rebuilt when the file changes, so that a running
-    service picks up sales operations' edits without a restart. An edit that does not validate
-    keeps the last good build and logs the ConfigError (file, line, field) once; with no good
-    build yet, the error is raised."""
-
-    def __init__(self, path: Path, build: Callable[[Path], T]):
-        self.path, self.build = path, build
-        self._version: tuple[int, int] | None = None
-        self._value: T | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self) -> T:
-        stat = self.path.stat()
-        version = (stat.st_mtime_ns, stat.st_size)
-        if version != self._version:
-            with self._lock:
-                if version != self._version:
-                    try:
-                        self._value = self.build(self.path)
-                    except ConfigError as exc:
-                        if self._value is None:
-                            raise
-                        log.error("%s; the version loaded before stays in use", exc)
-                    self._version = version  # a broken edit is reported once, not on every note
-        return self._value  # type: ignore[return-value]
-
-    def cache_clear(self) -> None:
-        self._version, self._value = None, None
 
 
 # ---------------------------------------------------------------- cue rules
@@ -217,7 +173,7 @@ class Unit:
     end: int
 
 
-_SENTENCE_END = re.compile(r"[。！？!?；;\n]+")
+_SENTENCE_END = re.compile(f"[{re.escape(SENTENCE_OR_LINE_END)}]+")
 _LIST_MARK = re.compile(r"^\s*(?:[-·•*■□☑]|[①②③④⑤⑥⑦⑧⑨⑩]|[(（]?\d{1,2}[)）.、．]|[一二三四五六七八九十]+、|[^，。；\s]{1,8}[:：])")
 
 
@@ -230,7 +186,7 @@ def _wrapped_breaks(text: str) -> list[int]:
         pos += len(line)
         s = line.rstrip()
         if s and nxt.strip() and not _LIST_MARK.match(nxt):
-            if s[-1] in "，,、" or (len(s) >= 12 and s[-1] not in "。！？!?；;：:|）)】" and re.search("[，。；,;]", s)):
+            if s[-1] in "，,、" or (len(s) >= 12 and s[-1] not in SENTENCE_END + "：:|）)】" and re.search("[，。；,;]", s)):
                 out.append(pos)
         pos += 1
     return out
@@ -263,7 +219,11 @@ def _split_items(unit: Unit) -> list[Unit]:
     return out
 
 
-@lru_cache(maxsize=256)
+# The finders of one note ask for its sentences and clauses many times (7% of extraction when
+# split anew each time). The caches hold only the last few notes: nothing outlives them, so
+# nothing needs clearing, and a benchmark over more than a handful of notes is never served
+# from a previous round.
+@lru_cache(maxsize=8)
 def sentences(text: str) -> tuple[Unit, ...]:
     """Sentences and list items of `text`, e.g. "价格高。①接口②培训" → 价格高 / ①接口 / ②培训."""
     out: list[Unit] = []
@@ -280,7 +240,6 @@ def sentences(text: str) -> tuple[Unit, ...]:
 @lru_cache(maxsize=256)
 def clauses(unit: Unit) -> tuple[Unit, ...]:
     """Comma-level clauses of a sentence (offsets in the whole text)."""
-    # cached: every cue hit asks for the clauses of its sentence again
     return tuple(_pieces(unit.text, unit.start, _CLAUSE_END)) or (unit,)
 
 

@@ -11,11 +11,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jinnang.core.config import load_yaml_model
-from jinnang.core.records import ROLES
+from jinnang.core.config import ConfigFile, load_yaml_model
+from jinnang.core.records import ROLES, Role
 
 HERE = Path(__file__).resolve().parent
-
 
 
 class _Strict(BaseModel):
@@ -75,8 +74,8 @@ class ChainOrganizations(_Strict):
     美年大健康西安高新分院, 北京瑞尔齿科, 爱尔眼科沈阳分院, 瑞尔齿科华东区."""
     brands: list[str] = []
     branch_suffixes: list[str] = []
-    max_branch_chars: int = Field(8, ge=0, le=20)
-    max_city_chars: int = Field(4, ge=0, le=10)
+    max_branch_chars: int = Field(default=8, ge=0, le=20)
+    max_city_chars: int = Field(default=4, ge=0, le=10)
 
 
 class Organizations(_Strict):
@@ -99,7 +98,8 @@ class Organizations(_Strict):
     chains: ChainOrganizations = ChainOrganizations()
 
 
-def _role(value: str) -> str:
+def _role(value: Any) -> Any:
+    """Checked before the type, so that the message lists the roles."""
     if value not in ROLES:
         raise ValueError(f"unknown role {value!r}; one of {', '.join(ROLES)}")
     return value
@@ -107,21 +107,21 @@ def _role(value: str) -> str:
 
 class DepartmentRole(_Strict):
     words: list[str] = Field(min_length=1)
-    role: str
+    role: Role
 
-    _check = field_validator("role")(classmethod(lambda cls, v: _role(v)))
+    _check = field_validator("role", mode="before")(classmethod(lambda cls, v: _role(v)))
 
 
 class Roles(_Strict):
     committee_cues: list[str]
-    leader_titles: dict[str, str]
+    leader_titles: dict[str, Role]
     department_roles: list[DepartmentRole]
-    title_roles: dict[str, str]
+    title_roles: dict[str, Role]
 
-    @field_validator("leader_titles", "title_roles")
+    @field_validator("leader_titles", "title_roles", mode="before")
     @classmethod
-    def _known_roles(cls, v: dict[str, str]) -> dict[str, str]:
-        for role in v.values():
+    def _known_roles(cls, v: Any) -> Any:
+        for role in v.values() if isinstance(v, dict) else ():
             _role(role)
         return v
 
@@ -140,15 +140,15 @@ def load(model: type[BaseModel], path: Path) -> Any:
     return load_yaml_model(path, model)
 
 
-@lru_cache(maxsize=None)
-def gazetteers(directory: str = str(HERE)) -> dict[str, Any]:
-    """All vocabularies of `directory`, validated: {"titles", "own_company", "departments", …}."""
-    d = Path(directory)
-    return {
-        "titles": load(Titles, d / "titles.yaml"),
-        "own_company": load(OwnCompany, d / "own_company.yaml"),
-        "departments": load(Departments, d / "departments.yaml"),
-        "organizations": load(Organizations, d / "organizations.yaml"),
-        "roles": load(Roles, d / "roles.yaml"),
-        "surnames": load(Surnames, d / "surnames.yaml"),
-    }
+# read once (the compiled patterns built from them are cached too); `jinnang config check` sees them
+_FILES: dict[str, ConfigFile[Any]] = {
+    name: ConfigFile(HERE / f"{name}.yaml", model, reload=False)
+    for name, model in (("titles", Titles), ("own_company", OwnCompany), ("departments", Departments),
+                        ("organizations", Organizations), ("roles", Roles), ("surnames", Surnames))
+}
+
+
+@lru_cache(maxsize=1)
+def gazetteers() -> dict[str, Any]:
+    """All vocabularies beside this file, validated: {"titles", "own_company", "departments", …}."""
+    return {name: file() for name, file in _FILES.items()}

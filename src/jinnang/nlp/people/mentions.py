@@ -1,0 +1,337 @@
+"""Mentions: each place a note names a person with a title (林主任, 副主任医师 梅振华,
+沈卫东（副主任医师）, 评价医师：陆海峰 职称：副主任医师, Director Feng of the IT department)."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from spacy.tokens import Doc
+
+from jinnang.nlp.gazetteers import Title
+from jinnang.nlp.people.doc_facts import departments, lac_words, name_spans, words_at
+from jinnang.nlp.people.vocabulary import (
+    AFTER_SURNAME_BLOCKERS,
+    CJK,
+    COMMON_WORD_TAGS,
+    LATIN_WORD,
+    NAME_STOP,
+    NOT_NAME_TAGS,
+    english_rules,
+    people_vocab,
+)
+
+
+@dataclass
+class Mention:
+    name: str
+    start: int  # where the name starts
+    end: int  # end of the whole mention (name and title)
+    title: Title
+    department: str | None = None
+    title_start: int = -1
+
+    @property
+    def begin(self) -> int:
+        """Where the mention begins, name or title first."""
+        return min(self.start, self.title_start if self.title_start >= 0 else self.start)
+
+
+def dept_before(text: str, pos: int, depts: Sequence[tuple[int, int]], max_gap: int = 3) -> str | None:
+    """A department ending just before `pos` (设备科沈科长, 药学部的尤主任, 信息科：科长 钱卫,
+    委员会秘书（审计处）邹科长)."""
+    for s, e in reversed(depts):
+        if e <= pos and pos - e <= max_gap and re.fullmatch(r"[的\s\u3000:：、）)]*", text[e:pos]):
+            return text[s:e]
+    return None
+
+
+def english_mentions(text: str) -> list[Mention]:
+    """Director Feng of the IT department / Dr. Song, Deputy Director of Anesthesiology."""
+    if not LATIN_WORD.search(text):
+        return []
+    rules = english_rules()
+    out: list[Mention] = []
+    for rx in (rules.title_name, rules.name_title):
+        for m in rx.finditer(text):
+            title = rules.titles[m.group("title")]
+            if title.after_surname_only and text[m.end():m.end() + 1] in AFTER_SURNAME_BLOCKERS:
+                continue
+            name = m.group("name")
+            if " " in name and name.split()[1] in ("Of", "From", "In", "At", "And", "The"):
+                name = name.split()[0]
+            rest = text[m.end():]
+            dept = rules.department_after.match(text, m.end() + len(rest) - len(rest.lstrip()))
+            department = dept.group("dept").strip() if dept else rules.vocab.title_departments.get(m.group("title"))
+            out.append(Mention(name, m.start("name"), m.end(), title, department, m.start("title")))
+    return out
+
+
+def mentions(doc: Doc) -> list[Mention]:
+    """Every titled mention of the note, Chinese then English."""
+    chinese = _Reader(doc).mentions()
+    english = english_mentions(doc.text)
+    # an English name read whole (Lin Hui) is not also read in part by the Chinese rules
+    chinese = [m for m in chinese if not any(e.start <= m.start < e.end for e in english)]
+    return chinese + english
+
+
+class _Reader:
+    """The Chinese rules over one note: its text, the names and departments the taggers saw."""
+
+    def __init__(self, doc: Doc):
+        self.doc, self.text = doc, doc.text
+        self.vocab = people_vocab()
+        self.names = name_spans(doc)
+        self.depts = departments(doc)
+
+    def _surname_before(self, pos: int) -> int | None:
+        """Start of a surname ending at `pos`, if there is one."""
+        text = self.text
+        for c in self.vocab.compound_surnames:
+            if text[max(0, pos - len(c)):pos] == c:
+                return pos - len(c)
+        if pos >= 1 and text[pos - 1] in self.vocab.surnames:
+            return pos - 1
+        return None
+
+    def _seen_name_ending_at(self, pos: int, in_dept: list[bool]) -> Iterator[int]:
+        """Starts of names the taggers saw ending at `pos` (2–3 characters, surname first)."""
+        for ns, ne in self.names.items():
+            if ne == pos and 2 <= pos - ns <= 3 and not in_dept[ns] and self.vocab.starts_surname(self.text, ns):
+                yield ns
+
+    def mentions(self) -> list[Mention]:
+        text, vocab, names, depts = self.text, self.vocab, self.names, self.depts
+        out: list[Mention] = []
+        in_dept = [False] * (len(text) + 1)
+        for s0, e0 in depts:
+            for i in range(s0, e0):
+                in_dept[i] = True
+        for m in self._title_matches(in_dept):
+            title = vocab.titles[m.group()]
+            ts, te = m.start(), m.end()
+            if title.after_surname_only and (te < len(text) and text[te] in AFTER_SURNAME_BLOCKERS):
+                continue
+            # surname + title: 林主任, 戴工, 章文斌主任
+            s = self._surname_before(ts)
+            if s is None:  # 刘敏科长: a name the taggers saw, whose last character is no surname
+                s = next(self._seen_name_ending_at(ts, in_dept), None)
+            if s is not None and self._conjunction_before_title(s, ts, te):
+                s = None  # 孙主任和副主任医师何宇: 和 joins two people, 何宇 is the 副主任医师
+            if s is not None:
+                seen = list(self._seen_name_ending_at(ts, in_dept))
+                start = seen[-1] if seen else s  # the last name the taggers saw there
+                # 'Vivian 宋' written before an English title or a surname
+                lat = re.search(r"([A-Z][a-z]+\s?)$", text[:start])
+                if lat and not CJK.match(text[start - 1:start] or "x") \
+                        and lat.group(1).strip() not in english_rules().not_given_names:
+                    start = lat.start()
+                name = text[start:ts]
+                if len(name) == 2 and name[0] == name[1] and text[start - 1:start] == "姓":
+                    start, name = start + 1, name[1]  # 院长姓马马院长说
+                # 分管副院长是骆院长 / 运营副院长邵院长: the fuller title written just before wins
+                before = re.search(rf"({vocab.title_rx.pattern})是?$", text[max(0, start - 8):start])
+                if before:
+                    prior = vocab.titles[before.group(1)]
+                    if prior.kind == title.kind and title.bare in prior.bare and prior.bare != title.bare:
+                        title = prior
+                if self._plausible_surname_start(start):
+                    out.append(Mention(name, start, te, title, dept_before(text, start, depts), ts))
+                    continue
+            if title.after_surname_only:
+                continue
+            # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长 (the name, spaces, the
+            # title); a title ending its line belongs to the name before it, not to the next line's
+            gap = re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])
+            owner = gap and self._field_value_ending_at(ts - len(gap.group()))
+            if owner and re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]):
+                out.append(Mention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
+                continue
+            found = self._name_after_title(ts, te, title)
+            if found:
+                out.append(found)
+                continue
+            # name（title）: 沈卫东（副主任医师）, 王莉（骨科护士长）, 韩医生（主治，…）
+            paren = re.search(r"([（(])([^（()）]{0,8})$", text[:ts])
+            if paren:
+                ps = paren.start()
+                while ps > 0 and text[ps - 1] in " \u3000\t":  # OCR'd forms: 方志远 （主治医师）
+                    ps -= 1
+                inner_dept = dept_before(text, ts, depts)
+                owner = self._name_ending_at(ps) or self._field_value_ending_at(ps)
+                if owner:
+                    nm, ns = owner
+                    out.append(Mention(nm, ns, te, title, dept_before(text, ns, depts) or inner_dept, ts))
+                    continue
+            if owner:
+                out.append(Mention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
+                continue
+            # X医生是主治 / 严老师是设备科工程师
+            be = re.search(r"是(?:[\u4e00-\u9fff]{2,6}?)?$", text[:ts])
+            if be:
+                owner = self._name_ending_at(be.start())
+                if owner:
+                    nm, ns = owner
+                    department = dept_before(text, ts, depts, 0) or dept_before(text, ns, depts)
+                    out.append(Mention(nm, ns, te, title, department, ts))
+                    continue
+            # form fields: 评价医师：陆海峰　　职称：副主任医师
+            field_m = re.search(r"职称[:：]\s*$", text[:ts])
+            if field_m:
+                line_start = text.rfind("\n", 0, ts) + 1
+                cands = [(s2, e2) for s2, e2 in names.items() if line_start <= s2 and e2 <= field_m.start()]
+                if cands:
+                    s2, e2 = max(cands)
+                    line_end = text.find("\n", te) if "\n" in text[te:] else len(text)
+                    dept_m = re.search(r"科室[:：]\s*(\S+)", text[te:line_end])
+                    out.append(Mention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
+        return out
+
+    def _name_after_title(self, ts: int, te: int, title: Title) -> Mention | None:
+        """title + name: 副主任医师 梅振华, 科主任签字：顾明, Director Vivian 宋, 护士长：邢燕,
+        | 护士长 | 邢燕 | (a table row), 科主任意见：同意。　郑国栋, 主治陈医生."""
+        text = self.text
+        after = re.match(r"(?:\s|\u3000)*(?:签字|签名|审核)?[:：|]?(?:\s|\u3000)*", text[te:])
+        assert after is not None  # every part of the pattern is optional
+        p = te + after.end()
+        name = self._full_name_at(p)
+        if name and not self._looks_like_name(p, name, bool(re.search(r"[:：|]", after.group()))):
+            name = None
+        lat = re.match(r"([A-Z][a-z]+)\s?([\u4e00-\u9fff])", text[p:])
+        if lat and lat.group(2) in self.vocab.surnames:
+            name = lat.group(0)
+        if not name:  # 科主任意见：同意。　郑国栋 (a signature after the field's text)
+            sig = re.match(r"意见[:：][^\n:：]{0,8}?[。.，,]?[\s\u3000]+", text[te:])
+            if sig:
+                p = te + sig.end()
+                name = self._full_name_at(p)
+                if name and not re.match(r"[\s\u3000]*(?:\n|$)", text[p + len(name):]):
+                    name = None
+        if not name:  # 主治陈医生: a title, then a surname with a form of address
+            addressed = re.match(r"(欧阳|司马|上官|诸葛|南宫|[\u4e00-\u9fff])(医生|大夫|老师)", text[p:])
+            if addressed and (addressed.group(1) in self.vocab.surnames
+                              or addressed.group(1) in self.vocab.compound_surnames):
+                name = addressed.group(1)
+        if not name:
+            return None
+        return Mention(name, p, p + len(name), title, dept_before(text, ts, self.depts), ts)
+
+    def _title_matches(self, in_dept: list[bool]) -> Iterator[re.Match[str]]:
+        """Title matches, never starting inside a department (骨科主任医师 → 主任医师, not 科主任)."""
+        text, pos = self.text, 0
+        while pos < len(text):
+            m = self.vocab.title_rx.search(text, pos)
+            if not m:
+                return
+            if in_dept[m.start()]:
+                pos = m.start() + 1
+                continue
+            yield m
+            pos = m.end()
+
+    def _looks_like_name(self, start: int, name: str, field_value: bool = False) -> bool:
+        """A name read after a bare title must look like one: a name the taggers saw, or words that
+        are no adverb, verb or adjective (护士都麻木了), end where a word ends (护士习惯贝朗的…)
+        and are no everyday dictionary word (护士习惯). A form field's whole value (麻醉科主任：管长青)
+        needs only to be no everyday word: LAC often splits rare names there."""
+        from jinnang.nlp.crf_features import word_lexicon
+
+        text = self.text
+        if start in self.names:
+            return True
+        if field_value and re.match(r"[\s\u3000]|$", text[start + len(name):]):
+            return word_lexicon()[0].get(name) not in COMMON_WORD_TAGS
+        words = words_at(self.doc)
+        first = words.get(start)
+        if first is None:
+            return True  # the name starts inside a word (OCR'd forms glue words); nothing to judge
+        word, tag = first
+        if tag == "PER":
+            return True
+        if tag in NOT_NAME_TAGS:
+            return False
+        end = start + len(name)
+        if end < len(text) and end not in words and CJK.match(text[end]):
+            return False  # 习惯贝 ends inside 贝朗
+        pos = word_lexicon()[0].get(word)
+        return not (len(word) >= 2 and pos in COMMON_WORD_TAGS and len(name) <= len(word))
+
+    def _full_name_at(self, start: int) -> str | None:
+        """A person's name starting at `start` (surname first), or None."""
+        text, vocab = self.text, self.vocab
+        if start >= len(text):
+            return None
+        first = next((c for c in vocab.compound_surnames if text.startswith(c, start)), text[start])
+        if first not in vocab.surnames and first not in vocab.compound_surnames:
+            return None
+        end = self.names.get(start)
+        if end and 2 <= end - start <= 4:
+            name = text[start:end]
+        else:
+            end = start + len(first)
+            while end < len(text) and end - start < 3 and CJK.match(text[end]) and text[end] not in NAME_STOP:
+                end += 1
+            name = text[start:end]
+        m = vocab.title_rx.search(name, 1)
+        if m:  # 王主任 is a surname and a title, not a name
+            name = name[:m.start()]
+        return name if len(name) >= 2 else None
+
+    def _conjunction_before_title(self, s: int, ts: int, te: int) -> bool:
+        """和/与/及/跟/同 before a title are also surnames: read as a conjunction (LAC c/p) when a
+        name follows the title."""
+        if ts - s != 1:
+            return False
+        word = words_at(self.doc).get(s)
+        if not word or word[0] != self.text[s] or word[1] not in ("c", "p"):
+            return False
+        after = re.match(r"[\s\u3000:：]*", self.text[te:])
+        assert after is not None  # matches the empty string at least
+        p = te + after.end()
+        name = self._full_name_at(p)
+        return bool(name) and self._looks_like_name(p, name or "")
+
+    def _name_ending_at(self, pos: int) -> tuple[str, int] | None:
+        """(name, start) of a person written just before `pos`: 沈卫东 / 韩医生 / 刘主任."""
+        text = self.text
+        for ns, ne in self.names.items():
+            if ne == pos and 2 <= pos - ns <= 4:
+                return text[ns:ne], ns
+        for written in self.vocab.titles:
+            if text[:pos].endswith(written):
+                s = self._surname_before(pos - len(written))
+                if s is not None:
+                    return text[s:pos - len(written)], s
+        return None
+
+    def _field_value_ending_at(self, pos: int) -> tuple[str, int] | None:
+        """(name, start) of a full name ending at `pos` that the taggers saw, or that is a form
+        field's whole value (签字：祝文（科长）): never a bare surname or a word of a sentence."""
+        text, vocab = self.text, self.vocab
+        for ns, ne in self.names.items():
+            if ne == pos and 2 <= pos - ns <= 4 and vocab.starts_surname(text, ns):
+                return text[ns:ne], ns
+        value = re.search(r"[:：][ \u3000\t]*([\u4e00-\u9fff]{2,4})$", text[max(0, pos - 12):pos])
+        if value:
+            name, ns = value.group(1), pos - len(value.group(1))
+            if vocab.starts_surname(name) and len(name) <= 3 + (name[:2] in vocab.compound_surnames) \
+                    and self._looks_like_name(ns, name, field_value=True):
+                return name, ns
+        return None
+
+    def _plausible_surname_start(self, start: int) -> bool:
+        """The surname begins a word: not the tail of 加工/施工 or of another word."""
+        text = self.text
+        if start == 0 or not CJK.match(text[start - 1]) or text[start - 1] in "的是和与及跟找让给见了位":
+            return True
+        if any(e == start for _, e in self.depts) or any(s <= start < e for s, e in self.names.items()):
+            return True
+        pos = 0
+        for word, tag in lac_words(self.doc):
+            if pos == start:
+                return True
+            if pos < start < pos + len(word):
+                return tag == "PER"
+            pos += len(word)
+        return False
