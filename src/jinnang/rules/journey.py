@@ -1,8 +1,7 @@
 """Evidence-gated moves between journey nodes, and what fires on entering a node or on an upload.
 
-    >>> outcome = propose_transition(account, "trial_in_progress", by="rep-07", at=now)
-    >>> outcome.accepted, [m["label"] for m in outcome.missing]
-    (False, ['试用同意书扫描件'])
+    outcome = propose_transition(account, "trial_in_progress", by="rep-07", at=now)
+    outcome.accepted, [m["label"] for m in outcome.missing]   # → (False, ['试用同意书扫描件'])
 
 Entering a node checks that node's evidence (journey.md), so a rep cannot simply pick a later
 stage: the later node's own evidence is not there yet. Skipped nodes are not re-checked, so a

@@ -1,7 +1,7 @@
 """Ranked next-action suggestions for one account snapshot (shared/spec/next-action.md).
 
-    >>> suggest(AccountSnapshot.model_validate(payload), now=dt.datetime(2026, 3, 23, 10))
-    NextActionResponse(account_id='acc-1008', suggestions=[Suggestion(action='confirm_demo_time', ...)])
+    suggest(AccountSnapshot.model_validate(payload), now=dt.datetime(2026, 3, 23, 10))
+    # → NextActionResponse(account_id='acc-1008', suggestions=[Suggestion(action='confirm_demo_time', …)])
 
 Every suggestion comes from a rule in `rules/config/next_actions.yaml` naming a registered
 function; ones that do not apply are never returned.

@@ -1,8 +1,8 @@
 """Extraction records → stored accounts: what one note or form changes on its account.
 
-    >>> apply_extraction(engine, "acc-0042", record, document_id="doc-17", document_type="trial_feedback",
-    ...                  by="rep-07", at=dt.datetime(2026, 3, 12, 15))
-    ExtractionApplied(account_id='acc-0042', contacts_added=['王'], objections_opened=['price'], ...)
+    apply_extraction(engine, "acc-0042", record, document_id="doc-17", document_type="trial_feedback",
+                     by="rep-07", at=dt.datetime(2026, 3, 12, 15))
+    # → ExtractionApplied(account_id='acc-0042', contacts_added=['王'], objections_opened=['price'], …)
 
 Contacts and visits are the extraction's own DecisionMaker and VisitFacts carried over whole
 (organization, confidence and evidence spans included).
