@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from jinnang.core.config import FILES, ConfigError, load_yaml_model
+from jinnang.core.config import ConfigError, load_yaml_model
 from jinnang.core.records import JOURNEY_NODES
 from jinnang.nlp.journey import JourneyReader, JourneyVocab, default_reader, find_journey_node, journey_reader
 
@@ -182,17 +182,7 @@ trial_feedback:
 """
 
 
-@pytest.fixture
-def unregistered_config_files():
-    """ConfigFiles a test makes for its own copies are dropped from the registry afterwards, so
-    that `jinnang config check` (and its tests) see only the shipped files."""
-    before = set(FILES)
-    yield
-    for made in set(FILES) - before:
-        FILES.discard(made)
-
-
-def test_a_variant_journeys_nodes_are_read_in_its_own_order(tmp_path, unregistered_config_files):
+def test_a_variant_journeys_nodes_are_read_in_its_own_order(tmp_path):
     path = tmp_path / "journey_signals.yaml"
     path.write_text(PRIVATE_SIGNALS, encoding="utf-8")
     reader = journey_reader(PRIVATE_ORDER, path)()
@@ -202,7 +192,7 @@ def test_a_variant_journeys_nodes_are_read_in_its_own_order(tmp_path, unregister
         "first_contact", "price_negotiation"]
 
 
-def test_signals_are_checked_against_the_node_order_they_are_given(tmp_path, unregistered_config_files):
+def test_signals_are_checked_against_the_node_order_they_are_given(tmp_path):
     path = tmp_path / "journey_signals.yaml"
     path.write_text(PRIVATE_SIGNALS, encoding="utf-8")
     with pytest.raises(ConfigError, match="line 5, field nodes.price_negotiation: unknown journey node"):

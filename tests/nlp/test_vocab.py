@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from jinnang.core.config import FILES, ConfigError, ConfigFile, load_yaml_model
+from jinnang.core.config import ConfigError, ConfigFile, load_yaml_model
 from jinnang.nlp.journey import JourneyVocab
 from jinnang.nlp.objections import ObjectionVocab
 from jinnang.nlp.visit import VisitVocab
@@ -145,17 +145,7 @@ def test_clauses_split_on_commas():
     assert [c.text for c in clauses(unit)] == ["预算不是问题", "医院钱够", "关键是价格"]
 
 
-@pytest.fixture
-def unregistered_config_files():
-    """ConfigFiles a test makes for its own copies are dropped from the registry afterwards, so
-    that `jinnang config check` (and its tests) see only the shipped files."""
-    before = set(FILES)
-    yield
-    for made in set(FILES) - before:
-        FILES.discard(made)
-
-
-def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_good_one(tmp_path, caplog, unregistered_config_files):
+def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_good_one(tmp_path, caplog):
     import os
     import shutil
 
@@ -181,7 +171,7 @@ def test_an_edited_config_file_is_read_again_and_a_broken_edit_keeps_the_last_go
     assert "line" in caplog.text and "threshold" in caplog.text
 
 
-def test_a_config_that_never_loaded_raises_its_error(tmp_path, unregistered_config_files):
+def test_a_config_that_never_loaded_raises_its_error(tmp_path):
     from jinnang.nlp.objections import ObjectionFinder
 
     path = tmp_path / "objections.yaml"
