@@ -14,10 +14,9 @@ from jinnang.cli.app import app, bench_app, eval_app
 from jinnang.cli.jsonl import fail, read_lines, run_jsonl
 from jinnang.core.errors import InputError
 from jinnang.core.paths import SHARED_DATA
-from jinnang.core.records import ExtractionInput
+from jinnang.core.records import NOTE_KINDS, ExtractionInput
 
 DEV_EXTRACTION = SHARED_DATA / "dev" / "extraction.jsonl"
-KINDS = ("visit_note", "trial_feedback")
 
 
 def _extract_line(obj: dict[str, Any]) -> dict[str, Any]:
@@ -65,8 +64,8 @@ def extract_cmd(
         return
     if not files:
         fail("give --jsonl IN or one or more FILE")
-    if kind not in KINDS:
-        fail(f"--kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    if kind not in NOTE_KINDS:
+        fail(f"--kind must be one of {', '.join(NOTE_KINDS)}, not {kind!r}")
     try:
         day = dt.date.fromisoformat(reference_date) if reference_date else dt.date.today()
     except ValueError:

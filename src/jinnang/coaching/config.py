@@ -13,13 +13,12 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from jinnang.core.config import ConfigFile, load_yaml_model
-from jinnang.core.records import OBJECTION_CATEGORIES
+from jinnang.core.records import DOCUMENT_KINDS, OBJECTION_CATEGORIES
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
-DOC_KINDS = ("talk_track", "visit_note", "trial_feedback")
 # what an intent can favour: a document kind, a deal outcome, or what a note records
 # (`lesson`: a lost/open note that states its lesson; `action`: a won note that says what was done)
-FACETS = DOC_KINDS + ("won", "lost", "open", "lesson", "action")
+FACETS = DOCUMENT_KINDS + ("won", "lost", "open", "lesson", "action")
 # any node id, not only the spec's: a journey variant (private hospitals) has nodes of its own
 NODE_ID = r"^[a-z][a-z0-9_]*$"
 T = TypeVar("T")

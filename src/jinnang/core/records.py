@@ -12,6 +12,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 DocumentKind = Literal["visit_note", "trial_feedback", "talk_track"]
+DOCUMENT_KINDS: tuple[str, ...] = DocumentKind.__args__  # type: ignore[attr-defined]
+NoteKind = Literal["visit_note", "trial_feedback"]  # the kinds extraction reads
+NOTE_KINDS: tuple[str, ...] = NoteKind.__args__  # type: ignore[attr-defined]
 
 Role = Literal[
     "clinical_lead", "clinical_user", "equipment_dept", "procurement", "committee",
@@ -119,7 +122,7 @@ class ExtractionInput(BaseModel):
     id: str | int | None = None
     text: str = Field(min_length=1)
     reference_date: dt.date
-    kind: Literal["visit_note", "trial_feedback"] = "visit_note"
+    kind: NoteKind = "visit_note"
 
 
 class OcrLine(BaseModel):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
-from jinnang.core.records import DocumentKind, Evidence, ExtractionRecord, KeyDate, Objection
+from jinnang.core.records import NOTE_KINDS, DocumentKind, Evidence, ExtractionRecord, KeyDate, Objection
 from jinnang.core.settings import Settings
 from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
 from jinnang.ingest.store import DocumentRow, IngestJobRow
@@ -18,7 +18,7 @@ from jinnang.ingest.store import DocumentRow, IngestJobRow
 
 def extract_hook(settings: Settings, session: Session, document: DocumentRow) -> None:
     """Visit notes and feedback forms get an extraction record (and update their account)."""
-    if document.kind not in ("visit_note", "trial_feedback") or not (document.text or "").strip():
+    if document.kind not in NOTE_KINDS or not (document.text or "").strip():
         return
     from jinnang.nlp.extract import extract
     from jinnang.nlp.store import save_record
