@@ -14,9 +14,9 @@ from jinnang.core.records import KeyDate, KeyDateType
 from jinnang.nlp.dates.classify import TRIAL_TYPES, classify, left_out, rescheduled_from, superseded
 from jinnang.nlp.dates.config import CONFIG_PATH, CueGroup, DatesConfig, dates_config
 from jinnang.nlp.dates.phrases import WrittenDay, find_mentions, mark_ranges, written_days
-from jinnang.nlp.dates.resolve import Mention
+from jinnang.nlp.dates.resolve import DateMention
 
-__all__ = ["CONFIG_PATH", "CueGroup", "DatesConfig", "KeyDate", "Mention", "TRIAL_TYPES", "WrittenDay",
+__all__ = ["CONFIG_PATH", "CueGroup", "DatesConfig", "KeyDate", "DateMention", "TRIAL_TYPES", "WrittenDay",
            "dates_config", "find_key_dates", "written_days"]
 
 RELATIVE_KINDS = ("n_days", "n_weeks", "n_workdays")
@@ -38,7 +38,7 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
     notices: list[str] = warnings if warnings is not None else []
     mentions = mark_ranges(text, find_mentions(text, reference_date, notices), reference_date, config)
     replaced = superseded(text, mentions, config)
-    kept: list[tuple[Mention, KeyDateType, bool]] = []  # (mention, its type, typed by a cue)
+    kept: list[tuple[DateMention, KeyDateType, bool]] = []  # (mention, its type, typed by a cue)
     for mention in mentions:
         if id(mention) in replaced:
             continue
@@ -53,7 +53,7 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
         if mention.type is None:
             span = mention
             if mention.partner is not None:  # a range is typed once, from the words around the whole of it
-                span = Mention(mention.start, mention.partner.end, mention.date)
+                span = DateMention(mention.start, mention.partner.end, mention.date)
             others = [m for m in mentions if m is not mention.partner]
             earlier = rescheduled_from(text, mention, mentions, config)
             if earlier is not None:  # 原定6月17日，现改为6月24日: the new day is about what the old one was

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from jinnang.core.text import SENTENCE_OR_LINE_END
 from jinnang.nlp.dates.config import CueGroup, DatesConfig
-from jinnang.nlp.dates.resolve import Mention
+from jinnang.nlp.dates.resolve import DateMention
 
 CLAUSE_END = SENTENCE_OR_LINE_END + "，,、"
 TRIAL_TYPES = ("trial_start", "trial_end")
@@ -36,8 +36,8 @@ def _gap(start: int, end: int, cue_start: int, cue_end: int) -> int:
     return cue_start - end if cue_start >= end else start - cue_end if cue_end <= start else 0
 
 
-def _hits(text: str, mention: Mention, lo: int, hi: int, groups: list[tuple[int, CueGroup]],
-          others: list[Mention], sentence: str) -> list[_Hit]:
+def _hits(text: str, mention: DateMention, lo: int, hi: int, groups: list[tuple[int, CueGroup]],
+          others: list[DateMention], sentence: str) -> list[_Hit]:
     # a cue is about the nearest date: one with another date between it and this one, or
     # standing nearer another date (上周五演示…下周三复盘), is not ours
     others = [o for o in others if o is not mention and not (o.start >= mention.start and o.end <= mention.end)
@@ -98,7 +98,7 @@ def reach(text: str, pos: int, window: int, forward: bool) -> int:
         size *= 4
 
 
-def _clause_bounds(text: str, mention: Mention, window: int) -> tuple[int, int]:
+def _clause_bounds(text: str, mention: DateMention, window: int) -> tuple[int, int]:
     """The date's clause, cut at spoken pauses (transcripts without punctuation) and to the window."""
     lo, hi = bounds(text, mention.start, mention.end, CLAUSE_END)
     reach_lo, reach_hi = reach(text, mention.start, window, False), reach(text, mention.end, window, True)
@@ -113,7 +113,7 @@ def _clause_bounds(text: str, mention: Mention, window: int) -> tuple[int, int]:
     return max(lo, reach_lo), min(hi, reach_hi)
 
 
-def classify(text: str, mention: Mention, config: DatesConfig, others: list[Mention],
+def classify(text: str, mention: DateMention, config: DatesConfig, others: list[DateMention],
               exclusions: bool = True) -> CueGroup | None:
     """The cue group that types (or excludes) a date: specific events before generic ones,
     the date's own clause before the rest of its sentence, then the nearest cue."""
@@ -149,7 +149,7 @@ def classify(text: str, mention: Mention, config: DatesConfig, others: list[Ment
     return None
 
 
-def left_out(text: str, mention: Mention, config: DatesConfig) -> bool:
+def left_out(text: str, mention: DateMention, config: DatesConfig) -> bool:
     """Approximate, either/or, recurring, lunar dates and the document's own date."""
     before = text[max(0, mention.start - 8):mention.start].rstrip()
     after = text[mention.end:mention.end + 8].lstrip()
@@ -166,7 +166,7 @@ def left_out(text: str, mention: Mention, config: DatesConfig) -> bool:
     return label in config.header_labels
 
 
-def rescheduled_from(text: str, mention: Mention, mentions: list[Mention], config: DatesConfig) -> Mention | None:
+def rescheduled_from(text: str, mention: DateMention, mentions: list[DateMention], config: DatesConfig) -> DateMention | None:
     """The earlier date of the same sentence that `mention` replaces (…改为DATE), if any."""
     before = text[max(0, mention.start - 6):mention.start].rstrip()
     if not any(before.endswith(w) for w in config.rescheduled_before):
@@ -182,7 +182,7 @@ def _last_field(line: str) -> str:
     return parts[-1] if parts else ""
 
 
-def superseded(text: str, mentions: list[Mention], config: DatesConfig) -> set[int]:
+def superseded(text: str, mentions: list[DateMention], config: DatesConfig) -> set[int]:
     """Dates replaced by a later one: 演示本来约在7月23日…改到7月30日 (the first), and a trial
     period written after 原定 (原定试用期3月1日至3月31日，现延长至4月30日), with the other end of its range."""
     out: set[int] = set()

@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 
 from jinnang.nlp.dates.config import DatesConfig
-from jinnang.nlp.dates.resolve import Mention, nearest_year_anchor, num, resolve, safe_date
+from jinnang.nlp.dates.resolve import DateMention, nearest_year_anchor, num, resolve, safe_date
 
 CN = "零〇一二两三四五六七八九十廿卅"
 NUM = rf"(?:\d{{1,2}}|[{CN}]{{1,3}})"
@@ -53,14 +53,14 @@ RANGE_SEP = re.compile(r"\s*起?\s*(?:至|到|~|～|—{1,2}|-|－|–|―|/|to|
 RANGE_DAY_END = re.compile(rf"\s*起?\s*(?:至|到|~|～|—{{1,2}}|-|－|–|―)\s*(?P<d>{NUM})\s*[日号]")
 
 
-def find_mentions(text: str, ref: dt.date, warnings: list[str]) -> list[Mention]:
+def find_mentions(text: str, ref: dt.date, warnings: list[str]) -> list[DateMention]:
     found: list[tuple[int, int, str, dict[str, str | None]]] = []
     for kind, pattern in PATTERNS:
         for match in pattern.finditer(text):
             found.append((match.start(), match.end(), kind, match.groupdict()))
     # longest phrase wins where phrases overlap (后天 inside 大后天, 3月 inside 2026年3月5日)
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
-    mentions: list[Mention] = []
+    mentions: list[DateMention] = []
     taken_until = -1
     for start, end, kind, groups in found:
         if start < taken_until:
@@ -74,9 +74,9 @@ def find_mentions(text: str, ref: dt.date, warnings: list[str]) -> list[Mention]
     return merge_restatements(text, mentions)
 
 
-def merge_restatements(text: str, mentions: list[Mention]) -> list[Mention]:
+def merge_restatements(text: str, mentions: list[DateMention]) -> list[DateMention]:
     """下周三（4月1日）names one day twice: keep one mention covering both."""
-    merged: list[Mention] = []
+    merged: list[DateMention] = []
     for mention in mentions:
         if merged:
             prev = merged[-1]
@@ -90,12 +90,12 @@ def merge_restatements(text: str, mentions: list[Mention]) -> list[Mention]:
     return merged
 
 
-def mark_ranges(text: str, mentions: list[Mention], ref: dt.date, config: DatesConfig) -> list[Mention]:
-    out: list[Mention] = []
+def mark_ranges(text: str, mentions: list[DateMention], ref: dt.date, config: DatesConfig) -> list[DateMention]:
+    out: list[DateMention] = []
     i = 0
     while i < len(mentions):
         first = mentions[i]
-        second: Mention | None = None
+        second: DateMention | None = None
         pairs_next = False
         if first.is_explicit:
             if i + 1 < len(mentions) and mentions[i + 1].is_explicit:
@@ -109,7 +109,7 @@ def mark_ranges(text: str, mentions: list[Mention], ref: dt.date, config: DatesC
                 if day_end:
                     end_day = safe_date(first.date.year, first.date.month, num(day_end.group("d")))
                     if end_day and end_day >= first.date:
-                        second = Mention(day_end.start("d"), day_end.end(), end_day, is_explicit=True)
+                        second = DateMention(day_end.start("d"), day_end.end(), end_day, is_explicit=True)
         if second is None:
             out.append(first)
             i += 1

@@ -21,7 +21,7 @@ WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6
 
 
 @dataclass
-class Mention:
+class DateMention:
     start: int
     end: int
     date: dt.date
@@ -31,7 +31,7 @@ class Mention:
     is_explicit: bool = False       # written as a calendar day (may start or end a range)
     type: KeyDateType | None = None
     kind: str = ""
-    partner: "Mention | None" = field(default=None, repr=False, compare=False)  # the other end of a range
+    partner: "DateMention | None" = field(default=None, repr=False, compare=False)  # the other end of a range
 
 
 # a year written digit by digit (二〇二六), not as a number (两千零二十六)
@@ -75,28 +75,28 @@ def _part_day(year: int, month: int, part: str) -> dt.date | None:
     return dt.date(year, month, 15)  # 月中, 中旬
 
 
-def _on(day: dt.date | None) -> Mention | None:
-    return Mention(0, 0, day) if day else None
+def _on(day: dt.date | None) -> DateMention | None:
+    return DateMention(0, 0, day) if day else None
 
 
-def resolve(kind: str, groups: dict[str, str | None], ref: dt.date, warnings: list[str]) -> Mention | None:
+def resolve(kind: str, groups: dict[str, str | None], ref: dt.date, warnings: list[str]) -> DateMention | None:
     """The day a matched phrase names, or None when it names none."""
     g = {name: value for name, value in groups.items() if value is not None}  # the groups the phrase filled
     year_of = {"今年": 0, "明年": 1, "去年": -1, "今": 0, "本": 0, "明": 1, "去": -1}
     try:
         if kind in ("ymd_sep", "ymd_cn"):
             day = safe_date(int(g["y"].translate(_CN_DIGITS)), num(g["m"]), num(g["d"]))
-            return Mention(0, 0, day, is_explicit=True) if day else None
+            return DateMention(0, 0, day, is_explicit=True) if day else None
         if kind in ("md_cn", "md_slash", "md_dot", "md_en"):
             m, d = (MONTHS_EN[g["mon"][:3]] if kind == "md_en" else num(g["m"])), num(g["d"])
             if g.get("yrel"):
                 day = safe_date(ref.year + year_of[g["yrel"]], m, d)
-                return Mention(0, 0, day, month=m, day=d, is_explicit=True) if day else None
+                return DateMention(0, 0, day, month=m, day=d, is_explicit=True) if day else None
             day = _next_on_or_after(ref, m, d)
             this_year = safe_date(ref.year, m, d)
             if day and this_year and this_year < ref and (ref - this_year).days <= RECENT_PAST_DAYS:
                 day = this_year  # 3月8日 written on 3月10日 is the past week, not next year
-            return Mention(0, 0, day, explicit_year=False, month=m, day=d, is_explicit=True) if day else None
+            return DateMention(0, 0, day, explicit_year=False, month=m, day=d, is_explicit=True) if day else None
         if kind == "rel_month_day":
             shift = 2 if g["mrel"].startswith("下下") else 1 if g["mrel"].startswith("下") else 0
             y, m = _add_months(ref, shift)
@@ -122,28 +122,28 @@ def resolve(kind: str, groups: dict[str, str | None], ref: dt.date, warnings: li
             return _on(_part_day(ref.year, ref.month, g["part"]))
         if kind == "year_end":
             year = int(g["y"]) if g.get("y") else ref.year + year_of.get(g.get("yrel") or "今", 0)
-            return Mention(0, 0, dt.date(year, 12, 31))
+            return DateMention(0, 0, dt.date(year, 12, 31))
         if kind == "weekday":
             rel = g["wrel"].lower()
             weeks = 2 if rel.startswith("下下") else 1 if rel.startswith(("下", "next")) else 0
             monday = ref - dt.timedelta(days=ref.weekday())
-            return Mention(0, 0, monday + dt.timedelta(weeks=weeks, days=WEEKDAYS[g["wd"].lower()]))
+            return DateMention(0, 0, monday + dt.timedelta(weeks=weeks, days=WEEKDAYS[g["wd"].lower()]))
         if kind == "weekday_next":
             ahead = (WEEKDAYS[g["wd"].lower()] - ref.weekday()) % 7
-            return Mention(0, 0, ref + dt.timedelta(days=ahead))
+            return DateMention(0, 0, ref + dt.timedelta(days=ahead))
         if kind == "rel_day":
             days_on = {"明天": 1, "明日": 1, "后天": 2, "大后天": 3, "今天": 0, "今日": 0, "昨天": -1, "前天": -2}
-            return Mention(0, 0, ref + dt.timedelta(days=days_on[g["rel"]]))
+            return DateMention(0, 0, ref + dt.timedelta(days=days_on[g["rel"]]))
         if kind == "past_weekday":
             weeks = 2 if g["wrel"].startswith("上上") else 1
             monday = ref - dt.timedelta(days=ref.weekday())
-            return Mention(0, 0, monday - dt.timedelta(weeks=weeks) + dt.timedelta(days=WEEKDAYS[g["wd"]]))
+            return DateMention(0, 0, monday - dt.timedelta(weeks=weeks) + dt.timedelta(days=WEEKDAYS[g["wd"]]))
         if kind == "n_days":
-            return Mention(0, 0, ref + dt.timedelta(days=num(g["n"])))
+            return DateMention(0, 0, ref + dt.timedelta(days=num(g["n"])))
         if kind == "n_weeks":
-            return Mention(0, 0, ref + dt.timedelta(weeks=num(g["n"])))
+            return DateMention(0, 0, ref + dt.timedelta(weeks=num(g["n"])))
         if kind == "n_workdays":
-            return Mention(0, 0, add_workdays(ref, num(g["n"]), warnings))
+            return DateMention(0, 0, add_workdays(ref, num(g["n"]), warnings))
     except (ValueError, KeyError, TypeError, OverflowError):
         return None
     return None

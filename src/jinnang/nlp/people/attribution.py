@@ -10,13 +10,13 @@ from spacy.tokens import Doc
 from jinnang.core.records import Role
 from jinnang.nlp.gazetteers import gazetteers
 from jinnang.nlp.people.doc_facts import hospitals, words_at
-from jinnang.nlp.people.mentions import Mention
+from jinnang.nlp.people.mentions import PersonMention
 from jinnang.nlp.people.vocabulary import CJK, CLAUSE_BREAKS, SENTENCE_BREAKS, english_vocab, people_vocab
 
 Spans = Sequence[tuple[int, int]]
 
 
-def own_staff(doc: Doc, m: Mention) -> bool:
+def own_staff(doc: Doc, m: PersonMention) -> bool:
     text, vocab = doc.text, people_vocab()
     own = vocab.own_company
     if m.title.own_staff:
@@ -49,7 +49,7 @@ def _predicate_between(doc: Doc, start: int, end: int) -> bool:
                for s, (w, tag) in words_at(doc).items())
 
 
-def on_committee(text: str, m: Mention, depts: Spans) -> bool:
+def on_committee(text: str, m: PersonMention, depts: Spans) -> bool:
     begin = m.start
     for c in people_vocab().committee_rx.finditer(text, max(0, begin - 24), begin):
         gap = text[c.end():begin]
@@ -117,7 +117,7 @@ def fuller_department(text: str, department: str, depts: Spans) -> str:
     return fuller.pop() if len(fuller) == 1 else department
 
 
-def context_department(text: str, m: Mention, depts: Spans, starts: list[int]) -> str | None:
+def context_department(text: str, m: PersonMention, depts: Spans, starts: list[int]) -> str | None:
     """A department written apart from the person: 王主任（内镜中心）; a form section 设备科意见
     （科长 殷志强） or its signer on the next line; earlier in the same sentence (去设备科找龚科长)."""
     g = gazetteers()["departments"]
@@ -170,7 +170,7 @@ def _line_heading(text: str, start: int) -> bool:
                              r"[\s\u3000]*(?:[^\s:：|]{1,6}[\s\u3000]*[:：|】\]][\s\u3000]*)?)", text[line_start:start]))
 
 
-def organization(doc: Doc, m: Mention) -> str | None:
+def organization(doc: Doc, m: PersonMention) -> str | None:
     span = organization_span(doc, m)
     if span is None:
         return None
@@ -183,7 +183,7 @@ def organization(doc: Doc, m: Mention) -> str | None:
     return fuller.pop() if len(fuller) == 1 else name
 
 
-def organization_span(doc: Doc, m: Mention) -> tuple[int, int] | None:
+def organization_span(doc: Doc, m: PersonMention) -> tuple[int, int] | None:
     """The hospital a person belongs to: the nearest one before them in the same clause, else
     the last one heading a line before them (weekly reports list one hospital per section), else
     the text's first. An abbreviation of a hospital written in full earlier is that hospital."""

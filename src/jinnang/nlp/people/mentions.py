@@ -23,7 +23,7 @@ from jinnang.nlp.people.vocabulary import (
 
 
 @dataclass
-class Mention:
+class PersonMention:
     name: str
     start: int  # where the name starts
     end: int  # end of the whole mention (name and title)
@@ -46,12 +46,12 @@ def dept_before(text: str, pos: int, depts: Sequence[tuple[int, int]], max_gap: 
     return None
 
 
-def english_mentions(text: str) -> list[Mention]:
+def english_mentions(text: str) -> list[PersonMention]:
     """Director Feng of the IT department / Dr. Song, Deputy Director of Anesthesiology."""
     if not LATIN_WORD.search(text):
         return []
     rules = english_rules()
-    out: list[Mention] = []
+    out: list[PersonMention] = []
     for rx in (rules.title_name, rules.name_title):
         for m in rx.finditer(text):
             title = rules.titles[m.group("title")]
@@ -63,11 +63,11 @@ def english_mentions(text: str) -> list[Mention]:
             rest = text[m.end():]
             dept = rules.department_after.match(text, m.end() + len(rest) - len(rest.lstrip()))
             department = dept.group("dept").strip() if dept else rules.vocab.title_departments.get(m.group("title"))
-            out.append(Mention(name, m.start("name"), m.end(), title, department, m.start("title")))
+            out.append(PersonMention(name, m.start("name"), m.end(), title, department, m.start("title")))
     return out
 
 
-def mentions(doc: Doc) -> list[Mention]:
+def mentions(doc: Doc) -> list[PersonMention]:
     """Every titled mention of the note, Chinese then English."""
     chinese = _Reader(doc).mentions()
     english = english_mentions(doc.text)
@@ -101,9 +101,9 @@ class _Reader:
             if ne == pos and 2 <= pos - ns <= 3 and not in_dept[ns] and self.vocab.starts_surname(self.text, ns):
                 yield ns
 
-    def mentions(self) -> list[Mention]:
+    def mentions(self) -> list[PersonMention]:
         text, vocab, names, depts = self.text, self.vocab, self.names, self.depts
-        out: list[Mention] = []
+        out: list[PersonMention] = []
         in_dept = [False] * (len(text) + 1)
         for s0, e0 in depts:
             for i in range(s0, e0):
@@ -137,7 +137,7 @@ class _Reader:
                     if prior.kind == title.kind and title.bare in prior.bare and prior.bare != title.bare:
                         title = prior
                 if self._plausible_surname_start(start):
-                    out.append(Mention(name, start, te, title, dept_before(text, start, depts), ts))
+                    out.append(PersonMention(name, start, te, title, dept_before(text, start, depts), ts))
                     continue
             if title.after_surname_only:
                 continue
@@ -146,7 +146,7 @@ class _Reader:
             gap = re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])
             owner = gap and self._field_value_ending_at(ts - len(gap.group()))
             if owner and re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]):
-                out.append(Mention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
+                out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
                 continue
             found = self._name_after_title(ts, te, title)
             if found:
@@ -162,10 +162,10 @@ class _Reader:
                 owner = self._name_ending_at(ps) or self._field_value_ending_at(ps)
                 if owner:
                     nm, ns = owner
-                    out.append(Mention(nm, ns, te, title, dept_before(text, ns, depts) or inner_dept, ts))
+                    out.append(PersonMention(nm, ns, te, title, dept_before(text, ns, depts) or inner_dept, ts))
                     continue
             if owner:
-                out.append(Mention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
+                out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
                 continue
             # X医生是主治 / 严老师是设备科工程师
             be = re.search(r"是(?:[\u4e00-\u9fff]{2,6}?)?$", text[:ts])
@@ -174,7 +174,7 @@ class _Reader:
                 if owner:
                     nm, ns = owner
                     department = dept_before(text, ts, depts, 0) or dept_before(text, ns, depts)
-                    out.append(Mention(nm, ns, te, title, department, ts))
+                    out.append(PersonMention(nm, ns, te, title, department, ts))
                     continue
             # form fields: 评价医师：陆海峰　　职称：副主任医师
             field_m = re.search(r"职称[:：]\s*$", text[:ts])
@@ -185,10 +185,10 @@ class _Reader:
                     s2, e2 = max(cands)
                     line_end = text.find("\n", te) if "\n" in text[te:] else len(text)
                     dept_m = re.search(r"科室[:：]\s*(\S+)", text[te:line_end])
-                    out.append(Mention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
+                    out.append(PersonMention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
         return out
 
-    def _name_after_title(self, ts: int, te: int, title: Title) -> Mention | None:
+    def _name_after_title(self, ts: int, te: int, title: Title) -> PersonMention | None:
         """title + name: 副主任医师 梅振华, 科主任签字：顾明, Director Vivian 宋, 护士长：邢燕,
         | 护士长 | 邢燕 | (a table row), 科主任意见：同意。　郑国栋, 主治陈医生."""
         text = self.text
@@ -215,7 +215,7 @@ class _Reader:
                 name = addressed.group(1)
         if not name:
             return None
-        return Mention(name, p, p + len(name), title, dept_before(text, ts, self.depts), ts)
+        return PersonMention(name, p, p + len(name), title, dept_before(text, ts, self.depts), ts)
 
     def _title_matches(self, in_dept: list[bool]) -> Iterator[re.Match[str]]:
         """Title matches, never starting inside a department (骨科主任医师 → 主任医师, not 科主任)."""

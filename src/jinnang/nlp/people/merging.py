@@ -20,7 +20,7 @@ from jinnang.nlp.people.attribution import (
     role,
 )
 from jinnang.nlp.people.doc_facts import departments, name_spans
-from jinnang.nlp.people.mentions import Mention, mentions
+from jinnang.nlp.people.mentions import PersonMention, mentions
 from jinnang.nlp.people.vocabulary import CJK, KIND_RANK, people_vocab
 
 # a name restated right after a mention (章主任，章文斌，…); one pattern for every surname, not one compiled per name
@@ -30,10 +30,10 @@ _APPOSITIVE = re.compile(r"[，,、\s\u3000]+([^，,、\s\u3000][\u4e00-\u9fff]{
 @dataclass
 class Person:
     name: str
-    mentions: list[Mention] = field(default_factory=list)
+    mentions: list[PersonMention] = field(default_factory=list)
 
 
-def _best_title(ms: list[Mention]) -> Title:
+def _best_title(ms: list[PersonMention]) -> Title:
     titled = [m.title for m in ms if m.title.kind != "address"]
     best = max(titled, key=lambda t: KIND_RANK[t.kind])
     for t in titled:  # 副院长 over 院长 for the same person
@@ -42,7 +42,7 @@ def _best_title(ms: list[Mention]) -> Title:
     return best
 
 
-def _people(doc: Doc, found: list[Mention]) -> dict[str, Person]:
+def _people(doc: Doc, found: list[PersonMention]) -> dict[str, Person]:
     """Mentions grouped by person, under the fullest name written for them."""
     text = doc.text
     compounds = people_vocab().compound_surnames
