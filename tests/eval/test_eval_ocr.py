@@ -53,6 +53,7 @@ def test_score_reports_cer_speed_engine_and_subsets(one_page_set):
     assert result["cer_mean"] <= 0.05 and result["cer_max"] == result["per_form"]["p1"]
     assert result["seconds_per_page"] > 0
     assert result["subsets"]["clean"]["pages"] == 1
+    assert result["subsets"]["clean"]["seconds_per_page"] == result["seconds_per_page"]  # each layout timed too
 
 
 def test_gold_objects_are_scored_on_the_ocr_text(one_page_set):

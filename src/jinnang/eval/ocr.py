@@ -6,6 +6,7 @@ with lines joined by "\\n" on both sides (so reading order and line breaks count
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -57,14 +58,12 @@ def score_ocr(folder: str | Path, engine: str | None = None,
     ocr.load()  # model loading is a once-per-process cost, not a per-page one
     per_form: dict[str, float] = {}
     recognised: dict[str, str] = {}
-    seconds = 0.0
-    pages = 0
+    form_seconds: dict[str, tuple[float, int]] = {}  # id → (seconds, pages)
     groups: dict[str, list[str]] = {name: list(ids) for name, ids in (subsets or {}).items()}
     for row in rows:
         started = time.perf_counter()
         result = ocr_file(folder / row["image"], ocr, max_pixels=settings.max_image_pixels)
-        seconds += time.perf_counter() - started
-        pages += len(result)
+        form_seconds[row["id"]] = (time.perf_counter() - started, len(result))
         recognised[row["id"]] = "\n".join(p.text for p in result)
         per_form[row["id"]] = round(cer(recognised[row["id"]], row["text"]), 4)
         label = row.get("subset") or row.get("condition")
@@ -73,8 +72,10 @@ def score_ocr(folder: str | Path, engine: str | None = None,
     if not per_form:
         raise InputError("path", f"manifest in {folder} lists no page")
     out: dict[str, Any] = {"engine": ocr.name, **_summary(list(per_form.values())),
-                           "seconds_per_page": round(seconds / max(pages, 1), 3), "per_form": per_form}
-    subset_scores = {name: _summary([per_form[i] for i in ids if i in per_form])
+                           "seconds_per_page": _seconds_per_page(form_seconds, per_form), "per_form": per_form}
+    # a subset is a layout kind or a scan condition: its CER and its speed, since both differ by layout
+    subset_scores = {name: {**_summary([per_form[i] for i in ids if i in per_form]),
+                            "seconds_per_page": _seconds_per_page(form_seconds, ids)}
                      for name, ids in groups.items() if any(i in per_form for i in ids)}
     if subset_scores:
         out["subsets"] = subset_scores
@@ -82,6 +83,11 @@ def score_ocr(folder: str | Path, engine: str | None = None,
     if gold_rows:
         out["extraction_on_ocr_text"] = _extraction_on(recognised, gold_rows)
     return out
+
+
+def _seconds_per_page(form_seconds: dict[str, tuple[float, int]], ids: Iterable[str]) -> float:
+    timed = [form_seconds[i] for i in ids if i in form_seconds]
+    return round(sum(s for s, _ in timed) / max(sum(n for _, n in timed), 1), 3)
 
 
 def _extraction_on(recognised: dict[str, str], rows: list[dict[str, Any]]) -> dict[str, Any]:
