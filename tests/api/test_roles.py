@@ -1,4 +1,5 @@
-"""Every /v1 route checks its caller's role: a key of a role it does not admit gets 403."""
+"""Every /v1 route checks its caller's role: a key of a role it does not admit gets 403, and a missing or
+unknown key 401, both in the documented error shape {status, field, path, message}."""
 import re
 
 import pytest
@@ -27,6 +28,7 @@ def test_route_refuses_roles_it_does_not_admit(route, settings):
         for method in route.methods:
             response = client.request(method, path, headers={"X-API-Key": ROLE_KEYS[role]}, json={})
             assert response.status_code == 403, (role, method, path, response.text)
+            assert response.json()["status"] == 403 and response.json()["field"] == "caller"  # the error shape
 
 
 @pytest.mark.parametrize("route", v1_routes(), ids=lambda r: f"{'/'.join(sorted(r.methods))} {r.path}")
@@ -34,5 +36,8 @@ def test_route_refuses_missing_and_unknown_keys(route, settings):
     client = TestClient(create_app(settings))
     path = re.sub(r"\{[^}]+\}", "x-1", route.path)
     method = sorted(route.methods)[0]
-    assert client.request(method, path, json={}).status_code == 401
+    missing = client.request(method, path, json={})
+    assert missing.status_code == 401
+    assert missing.json() == {"status": 401, "field": "X-API-Key", "path": "X-API-Key",
+                              "message": "missing X-API-Key header"}
     assert client.request(method, path, headers={"X-API-Key": "nope"}, json={}).status_code == 401

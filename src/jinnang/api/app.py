@@ -4,9 +4,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jinnang.api.deps import callers_of
-from jinnang.api.errors import status_of
+from jinnang.api.errors import REFUSAL_FIELD, status_of
 from jinnang.api.routes import accounts, documents, health, next_actions, playbook, review
 from jinnang.core.errors import InputError
 from jinnang.core.settings import Settings, get_settings
@@ -36,6 +37,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         field, path = _bare_field(tuple(first.get("loc", ())))
         return JSONResponse(status_code=422, content={"status": 422, "field": field, "path": path,
                                                       "message": first.get("msg", "invalid")})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # 401/403/404 from the access checks, in the same shape as every other error
+        field = REFUSAL_FIELD.get(exc.status_code, "request")
+        return JSONResponse(status_code=exc.status_code, headers=getattr(exc, "headers", None),
+                            content={"status": exc.status_code, "field": field, "path": field,
+                                     "message": str(exc.detail)})
 
     @app.exception_handler(InputError)
     async def _input_error(_: Request, exc: InputError) -> JSONResponse:

@@ -12,3 +12,8 @@ def status_of(exc: InputError) -> int:
         if cls in STATUS:
             return STATUS[cls]
     return 422
+
+
+# what a refusal is about, as the error shape's field: the key for 401, the caller's rights for
+# 403, the id in the path for 404, the route itself for 405
+REFUSAL_FIELD: dict[int, str] = {401: "X-API-Key", 403: "caller", 404: "id", 405: "method"}
