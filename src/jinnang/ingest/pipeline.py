@@ -28,8 +28,11 @@ from sqlalchemy.orm import Session
 from jinnang.core.errors import InputError, NotFound, TooLarge
 from jinnang.core.records import OcrLine, OcrPage
 from jinnang.core.settings import Settings
+from jinnang.ingest.chat import ChatExport, parse_chat
 from jinnang.ingest.chunking import chunk_text
-from jinnang.ingest.sniff import Sniffed, check_image_size, check_pdf, safe_filename, sniff
+from jinnang.ingest.decode import decode_text
+from jinnang.ingest.office import docx_text, xlsx_text
+from jinnang.ingest.sniff import TYPED_KINDS, Sniffed, check_image_size, check_pdf, safe_filename, sniff
 from jinnang.ingest.store import (
     ChunkRow,
     DocumentRow,
@@ -56,6 +59,27 @@ class Registration:
     document_id: str
     job_id: str | None
     duplicate: bool
+
+
+@dataclass(frozen=True)
+class TypedText:
+    """The text of a document that needs no OCR, and how it was read ("text", "chat", "docx", "xlsx")."""
+
+    text: str
+    reader: str
+    chat: ChatExport | None = None
+
+
+def typed_text(data: bytes, sniffed: Sniffed, rep_id: str | None = None) -> TypedText:
+    """The text of a text, Word or Excel file; a chat export becomes one line a message with its speaker.
+    Raises InputError(field="file") for a file that cannot be read."""
+    if sniffed.kind == "docx":
+        return TypedText(docx_text(data), "docx")
+    if sniffed.kind == "xlsx":
+        return TypedText(xlsx_text(data), "xlsx")
+    text = data.decode(sniffed.encoding) if sniffed.encoding else decode_text(data).text
+    chat = parse_chat(text, rep_id)
+    return TypedText(chat.text(), "chat", chat) if chat else TypedText(text, "text")
 
 
 def _stage_pause() -> None:
@@ -89,9 +113,14 @@ def register_document(settings: Settings, data: bytes, filename: str | None, *, 
         check_image_size(data, settings.max_image_pixels)
     elif sniffed.kind == "pdf":
         check_pdf(data)
+    elif sniffed.kind in TYPED_KINDS:  # read now, so a broken file is refused before anything is stored
+        typed = typed_text(data, sniffed, rep_id)
+        if typed.chat is not None:  # relative dates in a chat ("下周三") count from its last day
+            reference_date = reference_date or typed.chat.last_day()
     sha = hashlib.sha256(data).hexdigest()
     document_id = f"doc-{sha[:16]}"
-    suffix = {"text": ".txt", "pdf": ".pdf"}.get(sniffed.kind, "." + sniffed.media_type.split("/")[-1])
+    suffix = {"text": ".txt", "pdf": ".pdf", "docx": ".docx", "xlsx": ".xlsx"}.get(
+        sniffed.kind, "." + sniffed.media_type.split("/")[-1])
     blob = _write_blob(settings, sha, suffix, data)
     engine = ingest_engine(settings)
     args = (engine, sha, document_id, blob, sniffed, len(data), filename, kind, account_id, rep_id, hospital,
@@ -109,7 +138,8 @@ def _register_row(engine: Engine, sha: str, document_id: str, blob: Path, sniffe
         document = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha))
         if document is None:
             document = DocumentRow(id=document_id, sha256=sha, filename=safe_filename(filename),
-                                   media_type=sniffed.media_type, source_kind=sniffed.kind, kind=kind,
+                                   media_type=sniffed.media_type, source_kind=sniffed.kind,
+                                   encoding=sniffed.encoding, kind=kind,
                                    size_bytes=size, blob_path=str(blob), account_id=account_id, rep_id=rep_id,
                                    hospital=hospital, reference_date=reference_date, meta=meta or None,
                                    status="queued")
@@ -126,9 +156,15 @@ def _register_row(engine: Engine, sha: str, document_id: str, blob: Path, sniffe
 
 def _read_text(settings: Settings, document: DocumentRow) -> list[OcrPage]:
     path = Path(document.blob_path)
-    if document.source_kind == "text":
-        text = path.read_bytes().decode("utf-8-sig")
-        return [OcrPage(page=1, engine="text", lines=[OcrLine(text=t, confidence=1.0) for t in text.splitlines()])]
+    if document.source_kind in TYPED_KINDS:
+        # a document stored before encodings were detected was UTF-8 (with or without a BOM)
+        encoding = document.encoding or ("utf-8-sig" if document.source_kind == "text" else None)
+        sniffed = Sniffed(document.source_kind, document.media_type, encoding)
+        typed = typed_text(path.read_bytes(), sniffed, document.rep_id)
+        if typed.chat is not None:  # the messages as parsed (speaker, time, from_staff), for a page to show
+            document.meta = {**(document.meta or {}), "chat": typed.chat.as_meta()}
+        lines = [OcrLine(text=t, confidence=1.0) for t in typed.text.splitlines()]
+        return [OcrPage(page=1, engine=typed.reader, lines=lines)]
     from jinnang.ingest.ocr import ocr_file  # loads OCR engines only when a scan arrives
 
     return ocr_file(path, engine=settings.ocr_engine, max_pixels=settings.max_image_pixels)

@@ -10,37 +10,52 @@ from pathlib import PurePath
 import filetype
 
 from jinnang.core.errors import Empty, InputError, TooLarge, Unsupported
+from jinnang.ingest.decode import decode_text
+from jinnang.ingest.office import DOCX_TYPE, office_type, refuse_other_office
+from jinnang.ingest.spreadsheets import XLSX_TYPE
 
 IMAGE_TYPES = {"image/png", "image/jpeg", "image/tiff", "image/webp", "image/bmp"}
 PDF_TYPE = "application/pdf"
+# kinds read as text without OCR: their text comes from the bytes themselves
+TYPED_KINDS = ("text", "docx", "xlsx")
+_OLD_OFFICE = {"application/msword": "Word 97-2003 (.doc): save it as .docx",
+               "application/vnd.ms-excel": "Excel 97-2003 (.xls): save it as .xlsx"}
+SUPPORTED = "send text, Word (.docx), Excel (.xlsx), an image (png/jpg/tiff/webp) or a PDF"
 
 
 @dataclass(frozen=True)
 class Sniffed:
-    kind: str  # "text" | "image" | "pdf"
+    kind: str  # "text" | "image" | "pdf" | "docx" | "xlsx"
     media_type: str
+    encoding: str | None = None  # a text's Python codec, as detected from its bytes
 
 
 def sniff(data: bytes) -> Sniffed:
-    """`sniff(b"%PDF-1.7 …")` → Sniffed("pdf", "application/pdf"); raises InputError(field="file")."""
+    """`sniff(b"%PDF-1.7 …")` → Sniffed("pdf", "application/pdf"); `sniff("王主任".encode("gbk"))` →
+    Sniffed("text", "text/plain", "gb18030"); raises InputError(field="file")."""
     if not data:
         raise Empty("file", "the file is empty")
     guess = filetype.guess(data[:8192])
     if guess is not None:
-        if guess.mime == PDF_TYPE:
+        media_type = guess.mime
+        if media_type == PDF_TYPE:
             return Sniffed("pdf", PDF_TYPE)
-        if guess.mime in IMAGE_TYPES:
-            return Sniffed("image", guess.mime)
-        raise Unsupported("file", f"unsupported file type {guess.mime}; send text, an image (png/jpg/tiff/webp) or a PDF")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Unsupported("file", "not UTF-8 text, an image or a PDF") from None
-    if "\x00" in text:
-        raise Unsupported("file", "binary data is not a supported document")
-    if not text.strip():
+        if media_type in IMAGE_TYPES:
+            return Sniffed("image", media_type)
+        if media_type == "application/zip":  # an Office file whose parts are in an unusual order
+            media_type = office_type(data) or media_type
+        if media_type == DOCX_TYPE:
+            return Sniffed("docx", DOCX_TYPE)
+        if media_type == XLSX_TYPE:
+            return Sniffed("xlsx", XLSX_TYPE)
+        refuse_other_office(media_type)
+        if media_type in _OLD_OFFICE:
+            raise Unsupported("file", f"{_OLD_OFFICE[media_type]}, or {SUPPORTED}")
+        raise Unsupported("file", f"unsupported file type {media_type}; {SUPPORTED}")
+    decoded = decode_text(data)
+    if not decoded.text.strip():
         raise Empty("file", "the text file has no content")
-    return Sniffed("text", "text/plain")
+    return Sniffed("text", "text/plain", decoded.encoding)
 
 
 def safe_filename(name: str | None) -> str:

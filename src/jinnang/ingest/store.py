@@ -25,7 +25,9 @@ class DocumentRow(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     filename: Mapped[str] = mapped_column(String(255))
     media_type: Mapped[str] = mapped_column(String(64))
-    source_kind: Mapped[str] = mapped_column(String(16))  # text | image | pdf
+    source_kind: Mapped[str] = mapped_column(String(16))  # text | image | pdf | docx | xlsx
+    # a text's detected codec (utf-8, gb18030, utf-16, cp950, …); the blob keeps the original bytes
+    encoding: Mapped[str | None] = mapped_column(String(32), nullable=True)
     kind: Mapped[str] = mapped_column(String(32), default="visit_note")  # visit_note | trial_feedback | talk_track
     size_bytes: Mapped[int] = mapped_column(Integer)
     blob_path: Mapped[str] = mapped_column(String(512))
