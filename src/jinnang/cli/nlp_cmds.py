@@ -28,15 +28,17 @@ def _extract_line(obj: dict[str, Any]) -> dict[str, Any]:
 
 
 def _document_text(path: Path) -> str:
-    """A typed note is read as it is; an image or PDF is OCR'd first."""
-    from jinnang.ingest.sniff import sniff
+    """A typed note (any common encoding, Word, Excel, a chat export) is read as ingest reads it;
+    an image or PDF is OCR'd first."""
+    from jinnang.ingest.pipeline import typed_text
+    from jinnang.ingest.sniff import TYPED_KINDS, sniff
 
     if not path.is_file():
         raise InputError("file", f"file not found: {path}", path="file")
     data = path.read_bytes()
-    kind = sniff(data).kind
-    if kind == "text":
-        return data.decode("utf-8-sig")
+    sniffed = sniff(data)
+    if sniffed.kind in TYPED_KINDS:
+        return typed_text(data, sniffed).text
     from jinnang.core.settings import get_settings
     from jinnang.ingest.ocr import ocr_file
 

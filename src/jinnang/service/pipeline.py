@@ -61,9 +61,11 @@ def link_to_source(record: ExtractionRecord, document: DocumentRow) -> Extractio
 
 
 def _playbook_document(document: DocumentRow) -> dict:
+    # a chat's parsed messages stay with the document; the playbook indexes its text
+    meta = {k: v for k, v in (document.meta or {}).items() if k != "chat"}
     return {"id": document.id, "kind": document.kind, "text": document.text or "",
             "meta": {"hospital": document.hospital, "rep": document.rep_id, "account_id": document.account_id,
-                     "source": document.filename, **(document.meta or {})}}
+                     "source": document.filename, **meta}}
 
 
 def playbook_hook(settings: Settings, session: Session, document: DocumentRow) -> None:

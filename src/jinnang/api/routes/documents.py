@@ -23,16 +23,19 @@ def _document_public(doc: DocumentRow) -> dict[str, Any]:
     return {"id": doc.id, "filename": doc.filename, "media_type": doc.media_type, "kind": doc.kind,
             "status": doc.status, "account_id": doc.account_id, "rep_id": doc.rep_id, "hospital": doc.hospital,
             "reference_date": doc.reference_date, "size_bytes": doc.size_bytes, "error": doc.error,
-            "min_confidence": doc.min_confidence, "text": doc.text,
+            "min_confidence": doc.min_confidence, "text": doc.text, "encoding": doc.encoding,
+            "chat": (doc.meta or {}).get("chat"),
             "pages": [{"page": p.page_no, "engine": p.engine, "seconds": round(p.seconds, 3),
-                       "lines": [{"text": ln.text, "confidence": round(ln.confidence, 4)} for ln in p.lines]}
+                       "lines": [{"text": ln.text, "confidence": round(ln.confidence, 4),
+                                  "box": [int(v) for v in ln.box.split(",")] if ln.box else None}
+                                 for ln in p.lines]}
                       for p in doc.pages]}
 
 
 @router.post("/documents", status_code=status.HTTP_202_ACCEPTED)
 async def upload_document(
     caller: Uploader, settings: SettingsDep, background: BackgroundTasks,
-    file: Annotated[UploadFile, File(description="a visit note (.txt/.md), a scan (png/jpg/tiff/webp) or a PDF")],
+    file: Annotated[UploadFile, File(description="a visit note as text in any common encoding (UTF-8, GBK, Big5, UTF-16), a chat export, a Word (.docx) or Excel (.xlsx) file, a scan or phone photo (png/jpg/tiff/webp) or a PDF")],
     kind: Annotated[str, Form()] = "visit_note",
     account_id: Annotated[str | None, Form()] = None,
     hospital: Annotated[str | None, Form()] = None,
