@@ -35,6 +35,27 @@ def test_the_installed_entry_point_runs_extract(tmp_path):
     assert json.loads(done.stdout)["record"]["key_dates"][0]["date"] == "2026-03-17"
 
 
+def test_extract_reads_a_gbk_note_and_a_word_file_as_their_utf8_text(tmp_path):
+    import docx
+
+    text = "下午拜访设备科王主任，他说价格太高，下周三再来。"
+    (tmp_path / "utf8.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "gbk.txt").write_bytes(text.encode("gbk"))
+    word = docx.Document()
+    word.add_paragraph(text)
+    word.save(tmp_path / "note.docx")
+    records = []
+    for name in ("utf8.txt", "gbk.txt", "note.docx"):
+        done = run("extract", str(tmp_path / name), "--reference-date", "2026-03-16")
+        assert done.returncode == 0, done.stderr
+        record = json.loads(done.stdout)["record"]
+        records.append((record["decision_makers"], [o["category"] for o in record["objections"]],
+                        [(d["type"], d["date"]) for d in record["key_dates"]]))
+    assert records[0][0] and records[0][1] == ["price"]
+    assert records[1] == records[0] and records[2][1:] == records[0][1:]
+    assert [d["name"] for d in records[2][0]] == [d["name"] for d in records[0][0]]
+
+
 def test_extract_jsonl_answers_every_line_in_order_with_errors_for_bad_ones(tmp_path):
     lines = [
         {"id": "a", "text": "约了下周四早交班后再过去", "reference_date": "2026-01-05", "kind": "visit_note"},
