@@ -19,6 +19,7 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codec
 # and Big5 with Microsoft's superset (cp950), so a rare character does not fail the file.
 DECODER_FOR = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "hz": "gb18030", "cp936": "gb18030",
                "big5": "cp950", "big5hkscs": "big5hkscs", "cp950": "cp950"}
+TRUSTED_GUESSES = ("utf_16", "utf_32", "big5", "cp950")
 # Below this share of readable characters a decoding is mojibake, not a note.
 MIN_READABLE = 0.9
 NOT_TEXT = "the file is not text in a known encoding (UTF-8, UTF-16, GBK/GB18030, Big5), an image or a PDF"
@@ -65,11 +66,16 @@ def _guess(data: bytes) -> DecodedText | None:
     """charset-normalizer's best reading, then GB18030 (the commonest non-UTF encoding here) as a fallback."""
     from charset_normalizer import from_bytes
 
-    candidates: list[str] = []
+    candidates = ["gb18030"]
     best = from_bytes(data).best()
     if best is not None:
-        candidates.append(DECODER_FOR.get(best.encoding.replace("_", "").lower(), best.encoding))
-    candidates.append("gb18030")
+        guess = DECODER_FOR.get(best.encoding.replace("_", "").lower(), best.encoding)
+        # a short GBK text is often guessed Korean or Latin (their byte ranges overlap GBK's); these files
+        # come from teams in China, so only guesses GB18030 cannot stand for (UTF-16/32, Big5) go first
+        if guess.replace("-", "_").lower().startswith(TRUSTED_GUESSES):
+            candidates.insert(0, guess)
+        else:
+            candidates.append(guess)
     for encoding in candidates:
         text = _strict(data, encoding)
         if text is not None and min(readable_share(text), plausible_share(text)) >= MIN_READABLE:
