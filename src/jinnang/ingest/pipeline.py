@@ -26,7 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jinnang.core.errors import InputError, NotFound, TooLarge
-from jinnang.core.records import OcrLine, OcrPage
+from jinnang.core.records import DOCUMENT_KINDS, OcrLine, OcrPage
 from jinnang.core.settings import Settings
 from jinnang.ingest.chat import ChatExport, parse_chat
 from jinnang.ingest.chunking import chunk_text
@@ -48,7 +48,6 @@ from jinnang.ingest.vectors import open_collection
 log = logging.getLogger(__name__)
 
 CHUNKS_COLLECTION = "chunks"
-DOCUMENT_KINDS = ("visit_note", "trial_feedback", "talk_track")
 
 # A hook runs after a document's text is stored and indexed (extraction, accounts, playbook).
 DocumentHook = Callable[[Settings, Session, DocumentRow], None]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from jinnang.api.deps import Caller, SettingsDep, refuse, require_role, require_visible
 from jinnang.core.errors import InputError
-from jinnang.ingest.pipeline import DOCUMENT_KINDS
+from jinnang.core.records import DOCUMENT_KINDS
 from jinnang.ingest.store import DocumentRow, IngestJobRow, ingest_engine
 from jinnang.service.pipeline import DEFAULT_HOOKS, register_document, run_job
 
