@@ -125,6 +125,33 @@ def test_check_boxes_keep_which_option_is_ticked(font):
     assert lines[1].replace("\u3000", " ").split() == ["□满意", "■基本满意", "□不满意"]
 
 
+def test_round_option_marks_keep_which_option_is_chosen(font):
+    page = Image.new("L", (1200, 300), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 60), "拜访对象：凌静（主管技师）", font=font, fill=0)
+    draw.text((60, 160), "客户态度", font=font, fill=0)
+    x = 60 + int(font.getlength("客户态度")) + 34
+    for label, chosen in [("积极", False), ("中立", True), ("消极", False)]:
+        draw.ellipse([x, 166, x + 30, 196], outline=0, width=2, fill=0 if chosen else 255)
+        draw.text((x + 36, 160), label, font=font, fill=0)
+        x += 36 + int(font.getlength(label)) + 34
+    lines = ocr_image(page, "rapidocr").text.splitlines()
+    assert lines == ["拜访对象：凌静（主管技师）", "客户态度\u3000○积极\u3000●中立\u3000○消极"]
+
+
+def test_a_glyph_framed_like_a_box_at_the_start_of_a_line_is_not_a_ticked_box(font):
+    page = Image.new("L", (1200, 300), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 60), "图像清晰度", font=font, fill=0)
+    x = 60 + int(font.getlength("图像清晰度")) + 34
+    for label, ticked in [("好", False), ("一般", True)]:
+        draw.rectangle([x, 66, x + 30, 96], outline=0, width=2, fill=0 if ticked else 255)
+        draw.text((x + 36, 60), label, font=font, fill=0)
+        x += 36 + int(font.getlength(label)) + 34
+    text = ocr_image(page.filter(ImageFilter.GaussianBlur(0.8)), "rapidocr").text
+    assert text.startswith("图像清晰度\u3000□好\u3000■") and text.endswith("一般") and text.count("■") == 1
+
+
 def test_square_parts_of_large_title_glyphs_are_not_check_boxes():
     # the body text sets the expected box size; the title's 日 (智) and 口 (中) parts are about that size
     regular = _cjk_font_path().replace("-Bold", "-Regular")  # the thin strokes of the regular weight

@@ -2,8 +2,10 @@
 
 Two engines sit behind one small protocol (`engines`): RapidOCR (PP-OCR models
 inside the wheel, the default) and tesseract (chi_sim+eng). Both load lazily,
-once per process. Orientation and skew are handled in `skew`, the order of
-lines in `reading_order`, ruled lines, check boxes and stamps in `marks`.
+once per process. Phone photos are found on the desk, straightened and
+evenly lit in `photo` (scans pass untouched); orientation and skew are handled
+in `skew`, the order of lines in `reading_order` (side-by-side text columns in
+`columns`), ruled lines, check boxes, round option marks and stamps in `marks`.
 
 Nothing here reads the global settings: callers hand over the engine name and
 the pixel limit (`settings.ocr_engine`, `settings.max_image_pixels`).

@@ -13,6 +13,7 @@ from jinnang.core.records import OcrPage
 from jinnang.core.settings import Settings
 from jinnang.ingest.ocr.engines import OcrEngine, get_ocr_engine
 from jinnang.ingest.ocr.marks import drop_red_ink
+from jinnang.ingest.ocr.photo import prepare_photo
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,9 @@ def open_image(source: str | Path | Image.Image, field: str = "image", *,
 
 def ocr_image(image: str | Path | Image.Image, engine: str | OcrEngine | None = None, page: int = 1,
               field: str = "image", *, max_pixels: int = DEFAULT_MAX_PIXELS) -> OcrPage:
-    """OCR one image (a path or a Pillow image) into an OcrPage."""
+    """OCR one image (a path or a Pillow image) into an OcrPage; a phone photo is straightened first."""
     ocr = engine if engine is not None and not isinstance(engine, str) else get_ocr_engine(engine)
-    rgb = drop_red_ink(np.asarray(open_image(image, field, max_pixels=max_pixels)))
     started = time.perf_counter()
+    rgb = drop_red_ink(prepare_photo(np.asarray(open_image(image, field, max_pixels=max_pixels))))
     lines = ocr.read(rgb)
     return OcrPage(page=page, engine=ocr.name, lines=lines, seconds=round(time.perf_counter() - started, 3))

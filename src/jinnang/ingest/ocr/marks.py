@@ -49,29 +49,48 @@ def erase_rules(gray: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- check boxes
 
 CHECKED, UNCHECKED = "■", "□"
+CHOSEN, NOT_CHOSEN = "●", "○"  # round option marks (radio buttons)
 # what recognisers return for a box glyph at the start of an option (or nothing at all)
-_BOX_LOOKALIKES = set("■□口回日1Il|[]OoD0")
+_BOX_LOOKALIKES = set("■□●○◯〇口回日1Il|[]OoD0")
+
+Mark = tuple[tuple[float, float, float, float], str]  # (x0, y0, x1, y1), one of ■ □ ● ○
 
 
-def find_checkboxes(gray: np.ndarray, unit: float) -> list[tuple[tuple[float, float, float, float], bool]]:
-    """Square boxes about one text height wide: ((x0, y0, x1, y1), ticked)."""
+def _mark_shape(contour: np.ndarray, w: int, h: int, unit: float) -> str | None:
+    """"square", "round" or None for the outline of something about one text height wide.
+
+    A square fills nearly all of its bounding box; a disc fills pi/4 of it and is rounder
+    (4πA/P² near 1); small round letters (o in "Pro") are under `0.7 × unit`.
+    """
+    area, perimeter = cv2.contourArea(contour), cv2.arcLength(contour, True)
+    fill, roundness = area / (w * h), (4 * np.pi * area / perimeter ** 2 if perimeter else 0.0)
+    if fill >= 0.8 and 0.7 <= roundness < 0.86 and len(cv2.approxPolyDP(contour, 0.08 * perimeter, True)) == 4:
+        return "square"
+    if 0.68 <= fill < 0.8 and roundness >= 0.85 and min(w, h) >= 0.7 * unit:
+        return "round"
+    return None
+
+
+def find_checkboxes(gray: np.ndarray, unit: float) -> list[Mark]:
+    """Square boxes and round option marks about one text height wide, with what they show (■ □ ● ○)."""
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
     contours, _ = cv2.findContours(ink, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
-    found: list[tuple[tuple[float, float, float, float], bool]] = []
+    found: list[Mark] = []
     for contour in contours:
         x, y, w, h = cv2.boundingRect(contour)
         if not (0.45 * unit <= w <= 1.3 * unit and 0.45 * unit <= h <= 1.3 * unit):
             continue
-        if abs(w - h) > 0.15 * max(w, h) or cv2.contourArea(contour) < 0.8 * w * h:
+        if abs(w - h) > 0.15 * max(w, h):
             continue
-        if len(cv2.approxPolyDP(contour, 0.08 * cv2.arcLength(contour, True), True)) != 4:
+        shape = _mark_shape(contour, w, h, unit)
+        if shape is None:
             continue
         inset = max(2, int(0.25 * w))
         inner = ink[y + inset:y + h - inset, x + inset:x + w - inset]
         if inner.size == 0:
             continue
         fill = float((inner > 0).mean())
-        if fill > 0.6:
+        if fill > 0.85:  # a filled mark is solid; a glyph framed like a box (图, 国) is not
             ticked = True
         elif fill < 0.12:
             ticked = False
@@ -84,17 +103,19 @@ def find_checkboxes(gray: np.ndarray, unit: float) -> list[tuple[tuple[float, fl
         if (above.size and (above > 0).mean() > 0.03) or (below.size and (below > 0).mean() > 0.03):
             continue
         box = (float(x), float(y), float(x + w), float(y + h))
-        found.append((box, ticked))
+        if shape == "square":
+            found.append((box, CHECKED if ticked else UNCHECKED))
+        else:
+            found.append((box, CHOSEN if ticked else NOT_CHOSEN))
     # an outlined square gives an outer and an inner contour: keep the outer one
     def inside(a, b):
         return a is not b and b[0] <= (a[0] + a[2]) / 2 <= b[2] and b[1] <= (a[1] + a[3]) / 2 <= b[3] \
             and (a[2] - a[0]) <= (b[2] - b[0])
-    return [(box, ticked) for box, ticked in found
+    return [(box, mark) for box, mark in found
             if not any(inside(box, other) for other, _ in found if other != box)]
 
 
-def option_boxes(boxes: list[tuple[tuple[float, float, float, float], bool]],
-                 unit: float) -> list[tuple[tuple[float, float, float, float], bool]]:
+def option_boxes(boxes: list[Mark], unit: float) -> list[Mark]:
     """Boxes that come in a row of two or more: a lone square is as likely the glyph 口 (口腔科)."""
     return [b for b in boxes
             if any(other is not b and abs(other[0][0] - b[0][0]) > unit
@@ -102,16 +123,16 @@ def option_boxes(boxes: list[tuple[tuple[float, float, float, float], bool]],
                    for other in boxes)]
 
 
-def apply_checkboxes(fragments: list[Fragment],
-                     boxes: list[tuple[tuple[float, float, float, float], bool]], unit: float) -> list[Fragment]:
-    """Put ■/□ (from `option_boxes`) where the recogniser dropped or misread them."""
+def apply_checkboxes(fragments: list[Fragment], boxes: list[Mark], unit: float) -> list[Fragment]:
+    """Put ■ □ ● ○ (from `option_boxes`) where the recogniser dropped or misread them."""
     out = list(fragments)
-    for (x0, y0, x1, y1), ticked in boxes:
-        symbol = CHECKED if ticked else UNCHECKED
+    for (x0, y0, x1, y1), symbol in boxes:
         cy = (y0 + y1) / 2
         owner = None
         for i, frag in enumerate(out):
-            if frag.box[1] <= cy <= frag.box[3] and frag.box[0] - 0.3 * unit <= x0 and x1 <= frag.box[2] + 0.3 * unit:
+            # the label's box may start inside the mark: its ink trimmed to part of the mark
+            if frag.box[1] <= cy <= frag.box[3] and (frag.box[0] - 0.3 * unit <= x0 or x0 < frag.box[0] < x1) \
+                    and x1 <= frag.box[2] + 0.3 * unit:
                 owner = i
                 break
         if owner is None:

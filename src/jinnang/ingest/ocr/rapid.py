@@ -127,10 +127,10 @@ class RapidOcrEngine:
         unit = text_unit(fragments)
         gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
         checkboxes = []
-        for (bx0, by0, bx1, by1), ticked in find_checkboxes(gray, unit):
+        for (bx0, by0, bx1, by1), mark in find_checkboxes(gray, unit):
             corners = rotate_points(np.array([[bx0, by0], [bx1, by1]], dtype=np.float32), skew, (w / 2, h / 2))
             (cx, cy), half = corners.mean(axis=0), (bx1 - bx0) / 2
-            checkboxes.append(((cx - half, cy - half, cx + half, cy + half), ticked))
+            checkboxes.append(((cx - half, cy - half, cx + half, cy + half), mark))
         checkboxes = option_boxes(checkboxes, unit)
         if checkboxes:
             fragments = self._split_at_checkboxes(lines, fragments, checkboxes, unit)

@@ -9,29 +9,16 @@ on box geometry only, so it is the same for any engine.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from statistics import median
 
 from jinnang.core.records import OcrLine
+from jinnang.ingest.ocr.columns import column_blocks
+from jinnang.ingest.ocr.fragments import Fragment
 
 # Gaps are measured in units of the page's median text height, so the rules hold at any dpi.
 ROW_GAP = 0.8  # a horizontal blank band at least this tall separates rows / paragraphs
 COLUMN_GAP = 1.2  # a vertical blank band at least this wide separates cells / columns
-TEXT_COLUMN_GAP = 2.0  # columns of running text are at least this far apart ...
-TEXT_LINE_WIDTH = 8.0  # ... and their lines at least this long (a form's labels are shorter)
 SAME_LINE_GAP = 1.5  # fragments on one baseline closer than this are one drawn string
-
-
-@dataclass
-class Fragment:
-    text: str
-    confidence: float
-    box: tuple[float, float, float, float]  # x0, y0, x1, y1 in upright deskewed page pixels
-    parts: int = field(default=1)
-
-    @property
-    def height(self) -> float:
-        return max(1.0, self.box[3] - self.box[1])
 
 
 def _vertical_overlap(a: Fragment, b: Fragment) -> float:
@@ -40,6 +27,7 @@ def _vertical_overlap(a: Fragment, b: Fragment) -> float:
 
 
 _OWN_BLANK_AFTER = set(" \u3000，。、：；！？）」』”》(（")
+_OPTION_MARKS = set("■□●○")
 _OWN_BLANK_BEFORE = set(" \u3000，。、：；！？）」』”》（「『“《,.;:!?()")
 
 
@@ -48,14 +36,19 @@ def _join(left: Fragment, right: Fragment, unit: float) -> Fragment:
     # a visible blank inside one drawn string is a space (CJK text has none between glyphs);
     # a blank a full glyph wide is the ideographic space forms put between options
     sep = ""
+    text = left.text
+    if right.text[:1] in _OPTION_MARKS and not 0 <= gap <= 0.25 * unit:
+        # options are set apart by the ideographic space; the blank around a box is measured
+        # unreliably (the recogniser reads part of it as a space, boxes overlap by a pixel or two)
+        text, sep = text.rstrip(), "\u3000"
     # full-width marks carry their own blank: none is added next to them
-    if left.text[-1:] not in _OWN_BLANK_AFTER and right.text[:1] not in _OWN_BLANK_BEFORE:
+    elif left.text[-1:] not in _OWN_BLANK_AFTER and right.text[:1] not in _OWN_BLANK_BEFORE:
         sep = "\u3000" if gap > 0.75 * unit else " " if gap > 0.25 * unit else ""
     n = left.parts + right.parts
     confidence = min(left.confidence, right.confidence)
     box = (min(left.box[0], right.box[0]), min(left.box[1], right.box[1]),
            max(left.box[2], right.box[2]), max(left.box[3], right.box[3]))
-    return Fragment(left.text + sep + right.text, confidence, box, n)
+    return Fragment(text + sep + right.text, confidence, box, n)
 
 
 def merge_same_line(fragments: list[Fragment], unit: float,
@@ -129,34 +122,21 @@ def _lines_top_down(items: list[Fragment]) -> list[Fragment]:
     return [item for row in rows for item in sorted(row, key=lambda f: f.box[0])]
 
 
-def _text_columns(items: list[Fragment], unit: float, horizontal, x_lo: float, x_hi: float) -> bool:
-    """Side-by-side columns of running text (read column by column even where their
-    paragraph breaks line up), as opposed to a table's label and value columns."""
-    if _crossing(horizontal, x_lo, x_hi):
-        return False  # ruled rows: a table
-    cuts = _gaps([(f.box[0], f.box[2]) for f in items], TEXT_COLUMN_GAP * unit)
-    if not cuts:
-        return False
-    for group in _split(items, cuts, 0):
-        if len(group) < 3 or median(f.box[2] - f.box[0] for f in group) < TEXT_LINE_WIDTH * unit:
-            return False
-    return True
-
-
 def _xy_cut(items: list[Fragment], unit: float, vertical=None, horizontal=None, depth: int = 0) -> list[Fragment]:
     if len(items) <= 1 or depth > 40:
         return _lines_top_down(items)
     x_lo, x_hi = min(f.box[0] for f in items), max(f.box[2] for f in items)
     y_lo, y_hi = min(f.box[1] for f in items), max(f.box[3] for f in items)
-    if _text_columns(items, unit, horizontal, x_lo, x_hi):
-        column_cuts = _gaps([(f.box[0], f.box[2]) for f in items], TEXT_COLUMN_GAP * unit)
-        return [f for group in _split(items, column_cuts, 0)
-                for f in _xy_cut(group, unit, vertical, horizontal, depth + 1)]
-    # rows first: a table is read row by row, and a wrapped cell has no row-sized blank inside
+    # rows first: a table is read row by row, and a wrapped cell has no row-sized blank inside;
+    # then runs of rows that share a gutter and read as text columns are read column by column
     row_cuts = _gaps([(f.box[1], f.box[3]) for f in items], ROW_GAP * unit, _crossing(horizontal, x_lo, x_hi))
     if row_cuts:
-        return [f for group in _split(items, row_cuts, 1)
-                for f in _xy_cut(group, unit, vertical, horizontal, depth + 1)]
+        out: list[Fragment] = []
+        for block, gutter in column_blocks(_split(items, row_cuts, 1), unit, horizontal):
+            groups = _split(block, [(gutter[0] + gutter[1]) / 2], 0) if gutter else [block]
+            for group in groups:
+                out.extend(_xy_cut(group, unit, vertical, horizontal, depth + 1))
+        return out
     column_cuts = _gaps([(f.box[0], f.box[2]) for f in items], COLUMN_GAP * unit, _crossing(vertical, y_lo, y_hi))
     if column_cuts:
         return [f for group in _split(items, column_cuts, 0)
