@@ -133,6 +133,19 @@ def test_fields_laid_out_two_to_a_row_are_read_row_by_row():
     assert [line.text for line in lines] == [f.text for pair in zip(left, right) for f in pair]
 
 
+def test_columns_whose_rows_line_up_are_still_columns_when_their_lines_wrap():
+    # one string a side on every row, top-aligned like a field grid, but each side indents the
+    # wrapped lines of its numbered items: running text, read a column at a time
+    texts_left = ["一、拜访信息", "客户单位：宜昌市中心医院", "1. 科室今年计划新增床位，", "设备需求随之增加。"]
+    texts_right = ["三、客户意见", "1. 数据导出为厂家私有格式，统计科", "无法直接读取。", "2. 提交报价单和维保方案。"]
+    left = [_frag(t, 100 + (40 if t.startswith("设备") else 0), 300 + i * 70, 600, 334 + i * 70)
+            for i, t in enumerate(texts_left)]
+    right = [_frag(t, 700 + (40 if t.startswith("无法") else 0), 300 + i * 70, 1200, 334 + i * 70)
+             for i, t in enumerate(texts_right)]
+    lines = reading_order(right + left)
+    assert [line.text for line in lines] == texts_left + texts_right
+
+
 def test_two_signatures_side_by_side_are_read_row_by_row():
     left = _column(["护士长：解红梅", "日期：2026年8月21日"], 100, 440, 1600)
     right = _column(["信息科：工程师 柏松", "日期：2026年8月22日"], 900, 1240, 1600)

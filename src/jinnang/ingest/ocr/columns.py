@@ -22,6 +22,7 @@ GUTTER = 2.0  # a blank at least this wide, down a run of rows, separates two co
 MIN_LINES = 2  # lines on each side ...
 MIN_RUN_LINES = 6  # ... and in all: a few strings side by side are a signature block, read row by row
 ALIGNED = 0.25  # lines whose tops differ by less than this share a row of a grid
+INDENT = 1.0  # strings starting this much further in than others on their side are indented text
 SIDE_WIDTH = 7.0  # a column of text is at least this wide (a table's label column is narrower)
 TRAILING_GAP = 2.5  # a row on one side only, after a gap this many times the run's usual one, is below
 # the columns (a section heading inside a column leaves less)
@@ -65,14 +66,23 @@ def _side_is_text(side: list[Fragment], unit: float) -> bool:
     return extent >= SIDE_WIDTH * unit
 
 
+def _flush_left(side: list[Fragment], unit: float) -> bool:
+    """Every string starts at one x: field cells do; running text indents its wrapped lines and
+    numbered items, so a side whose lines start at different places is text, however aligned."""
+    starts = [f.box[0] for f in side]
+    return max(starts) - min(starts) <= INDENT * unit
+
+
 def _field_grid(rows: list[list[Fragment]], gutter: Stretch, unit: float) -> bool:
-    """Every row one string on each side, top-aligned: fields laid out two to a row (医院：… 科室：…),
-    which are read row by row; columns of text drift apart at headings and wrapped lines."""
+    """Every row one string on each side, top-aligned, each side flush left: fields laid out two to
+    a row (医院：… 科室：…), which are read row by row. Columns of text drift apart at headings and
+    wrapped lines, or — when their rows happen to line up — indent their wrapped lines."""
     for row in rows:
         left, right = _sides([row], gutter)
         if len(left) != 1 or len(right) != 1 or abs(left[0].box[1] - right[0].box[1]) > ALIGNED * unit:
             return False
-    return True
+    left, right = _sides(rows, gutter)
+    return _flush_left(left, unit) and _flush_left(right, unit)
 
 
 def _ruled_across(horizontal: list[Rule] | None, gutter: Stretch, top: float, bottom: float, unit: float) -> bool:
