@@ -27,7 +27,7 @@ FONT_DIR = "/usr/share/fonts/opentype/noto/"
 SC = 2  # face index of "Noto Sans CJK SC" in the .ttc (index 0 is the Japanese face)
 OUT = Path(__file__).resolve().parents[1] / "eval" / "data" / "ocr_layouts"
 W, H = 1240, 1754  # A4 at 150 dpi
-SETS = {"tune": 1401, "holdout": 2402}
+SETS = {"tune": 1401, "holdout": 2402, "holdout2": 3403}  # holdout2: made after holdout was retired
 PLAN = ["single_column"] * 3 + ["two_columns"] * 5 + ["table"] * 3 + ["checkboxes"] * 3  # the scans of a set
 PHOTO_BASES = ["two_columns", "table", "checkboxes", "single_column", "two_columns", "checkboxes"]  # new forms, photographed
 
