@@ -5,8 +5,6 @@ import io
 import json
 import zipfile
 
-import docx
-import openpyxl
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -14,6 +12,7 @@ from typer.testing import CliRunner
 
 from jinnang.api.app import create_app
 from jinnang.ingest.store import DocumentRow, ingest_engine
+from tests_support_files import docx_bytes, xlsx_bytes
 
 REP = {"X-API-Key": "rep7"}
 LINES = ["南京鼓楼医院 骨科", "见到了骨科王主任和设备科李科长。", "王主任说价格偏高，比进口的还贵。",
@@ -28,22 +27,8 @@ def client(settings):
     return TestClient(create_app(settings))
 
 
-def _docx(lines) -> bytes:
-    document = docx.Document()
-    for line in lines:
-        document.add_paragraph(line)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _xlsx(rows) -> bytes:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+_docx = docx_bytes
+_xlsx = xlsx_bytes
 
 
 def _csv(rows) -> str:

@@ -4,7 +4,6 @@ import io
 import zipfile
 
 import docx
-import openpyxl
 import pytest
 from sqlalchemy.orm import Session
 
@@ -13,6 +12,7 @@ from jinnang.ingest.office import docx_text, xlsx_text
 from jinnang.ingest.pipeline import register_document, run_job
 from jinnang.ingest.sniff import sniff
 from jinnang.ingest.store import DocumentRow, ingest_engine
+from tests_support_files import xlsx_bytes
 
 
 def _docx(build) -> bytes:
@@ -39,13 +39,7 @@ def _report(document) -> None:
     document.add_paragraph("设备科李科长问注册证。")
 
 
-def _workbook(rows) -> bytes:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+_workbook = xlsx_bytes
 
 
 def _rezip(data: bytes, order) -> bytes:
