@@ -1,40 +1,34 @@
-"""Typed dependencies: settings, callers and their roles.
+"""Typed dependencies: settings, callers and their roles, and the access checks routes call.
 
 Every route declares the roles it admits, e.g.
 `caller: Annotated[Caller, Depends(require_role("manager"))]`; `admin` is admitted
-everywhere.
+everywhere. What a caller may see or change is decided by `core.access.Viewer` alone (a `Caller`
+is one); the helpers below turn its answers into 403/404 refusals.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, NoReturn, Protocol, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader
 
+from jinnang.core.access import Viewer
+from jinnang.core.db import open_engine
+from jinnang.core.errors import NotFound
 from jinnang.core.settings import Settings, parse_api_keys
+from jinnang.rules.accounts import load_account
+from jinnang.rules.models import AccountSnapshot
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 
-@dataclass(frozen=True)
-class Caller:
+@dataclass(frozen=True, kw_only=True)
+class Caller(Viewer):
+    """A viewer known by its API key; the rules of what it may see are `core.access.Viewer`'s."""
+
     key: str
-    role: str
-    subject: str  # rep id for a rep, manager id for a manager
-    team: frozenset[str] = field(default_factory=frozenset)  # rep ids a manager may see
-
-    @property
-    def sees_all(self) -> bool:
-        return self.role in ("admin", "crm")
-
-    def may_see_rep(self, rep_id: str | None) -> bool:
-        if self.sees_all:
-            return True
-        if self.role == "manager":
-            return rep_id in self.team or rep_id == self.subject
-        return rep_id == self.subject
 
 
 def callers_of(settings: Settings) -> dict[str, Caller]:
@@ -76,16 +70,65 @@ class Owned(Protocol):
 OwnedT = TypeVar("OwnedT", bound=Owned)
 
 
-def require_visible(caller: Caller, item: OwnedT | None, what: str) -> OwnedT:
+def require_visible(caller: Viewer, item: OwnedT | None, what: str) -> OwnedT:
     """`item` when the caller may see it (by the rep it belongs to); otherwise refused."""
     if item is not None and caller.may_see_rep(item.rep_id):
         return item
     refuse(caller, item is not None, what)
 
 
-def refuse(caller: Caller, exists: bool, what: str) -> NoReturn:
+def require_changeable(caller: Viewer, item: OwnedT | None, what: str) -> OwnedT:
+    """`item` when the caller may change it: the same right as seeing it, so a write never lands
+    in an account its author could not read."""
+    if item is not None and caller.may_change_account(item.rep_id):
+        return item
+    refuse(caller, item is not None, what)
+
+
+def refuse(caller: Viewer, exists: bool, what: str) -> NoReturn:
     """A missing item is 404 only to a caller who sees everything; to a rep or manager it is the
     same 403 as someone else's, so that ids cannot be probed for what exists."""
     if not exists and caller.sees_all:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such {what}")
     raise HTTPException(status.HTTP_403_FORBIDDEN, f"this {what} is not one of yours or your team's")
+
+
+def account_or_none(settings: Settings, account_id: str) -> AccountSnapshot | None:
+    try:
+        return load_account(open_engine(settings.sqlite_path), account_id)
+    except NotFound:
+        return None
+
+
+def stored_account(caller: Viewer, settings: Settings, account_id: str) -> AccountSnapshot | None:
+    """The stored account, or None when there is none. A missing one is the domain's 404 only to a
+    caller who sees everything; to others it is refused like someone else's by the checks below."""
+    account = account_or_none(settings, account_id)
+    if account is None and caller.sees_all:
+        raise NotFound("account_id", f"no stored account {account_id!r}")
+    return account
+
+
+def visible_account(caller: Viewer, settings: Settings, account_id: str) -> AccountSnapshot:
+    return require_visible(caller, stored_account(caller, settings, account_id), "account")
+
+
+def changeable_account(caller: Viewer, settings: Settings, account_id: str) -> AccountSnapshot:
+    return require_changeable(caller, stored_account(caller, settings, account_id), "account")
+
+
+def require_may_replace(caller: Viewer, settings: Settings, snapshot: AccountSnapshot) -> None:
+    """Storing a whole snapshot changes the stored account (if any) and files it for the snapshot's rep."""
+    stored = account_or_none(settings, snapshot.account_id)
+    if not caller.may_change_account(snapshot.rep_id) or (stored and not caller.may_change_account(stored.rep_id)):
+        refuse(caller, True, "account")
+
+
+def require_may_file(caller: Viewer, settings: Settings, owner: str, account_id: str | None) -> None:
+    """A document may be filed for `owner` on `account_id` when the caller may file for that rep and may
+    change the account; an account not stored yet is created by the filing (as `owner`'s)."""
+    if not caller.may_file_for(owner):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"you may not file documents for {owner}")
+    account = account_or_none(settings, account_id) if account_id else None
+    if account is not None and not caller.may_change_account(account.rep_id):
+        refuse(caller, True, "account")

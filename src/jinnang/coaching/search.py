@@ -8,9 +8,15 @@ the problem. `search_hits(settings, "医生嫌操作麻烦咋办", k=10)` → `S
 from __future__ import annotations
 
 import html
+import logging
+import re
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from jinnang.coaching.config import ConceptLexicon, SearchConfig, load_concepts, load_search_config
 from jinnang.coaching.records import META_FILTERS, SearchHit
@@ -23,8 +29,12 @@ from jinnang.coaching.text import (
     normalise,
     word_tokens,
 )
+from jinnang.core.access import Viewer, shared_meta
 from jinnang.core.errors import InputError
 from jinnang.core.settings import Settings
+from jinnang.core.text import SENTENCE_OR_LINE_END
+
+log = logging.getLogger(__name__)
 
 CHANNELS = ("words", "chars", "concepts", "dense")
 MAX_QUERY_CHARS = 500
@@ -152,7 +162,6 @@ def _dense_scores(loaded: LoadedIndex, query: str, candidates: int,
     return scores
 
 
-
 def fused_scores(loaded: LoadedIndex, query: str, config: SearchConfig,
                  channels: tuple[str, ...] | None = None, use_prior: bool = True) -> tuple[np.ndarray, dict[str, float]]:
     """Fused score of every chunk for `query`, and the query's concepts."""
@@ -269,8 +278,9 @@ def mark(snippet: str, spans: list[tuple[int, int]]) -> str:
 
 def search_hits(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
                 channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
-                use_prior: bool = True) -> list[SearchHit]:
-    """Best documents for `query`, one hit per document, best first."""
+                use_prior: bool = True, viewer: Viewer | None = None) -> list[SearchHit]:
+    """Best documents for `query`, one hit per document, best first. A `viewer` who may not see a
+    hit's note gets it anonymised (`core.access`); without one (the CLI, evaluation) every hit is whole."""
     if not isinstance(query, str) or not query.strip():
         raise InputError("query", "query must be a non-empty string")
     if len(query) > MAX_QUERY_CHARS:
@@ -290,6 +300,7 @@ def search_hits(settings: Settings, query: str, k: int = 10, filters: dict[str, 
     norm_query = expand_query(normalise(query))
     terms = highlight_terms(norm_query)
     hits: list[SearchHit] = []
+    chunks: list[str] = []
     seen: set[str] = set()
     for i in top:
         if not np.isfinite(scores[i]) or len(hits) >= k:
@@ -303,11 +314,85 @@ def search_hits(settings: Settings, query: str, k: int = 10, filters: dict[str, 
         hits.append(SearchHit(doc_id=doc_id, score=round(float(scores[i]), 4), snippet=snippet, highlights=spans,
                               text=doc.text if doc else loaded.chunk_text[i], kind=doc.kind if doc else "",
                               meta=doc.meta if doc else {}))
-    return hits
+        chunks.append(loaded.chunk_text[i])
+    if viewer is None or viewer.sees_all:
+        return hits
+    names = _extracted_names(settings, [h.doc_id for h in hits if not viewer.sees_note(h.kind, h.meta.get("rep"))])
+    return [hit if viewer.may_see_rep(hit.meta.get("rep")) else
+            _anonymised(hit, chunk, terms, concepts, config, viewer, names.get(hit.doc_id, ()))
+            for hit, chunk in zip(hits, chunks)]
+
+_ID_LIKE = re.compile(r"\d[\d\- ]{3,}\d|[A-Za-z]+[-_]\d+[\w-]*")  # phone, record, bed and account numbers
+_SENTENCE = re.compile(f"[^{re.escape(SENTENCE_OR_LINE_END)}]+[{re.escape(SENTENCE_OR_LINE_END)}]?")
+
+
+def _anonymised(hit: SearchHit, chunk: str, terms: list[str], concepts: dict[str, float], config: SearchConfig,
+                viewer: Viewer, known_names: Iterable[str]) -> SearchHit:
+    """Someone else's document as `viewer` may see it: never whose or which customer's it is; of a raw
+    note only the matched sentence, with hospitals, people and id-like numbers masked."""
+    meta = shared_meta(hit.kind, hit.meta)
+    if viewer.sees_note(hit.kind, hit.meta.get("rep")):
+        return hit.model_copy(update={"meta": meta})  # company knowledge: the text is the point
+    owner_words = [str(hit.meta.get(k) or "") for k in ("hospital", "account_id", "rep", "source")]
+    masked = mask_identifiers(_matched_sentence(chunk, terms), [*owner_words, *known_names])
+    snippet, spans = make_snippet(masked, terms, concepts, config.snippet_chars)
+    return hit.model_copy(update={"snippet": snippet, "highlights": spans, "text": snippet, "meta": meta})
+
+
+def _matched_sentence(text: str, terms: list[str]) -> str:
+    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(text) if m.group(0).strip()] or [text.strip()]
+    return next((s for s in sentences if any(t in normalise(s) for t in terms)), sentences[0])
+
+
+@lru_cache(maxsize=1)
+def _surname_before_title() -> re.Pattern[str]:
+    from jinnang.nlp.gazetteers import gazetteers
+
+    surnames, titles = gazetteers()["surnames"], gazetteers()["titles"].titles
+    alternation = [sorted(words, key=len, reverse=True) for words in
+                   ([*surnames.compound, *surnames.single], {t.written for t in titles})]
+    return re.compile("(?:{})(?=(?:{}))".format(*("|".join(map(re.escape, words)) for words in alternation)))
+
+
+def mask_identifiers(text: str, known: Iterable[str] = ()) -> str:
+    """`text` with the `known` names, hospitals, people (王主任 → 某主任) and id-like numbers masked."""
+    from jinnang.nlp.components import find_hospitals
+    from jinnang.nlp.lac import analyse
+
+    for word in sorted({w for w in known if len(w) >= 2}, key=len, reverse=True):
+        text = text.replace(word, "某")
+    for start, end in reversed(find_hospitals(text)):
+        text = text[:start] + "某医院" + text[end:]
+    titled = _surname_before_title()
+    out = []
+    for word, tag in analyse(text):
+        if tag == "PER":
+            title = titled.match(word)
+            word = "某" + word[title.end():] if title else "某人"
+        elif tag == "ORG":
+            word = "某单位"
+        out.append(word)
+    return _ID_LIKE.sub("＊＊", titled.sub("某", "".join(out)))
+
+
+def _extracted_names(settings: Settings, document_ids: list[str]) -> dict[str, list[str]]:
+    """The people and organisations each note's own extraction found (ingested notes have one)."""
+    from jinnang.nlp.store import ExtractionRow, records_engine
+
+    if not document_ids:
+        return {}
+    try:
+        with Session(records_engine(settings)) as session:
+            rows = session.scalars(select(ExtractionRow).where(ExtractionRow.document_id.in_(document_ids))).all()
+            return {r.document_id: [n for dm in r.record.decision_makers for n in (dm.name, dm.organization or "")]
+                    + [r.hospital or ""] for r in rows}
+    except Exception:  # the gazetteers still mask; a broken records table must not break search
+        log.exception("could not read extraction records for masking search hits")
+        return {}
 
 
 def search(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
            channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
-           use_prior: bool = True) -> list[dict[str, Any]]:
+           use_prior: bool = True, viewer: Viewer | None = None) -> list[dict[str, Any]]:
     """`search_hits` as the dicts the CLI and the API emit: {doc_id, score, snippet, highlights, text, kind, meta}."""
-    return [hit.model_dump() for hit in search_hits(settings, query, k, filters, channels, config, use_prior)]
+    return [hit.model_dump() for hit in search_hits(settings, query, k, filters, channels, config, use_prior, viewer)]

@@ -14,6 +14,8 @@
 | `GET /v1/accounts:process-health?month=YYYY-MM` the manager's team PHI | manager |
 
 A refused move is 409 with what is missing; it is still recorded in the history.
+Writing to an account takes the same right as reading it (`core.access`), so nobody writes into
+an account they may not see.
 """
 from __future__ import annotations
 
@@ -24,9 +26,9 @@ from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from jinnang.api.deps import Caller, SettingsDep, require_role, require_visible
+from jinnang.api.deps import Caller, SettingsDep, changeable_account, require_may_replace, require_role, visible_account
 from jinnang.core.db import open_engine
-from jinnang.core.errors import InputError, NotFound, from_validation_error
+from jinnang.core.errors import InputError, from_validation_error
 from jinnang.rules import accounts as store
 from jinnang.rules.config import default_ruleset
 from jinnang.rules.models import Day, Document, Timestamp
@@ -59,53 +61,40 @@ def _engine(settings):
     return open_engine(settings.sqlite_path)
 
 
-def _visible(caller: Caller, settings, account_id: str):
-    try:
-        account = store.load_account(_engine(settings), account_id)
-    except InputError as exc:
-        if not isinstance(exc, NotFound) or caller.sees_all:
-            raise
-        account = None
-    return require_visible(caller, account, "account")
-
-
-def _team(caller: Caller) -> set[str] | None:
-    return None if caller.role in ("crm", "admin") else set(caller.team) | {caller.subject}
-
-
 @router.get("/v1/accounts:stalls")
 def stalls(caller: Annotated[Caller, Depends(require_role("crm", "manager"))], settings: SettingsDep,
            now: str | None = None) -> dict[str, Any]:
     return {"alerts": store.scan_stalls(_engine(settings), parse_now(now) or dt.datetime.now(),
-                                        default_ruleset(), _team(caller), record=False)}
+                                        default_ruleset(), caller.visible_reps(), record=False)}
 
 
 @router.post("/v1/accounts:stalls")
 def record_stalls(caller: Annotated[Caller, Depends(require_role("crm", "manager"))], settings: SettingsDep,
                   now: str | None = None) -> dict[str, Any]:
     return {"alerts": store.scan_stalls(_engine(settings), parse_now(now) or dt.datetime.now(),
-                                        default_ruleset(), _team(caller), record=True)}
+                                        default_ruleset(), caller.visible_reps(), record=True)}
 
 
 @router.get("/v1/accounts:process-health")
 def process_health(caller: Annotated[Caller, Depends(require_role("manager"))], settings: SettingsDep,
                    month: str) -> dict[str, Any]:
-    team = _team(caller) or set()
+    team: set[str] = caller.visible_reps() or set()
     return store.process_health_index(_engine(settings), caller.subject, team, month).model_dump(mode="json")
 
 
 @router.put("/v1/accounts/{account_id}")
-def put_account(account_id: str, _: Annotated[Caller, Depends(require_role("crm"))], settings: SettingsDep,
+def put_account(account_id: str, caller: Annotated[Caller, Depends(require_role("crm"))], settings: SettingsDep,
                 payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
     account = parse_snapshot(payload)
     if account.account_id != account_id:
         raise InputError("account_id", f"body account_id {account.account_id!r} differs from the path {account_id!r}")
+    require_may_replace(caller, settings, account)
     return store.upsert_account(_engine(settings), account).model_dump(mode="json")
 
 
 @router.get("/v1/accounts/{account_id}")
 def get_account(account_id: str, caller: Reader, settings: SettingsDep, now: str | None = None) -> dict[str, Any]:
-    account = _visible(caller, settings, account_id)
+    account = visible_account(caller, settings, account_id)
     response = suggest(account, parse_now(now), default_ruleset())
     return {"account": account.model_dump(mode="json"), "scores": response.scores,
             "alerts": [a.model_dump() for a in response.alerts],
@@ -114,7 +103,7 @@ def get_account(account_id: str, caller: Reader, settings: SettingsDep, now: str
 
 @router.get("/v1/accounts/{account_id}/transitions")
 def get_transitions(account_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
-    account = _visible(caller, settings, account_id)
+    account = visible_account(caller, settings, account_id)
     return {"account_id": account_id, "journey_node": account.journey_node,
             "transitions": store.transitions(_engine(settings), account_id)}
 
@@ -122,7 +111,7 @@ def get_transitions(account_id: str, caller: Reader, settings: SettingsDep) -> d
 @router.post("/v1/accounts/{account_id}/transitions")
 def post_transition(account_id: str, caller: Reader, settings: SettingsDep,
                     payload: Annotated[Any, Body()] = None) -> JSONResponse:
-    _visible(caller, settings, account_id)
+    changeable_account(caller, settings, account_id)
     req = _parse(TransitionRequest, payload)
     at = req.at or dt.datetime.now()
     outcome = store.move_account(_engine(settings), account_id, req.to_node, caller.subject, at,
@@ -140,7 +129,7 @@ def post_transition(account_id: str, caller: Reader, settings: SettingsDep,
 @router.post("/v1/accounts/{account_id}/documents")
 def post_document(account_id: str, caller: Reader, settings: SettingsDep,
                   payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
-    _visible(caller, settings, account_id)
+    changeable_account(caller, settings, account_id)
     document = _parse(Document, payload)
     account = store.add_document(_engine(settings), account_id, document, default_ruleset())
     return {"account_id": account_id, "documents": len(account.documents),
@@ -150,7 +139,7 @@ def post_document(account_id: str, caller: Reader, settings: SettingsDep,
 @router.post("/v1/accounts/{account_id}/signing-date")
 def post_signing_date(account_id: str, caller: Annotated[Caller, Depends(require_role("manager", "rep"))],
                       settings: SettingsDep, payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
-    _visible(caller, settings, account_id)
+    changeable_account(caller, settings, account_id)
     req = _parse(SigningDateRequest, payload)
     account = store.set_signing_date(_engine(settings), account_id, req.date, caller.subject, default_ruleset())
     signing = account.signing_date
@@ -160,6 +149,6 @@ def post_signing_date(account_id: str, caller: Annotated[Caller, Depends(require
 @router.get("/v1/accounts/{account_id}/next-actions")
 def account_next_actions(account_id: str, caller: Reader, settings: SettingsDep, request: Request,
                          now: str | None = None) -> dict[str, Any]:
-    account = _visible(caller, settings, account_id)
+    account = visible_account(caller, settings, account_id)
     return suggest(account, parse_now(now), default_ruleset(),
                    getattr(request.app.state, "talk_tracks", None)).model_dump(mode="json")

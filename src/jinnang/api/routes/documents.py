@@ -5,10 +5,10 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, HTTPException, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, UploadFile, status
 from sqlalchemy.orm import Session
 
-from jinnang.api.deps import Caller, SettingsDep, refuse, require_role, require_visible
+from jinnang.api.deps import Caller, SettingsDep, refuse, require_may_file, require_role, require_visible
 from jinnang.core.errors import InputError
 from jinnang.core.records import DOCUMENT_KINDS
 from jinnang.ingest.store import DocumentRow, IngestJobRow, ingest_engine
@@ -46,11 +46,8 @@ async def upload_document(
     """Store the upload and queue its ingest job; the answer carries the job id to poll."""
     if kind not in DOCUMENT_KINDS:
         raise InputError("kind", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")
-    owner = caller.subject if caller.role == "rep" else (rep_id or caller.subject)
-    if caller.role == "rep" and rep_id and rep_id != caller.subject:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, "a rep may only upload their own documents")
-    if caller.role == "manager" and not caller.may_see_rep(owner):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"{owner} is not in your team")
+    owner = rep_id or caller.subject
+    require_may_file(caller, settings, owner, account_id)  # the same right as reading that account
     meta_object = _meta_object(meta)
     data = await file.read(settings.max_upload_bytes + 1)
     registration = register_document(settings, data, file.filename, kind=kind, account_id=account_id,

@@ -28,12 +28,13 @@ def playbook_search(
     kind: Annotated[Literal["talk_track", "visit_note", "trial_feedback"] | None, Query()] = None,
     k: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    """Documents that tell a rep what to do, best first; each with the source id and a highlighted snippet."""
+    """Documents that tell a rep what to do, best first; each with the source id and a highlighted snippet.
+    Another team's visit note comes as an anonymised sentence (`core.access`)."""
     from jinnang.coaching.search import mark, search
 
     filters = {"product_line": product_line, "department": department, "journey_node": journey_node,
                "outcome": outcome, "kind": kind}
-    hits = search(settings, q, k=k, filters={f: v for f, v in filters.items() if v})
+    hits = search(settings, q, k=k, filters={f: v for f, v in filters.items() if v}, viewer=caller)
     return {"query": q, "results": [
         {"doc_id": h["doc_id"], "score": h["score"], "snippet": h["snippet"],
          "snippet_html": mark(h["snippet"], h["highlights"]), "highlights": h["highlights"], "kind": h["kind"],
