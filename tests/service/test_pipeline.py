@@ -45,6 +45,17 @@ def test_an_ingested_note_updates_its_account_and_next_actions_cite_the_playbook
     assert client.get("/v1/accounts/acc-9/next-actions", headers={"X-API-Key": "rep8"}).status_code == 403
 
 
+def test_a_note_never_lands_in_an_account_its_rep_may_not_change(settings, caplog):
+    ingest_bytes(settings, NOTE, "note.txt", account_id="acc-9", rep_id="rep-07", reference_date=dt.date(2026, 11, 16))
+    before = load_account(records_engine(settings), "acc-9")
+    other = "苏州市立医院 心内科\n见到了心内科赵主任，他说要先看注册证。".encode()
+    registration, job = ingest_bytes(settings, other, "other.txt", account_id="acc-9", rep_id="rep-08",
+                                     reference_date=dt.date(2026, 11, 17))
+    assert job.status == "done", job.error  # the note itself is stored and extracted, for its own rep
+    assert load_account(records_engine(settings), "acc-9") == before
+    assert "belongs to rep-07" in caplog.text
+
+
 def test_reingesting_the_same_note_changes_nothing(settings):
     first, _ = ingest_bytes(settings, NOTE, "note.txt", account_id="acc-9", rep_id="rep-07",
                             reference_date=dt.date(2026, 11, 16))

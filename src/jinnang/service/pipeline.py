@@ -6,6 +6,7 @@ functions together as ingest hooks, and the CLI and the API call only this.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
@@ -14,6 +15,8 @@ from jinnang.core.records import NOTE_KINDS, DocumentKind, Evidence, ExtractionR
 from jinnang.core.settings import Settings
 from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
 from jinnang.ingest.store import DocumentRow, IngestJobRow
+
+log = logging.getLogger(__name__)
 
 
 def extract_hook(settings: Settings, session: Session, document: DocumentRow) -> None:
@@ -29,13 +32,26 @@ def extract_hook(settings: Settings, session: Session, document: DocumentRow) ->
     save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
                 text=document.text or "", record=record, rep_id=document.rep_id,
                 account_id=document.account_id, hospital=document.hospital)
-    if document.account_id:
+    if document.account_id and _owner_may_write(session, document):
         from jinnang.rules.accounts import apply_extraction
 
         # the note's own date, not today's: stalls, health and PHI are measured from it
         apply_extraction(session, document.account_id, record, document_id=document.id,
                          document_type=document.kind, by=document.rep_id or "ingest",
                          at=dt.datetime.combine(reference_date, dt.time(12)))
+
+
+def _owner_may_write(session: Session, document: DocumentRow) -> bool:
+    """The upload was checked against the account's owner, but the account may have been created
+    for another rep since: a note never lands in an account its rep may not change."""
+    from jinnang.rules.accounts.tables import AccountRow
+
+    account = session.get(AccountRow, document.account_id)
+    if account is None or document.rep_id is None or account.rep_id == document.rep_id:
+        return True
+    log.warning("document %s of %s not applied to account %s, which belongs to %s",
+                document.id, document.rep_id, document.account_id, account.rep_id)
+    return False
 
 
 def link_to_source(record: ExtractionRecord, document: DocumentRow) -> ExtractionRecord:
