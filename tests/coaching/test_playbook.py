@@ -71,3 +71,18 @@ def test_talk_tracks_for_returns_playbook_evidence(built):
         talk_tracks_for("weather", built)
 
 
+
+
+def test_tips_mined_from_notes_carry_no_customer_or_person_names(indexed, small_docs):
+    # a tip is read by every rep of the company: the hospital and the doctor stay in the note
+    note = {"id": "t-named-won", "kind": "visit_note", "meta": {"outcome": "won", "department": "骨科",
+                                                              "journey_node": "multi_dept_review"},
+            "text": "无锡市人民医院骨科陈建国主任嫌我们的报价太贵。我们提出用量承诺换2%的让价，陈主任同意进评审。"}
+    from jinnang.coaching import index_documents
+
+    index_documents(indexed, [note])
+    build_playbook(indexed)
+    tips = [tip["text"] for s in list_scenarios(indexed) for tip in get_scenario(indexed, s["id"])["tips"]
+            if "t-named-won" in tip["sources"]]
+    assert tips, "the named note gave no tip"
+    assert not any("无锡" in t or "陈建国" in t or "陈主任" in t for t in tips), tips

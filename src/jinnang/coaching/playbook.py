@@ -31,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from jinnang.coaching.config import load_concepts, load_playbook_config
 from jinnang.coaching.records import PlaybookDocument
+from jinnang.coaching.search import mask_identifiers
 from jinnang.coaching.store import PlaybookStore
 from jinnang.coaching.text import STOPWORDS, canonical_department, concept_matcher, normalise, word_tokens
 from jinnang.core.db import Base, ensure_tables, open_engine, session_factory
@@ -264,7 +265,9 @@ def build_playbook(settings: Settings) -> dict[str, Any]:
             session.add(PlaybookScenario(id=sid, department=department, journey_node=node, category=category,
                                          won_deals=len(info["won"]), lost_deals=len(info["lost"]), built_at=built_at))
             for rank, tip in enumerate(ranked, start=1):
-                session.add(PlaybookTip(scenario_id=sid, rank=rank, kind=tip.kind, text=tip.text, lift=tip.lift,
+                # a tip is company knowledge every rep reads: the customer's and people's names stay in the note
+                text = tip.text if tip.kind == "talk_track" else mask_identifiers(tip.text)
+                session.add(PlaybookTip(scenario_id=sid, rank=rank, kind=tip.kind, text=text, lift=tip.lift,
                                         won_hits=tip.won_hits, won_total=len(category_deals["won"]),
                                         lost_hits=tip.lost_hits, lost_total=len(category_deals["lost"]),
                                         key_terms=json.dumps(tip.key_terms, ensure_ascii=False),
