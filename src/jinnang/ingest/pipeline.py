@@ -17,7 +17,7 @@ import socket
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,6 +32,7 @@ from jinnang.ingest.chat import ChatExport, parse_chat
 from jinnang.ingest.chunking import chunk_text
 from jinnang.ingest.decode import decode_text
 from jinnang.ingest.office import docx_text, xlsx_text
+from jinnang.ingest.redact import redact, redact_lines, redact_values
 from jinnang.ingest.sniff import TYPED_KINDS, Sniffed, check_image_size, check_pdf, safe_filename, sniff
 from jinnang.ingest.store import (
     ChunkRow,
@@ -70,15 +71,18 @@ class TypedText:
 
 
 def typed_text(data: bytes, sniffed: Sniffed, rep_id: str | None = None) -> TypedText:
-    """The text of a text, Word or Excel file; a chat export becomes one line a message with its speaker.
-    Raises InputError(field="file") for a file that cannot be read."""
+    """The text of a text, Word or Excel file, identifiers masked; a chat export becomes one line a
+    message with its speaker. Raises InputError(field="file") for a file that cannot be read."""
     if sniffed.kind == "docx":
-        return TypedText(docx_text(data), "docx")
+        return TypedText(redact(docx_text(data)), "docx")
     if sniffed.kind == "xlsx":
-        return TypedText(xlsx_text(data), "xlsx")
+        return TypedText(redact(xlsx_text(data)), "xlsx")
     text = data.decode(sniffed.encoding) if sniffed.encoding else decode_text(data).text
-    chat = parse_chat(text, rep_id)
-    return TypedText(chat.text(), "chat", chat) if chat else TypedText(text, "text")
+    chat = parse_chat(text, rep_id)  # parsed before masking: a speaker line must still read as one
+    if chat is None:
+        return TypedText(redact(text), "text")
+    chat = ChatExport(chat.shape, [replace(m, speaker=redact(m.speaker), text=redact(m.text)) for m in chat.messages])
+    return TypedText(chat.text(), "chat", chat)
 
 
 def _stage_pause() -> None:
@@ -136,11 +140,12 @@ def _register_row(engine: Engine, sha: str, document_id: str, blob: Path, sniffe
     with Session(engine) as session, session.begin():
         document = session.scalar(select(DocumentRow).where(DocumentRow.sha256 == sha))
         if document is None:
-            document = DocumentRow(id=document_id, sha256=sha, filename=safe_filename(filename),
+            document = DocumentRow(id=document_id, sha256=sha, filename=redact(safe_filename(filename)),
                                    media_type=sniffed.media_type, source_kind=sniffed.kind,
                                    encoding=sniffed.encoding, kind=kind,
                                    size_bytes=size, blob_path=str(blob), account_id=account_id, rep_id=rep_id,
-                                   hospital=hospital, reference_date=reference_date, meta=meta or None,
+                                   hospital=hospital, reference_date=reference_date,
+                                   meta=redact_values(meta) if meta else None,
                                    status="queued")
             session.add(document)
         elif document.status == "done":
@@ -166,7 +171,11 @@ def _read_text(settings: Settings, document: DocumentRow) -> list[OcrPage]:
         return [OcrPage(page=1, engine=typed.reader, lines=lines)]
     from jinnang.ingest.ocr import ocr_file  # loads OCR engines only when a scan arrives
 
-    return ocr_file(path, engine=settings.ocr_engine, max_pixels=settings.max_image_pixels)
+    pages = ocr_file(path, engine=settings.ocr_engine, max_pixels=settings.max_image_pixels)
+    for page in pages:  # a page's lines are masked together: a form's label and its value are often two lines
+        masked = redact_lines([line.text for line in page.lines])
+        page.lines = [line.model_copy(update={"text": text}) for line, text in zip(page.lines, masked)]
+    return pages
 
 
 def _store_pages(session: Session, document: DocumentRow, pages: list[OcrPage]) -> None:
@@ -180,6 +189,7 @@ def _store_pages(session: Session, document: DocumentRow, pages: list[OcrPage]) 
             row.lines.append(OcrLineRow(line_no=number, text=line.text, confidence=line.confidence,
                                         box=",".join(map(str, line.box)) if line.box else None))
         session.add(row)
+    # the pages' texts are masked already (typed_text, _read_text); the document's text is made of them
     document.text = "\n".join(p.text for p in pages)
     document.min_confidence = min(confidences) if confidences else None
     document.status = "text"
