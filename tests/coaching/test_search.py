@@ -152,3 +152,14 @@ def test_search_and_the_store_do_not_load_the_langchain_adapter():
             "print(sorted(m for m in sys.modules if m == 'jinnang.coaching.lc' or m.startswith('langchain')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_corpus_indexed_from_a_file_is_masked_like_an_upload(tmp_path):
+    # `jinnang index` passes no ingest: patients' identifiers are masked when the corpus is read
+    from jinnang.coaching.records import PlaybookDocument
+
+    doc = PlaybookDocument.parse({"id": "n1", "kind": "visit_note",
+                                  "text": "3床患者张建国家属电话13812345678，王主任说价格偏高。",
+                                  "meta": {"note": "患者张建国"}})
+    assert "13812345678" not in doc.text and "张建国" not in doc.text and "张建国" not in str(doc.meta)
+    assert "王主任" in doc.text

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jinnang.core.errors import InputError
 from jinnang.ingest.chunking import chunk_text as chunk_texts_of
+from jinnang.ingest.redact import redact, redact_values
 
 # the meta fields (and `kind`) a search can be filtered on
 META_FILTERS = ("product_line", "department", "journey_node", "outcome", "kind")
@@ -57,7 +58,9 @@ class PlaybookDocument(BaseModel):
         meta = raw.get("meta") or {}
         if not isinstance(meta, dict):
             raise InputError("meta", f"{where}: `meta` must be an object")
-        doc = cls(id=doc_id.strip(), kind=kind, text=text, meta=meta)
+        # a corpus indexed straight from a file (`jinnang index`) passes no ingest: mask patients'
+        # identifiers here too (text from ingest is masked already; masking twice changes nothing)
+        doc = cls(id=doc_id.strip(), kind=kind, text=redact(text), meta=redact_values(meta))
         doc.hash = doc.content_hash()
         return doc
 
