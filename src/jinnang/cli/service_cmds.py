@@ -19,8 +19,14 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
     import uvicorn
 
     from jinnang.service.pipeline import resume
+    from jinnang.service.startup import startup_problems
 
     settings = get_settings()  # validated when the CLI started: a bad setting has already exited 2
+    problems = startup_problems(settings)
+    for problem in problems:
+        typer.echo(f"error: {problem}", err=True)
+    if problems:
+        raise typer.Exit(2)  # fail at start, not on the first request
     if not settings.api_keys:
         typer.echo("warning: JINNANG_API_KEYS is empty: every route but /healthz answers 401", err=True)
     resume(settings)
