@@ -6,6 +6,13 @@ and run again finishes with nothing lost and nothing stored twice:
 - the document id is derived from the SHA-256 of the bytes;
 - pages and chunks of a document are replaced in one transaction;
 - Chroma ids are "<document id>:<seq>" and written with upsert.
+
+A job always ends: queued → running → done | failed(reason). A transient failure (SQLite busy
+or locked, the connection pool exhausted, Chroma still starting) is retried within the job with
+back-off; if it persists the job fails with `transient` set and `resume_unfinished` runs it again
+at the next start. Bad input fails for good. The job keeps a plain reason, the log the traceback.
+A document with no text after OCR (a blank scan) is kept with status "no_text" and its job is
+"done": nothing is indexed and the hooks (extraction, playbook) are not run for it.
 """
 from __future__ import annotations
 
@@ -13,16 +20,19 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import random
 import socket
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import CursorResult, Engine, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from jinnang.core.errors import InputError, NotFound, TooLarge
@@ -52,6 +62,13 @@ CHUNKS_COLLECTION = "chunks"
 
 # A hook runs after a document's text is stored and indexed (extraction, accounts, playbook).
 DocumentHook = Callable[[Settings, Session, DocumentRow], None]
+# a document in one of these needs no job when its bytes arrive again
+FINISHED = ("done", "no_text")
+# pauses between the attempts of a job that meets a transient failure; then it fails as transient
+RETRY_DELAYS_SECONDS: tuple[float, ...] = (0.5, 2.0, 8.0)
+# what Chroma raises while its embedded client is still starting in another thread
+_CHROMA_STARTING = ("Could not connect to tenant", "has no attribute 'bindings'")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -148,7 +165,7 @@ def _register_row(engine: Engine, sha: str, document_id: str, blob: Path, sniffe
                                    meta=redact_values(meta) if meta else None,
                                    status="queued")
             session.add(document)
-        elif document.status == "done":
+        elif document.status in FINISHED:
             return Registration(document.id, None, duplicate=True)
         job = session.scalar(select(IngestJobRow).where(IngestJobRow.document_id == document.id,
                                                         IngestJobRow.status.in_(("queued", "running"))))
@@ -222,6 +239,9 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
             raise NotFound("document_id", f"no document {document_id}")
         if document.status in ("queued", "failed"):
             _store_pages(session, document, _read_text(settings, document))
+            if not (document.text or "").strip():  # a blank scan: kept for review, nothing to index or extract
+                session.execute(delete(ChunkRow).where(ChunkRow.document_id == document.id))
+                document.status, document.error = "no_text", None
             session.commit()
             _stage_pause()
         if document.status == "text":
@@ -236,6 +256,78 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
         return document
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A failure that may pass by itself: SQLite busy or locked, the connection pool exhausted, a
+    connection refused or timed out, Chroma's embedded client still starting. Never bad input."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # the exception and what caused it
+        if seen is None or isinstance(seen, InputError):
+            return False
+        message = str(seen)
+        if isinstance(seen, (PoolTimeout, ConnectionError, TimeoutError)):
+            return True
+        if isinstance(seen, (sqlite3.OperationalError, OperationalError)) and ("locked" in message or "busy" in message):
+            return True
+        if any(mark in message for mark in _CHROMA_STARTING) or (isinstance(seen, KeyError) and "chroma" in message):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def plain_reason(exc: BaseException) -> str:
+    """What the user reads on a failed job (the traceback is in the log)."""
+    if is_transient(exc):
+        return f"temporary failure (database or search index busy or starting); retried at the next start: {exc}"
+    if isinstance(exc, InputError):
+        return exc.message
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"the stored file {Path(exc.filename).name} is missing; upload the document again"
+    return f"internal error ({type(exc).__name__}: {exc}); the server log has the details"
+
+
+def with_retries(what: str, action: Callable[[], T]) -> T:
+    """`action()`, run again after a pause when it fails transiently, at most len(RETRY_DELAYS_SECONDS) times."""
+    for delay in RETRY_DELAYS_SECONDS:
+        try:
+            return action()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            log.warning("%s: transient failure, retrying in %.1f s", what, delay, exc_info=True)
+            time.sleep(delay * random.uniform(0.8, 1.2))  # jitter: jobs that collided do not collide again
+    return action()
+
+
+def _claim(engine: Engine, job_id: str, reclaim_running: bool) -> tuple[IngestJobRow, bool]:
+    with Session(engine, expire_on_commit=False) as session:
+        job = session.get(IngestJobRow, job_id)
+        if job is None:
+            raise NotFound("job_id", f"no job {job_id}")
+        claimable = ("queued", "failed", "running") if reclaim_running else ("queued", "failed")
+        if reclaim_running and job.status == "running" and worker_alive(job.worker):
+            return job, False  # the API server (or another ingest) is running it right now
+        claim = (update(IngestJobRow).where(IngestJobRow.id == job_id, IngestJobRow.status.in_(claimable))
+                 .values(status="running", updated_at=utcnow(), worker=THIS_WORKER))
+        claimed = cast("CursorResult[Any]", session.execute(claim)).rowcount  # an UPDATE's result is a cursor
+        session.commit()
+        session.refresh(job)
+        return job, bool(claimed)
+
+
+def _finish(engine: Engine, job_id: str, error: str | None, transient: bool | None) -> IngestJobRow:
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        job = session.get(IngestJobRow, job_id)
+        if job is None:
+            raise NotFound("job_id", f"no job {job_id}")
+        job.status, job.error, job.transient = ("failed" if error else "done"), error, transient
+        document = session.get(DocumentRow, job.document_id)
+        if error and document is not None:
+            document.error = error
+            if document.status == "queued":  # later stages keep their status so a retry resumes there
+                document.status = "failed"
+        return job
+
+
 def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (), *,
             reclaim_running: bool = False) -> IngestJobRow:
     """Run one queued (or failed) job to the end; failures are stored on the job, not raised.
@@ -244,36 +336,19 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (),
     job); `reclaim_running` takes over a job a crash left "running".
     """
     engine = ingest_engine(settings)
-    with Session(engine, expire_on_commit=False) as session:
-        job = session.get(IngestJobRow, job_id)
-        if job is None:
-            raise NotFound("job_id", f"no job {job_id}")
-        claimable = ("queued", "failed", "running") if reclaim_running else ("queued", "failed")
-        if reclaim_running and job.status == "running" and worker_alive(job.worker):
-            return job  # the API server (or another ingest) is running it right now
-        claim = (update(IngestJobRow).where(IngestJobRow.id == job_id, IngestJobRow.status.in_(claimable))
-                 .values(status="running", updated_at=utcnow(), worker=THIS_WORKER))
-        claimed = cast("CursorResult[Any]", session.execute(claim)).rowcount  # an UPDATE's result is a cursor
-        session.commit()
-        session.refresh(job)
-        if not claimed:
-            return job
-        try:
-            process_document(settings, job.document_id, hooks)
-        except Exception as exc:  # a broken scan must not stop the other documents
-            # the job keeps a plain reason for the user; the log keeps the traceback
-            log.exception("ingest job %s (document %s) failed", job_id, job.document_id)
-            session.rollback()
-            job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
-            document = session.get(DocumentRow, job.document_id)
-            if document is not None:
-                document.error = job.error
-                if document.status == "queued":  # later stages keep their status so a retry resumes there
-                    document.status = "failed"
-            session.commit()
-            return job
-        job.status, job.error = "done", None
-        session.commit()
+    job, claimed = with_retries(f"claiming ingest job {job_id}", lambda: _claim(engine, job_id, reclaim_running))
+    if not claimed:
+        return job
+    error, transient = None, None
+    try:  # the stages are idempotent, so an attempt resumes where the last one stopped
+        with_retries(f"ingest job {job_id}", lambda: process_document(settings, job.document_id, hooks))
+    except Exception as exc:  # a broken scan must not stop the other documents
+        log.exception("ingest job %s (document %s) failed", job_id, job.document_id)
+        error, transient = plain_reason(exc), is_transient(exc)
+    try:
+        return with_retries(f"recording the end of ingest job {job_id}", lambda: _finish(engine, job_id, error, transient))
+    except Exception:  # left "running" under this worker: the next start reclaims it
+        log.exception("could not record the end of ingest job %s; the next start resumes it", job_id)
         return job
 
 
@@ -298,7 +373,8 @@ def worker_alive(worker: str | None) -> bool:
 
 
 def resume_unfinished(settings: Settings, hooks: Sequence[DocumentHook] = ()) -> list[IngestJobRow]:
-    """Finish every job a crash left queued or running; a job a live process is running is left to it."""
+    """Finish every job a crash left queued or running, and retry those that failed on a transient
+    error; a job a live process is running is left to it."""
     with Session(ingest_engine(settings)) as session:
         job_ids = [job.id for job in unfinished_jobs(session)]
     return [run_job(settings, job_id, hooks, reclaim_running=True) for job_id in job_ids]

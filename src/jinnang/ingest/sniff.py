@@ -67,22 +67,26 @@ def safe_filename(name: str | None) -> str:
 
 
 def check_image_size(data: bytes, max_pixels: int) -> None:
-    """Reject decompression bombs from the header alone, before any pixel is decoded."""
+    """Refuse an image that cannot be read in full, before anything is stored: the size is checked
+    from the header first (so a decompression bomb costs nothing), then every pixel is decoded, so a
+    truncated or corrupt file is a 4xx at the door rather than a job that fails later."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(io.BytesIO(data)) as image:  # reads the header only
             width, height = image.size
+            if width * height > max_pixels:
+                raise TooLarge("file", f"image is {width}×{height} pixels; the limit is {max_pixels}")
+            image.load()
     except Image.DecompressionBombError:  # over twice Pillow's own limit
         raise TooLarge("file", f"image too large to decode safely (limit {max_pixels} pixels)") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise InputError("file", "the image cannot be read (corrupt or truncated)") from None
-    if width * height > max_pixels:
-        raise TooLarge("file", f"image is {width}×{height} pixels; the limit is {max_pixels}")
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise InputError("file", f"the image cannot be read (corrupt or truncated): {exc}") from None
 
 
 def check_pdf(data: bytes, max_pages: int = 200) -> None:
-    """Refuse a PDF that cannot be opened, or has no pages or too many, before anything is stored."""
+    """Refuse a PDF that cannot be opened, has no pages or too many, or a page that cannot be loaded,
+    before anything is stored (pages are loaded, not rendered: cheap even for a long PDF)."""
     import pypdfium2 as pdfium
 
     try:
@@ -91,9 +95,14 @@ def check_pdf(data: bytes, max_pages: int = 200) -> None:
         raise InputError("file", "the PDF cannot be opened (corrupt, truncated or encrypted)") from None
     try:
         pages = len(document)
+        if pages == 0:
+            raise InputError("file", "the PDF has no pages")
+        if pages > max_pages:
+            raise TooLarge("file", f"the PDF has {pages} pages; the limit is {max_pages}")
+        for index in range(pages):
+            try:
+                document[index].close()
+            except pdfium.PdfiumError:
+                raise InputError("file", f"page {index + 1} of the PDF cannot be read (corrupt)") from None
     finally:
         document.close()
-    if pages == 0:
-        raise InputError("file", "the PDF has no pages")
-    if pages > max_pages:
-        raise TooLarge("file", f"the PDF has {pages} pages; the limit is {max_pages}")

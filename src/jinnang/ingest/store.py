@@ -7,7 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, Engine, Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from jinnang.core.db import Base, ensure_tables, open_engine
@@ -36,7 +49,8 @@ class DocumentRow(Base):
     hospital: Mapped[str | None] = mapped_column(String(128), nullable=True)
     reference_date: Mapped[dt.date | None] = mapped_column(nullable=True)
     meta: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # e.g. a talk track's objection_category
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | text | indexed | done | failed
+    # queued | text | indexed | done | no_text (read, but nothing legible: a blank scan) | failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     min_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -93,6 +107,8 @@ class IngestJobRow(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # "host:pid" of the process running it, so a resume takes over only what a dead process left
     worker: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    # a failed job's failure may pass by itself (a busy database, Chroma starting): resume retries it
+    transient: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
 
 TABLES = [DocumentRow.__table__, PageRow.__table__, OcrLineRow.__table__, ChunkRow.__table__, IngestJobRow.__table__]
@@ -105,5 +121,8 @@ def ingest_engine(settings: Settings) -> Engine:
 
 
 def unfinished_jobs(session: Session) -> list[IngestJobRow]:
-    return list(session.scalars(select(IngestJobRow).where(IngestJobRow.status.in_(("queued", "running")))
+    """Jobs a restart should run: queued, left running, or failed on a transient error (not bad input)."""
+    failed_transiently = and_(IngestJobRow.status == "failed", IngestJobRow.transient.is_(True))
+    return list(session.scalars(select(IngestJobRow)
+                                .where(or_(IngestJobRow.status.in_(("queued", "running")), failed_transiently))
                                 .order_by(IngestJobRow.created_at)))
