@@ -88,6 +88,8 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
                 registration, job = ingest_bytes(settings, file.read_bytes(), file.name, hooks=(extract_hook,),
                                                  **options)
                 status = "duplicate" if registration.duplicate else (job.status if job else "queued")
+                if status == "done" and _document_status(settings, registration.document_id) == "no_text":
+                    status = "no_text"  # a blank scan: stored, nothing to read
                 rows.append({"file": str(file), "document_id": registration.document_id, "status": status,
                              "error": job.error if job else None})
             except InputError as exc:
@@ -97,6 +99,14 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
     # duplicates too: a run killed before this line left them out, and indexing is idempotent
     index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
     return rows
+
+
+def _document_status(settings: Any, document_id: str) -> str | None:
+    from jinnang.ingest.store import DocumentRow, ingest_engine
+
+    with Session(ingest_engine(settings)) as session:
+        document = session.get(DocumentRow, document_id)
+        return document.status if document else None
 
 
 def print_ingest_table(rows: list[dict[str, Any]]) -> None:

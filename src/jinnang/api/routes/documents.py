@@ -87,6 +87,8 @@ def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any
         job = session.get(IngestJobRow, job_id)
         if job is None:
             refuse(caller, False, "job")
-        _visible_document(session, caller, job.document_id)
+        document = _visible_document(session, caller, job.document_id)
+        # a blank scan's job is done and its document "no_text": the poller sees "no text found"
         return {"id": job.id, "document_id": job.document_id, "status": job.status, "error": job.error,
+                "transient": bool(job.transient), "document_status": document.status,
                 "created_at": job.created_at, "updated_at": job.updated_at}
