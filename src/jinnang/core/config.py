@@ -13,10 +13,10 @@ import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, ValidationError
 
 from jinnang.core.errors import path_text
 
@@ -24,6 +24,18 @@ M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 _AT = re.compile(r"\s*\[at ([^\]]+)\]")
 log = logging.getLogger(__name__)
+
+
+def _compiles(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None
+    return value
+
+
+RegexPattern = Annotated[str, AfterValidator(_compiles)]
+"""A regular expression written in a configuration file, checked when the file loads."""
 
 
 class ConfigError(ValueError):

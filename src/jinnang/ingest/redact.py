@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jinnang.core.config import ConfigFile
+from jinnang.core.config import ConfigFile, RegexPattern
 
 CONFIG_DIR = Path(__file__).resolve().parent / "config"
 
@@ -59,16 +59,7 @@ class ExtraPattern(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Kind
-    pattern: str
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
+    pattern: RegexPattern
 
 
 class RedactionFile(BaseModel):

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from jinnang.core.config import ConfigFile
+from jinnang.core.config import ConfigFile, RegexPattern
 from jinnang.nlp.gazetteers import HERE as GAZETTEER_DIR
 from jinnang.nlp.gazetteers import OwnCompany, Title, gazetteers
 
@@ -83,23 +83,15 @@ class EnglishPeople(BaseModel):
     titles: list[Title] = Field(min_length=1)
     honorifics: list[str] = Field(default_factory=list)
     surnames: list[str] = Field(min_length=1)
-    department_pattern: str
-    department_before_pattern: str = "(?!)"
+    department_pattern: RegexPattern
+    department_before_pattern: RegexPattern = "(?!)"
     sentence_window: int = Field(40, ge=0, le=120)
     title_departments: dict[str, str] = Field(default_factory=dict)
-    organization_pattern: str = "(?!)"
+    organization_pattern: RegexPattern = "(?!)"
     # capitalised words that are no English given name before a Chinese surname (Met 符主任)
     not_given_names: list[str] = Field(default_factory=list)
     examples: list[EnglishExample] = Field(default_factory=list)
 
-    @field_validator("department_pattern", "department_before_pattern", "organization_pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"bad regular expression: {exc}") from None
-        return value
 
 
 @dataclass(frozen=True)
