@@ -244,7 +244,8 @@ def build_playbook(settings: Settings) -> dict[str, Any]:
         by_scenario[c.scenario].append(Tip(c.kind, c.text, [c.source], [], words=c.words))
     # talk tracks join every mined scenario of their department and category
     for key in list(scenarios):
-        for tk in [k for k in by_scenario if k[1] == ANY_NODE and k[0] == key[0] and k[2] == key[2]]:
+        # (not into itself: a deal of no known node is filed under ANY_NODE too, and would extend forever)
+        for tk in [k for k in by_scenario if k[1] == ANY_NODE and k[0] == key[0] and k[2] == key[2] and k != key]:
             by_scenario[key].extend(Tip(t.kind, t.text, list(t.sources), [], words=t.words) for t in by_scenario[tk])
     common = frozenset(_common_words(deals["*"]))
     built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
