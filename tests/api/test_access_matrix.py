@@ -75,7 +75,24 @@ def world(tmp_path_factory) -> tuple[TestClient, dict[str, str]]:
                              "meta": '{"objection_category": "price"}'}).status_code == 202
     assert client.post("/v1/playbook/build", headers={"X-API-Key": "mgr2"}).status_code == 200
     scenarios = client.get("/v1/playbook/scenarios", headers={"X-API-Key": "adm"}).json()["scenarios"]
+    WORLD["client"] = client
     return client, {"scenario": quote(scenarios[0]["id"], safe="") if scenarios else "none"}
+
+
+WORLD: dict[str, TestClient] = {}
+_throwaways = iter(range(1000))
+
+
+def _delete(team: Team, caller: str) -> tuple:
+    """Deleting erases for good: each caller deletes a fresh note of the team, filed by its rep without account."""
+    note = f"临时记录{next(_throwaways)}：客户约了下周再谈。".encode()
+    uploaded = WORLD["client"].post("/v1/documents", headers={"X-API-Key": OWNER_KEY[team_name(team)]},
+                                    files={"file": ("tmp.txt", note)}, data={"kind": "visit_note"}).json()
+    return "DELETE", f"/v1/documents/{uploaded['document_id']}", {}
+
+
+def team_name(team: Team) -> str:
+    return next(name for name, t in TEAMS.items() if t is team)
 
 
 def _upload(team: Team, caller: str) -> tuple:
@@ -89,6 +106,8 @@ PER_TEAM = {
     ("POST", "/v1/documents"): _upload,
     ("GET", "/v1/documents/{document_id}"): lambda t, c: ("GET", f"/v1/documents/{t.document_id}", {}),
     ("GET", "/v1/jobs/{job_id}"): lambda t, c: ("GET", f"/v1/jobs/{t.job_id}", {}),
+    ("GET", "/v1/documents/{document_id}/original"): lambda t, c: ("GET", f"/v1/documents/{t.document_id}/original", {}),
+    ("DELETE", "/v1/documents/{document_id}"): _delete,
     ("GET", "/v1/review/records"): lambda t, c: ("GET", "/v1/review/records", {"params": {"rep_id": t.rep}}),
     ("GET", "/v1/review/records/{record_id}"): lambda t, c: ("GET", f"/v1/review/records/{t.record_id}", {}),
     ("POST", "/v1/review/records/{record_id}/fields/{field}"):
@@ -116,6 +135,7 @@ SHARED = {
                                          {"json": {"items": [{"id": "1", "now": NOW, "account": TEAMS["A"].snapshot}]}}),
     ("GET", "/v1/playbook/search"): ("GET", "/v1/playbook/search", {"params": {"q": "价格偏高怎么办", "k": 10}}),
     ("POST", "/v1/playbook/build"): ("POST", "/v1/playbook/build", {}),
+    ("GET", "/v1/audit"): ("GET", "/v1/audit", {}),
     ("GET", "/v1/playbook/scenarios"): ("GET", "/v1/playbook/scenarios", {}),
     ("GET", "/v1/playbook/scenarios/{scenario_id}"): ("GET", "/v1/playbook/scenarios/{scenario}", {}),
     ("GET", "/v1/playbook/talk-tracks/{category}"): ("GET", "/v1/playbook/talk-tracks/price", {}),

@@ -9,6 +9,7 @@ def main() -> None:
     from jinnang.cli import (  # noqa: F401
         coaching_cmds,
         config_cmds,
+        documents_cmds,
         import_cmds,
         ingest_cmds,
         ner_cmds,

@@ -10,9 +10,11 @@ playbook_app = typer.Typer(help="The coaching playbook (锦囊) mined from won d
 config_app = typer.Typer(help="Configuration files: rules, vocabularies, gazetteers, search settings.",
                          no_args_is_help=True)
 import_app = typer.Typer(help="Bring in records kept elsewhere: visit logs and CRM exports.", no_args_is_help=True)
+documents_app = typer.Typer(help="Stored documents: erase one and everything derived from it.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.add_typer(review_app, name="review")
 app.add_typer(playbook_app, name="playbook")
 app.add_typer(config_app, name="config")
 app.add_typer(import_app, name="import")
+app.add_typer(documents_app, name="documents")

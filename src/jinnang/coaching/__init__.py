@@ -7,7 +7,7 @@ Entry points other packages use:
 - `talk_tracks_for(category, settings)` — evidence dicts of the best talk tracks for an objection.
 
 Each module imports only modules listed before it: config, records, text, vectors, indexing,
-store, search, playbook; `lc` (the LangChain faces) is a leaf that nothing in jinnang imports.
+store, search, playbook, forget (a deleted document out of the store and the tips); `lc` (the LangChain faces) is a leaf that nothing in jinnang imports.
 """
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -104,6 +105,24 @@ class PlaybookStore:
                             log or (lambda _m: None))
                 stamp.write_text(fingerprint, encoding="utf-8")
             return {"added": added, "updated": updated, "unchanged": given - added - updated, "total": len(docs)}
+
+    def remove(self, doc_ids: Iterable[str]) -> int:
+        """Drop documents by id and rebuild the indexes without them (their vectors go in the same
+        sync); an emptied store loses its index, so search says there is none. Returns how many went."""
+        wanted = set(doc_ids)
+        with _lock:
+            docs = self.read_documents()
+            gone = [d for d in docs if d in wanted]
+            if not gone:
+                return 0
+            for doc_id in gone:
+                del docs[doc_id]
+            if docs:
+                build_index(self.dir, docs, self.config, PlaybookVectors(self.settings))
+            else:
+                PlaybookVectors(self.settings).sync([])
+                shutil.rmtree(self.dir)
+            return len(gone)
 
 
 LabelCentroids = dict[str, tuple[list[str], np.ndarray, np.ndarray]]

@@ -57,6 +57,17 @@ class Viewer:
         """Whether a document may be filed in `rep_id`'s name: a rep only their own, a manager their team's."""
         return self.may_see_rep(rep_id)
 
+    def may_open_original(self, rep_id: str | None) -> bool:
+        """The uploaded file keeps patients' identifiers: only its rep, that rep's manager and the
+        admin (who answers data subjects' requests) may open it; the CRM never."""
+        if self.role == "crm":
+            return False
+        return self.role == "admin" or self.may_see_rep(rep_id)
+
+    def may_delete_document(self, rep_id: str | None) -> bool:
+        """Erasing a document is its rep's manager's decision (or the admin's); a rep asks their manager."""
+        return self.role in ("manager", "admin") and self.may_see_rep(rep_id)
+
     def visible_reps(self) -> set[str] | None:
         """The reps whose data this viewer sees, or None for everyone's."""
         return None if self.sees_all else set(self.team) | {self.subject}

@@ -117,3 +117,21 @@ def gold_shape(record: dict[str, Any]) -> dict[str, Any]:
                                              "cross_dept_needs": list(visit.get("cross_dept_needs", []))},
         "journey_node": record.get("journey_node"),
     }
+
+
+def machine_record_of(session: Session, document_id: str) -> ExtractionRecord | None:
+    row = session.scalar(select(ExtractionRow).where(ExtractionRow.document_id == document_id))
+    return row.record if row is not None else None
+
+
+def forget_records(session: Session, document_id: str) -> dict[str, int]:
+    """Delete a document's extraction record and every correction of it (the caller commits)."""
+    row = session.scalar(select(ExtractionRow).where(ExtractionRow.document_id == document_id))
+    if row is None:
+        return {"extraction_records": 0, "extraction_corrections": 0}
+    corrections = corrections_of(session, row.id)
+    for correction in corrections:
+        session.delete(correction)
+    session.delete(row)
+    session.flush()
+    return {"extraction_records": 1, "extraction_corrections": len(corrections)}

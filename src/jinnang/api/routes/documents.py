@@ -4,19 +4,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, UploadFile, status
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Response, UploadFile, status
 from sqlalchemy.orm import Session
 
 from jinnang.api.deps import Caller, SettingsDep, refuse, require_may_file, require_role, require_visible
 from jinnang.core.errors import InputError
 from jinnang.core.records import DOCUMENT_KINDS
+from jinnang.ingest.audit import audit_entries, write_audit
 from jinnang.ingest.store import DocumentRow, IngestJobRow, ingest_engine
+from jinnang.service.documents import delete_document, document_owner, open_original
 from jinnang.service.pipeline import DEFAULT_HOOKS, register_document, run_job
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 Uploader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
 Reader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
+OriginalReader = Annotated[Caller, Depends(require_role("rep", "manager"))]  # never the CRM
+Deleter = Annotated[Caller, Depends(require_role("manager"))]  # the rep's manager (and admin)
+Auditor = Annotated[Caller, Depends(require_role())]  # admin only
 
 
 def _document_public(doc: DocumentRow) -> dict[str, Any]:
@@ -92,3 +98,38 @@ def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any
         return {"id": job.id, "document_id": job.document_id, "status": job.status, "error": job.error,
                 "transient": bool(job.transient), "document_status": document.status,
                 "created_at": job.created_at, "updated_at": job.updated_at}
+
+
+@router.get("/documents/{document_id}/original", response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}},
+                             "description": "the uploaded bytes, with their media type"}})
+def get_original(document_id: str, caller: OriginalReader, settings: SettingsDep) -> Response:
+    """The uploaded file as it was sent: the one place patients' identifiers remain. Only its rep, that
+    rep's manager and the admin may open it; every attempt is written to the audit log."""
+    original = open_original(settings, document_id, caller, actor=caller.subject)
+    if original is None:
+        refuse(caller, document_owner(settings, document_id)[0], "document")
+    return Response(original.data, media_type=original.media_type,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(original.filename)}"})
+
+
+@router.delete("/documents/{document_id}")
+def delete(document_id: str, caller: Deleter, settings: SettingsDep) -> dict[str, Any]:
+    """Erase the document and everything derived from it (text, chunks, vectors, extraction, account
+    facts it alone supports, playbook entries, the file); answers what was removed."""
+    exists, rep_id = document_owner(settings, document_id)
+    if not exists or not caller.may_delete_document(rep_id):
+        write_audit(settings, actor=caller.subject, role=caller.role, action="delete", document_id=document_id,
+                    outcome="missing" if not exists else "refused")
+        refuse(caller, exists, "document")
+    return delete_document(settings, document_id, by=caller.subject, role=caller.role).model_dump()
+
+
+@router.get("/audit")
+def audit(caller: Auditor, settings: SettingsDep,
+          document_id: Annotated[str | None, Query(max_length=40)] = None,
+          limit: Annotated[int, Query(ge=1, le=5000)] = 500) -> dict[str, Any]:
+    """The audit log of openings of originals and deletions, newest first."""
+    return {"entries": [{"at": e.at.isoformat(), "actor": e.actor, "role": e.role, "action": e.action,
+                         "document_id": e.document_id, "outcome": e.outcome}
+                        for e in audit_entries(settings, document_id, limit)]}
