@@ -2,24 +2,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from jinnang.cli import documents_cmds  # noqa: F401  (registers the commands)
 from jinnang.cli.app import app
 from jinnang.core.settings import get_settings
 from jinnang.service.pipeline import ingest_bytes
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Iterator[Path]:
-    monkeypatch.setenv("JINNANG_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
 
 
 def _ingest() -> str:

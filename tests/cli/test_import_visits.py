@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,11 @@ from typer.testing import CliRunner
 
 from jinnang.cli import import_cmds  # noqa: F401  (registers the command)
 from jinnang.cli.app import app
-from jinnang.core.settings import get_settings
 
 MAP = "customer=客户名称,date=拜访日期,note=拜访内容+下一步计划,rep=业务员"
 ROWS = ["客户名称,拜访日期,拜访内容,下一步计划,业务员",
         "金华市人民医院,2026/3/2,见到了骨科陈主任，他说我们的钢板比进口的还贵。,下周三再去设备科,rep-07",
         "宁波市第二医院,2026年3月5日,电话回访，主任出差。,,rep-08"]
-
-
-@pytest.fixture
-def data_dir(tmp_path, monkeypatch) -> Iterator[Path]:
-    monkeypatch.setenv("JINNANG_DATA_DIR", str(tmp_path / "data"))
-    get_settings.cache_clear()
-    yield tmp_path / "data"
-    get_settings.cache_clear()
 
 
 def _csv(tmp_path: Path, rows: list[str], name: str = "拜访记录.csv") -> Path:
