@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# All set-up on a fresh machine: Debian packages (OCR engine, fonts), a venv, pinned Python packages.
+# All set-up on a fresh machine: Debian packages (OCR engine, fonts, the PDF renderer's libraries), a venv,
+# pinned Python packages, and the pages' front-end libraries from the npm registry (package-lock.json).
 # Idempotent: a second run only checks. Called by scripts/demo.sh and scripts/test.sh.
 #   scripts/setup.sh            the product: jinnang and requirements.lock (no torch)
 #   scripts/setup.sh --dev      also the test and lint tools (requirements-dev.lock) and the optional
 #                               sentence-transformers backend (torch CPU, requirements-st.lock), so
-#                               its tests run too
+#                               its tests run too, and Debian's Chromium for the browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
 
-APT_PACKAGES=(tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk)
+APT_PACKAGES=(tesseract-ocr tesseract-ocr-chi-sim fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0)
+[ "$dev" = 1 ] && APT_PACKAGES+=(chromium)
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -60,4 +62,17 @@ if [ "$dev" = 1 ]; then
     pip install -r requirements-st.lock -r requirements-dev.lock
     echo "$want" > "$dev_stamp"
   fi
+fi
+
+# ECharts, Swagger UI and ReDoc, served by the service itself (never a CDN): exactly the lock file's versions
+assets=src/jinnang/web/assets
+want=$(sha256sum "$assets/package-lock.json" | cut -d' ' -f1)
+if [ "$(cat "$assets/node_modules/.jinnang-installed" 2>/dev/null)" != "$want" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: npm is needed for the pages' chart and API-docs libraries; on Debian: sudo apt-get install -y npm" >&2
+    exit 1
+  fi
+  echo "setup: installing the pages' front-end libraries (npm ci)" >&2
+  (cd "$assets" && npm ci --omit=peer --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
+  echo "$want" > "$assets/node_modules/.jinnang-installed"
 fi

@@ -39,5 +39,5 @@ def test_route_refuses_missing_and_unknown_keys(route, settings):
     missing = client.request(method, path, json={})
     assert missing.status_code == 401
     assert missing.json() == {"status": 401, "field": "X-API-Key", "path": "X-API-Key",
-                              "message": "missing X-API-Key header"}
+                              "message": "missing X-API-Key header (or sign in at /login)"}
     assert client.request(method, path, headers={"X-API-Key": "nope"}, json={}).status_code == 401

@@ -23,10 +23,13 @@ def _bare_field(loc: tuple) -> tuple[str, str]:
     return (named[-1] if named else "body"), (path or "body")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, docs: bool = True) -> FastAPI:
+    """The API alone; `docs=False` leaves /docs and /redoc to a shell that serves their assets itself
+    (FastAPI's own pages load them from a CDN, which is white offline)."""
     settings = settings or get_settings()
     app = FastAPI(title="jinnang 锦囊", version="0.1.0",
-                  description="Knowledge and coaching for medical-device sales teams selling to Chinese hospitals.")
+                  description="Knowledge and coaching for medical-device sales teams selling to Chinese hospitals.",
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None)
     app.state.settings = settings
     app.state.callers = callers_of(settings)
     app.state.talk_tracks = talk_track_provider(settings)  # handle_objection cites the playbook

@@ -2,7 +2,9 @@
 
 Every route declares the roles it admits, e.g.
 `caller: Annotated[Caller, Depends(require_role("manager"))]`; `admin` is admitted
-everywhere. What a caller may see or change is decided by `core.access.Viewer` alone (a `Caller`
+everywhere. A caller is known by an API key (header `X-API-Key`: one configured in
+`JINNANG_API_KEYS` or one made on the admin page) or by a browser session cookie; a session's
+writes also carry its CSRF token (header `X-CSRF-Token`). What a caller may see or change is decided by `core.access.Viewer` alone (a `Caller`
 is one); the helpers below turn its answers into 403/404 refusals.
 """
 from __future__ import annotations
@@ -17,7 +19,9 @@ from fastapi.security import APIKeyHeader
 from jinnang.core.access import Viewer
 from jinnang.core.db import open_engine
 from jinnang.core.errors import NotFound
+from jinnang.core.sessions import csrf_matches, session_of
 from jinnang.core.settings import Settings, parse_api_keys
+from jinnang.core.users import get_user, stored_key, viewer_of
 from jinnang.rules.accounts import load_account
 from jinnang.rules.models import AccountSnapshot
 
@@ -26,9 +30,55 @@ _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
 @dataclass(frozen=True, kw_only=True)
 class Caller(Viewer):
-    """A viewer known by its API key; the rules of what it may see are `core.access.Viewer`'s."""
+    """A viewer known by its API key or session; the rules of what it may see are `core.access.Viewer`'s."""
 
-    key: str
+    key: str = ""
+    username: str | None = None  # a signed-in person (None for a machine client)
+
+
+SESSION_COOKIE = "jinnang_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def session_caller(request: Request) -> tuple[Caller, str] | None:
+    """The signed-in person of the request's session cookie and the session's CSRF token, or None."""
+    settings: Settings = request.app.state.settings
+    engine = open_engine(settings.sqlite_path)
+    active = session_of(engine, request.cookies.get(SESSION_COOKIE))
+    if active is None:
+        return None
+    user = get_user(engine, active.username)
+    if user is None or not user.active:
+        return None
+    viewer = viewer_of(engine, user)
+    return Caller(role=viewer.role, subject=viewer.subject, team=viewer.team, username=user.username), active.csrf
+
+
+def key_caller(request: Request, api_key: str) -> Caller | None:
+    configured = request.app.state.callers.get(api_key)
+    if configured is not None:
+        return configured
+    stored = stored_key(open_engine(request.app.state.settings.sqlite_path), api_key)
+    if stored is None:
+        return None
+    return Caller(key=stored.key_id, role=stored.role, subject=stored.subject, team=stored.team)
+
+
+def identify(request: Request, api_key: str | None) -> Caller:
+    """The caller of a request, or 401; a session's write without its CSRF token is 403."""
+    if api_key:
+        caller = key_caller(request, api_key)
+        if caller is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key")
+        return caller
+    found = session_caller(request)
+    if found is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header (or sign in at /login)")
+    caller, csrf = found
+    if request.method not in SAFE_METHODS and not csrf_matches(csrf, request.headers.get(CSRF_HEADER)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"a signed-in write needs the page's {CSRF_HEADER} header")
+    return caller
 
 
 def callers_of(settings: Settings) -> dict[str, Caller]:
@@ -48,11 +98,7 @@ def require_role(*roles: str) -> Callable[..., Caller]:
     admitted = set(roles) | {"admin"}
 
     def dependency(request: Request, api_key: Annotated[str | None, Depends(_api_key_header)]) -> Caller:
-        if not api_key:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing X-API-Key header")
-        caller = request.app.state.callers.get(api_key)
-        if caller is None:
-            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown API key")
+        caller = identify(request, api_key)
         if caller.role not in admitted:
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 f"role {caller.role!r} may not do this; needs one of {sorted(admitted)}")

@@ -18,6 +18,7 @@ def main() -> None:
         review_cmds,
         rules_cmds,
         service_cmds,
+        users_cmds,
     )
     from jinnang.core.settings import SettingsError, get_settings
 

@@ -15,7 +15,7 @@ DEMO_KEYS = ("demo-rep:rep:rep-07,demo-manager:manager:mgr-02:rep-07|rep-08,"
 
 @app.command()
 def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None) -> None:
-    """Start the HTTP API (OpenAPI at /docs). Unfinished ingest jobs are finished first."""
+    """Serve the pages and the HTTP API (OpenAPI at /docs). Unfinished ingest jobs are finished first."""
     import uvicorn
 
     from jinnang.service.pipeline import resume
@@ -27,11 +27,9 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
         typer.echo(f"error: {problem}", err=True)
     if problems:
         raise typer.Exit(2)  # fail at start, not on the first request
-    if not settings.api_keys:
-        typer.echo("warning: JINNANG_API_KEYS is empty: every route but /healthz answers 401", err=True)
     resume(settings)
-    # the app by its import string, so the CLI does not import the API (and uvicorn could start workers)
-    uvicorn.run("jinnang.api.app:create_app", factory=True, host=host or settings.api_host,
+    # the app by its import string, so the CLI does not import the shells (and uvicorn could start workers)
+    uvicorn.run("jinnang.web.app:create_app", factory=True, host=host or settings.api_host,
                 port=port or settings.api_port, log_level="info")
 
 
@@ -55,7 +53,14 @@ def demo(serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="sta
         typer.echo(f"error: {row['file']}: {row['error']}", err=True)
     if failed:
         raise typer.Exit(1)
+    from jinnang.service.demo import demo_password, ensure_demo_users
+
+    users = ensure_demo_users(settings)
+    typer.echo(f"users (password {demo_password()!r}, from JINNANG_DEMO_PASSWORD): "
+               + ", ".join(f"{u.username} ({u.role}{', ' + u.rep_id if u.rep_id else ''})" for u in users), err=True)
     if serve_api:
+        host = settings.api_host
+        typer.echo(f"pages: http://{host}:{port or settings.api_port}/  (sign in as one of the users above)", err=True)
         keys = ", ".join(f"{k.split(':')[0]} ({k.split(':')[1]})" for k in settings.api_keys.split(","))
         typer.echo(f"API keys (header X-API-Key): {keys}", err=True)
         serve(host=None, port=port)

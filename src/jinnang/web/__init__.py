@@ -1,0 +1,1 @@
+"""The browser pages: server-rendered Jinja templates over the service layer, with the API mounted beside them."""

@@ -1,0 +1,54 @@
+"""The whole service: the API (`api.app`) with the pages, their static files and the offline API docs.
+
+`jinnang serve` starts `jinnang.web.app:create_app`. Each page area is a module of `web/pages/`
+with its own router, templates (`templates/<area>/`) and words (`config/ui/<area>.yaml`).
+"""
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jinnang.api.app import create_app as create_api
+from jinnang.api.errors import REFUSAL_FIELD
+from jinnang.core.settings import Settings, get_settings
+from jinnang.web.pages import PAGE_ROUTERS
+from jinnang.web.session import PageForbidden, SignInRequired, current_user, login_redirect
+from jinnang.web.templating import WEB, render
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, not a script's fetch)."""
+    return (not request.url.path.startswith("/v1/") and "text/html" in request.headers.get("accept", ""))
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = create_api(settings, docs=False)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")  # after /static/vendor/… routes
+
+    @app.exception_handler(SignInRequired)
+    async def _sign_in(_: Request, exc: SignInRequired) -> Response:
+        return RedirectResponse(login_redirect(exc.next_path), status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def _forbidden(request: Request, _: PageForbidden) -> Response:
+        request.state.page = current_user(request)
+        return render(request, "error.html", status_code=403, title_key="forbidden_title", text_key="forbidden_text")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if wants_page(request) and exc.status_code in (403, 404):
+            request.state.page = current_user(request)
+            key = "forbidden" if exc.status_code == 403 else "not_found"
+            return render(request, "error.html", status_code=exc.status_code, title_key=f"{key}_title",
+                          text_key=f"{key}_text" if exc.status_code == 403 else None, detail=str(exc.detail))
+        field = REFUSAL_FIELD.get(exc.status_code, "request")
+        return JSONResponse(status_code=exc.status_code, headers=getattr(exc, "headers", None),
+                            content={"status": exc.status_code, "field": field, "path": field,
+                                     "message": str(exc.detail)})
+
+    return app
