@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     # API keys: "key:role:subject[:team]" entries separated by commas. subject is the rep or
     # manager id the key belongs to; team lists rep ids a manager may see ("rep-01|rep-02").
     api_keys: str = Field(default="")
+    # delivery channels of alerts (企业微信/钉钉 robots, SMTP) and the schedule of the nightly jobs;
+    # None: the packaged file, which delivers only in-app notifications
+    alerts_file: Path | None = None
+    # the address pages link to in messages sent outside the app (an alert's "open the account")
+    public_url: str = "http://127.0.0.1:8000"
 
     @field_validator("api_keys")
     @classmethod

@@ -9,6 +9,7 @@ from jinnang.web.pages import (
     auth,
     dashboard,
     docs,
+    health,
     home,
     notifications,
     playbook,
@@ -18,4 +19,4 @@ from jinnang.web.pages import (
 )
 
 PAGE_ROUTERS: list[APIRouter] = [m.router for m in (auth, docs, home, review, dashboard, accounts, playbook, visits,
-                                                   reports, notifications, admin)]
+                                                   reports, health, notifications, admin)]
