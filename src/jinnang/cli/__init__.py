@@ -15,6 +15,7 @@ def main() -> None:
         ner_cmds,
         nlp_cmds,
         ocr_cmds,
+        pages_cmds,
         review_cmds,
         rules_cmds,
         service_cmds,
