@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     # delivery channels of alerts (企业微信/钉钉 robots, SMTP) and the schedule of the nightly jobs;
     # None: the packaged file, which delivers only in-app notifications
     alerts_file: Path | None = None
+    # sign-in through an OpenID Connect provider (企业微信, 钉钉 and 飞书 speak OAuth2/OIDC); all three set,
+    # the sign-in page offers it. The claim names the jinnang user (users are made by an admin first).
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_username_claim: str = "preferred_username"
+    oidc_label: str = "企业微信"
     # the address pages link to in messages sent outside the app (an alert's "open the account")
     public_url: str = "http://127.0.0.1:8000"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, RootModel, model_validator
+from pydantic import BaseModel, RootModel, field_validator, model_validator
 
 from jinnang.core.config import ConfigFile
 
@@ -35,6 +35,14 @@ VENDOR_FILES = {
 class Phrase(BaseModel):
     zh: str
     en: str
+
+    @field_validator("zh", "en", mode="before")
+    @classmethod
+    def _words_not_yaml_values(cls, value: object) -> object:
+        # YAML reads a bare Yes, No, On, Off as true/false and 1.0 as a number
+        if not isinstance(value, str):
+            raise ValueError(f"YAML read this as {value!r}, not as words; put it in quotes")
+        return value
 
 
 class UiWords(RootModel[dict[str, Phrase]]):

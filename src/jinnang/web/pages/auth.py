@@ -24,7 +24,8 @@ from jinnang.core.sessions import (
     start_session,
     throttled,
 )
-from jinnang.core.users import check_password
+from jinnang.core.users import check_password, get_user
+from jinnang.web import oidc
 from jinnang.web.session import PageUser, check_csrf, page_user
 from jinnang.web.templating import LANG_COOKIE, LANGUAGES, render
 
@@ -39,10 +40,13 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
-def _login_page(request: Request, next_path: str, error_key: str | None = None, status_code: int = 200) -> Response:
+def _login_page(request: Request, next_path: str, error_key: str | None = None, status_code: int = 200,
+                detail: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
+    settings = request.app.state.settings
     response = render(request, "login.html", status_code=status_code, next_path=_safe_next(next_path),
-                      login_csrf=token, error_key=error_key)
+                      login_csrf=token, error_key=error_key, detail=detail,
+                      oidc_label=settings.oidc_label if oidc.configured(settings) else None)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         max_age=3600)
     return response
@@ -68,12 +72,54 @@ def login(request: Request, username: Annotated[str, Form()] = "", password: Ann
         record_failure(engine, name, address)
         return _login_page(request, next, "wrong_password", status_code=401)
     clear_failures(engine, name)
-    token, _ = start_session(engine, user.username)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    return _signed_in(request, user.username, next)
+
+
+def _signed_in(request: Request, username: str, next_path: str) -> Response:
+    token, _ = start_session(open_engine(request.app.state.settings.sqlite_path), username)
+    response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         max_age=int(SESSION_LIFETIME.total_seconds()))
     response.delete_cookie(LOGIN_CSRF_COOKIE)
+    response.delete_cookie(oidc.STATE_COOKIE)
     return response
+
+
+def _callback_url(request: Request) -> str:
+    return str(request.url_for("oidc_callback"))
+
+
+@router.get("/login/oidc")
+def oidc_start(request: Request, next: str = "/") -> Response:  # noqa: A002
+    settings = request.app.state.settings
+    if not oidc.configured(settings):
+        return _login_page(request, next, status_code=404, detail="OIDC sign-in is not configured")
+    try:
+        url, kept = oidc.start(settings, _callback_url(request), _safe_next(next))
+    except oidc.OidcError as exc:
+        return _login_page(request, next, status_code=502, detail=str(exc))
+    response = RedirectResponse(url, status_code=303)
+    # Lax: the cookie comes back on the provider's top-level redirect to the callback
+    response.set_cookie(oidc.STATE_COOKIE, kept, httponly=True, samesite="lax", max_age=600,
+                        secure=request.url.scheme == "https", path="/login/oidc")
+    return response
+
+
+@router.get("/login/oidc/callback", name="oidc_callback")
+def oidc_callback(request: Request, state: str = "", code: str = "", error: str = "") -> Response:
+    settings = request.app.state.settings
+    if error or not code:
+        return _login_page(request, "/", status_code=401, detail=f"the provider refused the sign-in: {error or 'no code'}")
+    try:
+        username, next_path = oidc.finish(settings, _callback_url(request), request.cookies.get(oidc.STATE_COOKIE),
+                                          state, code)
+    except oidc.OidcError as exc:
+        return _login_page(request, "/", status_code=401, detail=str(exc))
+    user = get_user(open_engine(settings.sqlite_path), username)
+    if user is None or not user.active:
+        return _login_page(request, next_path, status_code=403,
+                           detail=f"{username} has no jinnang account; ask your admin to add one")
+    return _signed_in(request, user.username, next_path)
 
 
 @router.post("/logout")
