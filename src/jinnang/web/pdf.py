@@ -18,14 +18,18 @@ main { max-width: none; padding: 0; }
 """
 
 
-def _local_only(url: str, timeout: int = 10, ssl_context=None):  # noqa: ARG001 - WeasyPrint's fetcher signature
-    from weasyprint import default_url_fetcher
+def _local_only_fetcher():
+    from weasyprint.urls import URLFetcher
 
-    if url.startswith("file://"):
-        path = Path(url.removeprefix("file://")).resolve()
-        if path.is_relative_to(WEB / "static"):
-            return default_url_fetcher(url)
-    raise ValueError(f"a PDF may use only the pages' own static files, not {url}")
+    class LocalOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("file://"):
+                path = Path(url.removeprefix("file://")).resolve()
+                if path.is_relative_to(WEB / "static"):
+                    return super().fetch(url, headers)
+            raise ValueError(f"a PDF may use only the pages' own static files, not {url}")
+
+    return LocalOnly(allowed_protocols=["file"])
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -33,5 +37,5 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint import CSS, HTML
 
     document = HTML(string=html.replace('href="/static/', f'href="file://{WEB}/static/'),
-                    base_url=str(WEB / "static"), url_fetcher=_local_only)
+                    base_url=str(WEB / "static"), url_fetcher=_local_only_fetcher())
     return document.write_pdf(stylesheets=[CSS(string=PRINT_CSS)])
