@@ -112,6 +112,9 @@ PER_TEAM = {
     ("GET", "/v1/review/records/{record_id}"): lambda t, c: ("GET", f"/v1/review/records/{t.record_id}", {}),
     ("POST", "/v1/review/records/{record_id}/fields/{field}"):
         lambda t, c: ("POST", f"/v1/review/records/{t.record_id}/fields/objections", {"json": {"action": "accept"}}),
+    ("POST", "/v1/review/records/{record_id}/items"):
+        lambda t, c: ("POST", f"/v1/review/records/{t.record_id}/items",
+                      {"json": {"field": "objections", "index": 0, "action": "accept"}}),
     ("PUT", "/v1/accounts/{account_id}"): lambda t, c: ("PUT", f"/v1/accounts/{t.account_id}", {"json": t.snapshot}),
     ("GET", "/v1/accounts/{account_id}"): lambda t, c: ("GET", f"/v1/accounts/{t.account_id}", {"params": {"now": NOW}}),
     ("GET", "/v1/accounts/{account_id}/transitions"): lambda t, c: ("GET", f"/v1/accounts/{t.account_id}/transitions", {}),

@@ -102,3 +102,54 @@ def test_export_writes_reviewed_records_as_gold_lines(settings, client, tmp_path
     assert lines[0]["gold"]["journey_node"] == "demo_scheduled"
     assert lines[0]["gold"]["decision_makers"] == [{"name": "王", "title": "主任", "department": "骨科",
                                                     "organization": None, "role": "clinical_lead"}]
+
+
+def _item(client, record_id, headers, **body):
+    return client.post(f"/v1/review/records/{record_id}/items", headers=headers, json=body)
+
+
+def test_one_item_is_corrected_without_resending_the_list(settings, client):
+    record_id = _store(settings, "doc-a", "rep-07")
+    response = _item(client, record_id, MANAGER, field="decision_makers", index=0, action="correct",
+                     value={"name": "王建国"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["reviewed"]["decision_makers"][0]["name"] == "王建国"
+    assert body["reviewed"]["decision_makers"][0]["department"] == "骨科"  # the rest of the person is kept
+    assert body["reviewed"]["objections"] == body["machine"]["objections"]
+    assert body["items"]["decision_makers"][0]["by"] == "mgr-02" and body["document_id"] == "doc-a"
+
+
+def test_a_rep_confirms_or_fixes_items_of_their_own_records_only(settings, client):
+    mine, theirs = _store(settings, "doc-a", "rep-07"), _store(settings, "doc-b", "rep-08")
+    fixed = _item(client, mine, REP7, field="objections", index=0, action="reject")
+    assert fixed.status_code == 200 and fixed.json()["reviewed"]["objections"] == []
+    refused = _item(client, theirs, REP7, field="objections", index=0, action="accept")
+    assert refused.status_code == 403 and refused.json()["field"] == "caller"
+    assert _item(client, mine, MANAGER, field="journey_signals", action="accept").status_code == 200
+    assert _item(client, theirs, MANAGER, field="journey_signals", action="accept").status_code == 403
+    assert _item(client, 999, MANAGER, field="visit", action="accept").status_code == 403
+
+
+@pytest.mark.parametrize("body,field", [
+    ({"field": "colour", "index": 0, "action": "accept"}, "field"),
+    ({"field": "objections", "index": 0, "action": "shout"}, "action"),
+    ({"field": "objections", "index": 7, "action": "accept"}, "index"),
+    ({"field": "objections", "index": "x", "action": "accept"}, "index"),
+    ({"field": "objections", "index": 0, "action": "correct", "value": {"category": "weather"}}, "category"),
+    ({"field": "key_dates", "action": "add", "value": {"type": "demo", "date": "2026-02-30"}}, "date"),
+    ({"field": "objections", "index": 0, "action": "correct", "value": "budget"}, "value"),
+])
+def test_bad_item_reviews_are_422_in_the_error_shape(settings, client, body, field):
+    record_id = _store(settings, "doc-a", "rep-07")
+    response = client.post(f"/v1/review/records/{record_id}/items", headers=MANAGER, json=body)
+    assert response.status_code == 422, response.text
+    assert set(response.json()) >= {"status", "field", "path", "message"} and response.json()["field"] == field
+
+
+def test_records_are_found_by_their_document(settings, client):
+    wanted = _store(settings, "doc-a", "rep-07")
+    _store(settings, "doc-b", "rep-07")
+    listed = client.get("/v1/review/records?document_id=doc-a", headers=MANAGER).json()
+    assert [(r["id"], r["document_id"]) for r in listed] == [(wanted, "doc-a")]
+    assert client.get("/v1/review/records?document_id=doc-a", headers=REP8).json() == []

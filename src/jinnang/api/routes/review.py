@@ -1,7 +1,9 @@
-"""Managers review auto-extracted visit insights: list, read, accept or correct field by field.
+"""Review of auto-extracted visit insights: list, read, and accept, correct, reject or add one item.
 
-Corrections are stored beside the machine output with who and when; nothing is
-overwritten. A rep sees only their own records; a manager sees their team's.
+Corrections are stored beside the machine output with who and when; nothing is overwritten, and each
+item's correction is carried into the record's account (service.review). A rep sees only their own
+records and may confirm or fix one item of them (the quick check after logging a visit); a manager
+sees and reviews their team's; the whole-field review stays the managers'.
 """
 from __future__ import annotations
 
@@ -11,20 +13,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jinnang.api.deps import Caller, SettingsDep, require_role, require_visible
+from jinnang.api.deps import Caller, SettingsDep, refuse, require_role
 from jinnang.core.errors import InputError, from_validation_error
 from jinnang.core.records import ExtractionRecord
-from jinnang.nlp.store import (
-    REVIEWABLE_FIELDS,
-    CorrectionRow,
-    ExtractionRow,
-    corrections_of,
-    records_engine,
-    reviewed_record,
-)
+from jinnang.nlp.store import REVIEWABLE_FIELDS, CorrectionRow, mark_reviewed, records_engine, reviewed_record
+from jinnang.service import review as reviews
+from jinnang.service.review import NotVisible, RecordFilters
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 Reader = Annotated[Caller, Depends(require_role("rep", "manager"))]
@@ -36,51 +32,48 @@ class FieldReview(BaseModel):
     value: Any = None
 
 
-def _public(session: Session, row: ExtractionRow) -> dict[str, Any]:
-    return {"id": row.id, "document_id": row.document_id, "kind": row.kind, "reference_date": row.reference_date,
-            "rep_id": row.rep_id, "account_id": row.account_id, "hospital": row.hospital,
-            "min_confidence": row.min_confidence, "review_status": row.review_status,
-            "machine": row.record.model_dump(mode="json"), "reviewed": reviewed_record(session, row),
-            "corrections": [{"field": c.field, "action": c.action, "value": json.loads(c.value_json or "null"),
-                             "reviewer": c.reviewer, "at": c.created_at} for c in corrections_of(session, row.id)],
-            "text": row.text}
-
-
-def _visible(session: Session, caller: Caller, record_id: int) -> ExtractionRow:
-    return require_visible(caller, session.get(ExtractionRow, record_id), "record")
+class ItemReview(BaseModel):
+    field: Literal["decision_makers", "objections", "key_dates", "visit", "journey_signals"]
+    index: int | None = None
+    action: Literal["accept", "correct", "reject", "add"]
+    value: dict[str, Any] | None = None
 
 
 @router.get("/records")
 def list_records(caller: Reader, settings: SettingsDep,
                  rep_id: str | None = None, hospital: str | None = None,
                  date_from: dt.date | None = None, date_to: dt.date | None = None,
+                 document_id: str | None = None,
                  low_confidence: Annotated[float | None, Query(ge=0, le=1, description="records with any field below this confidence")] = None,
                  review_status: Literal["pending", "accepted", "corrected"] | None = None,
+                 order: Literal["date", "confidence"] = "date",
                  limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
     if rep_id and not caller.may_see_rep(rep_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"{rep_id} is not you or in your team")
-    query = select(ExtractionRow).order_by(ExtractionRow.reference_date.desc(), ExtractionRow.id.desc())
-    if rep_id:
-        query = query.where(ExtractionRow.rep_id == rep_id)
-    if hospital:
-        query = query.where(ExtractionRow.hospital.contains(hospital))
-    if date_from:
-        query = query.where(ExtractionRow.reference_date >= date_from)
-    if date_to:
-        query = query.where(ExtractionRow.reference_date <= date_to)
-    if low_confidence is not None:
-        query = query.where(ExtractionRow.min_confidence < low_confidence)
-    if review_status:
-        query = query.where(ExtractionRow.review_status == review_status)
+    filters = RecordFilters(rep_id=rep_id, hospital=hospital, date_from=date_from, date_to=date_to,
+                            document_id=document_id, low_confidence=low_confidence, status=review_status)
     with Session(records_engine(settings)) as session:
-        rows = [r for r in session.scalars(query) if caller.may_see_rep(r.rep_id)][:limit]
-        return [_public(session, r) for r in rows]
+        return [reviews.public_record(session, r) for r in reviews.find_records(session, caller, filters, order, limit)]
 
 
 @router.get("/records/{record_id}")
 def get_record(record_id: int, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
-    with Session(records_engine(settings)) as session:
-        return _public(session, _visible(session, caller, record_id))
+    try:
+        return reviews.get_record(settings, caller, record_id)
+    except NotVisible as exc:
+        refuse(caller, exc.exists, "record")
+
+
+@router.post("/records/{record_id}/items")
+def review_item(record_id: int, review: ItemReview, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+    """Accept, correct, reject or add one person, objection, date, the visit facts or the journey signal;
+    `index` names the item in its list (`items` of the record), null for visit and journey_signals and for add.
+    A correction is laid over the item (its evidence kept unless the value gives new evidence)."""
+    try:
+        return reviews.review_item(settings, caller, record_id, review.field, review.index, review.action,
+                                   review.value, by=caller.subject)
+    except NotVisible as exc:
+        refuse(caller, exc.exists, "record")
 
 
 @router.post("/records/{record_id}/fields/{field}")
@@ -98,11 +91,16 @@ def review_field(record_id: int, field: str, review: FieldReview, caller: Review
             raise from_validation_error(exc, prefix=("value",)) from None
         value_json = json.dumps(adapter.dump_python(value, mode="json"), ensure_ascii=False)
     with Session(records_engine(settings)) as session:
-        row = _visible(session, caller, record_id)
+        try:
+            row = reviews.visible_row(session, caller, record_id)
+        except NotVisible as exc:
+            refuse(caller, exc.exists, "record")
+        before = reviewed_record(session, row).get(field)
         session.add(CorrectionRow(record_id=row.id, field=field, action=review.action, value_json=value_json,
                                   reviewer=caller.subject))
         session.flush()
-        actions = {c.action for c in corrections_of(session, row.id)}
-        row.review_status = "corrected" if "correct" in actions else "accepted"
+        mark_reviewed(session, row, caller.subject)
         session.commit()
-        return _public(session, row)
+    if review.action == "correct":
+        reviews.carry_whole_field(settings, record_id, field, before, by=caller.subject)
+    return reviews.get_record(settings, caller, record_id)

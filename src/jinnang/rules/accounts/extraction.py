@@ -16,6 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from jinnang.core.records import DecisionMaker, ExtractionRecord, Objection
+from jinnang.rules.accounts.contacts import merge_into, merge_pair
 from jinnang.rules.accounts.store import move_account, resolve_stalls, save_snapshot, snapshot_of
 from jinnang.rules.accounts.tables import AccountRow, ObjectionRow, TransitionRow, session_for
 from jinnang.rules.config import default_ruleset
@@ -47,26 +48,20 @@ def contact_from(dm: DecisionMaker) -> Contact:
 
 def merge_contact(old: Contact, new: Contact) -> Contact:
     """What the note says overrides what is known, except blanks and an unspecific `other` role;
-    evidence spans accumulate and the confidence is the best seen."""
-    update = {k: v for k, v in new.model_dump(exclude={"evidence", "confidence"}).items()
-              if v and (k != "role" or v != "other")}
-    evidence = [*old.evidence, *(e for e in new.evidence if e not in old.evidence)]
-    return old.model_copy(update={**update, "evidence": evidence, "confidence": max(old.confidence, new.confidence)})
+    evidence spans accumulate and the confidence is the best seen (contacts.merge_pair)."""
+    return merge_pair(old, new)
 
 
 def _merge_contacts(contacts: list[Contact], found: list[DecisionMaker], result: ExtractionApplied) -> list[Contact]:
+    """Each decision-maker joins the contact that is the same person (王主任, 王建国, Dr. Wang) or is added."""
     contacts = list(contacts)
     for dm in found:
-        new = contact_from(dm)
-        same = next((i for i, c in enumerate(contacts) if c.name == new.name), None)
-        if same is None:
-            contacts.append(new)
+        before = list(contacts)
+        contacts, index, added = merge_into(contacts, contact_from(dm))
+        if added:
             result.contacts_added.append(dm.name)
-            continue
-        merged = merge_contact(contacts[same], new)
-        if merged != contacts[same]:
-            contacts[same] = merged
-            result.contacts_updated.append(dm.name)
+        elif contacts[index] != before[index]:
+            result.contacts_updated.append(contacts[index].name)
     return contacts
 
 
@@ -109,7 +104,8 @@ def apply_extraction(session_or_engine: Session | Engine, account_id: str, recor
                      at: dt.datetime | None = None, rules: RuleSet | None = None) -> ExtractionApplied:
     """Update a stored account from one extracted note or form (idempotent per document_id).
 
-    - decision-makers become contacts (matched by name; title, department and role filled in);
+    - decision-makers become contacts (one per person: 王主任, 王建国 and Dr. Wang at one department
+      are one contact, see contacts.py; title, department and role filled in);
     - objections open; an objection whose evidence carries a resolution cue (accounts.yaml)
       closes the open one of its category instead;
     - the visit is added with its facts; key dates set the node fields (demo_date, trial_start …);

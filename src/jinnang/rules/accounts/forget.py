@@ -7,6 +7,9 @@ what other notes (or the CRM) also support stays.
   by the facts and notes the document's extraction gave it);
 - contacts' evidence spans from it; a contact whose every span came from it is removed, one also
   seen in another note or known from the CRM (no spans) is kept with the other spans.
+- managers' corrections of its items (they quote them);
+- the document's id as the source of a profile field (hospital, city…): the value stays, its source
+  becomes plain "document".
 The journey node, its transition history and key-date fields are kept: they are the account's
 state as people acted on it, and carry no text of the note.
 """
@@ -16,6 +19,7 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from jinnang.core.records import ExtractionRecord
+from jinnang.rules.accounts.corrections import forget_corrections
 from jinnang.rules.accounts.store import save_snapshot, snapshot_of
 from jinnang.rules.accounts.tables import AccountRow, ObjectionRow, session_for
 from jinnang.rules.models import Contact, Visit
@@ -53,7 +57,7 @@ def forget_document(session_or_engine: Session | Engine, account_id: str, docume
                     record: ExtractionRecord | None = None) -> dict[str, int]:
     """Remove what `account_id` holds of `document_id`; counts of what was removed, by kind."""
     counts = {"account_links": 0, "account_documents": 0, "objections": 0, "visits": 0, "contacts": 0,
-              "contact_evidence_spans": 0}
+              "contact_evidence_spans": 0, "corrections": 0}
     with session_for(session_or_engine) as session:
         row = session.get(AccountRow, account_id)
         if row is None:
@@ -65,15 +69,18 @@ def forget_document(session_or_engine: Session | Engine, account_id: str, docume
         result = session.execute(delete(ObjectionRow).where(ObjectionRow.account_id == account_id,
                                                             ObjectionRow.document_id == document_id))
         counts["objections"] = int(result.rowcount or 0)  # type: ignore[attr-defined]
+        counts["corrections"] = forget_corrections(session, account_id, document_id)
         account = snapshot_of(session, row)
+        sources = {k: ("document" if document_id in v else v) for k, v in account.field_sources.items()}
         documents = [d for d in account.documents if d.id != document_id]
         visits = [v for v in account.visits if not _visit_from(v, document_id, record)]
         contacts, counts["contacts"], counts["contact_evidence_spans"] = _contacts_without(account.contacts,
                                                                                              document_id)
         counts["account_documents"] = len(account.documents) - len(documents)
         counts["visits"] = len(account.visits) - len(visits)
-        if counts["account_documents"] or counts["visits"] or counts["contacts"] or counts["contact_evidence_spans"]:
+        if (counts["account_documents"] or counts["visits"] or counts["contacts"] or counts["contact_evidence_spans"]
+                or sources != account.field_sources):
             save_snapshot(session, account.model_copy(update={"documents": documents, "visits": visits,
-                                                              "contacts": contacts}), row)
+                                                              "contacts": contacts, "field_sources": sources}), row)
         session.flush()
         return counts
