@@ -139,3 +139,28 @@ def test_a_rep_cannot_tell_a_missing_account_from_someone_elses(client):
     assert missing.status_code == theirs.status_code == 403
     assert missing.json() == theirs.json()
     assert client.get("/v1/accounts/acc-unknown", headers=KEY["manager"]).status_code == 403
+
+
+def test_put_stores_hospital_type_as_public_and_the_reps_manager(settings):
+    from jinnang.core.db import open_engine
+    from jinnang.core.users import add_user
+
+    engine = open_engine(settings.sqlite_path)
+    add_user(engine, "r7", role="rep", rep_id="rep-07", password=None, teams=["east"])
+    add_user(engine, "m2", role="manager", rep_id="mgr-02", password=None, teams=["east"])
+    c = TestClient(create_app(settings))
+    account = copy.deepcopy(BASE["account"])
+    for key in ("is_public", "hospital_tier", "manager_id"):
+        account.pop(key, None)
+    account.update(hospital="浙江省人民医院", province="浙江", city="杭州", hospital_type="公立三甲",
+                   product_line="orthopaedic_implants", fields={**account["fields"], "budget_approval_no": "无"})
+    stored = c.put("/v1/accounts/acc-t9", json={**account, "account_id": "acc-t9"}, headers=KEY["crm"]).json()
+    assert (stored["is_public"], stored["hospital_tier"], stored["manager_id"]) == (True, "三甲", "mgr-02")
+    assert stored["field_sources"]["hospital_type"] == "crm"
+    # public now, so the budget-approval-number rule runs on it
+    warnings = c.get("/v1/accounts/acc-t9/next-actions", headers=KEY["manager"]).json()
+    assert "budget_approval_no" in json.dumps(warnings, ensure_ascii=False)
+    # a later snapshot that leaves the profile out keeps it
+    account.pop("hospital"), account.pop("hospital_type"), account.pop("city")
+    again = c.put("/v1/accounts/acc-t9", json={**account, "account_id": "acc-t9"}, headers=KEY["crm"]).json()
+    assert (again["hospital"], again["city"], again["is_public"]) == ("浙江省人民医院", "杭州", True)

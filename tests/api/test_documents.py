@@ -112,3 +112,40 @@ def test_meta_that_is_not_a_json_object_is_a_422_naming_meta(client):
     for meta in ("price", "[1, 2]"):
         response = _upload(client, NOTE, meta=meta)
         assert response.status_code == 422 and response.json()["field"] == "meta"
+
+
+def test_upload_fields_reach_the_account_and_the_document_links_to_its_record(client, settings):
+    from jinnang.core.db import open_engine
+    from jinnang.nlp.store import ExtractionRow
+    from jinnang.rules.accounts.store import load_account
+
+    note = "金华市人民医院 关节外科\n第一次拜访吴主任，他说价格比进口的贵。".encode()
+    response = client.post("/v1/documents", headers=REP, files={"file": ("visit.txt", note)},
+                           data={"kind": "visit_note", "account_id": "acc-up1", "hospital": "金华市人民医院",
+                                 "province": "浙江", "city": "金华", "hospital_type": "公立三甲",
+                                 "product_line": "orthopaedic_implants", "department": "关节外科",
+                                 "reference_date": "2026-09-03"})
+    assert response.status_code == 202, response.text
+    body = response.json()
+    account = load_account(open_engine(settings.sqlite_path), "acc-up1")
+    assert (account.hospital, account.province, account.city, account.is_public, account.hospital_tier,
+            account.product_line, account.department) == ("金华市人民医院", "浙江", "金华", True, "三甲",
+                                                          "orthopaedic_implants", "关节外科")
+    assert account.field_sources["hospital"] == f"document:{body['document_id']}"
+    document = client.get(f"/v1/documents/{body['document_id']}", headers=REP).json()
+    job = client.get(f"/v1/jobs/{body['job_id']}", headers=REP).json()
+    from sqlalchemy.orm import Session
+
+    with Session(open_engine(settings.sqlite_path)) as session:
+        record = session.query(ExtractionRow).filter_by(document_id=body["document_id"]).one()
+    assert document["record_id"] == job["record_id"] == record.id
+    assert document["job"] == {"id": body["job_id"], "status": "done", "error": None}
+    assert document["account_profile"]["hospital_type"] == "公立三甲"
+    # a talk track has no record: the link is null, not an error
+    track = _upload(client, "话术：先问预算再报价。".encode()).json()
+    assert client.get(f"/v1/documents/{track['document_id']}", headers=REP).json()["record_id"] is None
+
+
+def test_an_overlong_profile_field_is_422_naming_it(client):
+    response = _upload(client, NOTE, city="城" * 65)
+    assert response.status_code == 422 and response.json()["field"] == "city"

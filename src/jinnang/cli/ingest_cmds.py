@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -32,8 +32,25 @@ class ManifestEntry(BaseModel):
     account_id: str | None = None
     rep_id: str | None = None
     hospital: str | None = None
+    province: str | None = Field(default=None, max_length=64)
+    city: str | None = Field(default=None, max_length=64)
+    hospital_type: str | None = Field(default=None, max_length=64)
+    product_line: str | None = Field(default=None, max_length=64)
+    department: str | None = Field(default=None, max_length=64)
     reference_date: dt.date | None = None
     meta: dict[str, Any] | None = None
+
+
+PROFILE_KEYS = ("province", "city", "hospital_type", "product_line", "department")
+
+
+def register_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The account's province, city, type, product line and department travel in the document's meta."""
+    out = {k: v for k, v in options.items() if k not in PROFILE_KEYS}
+    profile = {k: options[k] for k in PROFILE_KEYS if options.get(k)}
+    if profile:
+        out["meta"] = {**(options.get("meta") or {}), **profile}
+    return out
 
 
 def _manifest_meta(folder: Path) -> dict[Path, dict[str, Any]]:
@@ -82,7 +99,7 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
         task = progress.add_task("", total=len(files))
         for file, meta in files:
             progress.update(task, description=file.name)
-            options = {**defaults, **{k: v for k, v in meta.items() if v is not None}}
+            options = register_options({**defaults, **{k: v for k, v in meta.items() if v is not None}})
             try:
                 # the playbook is indexed once for the whole run, below, not once a file
                 registration, job = ingest_bytes(settings, file.read_bytes(), file.name, hooks=(extract_hook,),
@@ -147,19 +164,32 @@ def ingest(
     kind: Annotated[str, typer.Option(help="visit_note | trial_feedback | talk_track")] = "visit_note",
     account: Annotated[str | None, typer.Option(help="account id the documents belong to")] = None,
     rep: Annotated[str | None, typer.Option(help="rep id who wrote them")] = None,
-    hospital: Annotated[str | None, typer.Option()] = None,
+    hospital: Annotated[str | None, typer.Option(help="the account's hospital (fills what the account does not know)")] = None,
+    province: Annotated[str | None, typer.Option(help="浙江 / 浙江省")] = None,
+    city: Annotated[str | None, typer.Option()] = None,
+    hospital_type: Annotated[str | None, typer.Option(help="公立 / 民营 / 公立三甲 …; 公立 makes the account public")] = None,
+    product_line: Annotated[str | None, typer.Option()] = None,
+    department: Annotated[str | None, typer.Option(help="the clinical department, e.g. 关节外科")] = None,
     reference_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD the notes were written")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object a file on stdout")] = False,
 ) -> None:
-    """Ingest text, images and PDFs: OCR, chunk, embed, extract. Re-running stores nothing twice."""
+    """Ingest text, images and PDFs: OCR, chunk, embed, extract. Re-running stores nothing twice.
+
+    --hospital, --province, --city, --hospital-type, --product-line and --department (or the same keys in a
+    folder's manifest.jsonl) fill what the account does not know yet; what the CRM set is never overwritten."""
     settings = get_settings()
     try:
         ref = dt.date.fromisoformat(reference_date) if reference_date else None
     except ValueError:
         typer.echo(f"error: --reference-date: {reference_date!r} is not YYYY-MM-DD", err=True)
         raise typer.Exit(2) from None
+    profile = {"province": province, "city": city, "hospital_type": hospital_type, "product_line": product_line,
+               "department": department}
+    if long := next((k for k, v in profile.items() if v and len(v) > 64), None):
+        typer.echo(f"error: --{long.replace('_', '-')}: longer than 64 characters", err=True)
+        raise typer.Exit(2)
     rows = ingest_paths(settings, paths, {"kind": kind, "account_id": account, "rep_id": rep, "hospital": hospital,
-                                          "reference_date": ref})
+                                          "reference_date": ref, **profile})
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))

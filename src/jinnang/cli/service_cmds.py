@@ -46,6 +46,9 @@ def demo(serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="sta
         get_settings.cache_clear()
     settings = get_settings()
     typer.echo(f"data dir: {settings.data_dir.resolve()}  (embedded SQLite + Chroma)", err=True)
+    from jinnang.service.demo import demo_password, ensure_demo_users
+
+    users = ensure_demo_users(settings)  # first: an account made by ingest finds its rep's manager
     rows = ingest_paths(settings, [DEMO_DOCUMENTS], {"kind": "visit_note"})
     print_ingest_table(rows)
     failed = [r for r in rows if r["status"] in ("failed", "rejected")]
@@ -53,9 +56,6 @@ def demo(serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="sta
         typer.echo(f"error: {row['file']}: {row['error']}", err=True)
     if failed:
         raise typer.Exit(1)
-    from jinnang.service.demo import demo_password, ensure_demo_users
-
-    users = ensure_demo_users(settings)
     typer.echo(f"users (password {demo_password()!r}, from JINNANG_DEMO_PASSWORD): "
                + ", ".join(f"{u.username} ({u.role}{', ' + u.rep_id if u.rep_id else ''})" for u in users), err=True)
     if serve_api:

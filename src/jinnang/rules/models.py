@@ -142,6 +142,10 @@ class AccountSnapshot(_Wire):
     hospital_tier: HospitalTier = "other"
     is_public: StrictBool = False
     province: StrictStr | None = None
+    city: StrictStr | None = None
+    hospital_type: StrictStr | None = None   # as the CRM writes it: 公立 / 民营 / 公立三甲 …; 公立 makes is_public
+    product_line: StrictStr | None = None
+    department: StrictStr | None = None
     rep_id: StrictStr = Field(min_length=1)
     manager_id: StrictStr | None = None
     journey_node: StrictStr = Field(min_length=1)
@@ -155,6 +159,9 @@ class AccountSnapshot(_Wire):
     orders: list[Order] = []
     service_tickets: list[ServiceTicket] = []
     signing_date: SigningDate | None = None
+    # where hospital, province, … manager_id came from ("crm", "import", "document:<id>"): an upload
+    # fills only what no one has set, and never overwrites what the CRM or its account list said
+    field_sources: dict[str, StrictStr] = {}
 
 
 class NextActionRequest(_Wire):

@@ -19,10 +19,29 @@ from jinnang.ingest.store import DocumentRow, IngestJobRow
 log = logging.getLogger(__name__)
 
 
+# what an upload (form fields, manifest line, `jinnang ingest --province …`) says about its account,
+# kept in the document's meta beside its hospital column
+PROFILE_META_KEYS = ("province", "city", "hospital_type", "product_line", "department")
+
+
+def document_profile(document: DocumentRow) -> dict[str, object]:
+    meta = document.meta or {}
+    return {"hospital": document.hospital, **{k: meta.get(k) for k in PROFILE_META_KEYS}}
+
+
 def extract_hook(settings: Settings, session: Session, document: DocumentRow) -> None:
-    """Visit notes and feedback forms get an extraction record (and update their account)."""
-    if document.kind not in NOTE_KINDS or not (document.text or "").strip():
-        return
+    """Visit notes and feedback forms get an extraction record (and update their account); any upload
+    filed on a stored account fills the hospital, province … the account does not know yet."""
+    may_write = bool(document.account_id) and _owner_may_write(session, document)
+    if document.kind in NOTE_KINDS and (document.text or "").strip():
+        _extract(session, document, may_write)
+    if may_write and document.account_id:
+        from jinnang.rules.accounts.store import fill_profile
+
+        fill_profile(session, document.account_id, document_profile(document), source=f"document:{document.id}")
+
+
+def _extract(session: Session, document: DocumentRow, may_write: bool) -> None:
     from jinnang.nlp.extract import extract
     from jinnang.nlp.store import save_record
 
@@ -32,7 +51,7 @@ def extract_hook(settings: Settings, session: Session, document: DocumentRow) ->
     save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
                 text=document.text or "", record=record, rep_id=document.rep_id,
                 account_id=document.account_id, hospital=document.hospital)
-    if document.account_id and _owner_may_write(session, document):
+    if may_write and document.account_id:
         from jinnang.rules.accounts import apply_extraction
 
         # the note's own date, not today's: stalls, health and PHI are measured from it
@@ -111,10 +130,11 @@ def ensure_all_tables(settings: Settings) -> None:
     from jinnang.core.db import ensure_tables
     from jinnang.ingest.store import ingest_engine
     from jinnang.nlp.store import records_engine
-    from jinnang.rules.accounts import TABLES as ACCOUNT_TABLES
+    from jinnang.rules.accounts.corrections import TABLES as CORRECTION_TABLES
+    from jinnang.rules.accounts.tables import NEEDED_TABLES
 
     ingest_engine(settings)
-    ensure_tables(records_engine(settings), ACCOUNT_TABLES)
+    ensure_tables(records_engine(settings), [*NEEDED_TABLES, *CORRECTION_TABLES])
 
 
 def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS,

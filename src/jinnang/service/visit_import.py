@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -29,6 +29,7 @@ from jinnang.core.settings import Settings
 from jinnang.ingest.spreadsheets import Sheet, Table
 
 log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
 
 REQUIRED_FIELDS = ("note", "date")
 OPTIONAL_FIELDS = ("account", "customer", "hospital", "rep", "department", "kind")
@@ -79,8 +80,9 @@ class VisitMapping(BaseModel):
         return out
 
 
-def parse_mapping(text: str) -> VisitMapping:
-    """`customer=客户名称,date=拜访日期,note=拜访内容+下一步计划` → a VisitMapping; errors name the field `map`."""
+def parse_field_map(text: str, fields: tuple[str, ...], required: tuple[str, ...], example: str,
+                    joinable: tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """`field=column,field=column+column` → field → columns (every import's --map); errors name `map`."""
     found: dict[str, list[str]] = {}
     for part in (p.strip() for p in re.split(r"[,，]", text)):
         if not part:
@@ -88,17 +90,25 @@ def parse_mapping(text: str) -> VisitMapping:
         name, sep, columns = (s.strip() for s in part.partition("="))
         if not sep or not name or not columns:
             raise InputError("map", f"{part!r} is not field=column")
-        if name not in REQUIRED_FIELDS + OPTIONAL_FIELDS:
-            raise InputError("map", f"unknown field {name!r}; fields are {', '.join(REQUIRED_FIELDS + OPTIONAL_FIELDS)}")
+        if name not in fields:
+            raise InputError("map", f"unknown field {name!r}; fields are {', '.join(fields)}")
         if name in found:
             raise InputError("map", f"field {name!r} is mapped twice")
         found[name] = [c.strip() for c in columns.split("+")]
-        if name != "note" and len(found[name]) > 1:
-            raise InputError("map", f"only note may join columns with '+', not {name!r}")
+        if name not in joinable and len(found[name]) > 1:
+            raise InputError("map", f"only {' and '.join(joinable) or 'no field'} may join columns with '+', "
+                                    f"not {name!r}")
         if not all(found[name]):
             raise InputError("map", f"field {name!r} names an empty column")
-    if missing := [f for f in REQUIRED_FIELDS if f not in found]:
-        raise InputError("map", f"the mapping needs {' and '.join(missing)} (e.g. date=拜访日期,note=拜访内容)")
+    if missing := [f for f in required if f not in found]:
+        raise InputError("map", f"the mapping needs {' and '.join(missing)} (e.g. {example})")
+    return found
+
+
+def parse_mapping(text: str) -> VisitMapping:
+    """`customer=客户名称,date=拜访日期,note=拜访内容+下一步计划` → a VisitMapping; errors name the field `map`."""
+    found = parse_field_map(text, REQUIRED_FIELDS + OPTIONAL_FIELDS, REQUIRED_FIELDS,
+                            "date=拜访日期,note=拜访内容", joinable=("note",))
     return VisitMapping(note=found["note"], **{k: v[0] for k, v in found.items() if k != "note"})
 
 
@@ -108,7 +118,7 @@ def _mapping_path(settings: Settings, name: str) -> Path:
     return settings.data_dir / "mappings" / f"{name}.yaml"
 
 
-def save_mapping(settings: Settings, name: str, mapping: VisitMapping) -> Path:
+def save_mapping(settings: Settings, name: str, mapping: BaseModel) -> Path:
     """Write `<data_dir>/mappings/NAME.yaml`; a mapping saved again under the same name replaces it."""
     path = _mapping_path(settings, name)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -117,13 +127,13 @@ def save_mapping(settings: Settings, name: str, mapping: VisitMapping) -> Path:
     return path
 
 
-def load_mapping(settings: Settings, name: str) -> VisitMapping:
+def load_mapping(settings: Settings, name: str, model: type[M] = VisitMapping) -> M:  # type: ignore[assignment]
     """A saved mapping; a missing one is NotFound naming the saved ones, a broken one a ConfigError."""
     path = _mapping_path(settings, name)
     if not path.is_file():
         saved = sorted(p.stem for p in path.parent.glob("*.yaml")) if path.parent.is_dir() else []
         raise NotFound("map-name", f"no saved mapping {name!r}; saved: {', '.join(saved) or 'none'}")
-    return load_yaml_model(path, VisitMapping)
+    return load_yaml_model(path, model)
 
 
 def parse_visit_date(cell: str) -> dt.date | None:

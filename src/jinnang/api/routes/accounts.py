@@ -2,7 +2,7 @@
 
 | route | roles |
 |---|---|
-| `PUT /v1/accounts/{id}` store the CRM snapshot | crm |
+| `PUT /v1/accounts/{id}` store the CRM snapshot (its profile fields win over uploads') | crm |
 | `GET /v1/accounts/{id}` account, health, stall | crm, manager (team), rep (own) |
 | `GET /v1/accounts/{id}/transitions` history (who, when, which evidence) | crm, manager (team), rep (own) |
 | `POST /v1/accounts/{id}/transitions` `{"to_node", "event_id"?, "at"?}` | crm, manager (team), rep (own) |
@@ -85,6 +85,9 @@ def process_health(caller: Annotated[Caller, Depends(require_role("manager"))], 
 @router.put("/v1/accounts/{account_id}")
 def put_account(account_id: str, caller: Annotated[Caller, Depends(require_role("crm"))], settings: SettingsDep,
                 payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
+    """Store the CRM's snapshot. Its hospital, province, city, hospital_type (公立 → is_public), tier,
+    product line, department and manager_id win over what uploads said; one it leaves out or sends as null
+    keeps the stored value. Without a manager_id a new account (or a new rep) gets the rep's manager."""
     account = parse_snapshot(payload)
     if account.account_id != account_id:
         raise InputError("account_id", f"body account_id {account.account_id!r} differs from the path {account_id!r}")

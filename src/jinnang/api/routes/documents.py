@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Response, UploadFile, status
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jinnang.api.deps import Caller, SettingsDep, refuse, require_may_file, require_role, require_visible
@@ -14,8 +15,9 @@ from jinnang.core.errors import InputError
 from jinnang.core.records import DOCUMENT_KINDS
 from jinnang.ingest.audit import audit_entries, write_audit
 from jinnang.ingest.store import DocumentRow, IngestJobRow, ingest_engine
+from jinnang.nlp.store import ExtractionRow, records_engine
 from jinnang.service.documents import delete_document, document_owner, open_original
-from jinnang.service.pipeline import DEFAULT_HOOKS, register_document, run_job
+from jinnang.service.pipeline import DEFAULT_HOOKS, PROFILE_META_KEYS, register_document, run_job
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 Uploader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
@@ -48,17 +50,26 @@ async def upload_document(
     reference_date: Annotated[dt.date | None, Form()] = None,
     rep_id: Annotated[str | None, Form(description="only managers and the CRM may file for another rep")] = None,
     meta: Annotated[str | None, Form(description='JSON object, e.g. {"objection_category": "price"} for a talk track')] = None,
+    province: Annotated[str | None, Form(max_length=64, description="浙江 / 浙江省")] = None,
+    city: Annotated[str | None, Form(max_length=64)] = None,
+    hospital_type: Annotated[str | None, Form(max_length=64, description="公立 / 民营 / 公立三甲 …; 公立 makes the account public")] = None,
+    product_line: Annotated[str | None, Form(max_length=64)] = None,
+    department: Annotated[str | None, Form(max_length=64, description="the clinical department, e.g. 关节外科")] = None,
 ) -> dict[str, Any]:
-    """Store the upload and queue its ingest job; the answer carries the job id to poll."""
+    """Store the upload and queue its ingest job; the answer carries the job id to poll. The hospital,
+    province, city, hospital type, product line and department fill what the account does not know yet
+    (never what the CRM set)."""
     if kind not in DOCUMENT_KINDS:
         raise InputError("kind", f"kind must be one of {', '.join(DOCUMENT_KINDS)}")
     owner = rep_id or caller.subject
     require_may_file(caller, settings, owner, account_id)  # the same right as reading that account
-    meta_object = _meta_object(meta)
+    profile = {"province": province, "city": city, "hospital_type": hospital_type, "product_line": product_line,
+               "department": department}
+    meta_object = {**(_meta_object(meta) or {}), **{k: v.strip() for k, v in profile.items() if v and v.strip()}}
     data = await file.read(settings.max_upload_bytes + 1)
     registration = register_document(settings, data, file.filename, kind=kind, account_id=account_id,
                                      rep_id=owner, hospital=hospital, reference_date=reference_date,
-                                     meta=meta_object)
+                                     meta=meta_object or None)
     if registration.job_id:
         background.add_task(run_job, settings, registration.job_id, DEFAULT_HOOKS)
     return {"document_id": registration.document_id, "job_id": registration.job_id,
@@ -81,14 +92,27 @@ def _visible_document(session: Session, caller: Caller, document_id: str) -> Doc
     return require_visible(caller, session.get(DocumentRow, document_id), "document")
 
 
+def _record_id(session: Session, document_id: str) -> int | None:
+    """The id of the document's extraction record (`/review/{record_id}`), once extracted."""
+    return session.scalar(select(ExtractionRow.id).where(ExtractionRow.document_id == document_id))
+
+
 @router.get("/documents/{document_id}")
 def get_document(document_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+    """The document, its pages and OCR lines, its extraction record's id and its latest ingest job."""
+    records_engine(settings)
     with Session(ingest_engine(settings)) as session:
-        return _document_public(_visible_document(session, caller, document_id))
+        document = _visible_document(session, caller, document_id)
+        job = session.scalar(select(IngestJobRow).where(IngestJobRow.document_id == document_id)
+                             .order_by(IngestJobRow.created_at.desc(), IngestJobRow.id))
+        return {**_document_public(document), "record_id": _record_id(session, document_id),
+                "account_profile": {k: (document.meta or {}).get(k) for k in PROFILE_META_KEYS},
+                "job": {"id": job.id, "status": job.status, "error": job.error} if job else None}
 
 
 @router.get("/jobs/{job_id}")
 def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+    records_engine(settings)
     with Session(ingest_engine(settings)) as session:
         job = session.get(IngestJobRow, job_id)
         if job is None:
@@ -97,6 +121,7 @@ def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any
         # a blank scan's job is done and its document "no_text": the poller sees "no text found"
         return {"id": job.id, "document_id": job.document_id, "status": job.status, "error": job.error,
                 "transient": bool(job.transient), "document_status": document.status,
+                "record_id": _record_id(session, job.document_id),
                 "created_at": job.created_at, "updated_at": job.updated_at}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, ForeignKey, Intege
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jinnang.core.db import Base, ensure_tables
+from jinnang.core.users import TABLES as USER_TABLES
 
 
 class AccountRow(Base):
@@ -83,17 +84,19 @@ class StallRow(Base):
 
 TABLES: list[Table] = [Base.metadata.tables[row.__tablename__]
                        for row in (AccountRow, TransitionRow, ObjectionRow, WorkOrderRow, StallRow)]
+# an account reads its rep's manager from the users tables: they exist before any write is open
+NEEDED_TABLES: list[Table] = [*TABLES, *USER_TABLES]
 
 
 @contextmanager
 def session_for(session_or_engine: Session | Engine) -> Iterator[Session]:
     """An Engine gets its own session that commits; a caller's Session is flushed, the caller commits."""
     if isinstance(session_or_engine, Session):
-        ensure_tables(session_or_engine.get_bind().engine, TABLES)
+        ensure_tables(session_or_engine.get_bind().engine, NEEDED_TABLES)
         yield session_or_engine
         session_or_engine.flush()
         return
-    ensure_tables(session_or_engine, TABLES)
+    ensure_tables(session_or_engine, NEEDED_TABLES)
     with Session(session_or_engine, expire_on_commit=False) as session:
         yield session
         session.commit()
