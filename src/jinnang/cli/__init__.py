@@ -7,6 +7,7 @@ from jinnang.cli.app import app
 def main() -> None:
     # importing registers the commands on `app`
     from jinnang.cli import (  # noqa: F401
+        alerts_cmds,
         coaching_cmds,
         config_cmds,
         documents_cmds,

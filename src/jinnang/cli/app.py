@@ -12,6 +12,11 @@ config_app = typer.Typer(help="Configuration files: rules, vocabularies, gazette
 import_app = typer.Typer(help="Bring in records kept elsewhere: visit logs and CRM exports.", no_args_is_help=True)
 documents_app = typer.Typer(help="Stored documents: erase one and everything derived from it.", no_args_is_help=True)
 users_app = typer.Typer(help="People who sign in to the pages (users, roles, teams).", no_args_is_help=True)
+alerts_app = typer.Typer(help="Alerts to people: 站内信, 企业微信/钉钉 robots, e-mail.", no_args_is_help=True)
+jobs_app = typer.Typer(help="The scheduled jobs the service runs (stall check, delivery, playbook, PHI).",
+                       no_args_is_help=True)
+app.add_typer(alerts_app, name="alerts")
+app.add_typer(jobs_app, name="jobs")
 app.add_typer(eval_app, name="eval")
 app.add_typer(users_app, name="users")
 app.add_typer(bench_app, name="bench")

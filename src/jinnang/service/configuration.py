@@ -8,7 +8,7 @@ from pathlib import Path
 from jinnang.core.config import FILES, ConfigError, ConfigFile
 
 # the packages whose modules hold configuration files (ConfigFile objects made at import)
-_CONFIGURED = ("jinnang.ingest", "jinnang.nlp", "jinnang.rules", "jinnang.coaching")
+_CONFIGURED = ("jinnang.ingest", "jinnang.nlp", "jinnang.rules", "jinnang.coaching", "jinnang.service.alerts")
 
 
 def config_files() -> list[ConfigFile]:

@@ -5,6 +5,8 @@ with its own router, templates (`templates/<area>/`) and words (`config/ui/<area
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -13,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jinnang.api.app import create_app as create_api
 from jinnang.api.errors import REFUSAL_FIELD
 from jinnang.core.settings import Settings, get_settings
+from jinnang.service.scheduler import start_scheduler
 from jinnang.web.pages import PAGE_ROUTERS
 from jinnang.web.session import PageForbidden, SignInRequired, current_user, login_redirect
 from jinnang.web.templating import WEB, render
@@ -45,6 +48,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
     for router in PAGE_ROUTERS:
         app.include_router(router)
+    stop_jobs: list[Callable[[], None]] = []
+    # the nightly jobs (stall check, alerts, playbook refresh, monthly PHI) run inside the service
+    app.router.add_event_handler("startup", lambda: stop_jobs.append(start_scheduler(settings)))
+    app.router.add_event_handler("shutdown", lambda: [stop() for stop in stop_jobs])
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")  # after /static/vendor/… routes
 
     @app.exception_handler(SignInRequired)
