@@ -73,7 +73,8 @@ def _fill(path: str, manager: httpx.Client) -> str | None:
     account = re.search(r'href="/accounts/([\w%.-]+)"', links)
     values = {"record": record.group(1) if record else None, "account": account.group(1) if account else None}
     key = path[path.index("{") + 1: path.index("}")]
-    return path.replace("{" + key + "}", values[key]) if values.get(key) else None
+    value = values.get(key)
+    return path.replace("{" + key + "}", value) if value else None
 
 
 def bench_pages(url: str | None = None, rounds: int = 20, password: str = "jinnang-demo",

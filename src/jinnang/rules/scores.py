@@ -136,17 +136,21 @@ customer_health.Params = CustomerHealthParams
 # ------------------------------------------------------------------ process health index (team, monthly)
 
 
+PHI_COMPONENTS = ("high_quality_visit_share", "stall_resolution_rate", "work_orders_on_time", "first_touch_conversion")
+
+
 class ProcessHealthParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
     weights: dict[str, float]
+    labels: dict[str, str]          # each component's name as a manager reads it (Chinese)
     diagnosis_below: float
 
     @model_validator(mode="after")
     def _check(self):
         _weights_sum_to_one(self.weights)
-        expected = {"high_quality_visit_share", "stall_resolution_rate", "work_orders_on_time", "first_touch_conversion"}
-        if set(self.weights) != expected:
-            raise ValueError(f"weights must name exactly {sorted(expected)}")
+        for key, names in (("weights", self.weights), ("labels", self.labels)):
+            if set(names) != set(PHI_COMPONENTS):
+                raise ValueError(f"{key} must name exactly {sorted(PHI_COMPONENTS)}")
         return self
 
 
@@ -165,44 +169,77 @@ class TeamMonth(BaseModel):
     first_meetings: int = 0
     stalls_by_node: dict[str, int] = {}
 
+    def component_counts(self) -> dict[str, tuple[int, int]]:
+        """Each PHI component as (counted, out of)."""
+        return {"high_quality_visit_share": (self.high_quality_visits, self.visits),
+                "stall_resolution_rate": (self.stalls_resolved, self.stalls),
+                "work_orders_on_time": (self.work_orders_closed_on_time, self.work_orders_due),
+                "first_touch_conversion": (self.first_meetings, self.first_touches)}
+
+
+COMPONENT_INPUT_KEYS = {"high_quality_visit_share": ("high_quality", "visits"),
+                        "stall_resolution_rate": ("resolved", "stalled"),
+                        "work_orders_on_time": ("on_time", "due"),
+                        "first_touch_conversion": ("first_meetings", "first_touches")}
+
+
+class ProcessHealthResult(BaseModel):
+    """The PHI of one team and month. `value` is None when no component had anything to count:
+    a month without data is "no data", never a score."""
+
+    name: str = "process_health"
+    formula: str
+    value: float | None
+    components: list[Component] = []
+    missing_components: list[str] = []           # left out for want of data (weights renormalised)
+    flags: list[str] = []
+    details: dict[str, Any] = {}
+
+
+def share(num: int, den: int) -> float | None:
+    return num / den * 100 if den else None
+
 
 @score_formulas.register("jinnang.score.process_health.v1")
-def process_health(month: TeamMonth, rule, node_labels: dict[str, str] | None = None) -> ScoreResult:
-    """Σ weight × share (%); a share with nothing to count is left out and weights renormalised.
-    Below the threshold the diagnosis names the node where most accounts stalled."""
+def process_health(month: TeamMonth, rule, node_labels: dict[str, str] | None = None) -> ProcessHealthResult:
+    """Σ weight × share (%) over the components that have data, weights renormalised; those left
+    out are named. Below the threshold the diagnosis names the weakest component (in Chinese) and
+    the node where most accounts stalled."""
     p = rule.params
-
-    def share(num: int, den: int) -> float | None:
-        return num / den * 100 if den else None
-
-    comps = [
-        Component(name="high_quality_visit_share", input={"high_quality": month.high_quality_visits, "visits": month.visits},
-                  scaled=share(month.high_quality_visits, month.visits), weight=p["weights"]["high_quality_visit_share"]),
-        Component(name="stall_resolution_rate", input={"resolved": month.stalls_resolved, "stalled": month.stalls},
-                  scaled=share(month.stalls_resolved, month.stalls), weight=p["weights"]["stall_resolution_rate"]),
-        Component(name="work_orders_on_time", input={"on_time": month.work_orders_closed_on_time, "due": month.work_orders_due},
-                  scaled=share(month.work_orders_closed_on_time, month.work_orders_due),
-                  weight=p["weights"]["work_orders_on_time"]),
-        Component(name="first_touch_conversion", input={"first_meetings": month.first_meetings, "first_touches": month.first_touches},
-                  scaled=share(month.first_meetings, month.first_touches), weight=p["weights"]["first_touch_conversion"]),
-    ]
+    labels: dict[str, str] = p["labels"]
+    comps = []
+    for name, (num, den) in month.component_counts().items():
+        keys = COMPONENT_INPUT_KEYS[name]
+        comps.append(Component(name=name, input={keys[0]: num, keys[1]: den}, scaled=share(num, den),
+                               weight=p["weights"][name]))
     used = _with_data(comps)
+    missing = [c.name for c in comps if c.scaled is None]
+    details: dict[str, Any] = {"team": month.team, "month": month.month, "line": p["diagnosis_below"]}
+    if missing:
+        details["missing_note"] = "未计入（本月无数据）：" + "、".join(labels[m] for m in missing)
+    if not used:
+        details["no_data"] = f"{month.month} 无数据：没有拜访、停滞、工单或新客户可计"
+        return ProcessHealthResult(formula=rule.formula, value=None, components=comps, missing_components=missing,
+                                   flags=["no_data"], details=details)
     weight = sum(c.weight for c, _ in used)
-    value = round(sum(scaled * c.weight for c, scaled in used) / weight, 1) if used else 0.0
-    details: dict[str, Any] = {"team": month.team, "month": month.month}
+    value = round(sum(scaled * c.weight for c, scaled in used) / weight, 1)
     flags = []
     if value < p["diagnosis_below"]:
         flags.append("diagnosis")
+        worst, worst_share = min(used, key=lambda pair: pair[1])
         weakest = max(month.stalls_by_node.items(), key=lambda kv: kv[1])[0] if month.stalls_by_node else None
-        worst = min(used, key=lambda pair: pair[1])[0].name if used else None
-        label = (node_labels or {}).get(weakest, weakest) if weakest else None
+        details["weakest_component"] = worst.name
+        details["weakest_component_label"] = labels[worst.name]
         details["weakest_node"] = weakest
-        details["weakest_component"] = worst
-        details["diagnosis"] = (f"流程健康指数 {value} 低于 {p['diagnosis_below']:g}：最薄弱节点是「{label}」"
-                                f"（本月停滞 {month.stalls_by_node[weakest]} 个客户）" if weakest
-                                else f"流程健康指数 {value} 低于 {p['diagnosis_below']:g}：最弱的一项是 {worst}")
-    return ScoreResult(name="process_health", formula=rule.formula, value=value, components=comps, flags=flags,
-                       details=details)
+        text = (f"流程健康指数 {value:g} 低于 {p['diagnosis_below']:g}：最弱的一项是「{labels[worst.name]}」"
+                f"（{worst_share:.0f}%）")
+        if weakest:
+            label = (node_labels or {}).get(weakest, weakest)
+            details["weakest_node_label"] = label
+            text += f"；最薄弱节点是「{label}」（本月停滞 {month.stalls_by_node[weakest]} 个客户）"
+        details["diagnosis"] = text
+    return ProcessHealthResult(formula=rule.formula, value=value, components=comps, missing_components=missing,
+                               flags=flags, details=details)
 
 
 process_health.Params = ProcessHealthParams

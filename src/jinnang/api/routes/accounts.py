@@ -78,7 +78,7 @@ def record_stalls(caller: Annotated[Caller, Depends(require_role("crm", "manager
 @router.get("/v1/accounts:process-health")
 def process_health(caller: Annotated[Caller, Depends(require_role("manager"))], settings: SettingsDep,
                    month: str) -> dict[str, Any]:
-    team: set[str] = caller.visible_reps() or set()
+    team = caller.visible_reps()  # None: everyone's (admin, crm)
     return store.process_health_index(_engine(settings), caller.subject, team, month).model_dump(mode="json")
 
 
