@@ -1,6 +1,8 @@
 """The playbook mined from won and lost deals: scenarios, ranked tips citing sources, export, talk tracks."""
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 
 from jinnang.coaching import talk_tracks_for
@@ -49,11 +51,35 @@ def test_tips_are_ranked_by_lift(built):
     assert lifts == sorted(lifts, reverse=True)
 
 
-def test_markdown_and_html_export_cite_sources(built):
+def test_markdown_and_html_export_cite_sources_in_chinese(built):
     md = export_scenario(built, "骨科|multi_dept_review|price", "markdown")
-    assert md.startswith("# 锦囊") and "sources: " in md and "t-price-won" in md
+    assert md.startswith("# 锦囊 · 骨科 · 多科室评审 · 价格") and "来源：" in md and "t-price-won" in md
+    assert "从 1 个赢单、1 个丢单中提炼" in md
+    assert "Mined from" not in md and "lift" not in md
     page = export_scenario(built, "骨科|multi_dept_review|price", "html")
     assert "<code>t-price-won</code>" in page
+
+
+def test_scenarios_have_url_safe_slugs_that_open_them(built):
+    for s in list_scenarios(built):
+        assert s["slug"] == quote(s["slug"], safe="") and s["slug"].isascii()
+        assert get_scenario(built, s["slug"])["id"] == s["id"] == get_scenario(built, s["id"])["id"]
+    assert get_scenario(built, "price-multi-dept-review-guke")["id"] == "骨科|multi_dept_review|price"
+
+
+def test_a_scenario_without_won_deals_says_so_instead_of_zero_statistics(built):
+    plain = [s for s in list_scenarios(built) if s["won_deals"] == 0 and s["lost_deals"] == 0]
+    assert plain, "the talk tracks of the small corpus make scenarios of their own"
+    for s in plain:
+        assert s["summary"].startswith("这个场景还没有成交或丢单记录")
+        md = export_scenario(built, s["slug"])
+        assert "0 个赢单" not in md and "尚未经过成单验证" in md
+
+
+def test_a_rebuild_mines_only_texts_it_has_not_seen(built, small_docs):
+    again = build_playbook(built)
+    assert again["mined_texts"] == 0 and again["tips"] > 0
+    assert build_playbook(built, fresh=True)["mined_texts"] > 0
 
 
 def test_unknown_scenario_is_not_found(built):

@@ -6,8 +6,10 @@ Entry points other packages use:
   (`coaching.search.search` gives the same as dicts, the JSON of the CLI and the API);
 - `talk_tracks_for(category, settings)` — evidence dicts of the best talk tracks for an objection.
 
-Each module imports only modules listed before it: config, records, text, vectors, indexing,
-store, search, playbook, forget (a deleted document out of the store and the tips); `lc` (the LangChain faces) is a leaf that nothing in jinnang imports.
+Each module imports only modules listed before it: config, records, text, snippets, vectors, indexing,
+store, search, mining (the NLP of deal notes, cached by text), scenario_text (the Chinese of a
+scenario, its URL id, the built-in talk tracks), playbook, forget (a deleted document out of the
+store and the tips); `lc` (the LangChain faces) is a leaf that nothing in jinnang imports.
 """
 from __future__ import annotations
 

@@ -147,6 +147,8 @@ class SearchConfig(BaseModel):
     action_cues: list[str] = Field(default_factory=list)
     lesson_cues: list[str] = Field(default_factory=list)
     snippet_chars: int = Field(default=120, ge=20, le=2000)
+    # words of a query never highlighted in a hit (they carry the question, not the topic)
+    highlight_skip: list[str] = Field(default_factory=list)
 
 
 class PlaybookConfig(BaseModel):

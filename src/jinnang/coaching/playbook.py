@@ -18,33 +18,47 @@ import datetime as dt
 import html
 import json
 import logging
-import math
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from jinnang.coaching.config import load_concepts, load_playbook_config
-from jinnang.coaching.records import PlaybookDocument
-from jinnang.coaching.search import mask_identifiers
-from jinnang.coaching.store import PlaybookStore
-from jinnang.coaching.text import STOPWORDS, canonical_department, concept_matcher, normalise, word_tokens
+from jinnang.coaching.config import load_playbook_config
+from jinnang.coaching.mining import (
+    ANY_NODE,
+    GENERAL,
+    MiningCache,
+    Tip,
+    category_deals,
+    common_words,
+    merge_tips,
+    mine,
+    rank,
+)
+from jinnang.coaching.scenario_text import (
+    BUILT_IN_PREFIX,
+    category_label,
+    evidence_summary,
+    node_label,
+    scenario_slug,
+    situation,
+    tip_frequency,
+    tip_label,
+    title,
+)
+from jinnang.coaching.store import PlaybookStore, store_dir
+from jinnang.coaching.text import canonical_department
 from jinnang.core.db import Base, ensure_tables, open_engine, session_factory
 from jinnang.core.errors import InputError, NotFound
 from jinnang.core.records import OBJECTION_CATEGORIES
 from jinnang.core.settings import Settings
-from jinnang.core.text import SENTENCE_END, SENTENCE_OR_LINE_END
-from jinnang.nlp.objections import find_objections
 
 log = logging.getLogger(__name__)
-GENERAL = "general"  # scenario category of deals with no objection
-ANY_NODE = "any"
-_SENTENCE = re.compile(rf"[^{re.escape(SENTENCE_OR_LINE_END)}]+[{re.escape(SENTENCE_END)}]?")
+__all__ = ["ANY_NODE", "GENERAL", "build_playbook", "export_scenario", "get_scenario", "list_scenarios", "mine",
+           "talk_tracks_for"]
+MINING_CACHE = "mining_cache.json"
 
 
 class PlaybookScenario(Base):
@@ -54,6 +68,8 @@ class PlaybookScenario(Base):
     department: Mapped[str] = mapped_column(String(60))
     journey_node: Mapped[str] = mapped_column(String(60))
     category: Mapped[str] = mapped_column(String(30))
+    # the id as a URL takes it (`price-any-zonghe`); nullable: a database of an older build has none
+    slug: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     won_deals: Mapped[int] = mapped_column(Integer, default=0)
     lost_deals: Mapped[int] = mapped_column(Integer, default=0)
     built_at: Mapped[str] = mapped_column(String(40))
@@ -85,160 +101,16 @@ def _engine(settings: Settings) -> Any:
     return engine
 
 
-# ---------------- mining ----------------
-
-def _objections(text: str) -> list[tuple[str, int]]:
-    """(category, offset) of each objection: the extraction finder's when it finds any (it is tuned for
-    precision), else the concept lexicon's objection concepts (the playbook needs every deal filed)."""
-    try:
-        found: list[tuple[str, int]] = [(o.category, o.start or 0) for o in find_objections(text)]
-    except Exception:  # a finder fault must not stop the build; the lexicon below still files the deal
-        log.exception("objection finder failed; using the concept lexicon")
-        found = []
-    if found:
-        return found
-    lexicon = load_concepts().by_id()
-    by_lexicon: dict[str, int] = {}
-    for start, _, ids in concept_matcher().spans(normalise(text)):
-        for cid in ids:
-            category = lexicon[cid].objection
-            if category and category not in by_lexicon:
-                by_lexicon[category] = start
-    return list(by_lexicon.items())
-
-
-def _sentences(text: str) -> list[tuple[int, str]]:
-    return [(m.start(), m.group(0).strip()) for m in _SENTENCE.finditer(text) if len(m.group(0).strip()) >= 8]
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in word_tokens(normalise(text))
-            if len(w) >= 2 and w not in STOPWORDS and not any(ch.isdigit() for ch in w)}
-
-
-@dataclass
-class Candidate:
-    scenario: tuple[str, str, str]
-    kind: str
-    text: str
-    source: str
-    words: set[str]
-    outcome: str | None
-
-
-@dataclass
-class Tip:
-    kind: str
-    text: str
-    sources: list[str]
-    key_terms: list[str]
-    won_hits: int = 0
-    lost_hits: int = 0
-    lift: float = 0.0
-    words: set[str] = field(default_factory=set)
-
-
-def mine(docs: Iterable[PlaybookDocument | Mapping[str, Any]]
-         ) -> tuple[dict[tuple[str, str, str], dict[str, Any]], list[Candidate]]:
-    """Scenarios (with their won/lost deal ids) and candidate tips from indexed documents."""
-    config = load_playbook_config()
-    scenarios: dict[tuple[str, str, str], dict[str, Any]] = defaultdict(lambda: {"won": set(), "lost": set()})
-    candidates: list[Candidate] = []
-    for doc in map(PlaybookDocument.parse, docs):
-        meta = doc.meta
-        department = canonical_department(meta.get("department"))
-        if doc.kind == "talk_track":
-            category = meta.get("objection_category") or GENERAL
-            candidates.append(Candidate((department, ANY_NODE, category), "talk_track", doc.text.strip(),
-                                        doc.id, _content_words(doc.text), None))
-            continue
-        outcome = meta.get("outcome")
-        if outcome not in ("won", "lost"):
-            continue  # an open deal has not shown what works yet
-        node = meta.get("journey_node") or ANY_NODE
-        objections = _objections(doc.text) or [(GENERAL, 0)]
-        for category, offset in objections:
-            key = (department, node, category)
-            scenarios[key][outcome].add(doc.id)
-            if doc.kind not in config.tip_kinds:
-                continue
-            for start, sentence in _sentences(doc.text):
-                if outcome == "won":
-                    # what answered the objection or moved the deal: action sentences from the objection on
-                    if start + len(sentence) < offset or not any(c in sentence for c in config.tip_cues):
-                        continue
-                    kind = "answer"
-                else:
-                    if not any(c in sentence for c in config.lesson_cues):
-                        continue
-                    kind = "lesson"
-                candidates.append(Candidate(key, kind, sentence, doc.id, _content_words(sentence), outcome))
-    return scenarios, candidates
-
-
-def _category_deals(docs: list[PlaybookDocument]) -> dict[str, dict[str, list[set[str]]]]:
-    """Per objection category, the content words of each won and each lost deal document."""
-    out: dict[str, dict[str, list[set[str]]]] = defaultdict(lambda: {"won": [], "lost": []})
-    for doc in docs:
-        outcome = doc.meta.get("outcome")
-        if doc.kind == "talk_track" or outcome not in ("won", "lost"):
-            continue
-        words = _content_words(doc.text)
-        for category, _ in _objections(doc.text) or [(GENERAL, 0)]:
-            out[category][outcome].append(words)
-        out["*"][outcome].append(words)
-    return out
-
-
-def _common_words(deals: dict[str, list[set[str]]], share: float = 0.25) -> set[str]:
-    """Words in more than `share` of all deal documents (医院, 主任, 已经): never key terms."""
-    everything = deals["won"] + deals["lost"]
-    counts: dict[str, int] = defaultdict(int)
-    for words in everything:
-        for w in words:
-            counts[w] += 1
-    return {w for w, c in counts.items() if c > share * max(len(everything), 1)}
-
-
-def _rank(tip: Tip, deals: dict[str, list[set[str]]], common: frozenset[str] = frozenset()) -> None:
-    """Key terms = the tip's words most typical of won deals; lift = smoothed won/lost rate of deals using them."""
-    won, lost = deals["won"], deals["lost"]
-
-    def odds(word: str) -> float:
-        w = sum(word in d for d in won)
-        lo = sum(word in d for d in lost)
-        return math.log((w + 0.5) / (len(won) + 1)) - math.log((lo + 0.5) / (len(lost) + 1))
-
-    # terms seen in at least one won deal, most won-typical first (ties: longer words)
-    terms = sorted((t for t in tip.words if t not in common and any(t in d for d in won)), key=lambda t: (-odds(t), -len(t), t))[:3]
-    tip.key_terms = terms
-    need = max(1, math.ceil(len(terms) * 2 / 3))
-    tip.won_hits = sum(sum(t in d for t in terms) >= need for d in won) if terms else 0
-    tip.lost_hits = sum(sum(t in d for t in terms) >= need for d in lost) if terms else 0
-    tip.lift = round(((tip.won_hits + 0.5) / (len(won) + 1)) / ((tip.lost_hits + 0.5) / (len(lost) + 1)), 3)
-
-
-def _merge(tips: list[Tip]) -> list[Tip]:
-    """Near-duplicate tips (word Jaccard ≥ 0.6) become one tip citing every source."""
-    merged: list[Tip] = []
-    for tip in tips:
-        for kept in merged:
-            union = tip.words | kept.words
-            if kept.kind == tip.kind and union and len(tip.words & kept.words) / len(union) >= 0.6:
-                kept.sources = sorted(set(kept.sources) | set(tip.sources))
-                break
-        else:
-            merged.append(tip)
-    return merged
-
-
-def build_playbook(settings: Settings) -> dict[str, Any]:
-    """Mine the indexed documents into playbook scenarios and tips (replacing a previous build)."""
+def build_playbook(settings: Settings, fresh: bool = False) -> dict[str, Any]:
+    """Mine the indexed documents into playbook scenarios and tips (replacing a previous build).
+    The NLP of each text is kept between builds (`MiningCache`); `fresh` mines every text again."""
     docs = list(PlaybookStore(settings).read_documents().values())
     if not docs:
         raise NotFound("store", f"no indexed documents under {settings.data_dir}; run `jinnang index` first")
-    scenarios, candidates = mine(docs)
-    deals = _category_deals(docs)
+    directory = store_dir(settings)
+    cache = MiningCache(directory / MINING_CACHE if directory.is_dir() else None, load=not fresh)
+    scenarios, candidates = mine(docs, cache)
+    deals = category_deals(docs, cache)
     by_scenario: dict[tuple[str, str, str], list[Tip]] = defaultdict(list)
     for c in candidates:
         by_scenario[c.scenario].append(Tip(c.kind, c.text, [c.source], [], words=c.words))
@@ -247,42 +119,69 @@ def build_playbook(settings: Settings) -> dict[str, Any]:
         # (not into itself: a deal of no known node is filed under ANY_NODE too, and would extend forever)
         for tk in [k for k in by_scenario if k[1] == ANY_NODE and k[0] == key[0] and k[2] == key[2] and k != key]:
             by_scenario[key].extend(Tip(t.kind, t.text, list(t.sources), [], words=t.words) for t in by_scenario[tk])
-    common = frozenset(_common_words(deals["*"]))
+    common = frozenset(common_words(deals["*"]))
     built_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    rows: list[Any] = []
+    slugs: set[str] = set()
+    for key, tips in sorted(by_scenario.items()):
+        department, node, category = key
+        category_deals_ = deals[category] if deals.get(category, {}).get("won") else deals["*"]
+        for tip in tips:
+            rank(tip, category_deals_, common)
+        ranked = merge_tips(sorted(tips, key=lambda t: (-t.lift, t.kind != "talk_track", t.sources[0], t.text)))
+        ranked = ranked[:load_playbook_config().max_tips_per_scenario]
+        sid = "|".join(key)
+        slug = base = scenario_slug(department, node, category)
+        n = 1
+        while slug in slugs:  # two departments of the same reading
+            n += 1
+            slug = f"{base}-{n}"
+        slugs.add(slug)
+        info = scenarios.get(key, {"won": set(), "lost": set()})
+        rows.append(PlaybookScenario(id=sid, slug=slug, department=department, journey_node=node, category=category,
+                                     won_deals=len(info["won"]), lost_deals=len(info["lost"]), built_at=built_at))
+        for position, tip in enumerate(ranked, start=1):
+            # a tip is company knowledge every rep reads: the customer's and people's names stay in the note
+            text = tip.text if tip.kind == "talk_track" else cache.masked(tip.text)
+            rows.append(PlaybookTip(scenario_id=sid, rank=position, kind=tip.kind, text=text, lift=tip.lift,
+                                    won_hits=tip.won_hits, won_total=len(category_deals_["won"]),
+                                    lost_hits=tip.lost_hits, lost_total=len(category_deals_["lost"]),
+                                    key_terms=json.dumps(tip.key_terms, ensure_ascii=False),
+                                    sources=json.dumps(tip.sources)))
     engine = _engine(settings)
-    n_tips = 0
-    with session_factory(engine)() as session, session.begin():
+    with session_factory(engine)() as session, session.begin():  # the write lasts only for the rows
         session.execute(delete(PlaybookTip))
         session.execute(delete(PlaybookScenario))
-        for key, tips in by_scenario.items():
-            department, node, category = key
-            category_deals = deals[category] if deals.get(category, {}).get("won") else deals["*"]
-            for tip in tips:
-                _rank(tip, category_deals, common)
-            ranked = _merge(sorted(tips, key=lambda t: (-t.lift, t.kind != "talk_track", t.sources[0], t.text)))
-            ranked = ranked[:load_playbook_config().max_tips_per_scenario]
-            sid = "|".join(key)
-            info = scenarios.get(key, {"won": set(), "lost": set()})
-            session.add(PlaybookScenario(id=sid, department=department, journey_node=node, category=category,
-                                         won_deals=len(info["won"]), lost_deals=len(info["lost"]), built_at=built_at))
-            for rank, tip in enumerate(ranked, start=1):
-                # a tip is company knowledge every rep reads: the customer's and people's names stay in the note
-                text = tip.text if tip.kind == "talk_track" else mask_identifiers(tip.text)
-                session.add(PlaybookTip(scenario_id=sid, rank=rank, kind=tip.kind, text=text, lift=tip.lift,
-                                        won_hits=tip.won_hits, won_total=len(category_deals["won"]),
-                                        lost_hits=tip.lost_hits, lost_total=len(category_deals["lost"]),
-                                        key_terms=json.dumps(tip.key_terms, ensure_ascii=False),
-                                        sources=json.dumps(tip.sources)))
-                n_tips += 1
-    return {"scenarios": len(by_scenario), "tips": n_tips, "documents": len(docs)}
+        session.add_all(rows)
+    try:
+        cache.save()
+    except OSError:  # the playbook is built; only the next build is slower
+        log.exception("could not save the playbook mining cache")
+    n_tips = sum(isinstance(r, PlaybookTip) for r in rows)
+    return {"scenarios": len(by_scenario), "tips": n_tips, "documents": len(docs), "mined_texts": cache.misses}
+
+
+def clear_playbook(settings: Settings) -> None:
+    """No documents left: no scenarios either."""
+    with session_factory(_engine(settings))() as session, session.begin():
+        session.execute(delete(PlaybookTip))
+        session.execute(delete(PlaybookScenario))
 
 
 # ---------------- reading ----------------
 
 def _tip_dict(t: PlaybookTip) -> dict[str, Any]:
-    return {"rank": t.rank, "kind": t.kind, "text": t.text, "lift": t.lift,
-            "won": {"hits": t.won_hits, "deals": t.won_total}, "lost": {"hits": t.lost_hits, "deals": t.lost_total},
-            "key_terms": json.loads(t.key_terms), "sources": json.loads(t.sources)}
+    tip = {"rank": t.rank, "kind": t.kind, "text": t.text, "lift": t.lift,
+           "won": {"hits": t.won_hits, "deals": t.won_total}, "lost": {"hits": t.lost_hits, "deals": t.lost_total},
+           "key_terms": json.loads(t.key_terms), "sources": json.loads(t.sources)}
+    return {**tip, "label": tip_label(t.kind), "frequency": tip_frequency(tip)}
+
+
+def _scenario_dict(r: PlaybookScenario) -> dict[str, Any]:
+    s = {"id": r.id, "slug": r.slug or r.id, "department": r.department, "journey_node": r.journey_node,
+         "category": r.category, "won_deals": r.won_deals, "lost_deals": r.lost_deals}
+    return {**s, "title": title(s), "situation": situation(s), "summary": evidence_summary(s),
+            "node_label": node_label(r.journey_node), "category_label": category_label(r.category)}
 
 
 def list_scenarios(settings: Settings, department: str | None = None, journey_node: str | None = None,
@@ -300,56 +199,46 @@ def list_scenarios(settings: Settings, department: str | None = None, journey_no
         counts: dict[str, int] = defaultdict(int)
         for sid in session.scalars(select(PlaybookTip.scenario_id)):
             counts[sid] += 1
-        return [{"id": r.id, "department": r.department, "journey_node": r.journey_node, "category": r.category,
-                 "won_deals": r.won_deals, "lost_deals": r.lost_deals, "tips": counts[r.id]} for r in rows]
+        return [{**_scenario_dict(r), "tips": counts[r.id]} for r in rows]
 
 
 def get_scenario(settings: Settings, scenario_id: str) -> dict[str, Any]:
+    """One scenario by its slug (`price-any-zonghe`) or its id (`综合|any|price`, as a URL decodes it)."""
     engine = _engine(settings)
     with session_factory(engine)() as session:
-        row = session.get(PlaybookScenario, scenario_id)
+        row = session.get(PlaybookScenario, scenario_id) or session.scalars(
+            select(PlaybookScenario).where(PlaybookScenario.slug == scenario_id)).first()
         if row is None:
             raise NotFound("scenario", f"no playbook scenario {scenario_id!r}; list them with "
-                                         f"`jinnang playbook list` (ids look like 设备科|admission_filing|compliance)")
-        tips = session.scalars(select(PlaybookTip).where(PlaybookTip.scenario_id == scenario_id)
+                                         f"`jinnang playbook list` (ids look like price-any-zonghe)")
+        tips = session.scalars(select(PlaybookTip).where(PlaybookTip.scenario_id == row.id)
                                .order_by(PlaybookTip.rank)).all()
-        return {"id": row.id, "department": row.department, "journey_node": row.journey_node,
-                "category": row.category, "won_deals": row.won_deals, "lost_deals": row.lost_deals,
-                "built_at": row.built_at, "tips": [_tip_dict(t) for t in tips]}
+        return {**_scenario_dict(row), "built_at": row.built_at, "tips": [_tip_dict(t) for t in tips]}
 
 
 def export_scenario(settings: Settings, scenario_id: str, fmt: str = "markdown") -> str:
-    """One scenario as Markdown or HTML: tips best first, each with its won/lost figures and sources."""
+    """One scenario as Markdown or HTML, in Chinese: the situation, where the tips come from, tips best
+    first with how often they appear in won deals and the documents they cite."""
     if fmt not in ("markdown", "html"):
         raise InputError("format", "format must be markdown or html")
     s = get_scenario(settings, scenario_id)
-    title = f"锦囊 · {s['department']} · {s['journey_node']} · {s['category']}"
-    lines = [f"# {title}", "",
-             f"Mined from {s['won_deals']} won and {s['lost_deals']} lost deals (built {s['built_at']}). "
-             "Lift = how many times more often a tip's key terms appear in won than in lost deals of this "
-             "objection category.", ""]
-    labels = {"answer": "What worked", "lesson": "Lesson from a lost deal", "talk_track": "Talk track"}
+    lines = [f"# {s['title']}", "", s["situation"], "", f"{s['summary']}（生成于 {s['built_at']}）", ""]
     for tip in s["tips"]:
-        lines.append(f"## {tip['rank']}. {labels.get(tip['kind'], tip['kind'])} (lift {tip['lift']:.2f})")
-        lines.append("")
-        lines.extend("> " + line for line in tip["text"].splitlines() if line.strip())
-        lines.append("")
-        lines.append(f"- in won deals: {tip['won']['hits']}/{tip['won']['deals']}, in lost deals: "
-                     f"{tip['lost']['hits']}/{tip['lost']['deals']}; key terms: {'、'.join(tip['key_terms']) or '—'}")
-        lines.append(f"- sources: {', '.join(tip['sources'])}")
-        lines.append("")
+        lines += [f"## {tip['rank']}. {tip['label']}", ""]
+        lines += ["> " + line for line in tip["text"].splitlines() if line.strip()]
+        terms = "、".join(tip["key_terms"]) or "—"
+        lines += ["", f"- {tip['frequency']}；关键词：{terms}", f"- 来源：{', '.join(tip['sources'])}", ""]
     markdown = "\n".join(lines)
     if fmt == "markdown":
         return markdown
-    body = []
-    body.append(f"<h1>{html.escape(title)}</h1><p>{html.escape(lines[2])}</p>")
+    body = [f"<h1>{html.escape(s['title'])}</h1><p>{html.escape(s['situation'])}</p>"
+            f"<p>{html.escape(s['summary'])}</p>"]
     for tip in s["tips"]:
-        body.append(f"<section><h2>{tip['rank']}. {html.escape(labels.get(tip['kind'], tip['kind']))} "
-                    f"(lift {tip['lift']:.2f})</h2><blockquote>{html.escape(tip['text']).replace(chr(10), '<br>')}"
-                    f"</blockquote><p>in won deals: {tip['won']['hits']}/{tip['won']['deals']}, in lost deals: "
-                    f"{tip['lost']['hits']}/{tip['lost']['deals']}</p><p>sources: "
+        body.append(f"<section><h2>{tip['rank']}. {html.escape(tip['label'])}</h2><blockquote>"
+                    f"{html.escape(tip['text']).replace(chr(10), '<br>')}</blockquote>"
+                    f"<p>{html.escape(tip['frequency'])}</p><p>来源："
                     + ", ".join(f"<code>{html.escape(x)}</code>" for x in tip["sources"]) + "</p></section>")
-    return ("<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>" + html.escape(title)
+    return ("<!doctype html><html lang=\"zh\"><meta charset=\"utf-8\"><title>" + html.escape(s["title"])
             + "</title><body>" + "".join(body) + "</body></html>")
 
 
@@ -368,7 +257,8 @@ def talk_tracks_for(category: str, settings: Settings, limit: int = 2) -> list[d
                 select(PlaybookTip).join(PlaybookScenario, PlaybookTip.scenario_id == PlaybookScenario.id)
                 .where(PlaybookScenario.category == category, PlaybookTip.kind == "talk_track")
                 .order_by(PlaybookTip.lift.desc(), PlaybookTip.rank)).scalars().all()
-        for row in rows:
+        # the company's own talk tracks before the rule file's built-in advice they refine
+        for row in sorted(rows, key=lambda r: json.loads(r.sources)[0].startswith(BUILT_IN_PREFIX)):
             doc_id = json.loads(row.sources)[0]
             if doc_id not in seen:
                 seen.add(doc_id)

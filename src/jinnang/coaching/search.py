@@ -7,7 +7,6 @@ the problem. `search_hits(settings, "医生嫌操作麻烦咋办", k=10)` → `S
 """
 from __future__ import annotations
 
-import html
 import logging
 import re
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from jinnang.coaching.config import ConceptLexicon, SearchConfig, load_concepts, load_search_config
 from jinnang.coaching.records import META_FILTERS, SearchHit
+from jinnang.coaching.snippets import highlight_terms, make_snippet
 from jinnang.coaching.store import LoadedIndex, load_index
 from jinnang.coaching.text import (
     canonical_department,
@@ -222,60 +222,6 @@ def _filter_mask(loaded: LoadedIndex, filters: dict[str, str] | None) -> np.ndar
     return mask
 
 
-def highlight_terms(norm_query: str) -> list[str]:
-    """What to highlight in a hit: the query's words and the concept terms it names."""
-    terms = set(word_tokens(norm_query))
-    terms.update(norm_query[s:e] for s, e, _ in concept_matcher().spans(norm_query))
-    return sorted((t for t in terms if len(t) >= 2 or not t.isascii()), key=len, reverse=True)
-
-
-def make_snippet(text: str, terms: list[str], concepts: dict[str, float], width: int) -> tuple[str, list[tuple[int, int]]]:
-    """A window of `text` around the first match, and the match spans inside the window."""
-    norm = normalise(text)  # same length as text: NFKC of CJK/half-width corpus text keeps offsets for most text
-    if len(norm) != len(text):
-        norm = text.lower()
-    spans: list[tuple[int, int]] = []
-    for term in terms:
-        start = norm.find(term)
-        while start >= 0:
-            spans.append((start, start + len(term)))
-            start = norm.find(term, start + len(term))
-    for s, e, ids in concept_matcher().spans(norm):
-        if any(concepts.get(i, 0) >= 1.0 for i in ids):
-            spans.append((s, e))
-    spans = _merge(spans)
-    first = spans[0][0] if spans else 0
-    begin = max(0, min(first - width // 4, len(text) - width))
-    end = min(len(text), begin + width)
-    window = [(max(s, begin) - begin, min(e, end) - begin) for s, e in spans if s < end and e > begin]
-    snippet = text[begin:end]
-    prefix = "…" if begin > 0 else ""
-    suffix = "…" if end < len(text) else ""
-    shift = len(prefix)
-    return prefix + snippet + suffix, [(s + shift, e + shift) for s, e in window]
-
-
-def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
-
-
-def mark(snippet: str, spans: list[tuple[int, int]]) -> str:
-    """HTML of a snippet with each match in <mark>…</mark> (text escaped)."""
-    out, last = [], 0
-    for s, e in spans:
-        out.append(html.escape(snippet[last:s]))
-        out.append("<mark>" + html.escape(snippet[s:e]) + "</mark>")
-        last = e
-    out.append(html.escape(snippet[last:]))
-    return "".join(out)
-
-
 def search_hits(settings: Settings, query: str, k: int = 10, filters: dict[str, str] | None = None,
                 channels: tuple[str, ...] | None = None, config: SearchConfig | None = None,
                 use_prior: bool = True, viewer: Viewer | None = None) -> list[SearchHit]:
@@ -298,7 +244,7 @@ def search_hits(settings: Settings, query: str, k: int = 10, filters: dict[str, 
     top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(len(scores))
     top = top[np.argsort(-scores[top], kind="stable")]
     norm_query = expand_query(normalise(query))
-    terms = highlight_terms(norm_query)
+    terms = highlight_terms(norm_query, config)
     hits: list[SearchHit] = []
     chunks: list[str] = []
     seen: set[str] = set()

@@ -175,6 +175,43 @@ def _readings_table() -> dict[str, frozenset[str]]:
     return table
 
 
+def pinyin_slug(text: str) -> str:
+    """`text` as URL-safe ASCII: Chinese characters by their (first) toneless reading, other
+    letters and digits kept, the rest a hyphen (综合 → zonghe, 设备科 → shebeike)."""
+    table = _first_readings()
+    out: list[str] = []
+    for ch in normalise(text):
+        if ch in table:
+            out.append(table[ch])
+        elif ch.isascii() and ch.isalnum():
+            out.append(ch)
+        else:
+            out.append("-")
+    return re.sub(r"-+", "-", "".join(out)).strip("-") or "x"
+
+
+@lru_cache(maxsize=1)
+def _first_readings() -> dict[str, str]:
+    """Character → its first listed toneless reading (the common one: 综 zong, 行 hang as listed)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    text = _jionlp_dictionary_text(Path(list(spec.submodule_search_locations)[0]) / "dictionary",
+                                   "chinese_char_dictionary") or ""
+    reading = re.compile(r"\[([^\]\s]{1,8})\]")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        char, _, rest = line.partition("\t")
+        first = reading.search(rest) if len(char) == 1 else None
+        if first:
+            plain = "".join(c for c in unicodedata.normalize("NFKD", first.group(1)) if c.isascii() and c.isalpha())
+            if plain:
+                table[char] = plain.lower()
+    return table
+
+
 _LATIN_WORD = re.compile(r"(?<![a-z0-9])[a-z]{2,6}(?![a-z0-9])")
 # two-letter English words are not abbreviations (`by` is not 便宜, `pm` is not 排满)
 _ENGLISH_SHORT = frozenset(["am", "an", "as", "at", "be", "by", "do", "go", "he", "hi", "if", "in", "is", "it", "me", "my", "no", "of", "ok", "on", "or", "pm", "so", "to", "up", "us", "we"])

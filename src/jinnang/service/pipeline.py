@@ -15,6 +15,7 @@ from jinnang.core.records import NOTE_KINDS, DocumentKind, Evidence, ExtractionR
 from jinnang.core.settings import Settings
 from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
 from jinnang.ingest.store import DocumentRow, IngestJobRow
+from jinnang.service.playbook_refresh import playbook_refresh_hook, refresh_if_stale
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,13 @@ def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[s
     with Session(ingest_engine(settings)) as session:
         documents = [session.get(DocumentRow, d) for d in dict.fromkeys(document_ids)]
         docs = [_playbook_document(d) for d in documents if d is not None and d.status == "done"]
-    return index_documents(settings, docs) if docs else {"added": 0, "updated": 0, "unchanged": 0, "total": 0}
+    counts = index_documents(settings, docs) if docs else {"added": 0, "updated": 0, "unchanged": 0, "total": 0}
+    refresh_if_stale(settings)  # scenarios mined again when won or lost deals or talk tracks came in
+    return counts
 
 
 # The playbook embeds (slow) before extraction opens its SQLite write, which then lasts only until "done".
-DEFAULT_HOOKS: tuple[DocumentHook, ...] = (playbook_hook, extract_hook)
+DEFAULT_HOOKS: tuple[DocumentHook, ...] = (playbook_hook, playbook_refresh_hook, extract_hook)
 
 
 def ensure_all_tables(settings: Settings) -> None:

@@ -16,6 +16,7 @@ from jinnang.api.app import create_app as create_api
 from jinnang.api.errors import REFUSAL_FIELD
 from jinnang.core.settings import Settings, get_settings
 from jinnang.service.scheduler import start_scheduler
+from jinnang.service.startup import warm_up
 from jinnang.web.pages import PAGE_ROUTERS
 from jinnang.web.session import PageForbidden, SignInRequired, current_user, login_redirect
 from jinnang.web.templating import WEB, render
@@ -48,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return response
     for router in PAGE_ROUTERS:
         app.include_router(router)
+    # models and the playbook index load before the server accepts work, so the first search answers
+    # as fast as the hundredth (uvicorn opens its port after the start-up handlers)
+    app.router.add_event_handler("startup", lambda: warm_up(settings))
     stop_jobs: list[Callable[[], None]] = []
     # the nightly jobs (stall check, alerts, playbook refresh, monthly PHI) run inside the service
     app.router.add_event_handler("startup", lambda: stop_jobs.append(start_scheduler(settings)))

@@ -4,6 +4,7 @@ CRM keys are refused (403): the playbook is coaching material for people, not a 
 """
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -11,9 +12,20 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from jinnang.api.deps import Caller, SettingsDep, require_role
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/playbook", tags=["playbook"])
 Reader = Annotated[Caller, Depends(require_role("rep", "manager"))]
 Builder = Annotated[Caller, Depends(require_role("manager"))]
+
+
+def _fresh(settings: Any) -> None:
+    """The playbook mined again if won or lost deals or talk tracks changed since (a stat when not)."""
+    from jinnang.service.playbook_refresh import refresh_if_stale
+
+    try:
+        refresh_if_stale(settings)
+    except Exception:  # the last build still answers
+        log.exception("playbook refresh before a read failed")
 
 
 @router.get("/search")
@@ -30,7 +42,8 @@ def playbook_search(
 ) -> dict[str, Any]:
     """Documents that tell a rep what to do, best first; each with the source id and a highlighted snippet.
     Another team's visit note comes as an anonymised sentence (`core.access`)."""
-    from jinnang.coaching.search import mark, search
+    from jinnang.coaching.search import search
+    from jinnang.coaching.snippets import mark
 
     filters = {"product_line": product_line, "department": department, "journey_node": journey_node,
                "outcome": outcome, "kind": kind}
@@ -43,10 +56,14 @@ def playbook_search(
 
 @router.post("/build")
 def playbook_build(settings: SettingsDep, caller: Builder) -> dict[str, Any]:
-    """Re-mine the playbook from the indexed documents (managers)."""
-    from jinnang.coaching.playbook import build_playbook
+    """Re-mine the playbook from the indexed documents now, every text afresh (managers). It is
+    also rebuilt by itself after ingest whenever won or lost deals or talk tracks change."""
+    from jinnang.service.playbook_refresh import refresh_if_stale
 
-    return build_playbook(settings)
+    result = refresh_if_stale(settings, force=True)
+    result.pop("rebuilt", None)
+    result.pop("seconds", None)
+    return result
 
 
 @router.get("/scenarios")
@@ -54,15 +71,18 @@ def playbook_scenarios(settings: SettingsDep, caller: Reader, department: str | 
                        journey_node: str | None = None, category: str | None = None) -> dict[str, Any]:
     from jinnang.coaching.playbook import list_scenarios
 
+    _fresh(settings)
     return {"scenarios": list_scenarios(settings, department, journey_node, category)}
 
 
 @router.get("/scenarios/{scenario_id}")
 def playbook_scenario(settings: SettingsDep, caller: Reader, scenario_id: str,
                       format: Literal["json", "markdown", "html"] = "json") -> Any:
-    """One scenario's tips, best first, each citing its source document ids."""
+    """One scenario's tips, best first, each citing its source document ids. The id is the
+    scenario's `slug` (`price-any-zonghe`, URL-safe as it is) or its `id` (`综合|any|price`, URL-encoded)."""
     from jinnang.coaching.playbook import export_scenario, get_scenario
 
+    _fresh(settings)
     if format == "markdown":
         return PlainTextResponse(export_scenario(settings, scenario_id, "markdown"), media_type="text/markdown")
     if format == "html":
