@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from jinnang.core.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
-from jinnang.eval.extraction import GoldError, load_cases, score
+from jinnang.eval.extraction import (
+    GoldError,
+    Reliability,
+    calibration_lines,
+    expected_calibration_error,
+    item_outcomes,
+    load_cases,
+    score,
+)
 
 GOLD = {
     "decision_makers": [{"name": "王建国", "title": "主任", "role": "clinical_lead"},
@@ -92,3 +100,71 @@ def test_bad_gold_line_names_line_and_field(tmp_path):
 def test_folder_without_manifest_is_refused(tmp_path):
     with pytest.raises(GoldError, match="manifest.jsonl"):
         load_cases(tmp_path)
+
+
+def test_item_outcomes_follow_the_scorer_item_by_item():
+    record = ExtractionRecord(
+        decision_makers=[DecisionMaker(name="王建国", title="主任"), DecisionMaker(name="沈", title="处长")],
+        objections=[Objection(category="price", evidence="贵"), Objection(category="budget", evidence="没钱")],
+        key_dates=[KeyDate(type="demo", date=dt.date(2026, 3, 12)), KeyDate(type="other", date=dt.date(2026, 3, 11))],
+        visit=VisitFacts(sample_brought=True, questions_resolved=2, cross_dept_needs=["clinical_training"]),
+        journey_node="first_contact")
+    assert item_outcomes(record, GOLD) == {
+        "decision_makers": [True, False], "objections": [True, False], "key_dates": [True, False],
+        "visit": [True], "journey_node": [False]}
+    assert item_outcomes(record, {**GOLD, "visit": None})["visit"] == []
+
+
+def test_expected_calibration_error_by_hand():
+    assert expected_calibration_error([]) is None
+    assert expected_calibration_error([(0.9, True)] * 9 + [(0.9, False)]) == 0.0
+    # bin 0.9: 2 items, both right (|1 − 0.95| = 0.05); bin 0.2: 2 items, one right (|0.5 − 0.2| = 0.3)
+    pairs = [(0.95, True), (0.95, True), (0.2, True), (0.2, False)]
+    assert expected_calibration_error(pairs) == pytest.approx(0.5 * 0.05 + 0.5 * 0.3)
+    assert expected_calibration_error([(1.0, False)]) == 1.0  # 1.0 falls in the last bin
+
+
+def test_precision_above_and_below_the_line():
+    split = Reliability._split([(0.9, True), (0.95, True), (0.85, False), (0.4, False), (0.5, True)], 0.8)
+    assert split == {"n_above": 3, "precision_above": 0.6667, "n_below": 2, "precision_below": 0.5,
+                     "errors": 2, "errors_below": 1, "share_of_errors_below": 0.5}
+
+
+def test_score_reports_calibration_per_field_and_records(tmp_path):
+    record = ExtractionRecord(
+        decision_makers=[DecisionMaker(name="王建国", title="主任", confidence=0.95),
+                         DecisionMaker(name="李", title="主任", confidence=0.3)],
+        objections=[Objection(category="price", evidence="贵", confidence=0.9)],
+        journey_node="demo_scheduled")
+    result = score(load_cases(write_set(tmp_path, GOLD)), fixed(record), line=0.5)
+    cal = result["calibration"]
+    assert cal["line"] == 0.5
+    people = cal["per_field"]["decision_makers"]
+    assert people["n"] == 2 and people["precision_above"] == 1.0 and people["precision_below"] == 0.0
+    assert people["ece"] == pytest.approx(0.5 * 0.05 + 0.5 * 0.3)
+    assert set(cal["per_field"]) == {"decision_makers", "objections", "journey_node"}
+    assert cal["overall"]["n"] == 4 and cal["overall"]["errors_below"] == 1
+    assert cal["records"] == {"n": 1, "ece_no_error": 0.3, "n_above": 0, "precision_above": None, "n_below": 1,
+                              "precision_below": 0.0, "errors": 1, "errors_below": 1, "share_of_errors_below": 1.0}
+    text = "\n".join(calibration_lines(cal))
+    assert "ECE" in text and "overall" in text and "decision_makers" in text
+    # without a line, the calibration card's (chosen on tune data) is used
+    assert 0.3 <= score(load_cases(write_set(tmp_path, GOLD)), fixed(record))["calibration"]["line"] <= 0.95
+
+
+def test_eval_extraction_command_prints_reliability(tmp_path):
+    from typer.testing import CliRunner
+
+    from jinnang.cli import nlp_cmds  # noqa: F401  (registers the commands)
+    from jinnang.cli.app import app
+
+    path = tmp_path / "set.jsonl"
+    path.write_text(json.dumps({"id": "c1", "kind": "visit_note", "reference_date": "2026-03-02",
+                                "text": "拜访心内科王建国主任，王主任说单价偏高。下周三去科室做演示。",
+                                "gold": GOLD}, ensure_ascii=False) + "\n", encoding="utf-8")
+    done = CliRunner().invoke(app, ["eval", "extraction", str(path), "--line", "0.6"])
+    assert done.exit_code == 0, done.output
+    assert "ECE (10 bins)" in done.output and "line 0.60" in done.output and "records below the line" in done.output
+    done = CliRunner().invoke(app, ["eval", "extraction", str(path), "--json"])
+    cal = json.loads(done.output)["calibration"]
+    assert cal["overall"]["n"] >= 4 and 0.0 <= cal["overall"]["ece"] <= 1.0

@@ -92,8 +92,12 @@ def eval_extraction_cmd(
     path: Path = typer.Argument(..., help="extraction.jsonl, or a folder holding an OCR manifest.jsonl."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object of metrics."),
     errors: bool = typer.Option(False, "--errors", help="Also list each case's misses and extras."),
+    line: Optional[float] = typer.Option(None, "--line", min=0.0, max=1.0,
+                                         help="Confidence line for precision above/below "
+                                              "(default: the one chosen on tune data, in the calibration card)."),
 ) -> None:
-    """Score extraction: per-field precision/recall/F1 and accuracies (gold-format.md §1)."""
+    """Score extraction: per-field precision/recall/F1 and accuracies (gold-format.md §1), and how
+    well confidences are calibrated (expected calibration error, precision above/below a line)."""
     from jinnang.eval.extraction import GoldError, load_cases, score, summary_lines
     from jinnang.nlp.extract import extract
 
@@ -101,14 +105,14 @@ def eval_extraction_cmd(
         cases = load_cases(path)
     except GoldError as exc:
         fail(str(exc))
-    result = score(cases, extract)
+    result = score(cases, extract, line)
     if as_json:
         if not errors:
             result["cases"] = [c for c in result["cases"] if c["errors"]]
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    for line in summary_lines(result):
-        typer.echo(line)
+    for summary in summary_lines(result):
+        typer.echo(summary)
     if errors:
         for case in result["cases"]:
             if case["errors"]:

@@ -5,6 +5,8 @@ PATH is an extraction JSON Lines file, or a folder holding an OCR `manifest.json
 Per field: decision-makers by name and by name+title, objection categories, key dates as
 (type, date) pairs and as dates only — all micro precision/recall/F1 — journey-node
 accuracy and visit-field accuracy, with a per-case list of what was missed or added.
+Confidences: expected calibration error (10 bins) per field and overall, and the precision of
+items above and below a confidence line (nlp/calibration.py).
 """
 from __future__ import annotations
 
@@ -96,8 +98,104 @@ def _norm(text: Any) -> str | None:
     return str(text).strip() if text not in (None, "") else None
 
 
+def item_outcomes(record: ExtractionRecord, gold: dict[str, Any]) -> dict[str, list[bool]]:
+    """Whether each extracted item is right, in the record's order (nlp/calibration.py's fields):
+    a person by (name, title), an objection by category, a key date by (type, date), the visit
+    facts when all three fields are right (only where the gold has visit facts), the journey node."""
+    people = {(_norm(p.get("name")), _norm(p.get("title"))) for p in gold.get("decision_makers") or []}
+    categories = {o.get("category") for o in gold.get("objections") or []}
+    dates = {(d.get("type"), str(d.get("date"))) for d in gold.get("key_dates") or []}
+    g_visit, p_visit = gold.get("visit"), record.visit
+    visit = [] if g_visit is None or p_visit is None else [
+        p_visit.sample_brought == g_visit.get("sample_brought")
+        and p_visit.questions_resolved == g_visit.get("questions_resolved")
+        and set(p_visit.cross_dept_needs) == set(g_visit.get("cross_dept_needs") or [])]
+    return {
+        "decision_makers": [(_norm(p.name), _norm(p.title)) in people for p in record.decision_makers],
+        "objections": [o.category in categories for o in record.objections],
+        "key_dates": [(d.type, d.date.isoformat()) in dates for d in record.key_dates],
+        "visit": visit,
+        "journey_node": [gold.get("journey_node") == record.journey_node],
+    }
+
+
+def expected_calibration_error(pairs: list[tuple[float, bool]], bins: int = 10) -> float | None:
+    """Σ over equal-width confidence bins of (share of items) × |accuracy − mean confidence|."""
+    if not pairs:
+        return None
+    total = 0.0
+    for b in range(bins):
+        inside = [(c, ok) for c, ok in pairs if min(int(c * bins), bins - 1) == b]
+        if inside:
+            accuracy = sum(ok for _, ok in inside) / len(inside)
+            confidence = sum(c for c, _ in inside) / len(inside)
+            total += len(inside) / len(pairs) * abs(accuracy - confidence)
+    return round(total, 4)
+
+
+class Reliability:
+    """Item confidences against outcomes, per field, and each record's confidence against
+    whether it holds any error."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, list[tuple[float, bool]]] = {}
+        self.records: list[tuple[float, bool]] = []
+        self.problem: str | None = None
+
+    def add(self, record: ExtractionRecord, gold: dict[str, Any]) -> None:
+        from jinnang.nlp.calibration import item_confidences
+
+        if self.problem is not None:
+            return
+        try:
+            confidences = item_confidences(record)
+        except FileNotFoundError as exc:
+            self.problem = str(exc)
+            return
+        outcomes = item_outcomes(record, gold)
+        pairs: list[tuple[float, bool]] = []
+        for field, oks in outcomes.items():
+            values = confidences[field]
+            for c, ok in zip(values, oks):
+                pairs.append((c, ok))
+                self.items.setdefault(field, []).append((c, ok))
+        if pairs:
+            self.records.append((min(c for c, _ in pairs), all(ok for _, ok in pairs)))
+
+    @staticmethod
+    def _split(pairs: list[tuple[float, bool]], line: float) -> dict[str, Any]:
+        above = [ok for c, ok in pairs if c >= line]
+        below = [ok for c, ok in pairs if c < line]
+        wrong = sum(not ok for _, ok in pairs)
+        return {"n_above": len(above), "precision_above": round(sum(above) / len(above), 4) if above else None,
+                "n_below": len(below), "precision_below": round(sum(below) / len(below), 4) if below else None,
+                "errors": wrong, "errors_below": sum(not ok for ok in below),
+                "share_of_errors_below": round(sum(not ok for ok in below) / wrong, 4) if wrong else None}
+
+    def scores(self, line: float | None) -> dict[str, Any]:
+        if self.problem is not None:
+            return {"error": self.problem}
+        if line is None:
+            from jinnang.nlp.calibration import review_line
+
+            line = review_line()
+        every = [pair for pairs in self.items.values() for pair in pairs]
+
+        def block(pairs: list[tuple[float, bool]]) -> dict[str, Any]:
+            return {"n": len(pairs), "ece": expected_calibration_error(pairs),
+                    "mean_confidence": round(sum(c for c, _ in pairs) / len(pairs), 4) if pairs else None,
+                    "accuracy": round(sum(ok for _, ok in pairs) / len(pairs), 4) if pairs else None}
+
+        return {"line": line, "overall": {**block(every), **self._split(every, line)},
+                "per_field": {f: {**block(self.items[f]), **self._split(self.items[f], line)} for f in sorted(self.items)},
+                "records": {"n": len(self.records), "ece_no_error": expected_calibration_error(self.records),
+                            **self._split(self.records, line)}}
+
+
 def score(cases: list[GoldCase],
-          predict: Callable[[str, dt.date, DocumentKind], ExtractionRecord]) -> dict[str, Any]:
+          predict: Callable[[str, dt.date, DocumentKind], ExtractionRecord],
+          line: float | None = None) -> dict[str, Any]:
+    """`line`: the confidence line for precision above/below (default: the calibration card's)."""
     dm_name, dm_title = Tally(), Tally()
     objections = Tally()
     per_category: dict[str, Tally] = {}
@@ -106,11 +204,13 @@ def score(cases: list[GoldCase],
     journey = Accuracy()
     visit = {"sample_brought": Accuracy(), "questions_resolved": Accuracy(), "cross_dept_needs": Accuracy()}
     case_reports: list[dict[str, Any]] = []
+    reliability = Reliability()
     started = time.perf_counter()
 
     for case in cases:
         record = predict(case.text, case.reference_date, case.kind)
         gold = case.gold
+        reliability.add(record, gold)
         errors: dict[str, Any] = {}
 
         def note(field: str, missed: list[Any], extra: list[Any], errors: dict[str, Any] = errors) -> None:
@@ -181,6 +281,7 @@ def score(cases: list[GoldCase],
                   "notes": visit["sample_brought"].total},
         "seconds": round(seconds, 3),
         "notes_per_second": round(len(cases) / seconds, 1) if seconds > 0 else None,
+        "calibration": reliability.scores(line),
         "cases": case_reports,
     }
 
@@ -200,4 +301,29 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"(sample {result['visit']['sample_brought']}, questions {result['visit']['questions_resolved']}, "
         f"cross-dept {result['visit']['cross_dept_needs']})",
         f"notes/s (incl. model loading) {result['notes_per_second']}",
+        *calibration_lines(result.get("calibration") or {}),
     ]
+
+
+def calibration_lines(calibration: dict[str, Any]) -> list[str]:
+    """Expected calibration error per field and overall, and precision above / below the line."""
+    if "error" in calibration or not calibration:
+        return [f"calibration                   {calibration.get('error', 'not measured')}"]
+
+    def fmt(value: Any) -> str:
+        return "-" if value is None else f"{value:.3f}"
+
+    line = calibration["line"]
+    rows = [f"calibration: ECE (10 bins) and precision of items at/above vs below the line {line:.2f}",
+            f"  {'field':<16} {'items':>5} {'ECE':>6} {'conf':>6} {'right':>6}   {'P above (n)':>14} "
+            f"{'P below (n)':>14}  errors below"]
+    for name, block in [*calibration["per_field"].items(), ("overall", calibration["overall"])]:
+        rows.append(f"  {name:<16} {block['n']:>5} {fmt(block['ece']):>6} {fmt(block['mean_confidence']):>6} "
+                    f"{fmt(block['accuracy']):>6}   {fmt(block['precision_above']):>7} ({block['n_above']:>4}) "
+                    f"{fmt(block['precision_below']):>7} ({block['n_below']:>4})  "
+                    f"{block['errors_below']}/{block['errors']}")
+    records = calibration["records"]
+    rows.append(f"  records below the line: {records['n_below']}/{records['n']}, holding "
+                f"{records['errors_below']}/{records['errors']} of the records with an error "
+                f"(record ECE {fmt(records['ece_no_error'])})")
+    return rows

@@ -31,6 +31,8 @@ class Note:
     reference_date: dt.date
     kind: DocumentKind
     warnings: list[str] = field(default_factory=list)
+    # what the finders knew of each item, per field, for the confidence calibration
+    details: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @cached_property
     def doc(self) -> Doc:
@@ -61,12 +63,13 @@ def _decision_makers(note: Note) -> Any:
 def _objections(note: Note) -> Any:
     from jinnang.nlp.objections import find_objections
 
-    return find_objections(note.text)
+    return find_objections(note.text, note.details.setdefault("objections", []))
 
 
 def _key_dates(note: Note) -> Any:
     # nlp/dates loads no model, so it is imported with this module
-    return find_key_dates(note.text, note.reference_date, kind=note.kind, warnings=note.warnings)
+    return find_key_dates(note.text, note.reference_date, kind=note.kind, warnings=note.warnings,
+                          details=note.details.setdefault("key_dates", []))
 
 
 def _visit_facts(note: Note) -> Any:
@@ -107,11 +110,26 @@ def _run(finder: Finder, note: Note) -> Any:
     return None
 
 
-def extract(text: str, reference_date: dt.date, kind: DocumentKind = "visit_note") -> ExtractionRecord:
+def extract_uncalibrated(text: str, reference_date: dt.date,
+                         kind: DocumentKind = "visit_note") -> tuple[ExtractionRecord, Note]:
+    """The record with the finders' raw scores, and the note with what they knew of each item
+    (training/train_calibration.py fits the calibration on these)."""
     note = Note(text, reference_date, kind)
     record = ExtractionRecord()
     for finder in FINDERS:
         if finder.kinds is None or kind in finder.kinds:
             finder.store(record, _run(finder, note))
     record.warnings = note.warnings
+    return record, note
+
+
+def extract(text: str, reference_date: dt.date, kind: DocumentKind = "visit_note") -> ExtractionRecord:
+    record, note = extract_uncalibrated(text, reference_date, kind)
+    try:
+        from jinnang.nlp.calibration import calibrate_record
+
+        calibrate_record(record, text, kind, reference_date, note.details)
+    except Exception as exc:  # the facts stand without calibrated confidences; say so
+        log.exception("confidence calibration failed")
+        record.warnings.append(f"confidences are not calibrated ({type(exc).__name__}: {exc})")
     return record

@@ -9,7 +9,7 @@ Per-category figures: `jinnang eval extraction PATH --json` (objections.per_cate
 from __future__ import annotations
 
 import re
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -29,6 +29,9 @@ from jinnang.nlp.vocab import (
     first_hit,
     sentences,
 )
+
+if TYPE_CHECKING:
+    from jinnang.nlp.objection_scorer import ClauseScore
 
 CONTRAST = ("但", "但是", "不过", "就是", "可是", "只是", "然而")
 _TURN = re.compile("但|不过|可是|然而|只是")
@@ -192,13 +195,14 @@ class ObjectionFinder:
         return not (cancelled(self.distributor_sentence, unit.text)
                     and not cancelled(self.customer_speaker, clause.text))
 
-    def scored(self, text: str, skip: set[str]) -> list[Objection]:
-        """Categories the learned scorer finds in clauses that the rules' filters leave standing."""
+    def scored(self, text: str, skip: set[str], scores: list[ClauseScore] | None = None) -> list[Objection]:
+        """Categories the learned scorer finds in clauses that the rules' filters leave standing
+        (`scores`: the scorer's clause probabilities of `text`, when already computed)."""
         if self.scorer is None:
             return []
         settings = self.vocab.scorer
         best: dict[str, tuple[float, Unit]] = {}
-        for unit, clause, probs in self.scorer.clause_probs(text):
+        for unit, clause, probs in (self.scorer.clause_probs(text) if scores is None else scores):
             if len(clause.text.strip(" ，,、：:")) < settings.min_chars:
                 continue
             hit = Hit("scorer", clause.start - unit.start, clause.end - unit.start, 0.0)
@@ -215,24 +219,42 @@ class ObjectionFinder:
                                  confidence=round(p * 0.8, 3)))  # below a rule's: a manager sees it as less sure
         return out
 
-    def find(self, text: str) -> list[Objection]:
+    def find(self, text: str, details: list[dict[str, Any]] | None = None) -> list[Objection]:
+        """The objections of `text`. `details`, when given, receives for each one (in the same
+        order) what the calibration reads: its source, the scorer's probability of its category
+        at its clause, and how many cue hits of the category stood."""
         out = []
         # an unticked option (□满意) is no statement; blanking keeps the offsets
         masked = mask_unticked(text)
+        scores = self.scorer.clause_probs(masked) if self.scorer is not None else []
+        rule_hits: dict[str, int] = {}
         for cat, hits in self.hits(masked).items():
             # the strongest rule wins; among equals the earliest mention
             hit, start, end = max(hits, key=lambda h: (h.hit.weight, -h.start))
             out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]
                                  confidence=hit.weight))
-        out += self.scored(masked, {o.category for o in out})
+            rule_hits[cat] = len(hits)
+        out += self.scored(masked, {o.category for o in out}, scores)
         out.sort(key=lambda o: o.start or 0)
+        if details is not None:
+            details.extend({"source": "rule" if o.category in rule_hits else "scorer",
+                            "scorer_p": _clause_probability(scores, o), "rule_hits": rule_hits.get(o.category, 0)}
+                           for o in out)
         return out
+
+
+def _clause_probability(scores: list[ClauseScore], objection: Objection) -> float:
+    """The scorer's highest probability of the objection's category over the clauses its evidence touches."""
+    start, end = objection.start or 0, objection.end or 0
+    touched = [s.probs.get(objection.category, 0.0) for s in scores if s.clause.start < end and start < s.clause.end]
+    return round(max(touched, default=0.0), 4)
 
 
 # rebuilt when objections.yaml changes (an edit that does not validate keeps the last good one)
 default_finder: ConfigFile[ObjectionFinder] = ConfigFile(CONFIG_DIR / "objections.yaml", ObjectionVocab, ObjectionFinder)
 
 
-def find_objections(text: str) -> list[Objection]:
-    """Objections the customer raised, one per category, with the evidence span and offsets."""
-    return default_finder().find(text)
+def find_objections(text: str, details: list[dict[str, Any]] | None = None) -> list[Objection]:
+    """Objections the customer raised, one per category, with the evidence span and offsets
+    (`details`: see ObjectionFinder.find)."""
+    return default_finder().find(text, details)

@@ -19,6 +19,7 @@ from jinnang.core.db import Base, ensure_tables, open_engine
 from jinnang.core.errors import InputError, from_validation_error
 from jinnang.core.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
 from jinnang.core.settings import Settings
+from jinnang.nlp.calibration import record_confidence as calibrated_record_confidence
 
 
 def utcnow() -> dt.datetime:
@@ -74,9 +75,8 @@ def records_engine(settings: Settings) -> Engine:
 
 
 def record_confidence(record: ExtractionRecord) -> float:
-    scores = [dm.confidence for dm in record.decision_makers] + [o.confidence for o in record.objections] + \
-             [d.confidence for d in record.key_dates]
-    return min(scores) if scores else 1.0
+    """The calibrated confidence of the record's least sure item, visit facts and journey node included."""
+    return calibrated_record_confidence(record)
 
 
 def save_record(session: Session, *, document_id: str, kind: str, reference_date: dt.date, text: str,

@@ -11,12 +11,15 @@ from typing import Any
 
 from jinnang.core.settings import Settings
 from jinnang.ingest.embed import EmbeddingConfigError, get_embedder
+from jinnang.nlp.calibration import check_calibrator
 from jinnang.service.configuration import check_configuration
 
 
 def startup_problems(settings: Settings) -> list[str]:
     """One line a problem; empty when the service may start."""
     problems = [str(error) for _, error in check_configuration() if error is not None]
+    if (problem := check_calibrator()) is not None:
+        problems.append(f"the extraction confidence calibrator (nlp/models/calibration.json): {problem}")
     try:
         get_embedder(settings.embedding_model)
     except EmbeddingConfigError as exc:

@@ -28,10 +28,12 @@ _SAME_LENGTH_FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)
 
 
 def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
-                   warnings: list[str] | None = None, config: DatesConfig | None = None) -> list[KeyDate]:
+                   warnings: list[str] | None = None, config: DatesConfig | None = None,
+                   details: list[dict[str, bool]] | None = None) -> list[KeyDate]:
     """Deal dates of a note, resolved against its reference date, in order of appearance.
 
-    `warnings` (if given) collects notices such as a year the holiday calendar lacks.
+    `warnings` (if given) collects notices such as a year the holiday calendar lacks; `details`
+    (if given) receives for each date whether a cue typed it and whether it is a range's end.
     """
     config = config or dates_config()
     original, text = text, text.translate(_SAME_LENGTH_FOLD)  # spans stay valid on the original
@@ -87,5 +89,7 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
         seen.add(key)
         out.append(KeyDate(type=date_type, date=mention.date, evidence=original[mention.start:mention.end],
                            start=mention.start, end=mention.end))
+        if details is not None:
+            details.append({"cued": cued, "in_range": mention.partner is not None})
     return out
 
