@@ -7,15 +7,16 @@ from pathlib import Path
 
 from jinnang.core.config import FILES, ConfigError, ConfigFile
 
-# the packages whose modules hold configuration files (ConfigFile objects made at import)
-_CONFIGURED = ("jinnang.ingest", "jinnang.nlp", "jinnang.rules", "jinnang.coaching", "jinnang.service.alerts")
+# the packages (or single modules) whose modules hold configuration files (ConfigFile objects made at import)
+_CONFIGURED = ("jinnang.ingest", "jinnang.nlp", "jinnang.rules", "jinnang.coaching", "jinnang.service.alerts",
+               "jinnang.service.ui_words")
 
 
 def config_files() -> list[ConfigFile]:
     """Every ConfigFile of the configured packages, one per path."""
     for package_name in _CONFIGURED:
         package = importlib.import_module(package_name)
-        for info in pkgutil.walk_packages(package.__path__, package_name + "."):
+        for info in pkgutil.walk_packages(getattr(package, "__path__", []), package_name + "."):
             importlib.import_module(info.name)
     by_path: dict[Path, ConfigFile] = {}
     for file in FILES:

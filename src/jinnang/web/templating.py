@@ -1,7 +1,7 @@
 """The pages' templates, their words in Chinese and English, and the front-end libraries served from our own origin.
 
 Words live in `web/config/ui/*.yaml` (one file per page area, every key in both languages), loaded
-through the one config loader, so a broken edit names its file, line and field. A template says
+through the one config loader by `service/ui_words.py`, so a broken edit names its file, line and field. A template says
 `{{ t("review") }}`; the language is the `lang` cookie's (zh by default).
 """
 from __future__ import annotations
@@ -12,13 +12,10 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from pydantic import BaseModel, RootModel, field_validator, model_validator
 
-from jinnang.core.config import ConfigFile
+from jinnang.service.ui_words import LANGUAGES, words
 
 WEB = Path(__file__).resolve().parent
-UI_DIR = WEB / "config" / "ui"
-LANGUAGES = ("zh", "en")
 LANG_COOKIE = "lang"
 
 # npm packages of web/assets/package.json (installed by scripts/setup.sh with `npm ci`), by the
@@ -30,38 +27,6 @@ VENDOR_FILES = {
     "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
     "redoc.standalone.js": "redoc/bundles/redoc.standalone.js",
 }
-
-
-class Phrase(BaseModel):
-    zh: str
-    en: str
-
-    @field_validator("zh", "en", mode="before")
-    @classmethod
-    def _words_not_yaml_values(cls, value: object) -> object:
-        # YAML reads a bare Yes, No, On, Off as true/false and 1.0 as a number
-        if not isinstance(value, str):
-            raise ValueError(f"YAML read this as {value!r}, not as words; put it in quotes")
-        return value
-
-
-class UiWords(RootModel[dict[str, Phrase]]):
-    @model_validator(mode="after")
-    def _keys_are_names(self) -> UiWords:
-        for key in self.root:
-            if not key.replace("_", "").isalnum():
-                raise ValueError(f"key {key!r} must be letters, digits and _ [at {key}]")
-        return self
-
-
-WORD_FILES: list[ConfigFile[UiWords]] = [ConfigFile(path, UiWords) for path in sorted(UI_DIR.glob("*.yaml"))]
-
-
-def words(lang: str) -> dict[str, str]:
-    merged: dict[str, str] = {}
-    for file in WORD_FILES:
-        merged.update({k: getattr(v, lang) for k, v in file().root.items()})
-    return merged
 
 
 def language_of(request: Request) -> str:
