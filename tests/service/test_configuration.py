@@ -40,3 +40,11 @@ def test_config_check_command_lists_every_file_and_exits_0():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("ok ") == len(shipped_files()) and "journey.yaml" in done.stdout
+
+
+def test_a_variant_journeys_reading_of_the_signals_file_does_not_stand_in_for_the_services(tmp_path):
+    from jinnang.nlp.journey import SIGNALS_PATH, journey_reader
+
+    variant = journey_reader(("first_contact", "needs_assessment", "contract_signed"))  # kept alive by its cache
+    assert variant.path == SIGNALS_PATH and not variant.primary
+    assert dict(check_configuration())[SIGNALS_PATH] is None

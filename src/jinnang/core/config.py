@@ -105,8 +105,11 @@ class ConfigFile(Generic[T]):
     """
 
     def __init__(self, path: Path | str, model: type[BaseModel], build: Callable[[Any], T] | None = None,
-                 *, reload: bool = True):
+                 *, reload: bool = True, primary: bool = True):
         self.path, self.model, self.build, self.reload = Path(path), model, build, reload
+        # False for a second reading of a file under other assumptions (a variant journey's node
+        # list): `jinnang config check` validates each file as the shipped service reads it
+        self.primary = primary
         self.last_error: ConfigError | None = None
         self._version: tuple[int, int] | None = None
         self._value: T | None = None

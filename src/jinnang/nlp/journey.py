@@ -228,7 +228,8 @@ def journey_reader(node_order: Sequence[str] = JOURNEY_NODES, path: Path | str =
 
 @lru_cache(maxsize=8)
 def _reader_file(node_order: tuple[str, ...], path: Path) -> ConfigFile[JourneyReader]:
-    return ConfigFile(path, JourneyVocab.for_order(node_order), lambda vocab: JourneyReader(vocab, node_order))
+    return ConfigFile(path, JourneyVocab.for_order(node_order), lambda vocab: JourneyReader(vocab, node_order),
+                      primary=node_order == JOURNEY_NODES)
 
 
 default_reader = journey_reader()

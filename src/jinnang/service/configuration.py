@@ -19,7 +19,7 @@ def config_files() -> list[ConfigFile]:
         for info in pkgutil.walk_packages(getattr(package, "__path__", []), package_name + "."):
             importlib.import_module(info.name)
     by_path: dict[Path, ConfigFile] = {}
-    for file in FILES:
+    for file in sorted(FILES, key=lambda f: not f.primary):  # the service's own reading of a file first
         by_path.setdefault(file.path.resolve(), file)
     return [by_path[p] for p in sorted(by_path)]
 

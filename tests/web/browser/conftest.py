@@ -6,13 +6,16 @@ screenshot of it is kept under build/screenshots/ (a test artefact, not committe
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -32,14 +35,67 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class WebhookReceiver:
+    """A 企业微信 group robot's webhook on loopback: it keeps every message posted to it."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.messages.append({"path": self.path, "body": json.loads(body or b"{}")})
+                answer = b'{"errcode":0,"errmsg":"ok"}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *_args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/cgi-bin/webhook/send?key=test-robot"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 @pytest.fixture(scope="session")
-def server(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The base URL of `jinnang serve` over a copy of the demo data dir (one server for all browser tests)."""
+def wecom_robot() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.server.shutdown()
+
+
+ALERTS_FILE = """
+channels:
+  - id: in_app
+    kind: in_app
+  - id: east-wecom
+    kind: wecom
+    url: {url}
+    roles: [manager]
+delivery: {{max_attempts: 3, first_retry: 1m, max_retry: 5m, timeout_seconds: 5}}
+schedule:
+  stall_check: {{at: "02:00"}}
+  deliver: {{every: 1m}}
+  playbook_refresh: {{at: "02:30"}}
+  monthly_phi: {{day: 1, at: "06:00"}}
+"""
+
+
+@pytest.fixture(scope="session")
+def server(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory, wecom_robot) -> Iterator[str]:
+    """The base URL of `jinnang serve` over a copy of the demo data dir (one server for all browser tests),
+    with a 企业微信 robot on loopback as the managers' alert channel."""
     data_dir = tmp_path_factory.mktemp("served") / "data"
     shutil.copytree(demo_data_dir, data_dir)
+    alerts = data_dir.parent / "alerts.yaml"
+    alerts.write_text(ALERTS_FILE.format(url=wecom_robot.url), encoding="utf-8")
     port = _free_port()
     env = {**os.environ, "JINNANG_DATA_DIR": str(data_dir), "JINNANG_API_KEYS": "crm1:crm:crm",
-           "OMP_THREAD_LIMIT": "1", "HF_HUB_OFFLINE": "1"}
+           "JINNANG_ALERTS_FILE": str(alerts), "OMP_THREAD_LIMIT": "1", "HF_HUB_OFFLINE": "1"}
     log = (data_dir.parent / "server.log").open("w")
     process = subprocess.Popen([str(Path(sys.executable).parent / "jinnang"), "serve", "--port", str(port)], env=env,
                                stdout=log, stderr=subprocess.STDOUT)
