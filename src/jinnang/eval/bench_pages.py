@@ -27,8 +27,10 @@ from typing import Any
 import httpx
 
 REP_PAGES = ["/", "/visits/new", "/playbook?q=价格太高了", "/playbook?q=竞品已经进院了怎么应对", "/reports/weekly",
+             "/reports/weekly.pdf",
              "/notifications"]
-MANAGER_PAGES = ["/dashboard", "/review", "/review/{record}", "/accounts/{account}", "/reports/process-health"]
+MANAGER_PAGES = ["/dashboard", "/review", "/review/{record}", "/accounts/{account}", "/reports/process-health",
+                 "/reports/process-health.pdf"]
 FIRST_SEARCH = "/playbook?q=价格太高了"
 
 
