@@ -54,6 +54,14 @@ def test_a_rep_logs_a_visit_with_a_form_photo_and_sees_what_was_read(visit, tmp_
     assert "2026-12-04 10:12:30" in rep.page.locator("[data-testid=evidence-time]").first.inner_text()
     assert no_wider_than_the_phone(rep.page)
     rep.screenshot("visit-extracted-390")
+    # the quick confirm: one tap on a person's 确认 goes to the review endpoint and is kept
+    person = rep.page.locator("[data-testid=visit-record] [data-testid=extracted-item][data-field=decision_makers]").first
+    person.locator("button[data-review=accept]").click()
+    rep.page.wait_for_function("() => document.querySelector('[data-reviewed]') !== null")
+    assert person.get_attribute("data-reviewed") == "accept"
+    record_id = rep.page.locator("[data-testid=visit-record] [data-record-id]").first.get_attribute("data-record-id")
+    stored = rep.page.request.get(f"{rep.base}/v1/review/records/{record_id}").json()
+    assert stored["review_status"] == "accepted"
 
 
 def test_a_rep_searches_the_playbook_and_opens_a_jinnang(visit):
