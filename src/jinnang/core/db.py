@@ -6,6 +6,8 @@ schema.
 """
 from __future__ import annotations
 
+import threading
+import weakref
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +23,8 @@ class Base(DeclarativeBase):
 def open_engine(sqlite_path: Path) -> Engine:
     """One engine per database file. `open_engine(settings.sqlite_path)`."""
     sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{sqlite_path}", connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(f"sqlite:///{sqlite_path}", connect_args={"timeout": 30, "check_same_thread": False},
+                           hide_parameters=True)  # a logged SQL error must not carry note text
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:  # WAL keeps readers going while a job writes
@@ -31,9 +34,14 @@ def open_engine(sqlite_path: Path) -> Engine:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
-    Base.metadata.create_all(engine)
-    add_missing_columns(engine, list(Base.metadata.tables.values()))
+    ensure_tables(engine, list(Base.metadata.tables.values()))
     return engine
+
+
+# Tables whose schema was checked (created, columns added) on an engine in this process: reflecting
+# the schema costs several queries, and every engine call used to repeat it (issue 12: ~8 % of ingest).
+_checked: weakref.WeakKeyDictionary[Engine, set[str]] = weakref.WeakKeyDictionary()
+_checked_lock = threading.Lock()
 
 
 def add_missing_columns(engine: Engine, tables: list[Table]) -> None:
@@ -52,8 +60,22 @@ def add_missing_columns(engine: Engine, tables: list[Table]) -> None:
 
 
 def ensure_tables(engine: Engine, tables: list[Table]) -> None:
-    Base.metadata.create_all(engine, tables=tables)
-    add_missing_columns(engine, tables)
+    """Create `tables` and add their missing columns, once per process and engine; a later call for
+    tables already checked on that engine costs a set lookup."""
+    with _checked_lock:
+        done = _checked.setdefault(engine, set())
+        todo = [t for t in tables if t.name not in done]
+        if not todo:
+            return
+        Base.metadata.create_all(engine, tables=todo)
+        add_missing_columns(engine, todo)
+        done.update(t.name for t in todo)
+
+
+def forget_checked_tables(engine: Engine) -> None:
+    """Check the schema again on the next `ensure_tables` (after tables were dropped behind the engine's back)."""
+    with _checked_lock:
+        _checked.pop(engine, None)
 
 
 def session_factory(engine: Engine) -> sessionmaker:

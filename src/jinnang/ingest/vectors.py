@@ -6,6 +6,7 @@ default (which would download a model).
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 import chromadb
@@ -15,11 +16,19 @@ from jinnang.core.settings import Settings
 from jinnang.ingest.embed import JinnangEmbeddingFunction
 
 _clients: dict[str, Any] = {}
+# get_or_create_collection is a round trip to the system database (or the server) each call:
+# a collection is opened once a process and client, then reused
+_collections: dict[tuple[str, str], Any] = {}
+_lock = threading.Lock()
+
+
+def _client_key(settings: Settings) -> str:
+    return f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir.resolve())
 
 
 def open_chroma(settings: Settings) -> Any:
     """`open_chroma(settings)` → a Chroma client (embedded under data_dir, or HttpClient)."""
-    key = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir.resolve())
+    key = _client_key(settings)
     if key not in _clients:
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if settings.chroma_host:
@@ -39,8 +48,9 @@ def collection_name(base: str, model: str) -> str:
 
 def open_collection(settings: Settings, base: str, model: str | None = None) -> Any:
     model = model or settings.embedding_model
-    return open_chroma(settings).get_or_create_collection(
-        name=collection_name(base, model),
-        embedding_function=JinnangEmbeddingFunction(model),
-        metadata={"hnsw:space": "cosine"},
-    )
+    key = (_client_key(settings), collection_name(base, model))
+    with _lock:
+        if key not in _collections:
+            _collections[key] = open_chroma(settings).get_or_create_collection(
+                name=key[1], embedding_function=JinnangEmbeddingFunction(model), metadata={"hnsw:space": "cosine"})
+        return _collections[key]

@@ -8,7 +8,6 @@ only used to vote whether the page is upside down.
 """
 from __future__ import annotations
 
-import os
 import threading
 from unittest.mock import patch
 
@@ -19,6 +18,7 @@ from jinnang.core.records import OcrLine
 from jinnang.ingest.ocr.marks import apply_checkboxes, find_checkboxes, option_boxes, ruled_lines
 from jinnang.ingest.ocr.reading_order import Fragment, reading_order, text_unit
 from jinnang.ingest.ocr.skew import rotate_points, rotate_quarter, skew_from_quads
+from jinnang.ingest.threads import configured_threads
 
 DET_SIDE = 960  # longest side fed to the detector; A4 at 200 dpi keeps ~14 px glyphs
 MIN_CONFIDENCE = 0.3  # below this a "line" is speckle or a ruled-line fragment
@@ -32,7 +32,7 @@ class RapidOcrEngine:
 
     def __init__(self, det_side: int = DET_SIDE, threads: int | None = None):
         self.det_side = det_side
-        self.threads = threads or min(2, os.cpu_count() or 1)
+        self.threads = threads or configured_threads()  # 1 a process unless JINNANG_THREADS says more
         self._ocr = None
         self._lock = threading.Lock()
 

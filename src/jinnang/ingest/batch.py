@@ -1,0 +1,57 @@
+"""Several ingest jobs at once: each document read, then all of their chunks in one Chroma write,
+then each document's hooks, as `run_job` would have done one by one.
+
+The stages and their commits are those of `process_document`, so a run killed half way resumes
+where each document stopped (`resume_unfinished`), and a failure stays the failing document's.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from jinnang.core.settings import Settings
+from jinnang.ingest.indexing import index_chunks
+from jinnang.ingest.pipeline import DocumentHook, _claim, _read_text, _store_pages, run_claimed, with_retries
+from jinnang.ingest.store import ChunkRow, DocumentRow, IngestJobRow, ingest_engine
+from jinnang.ingest.threads import limit_process_threads
+
+log = logging.getLogger(__name__)
+
+
+def _read_and_index(settings: Settings, document_ids: Sequence[str]) -> None:
+    engine = ingest_engine(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        documents = [d for d in (session.get(DocumentRow, i) for i in document_ids) if d is not None]
+        for document in documents:
+            if document.status not in ("queued", "failed"):
+                continue
+            try:
+                _store_pages(session, document, _read_text(settings, document))
+            except Exception:  # left as it was: its own run below meets the failure again and records it
+                log.debug("reading document %s failed; its job records why", document.id, exc_info=True)
+                session.rollback()
+                continue
+            if not (document.text or "").strip():
+                session.execute(delete(ChunkRow).where(ChunkRow.document_id == document.id))
+                document.status, document.error = "no_text", None
+            session.commit()
+        ready = [d for d in documents if d.status == "text"]
+        index_chunks(settings, session, ready)
+        session.commit()
+
+
+def run_jobs(settings: Settings, job_ids: Sequence[str], hooks: Sequence[DocumentHook] = ()) -> list[IngestJobRow]:
+    """`[run_job(settings, j, hooks) for j in job_ids]`, with one Chroma write for all their chunks."""
+    limit_process_threads()
+    engine = ingest_engine(settings)
+    jobs: list[tuple[IngestJobRow, bool]] = [
+        with_retries(f"claiming ingest job {j}", lambda j=j: _claim(engine, j, False)) for j in job_ids]  # type: ignore[misc]
+    claimed = [job for job, ok in jobs if ok]
+    try:
+        with_retries("reading and indexing a batch", lambda: _read_and_index(settings, [j.document_id for j in claimed]))
+    except Exception:  # each document's own run finds where it stopped and records its failure
+        log.warning("the batch write failed; each document is retried on its own", exc_info=True)
+    return [run_claimed(settings, engine, job, hooks) if ok else job for job, ok in jobs]
