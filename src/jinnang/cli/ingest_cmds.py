@@ -232,9 +232,31 @@ def bench_ingest_command(
     folder: Annotated[Path | None, typer.Argument(help="documents to ingest (default: the bundled demo set)")] = None,
     repeat: Annotated[int, typer.Option(help="rounds over the text notes")] = 5,
     engine: Annotated[str, typer.Option(help="rapidocr | tesseract")] = "rapidocr",
+    peer: Annotated[str | None, typer.Option(
+        help="compare with the LangChain default pipeline: a folder of .txt notes, or 'generated'")] = None,
+    notes: Annotated[int, typer.Option(help="with --peer generated: how many notes to generate")] = 200,
+    rounds: Annotated[int, typer.Option(help="with --peer: rounds, each running both sides once")] = 3,
+    threads: Annotated[int | None, typer.Option(
+        help="with --peer: JINNANG_THREADS for jinnang's process (default 1 a process)")] = None,
 ) -> None:
-    """Print notes/s through the whole pipeline and OCR seconds per page (fresh temporary data dir)."""
-    from jinnang.core.paths import DEMO_DOCUMENTS
-    from jinnang.eval.bench_ingest import bench_ingest
+    """Print notes/s through the whole pipeline and OCR seconds per page (fresh temporary data dir).
 
+    With --peer, `jinnang ingest` and the LangChain default pipeline run as whole processes on the same
+    notes, alternating, and both rates, their ratio and the load average are printed."""
+    from jinnang.core.paths import DEMO_DOCUMENTS
+    from jinnang.eval.bench_ingest import bench_ingest, bench_ingest_peer
+
+    if peer is not None:
+        folder_ = None if peer == "generated" else Path(peer)
+        if folder_ is not None and not folder_.is_dir():
+            typer.echo(f"error: --peer: {peer!r} is neither a folder nor 'generated'", err=True)
+            raise typer.Exit(2)
+        if notes < 1 or rounds < 1 or (threads is not None and threads < 1):
+            typer.echo("error: --notes, --rounds and --threads must be at least 1", err=True)
+            raise typer.Exit(2)
+        extra = {"JINNANG_THREADS": str(threads)} if threads else None
+        result = bench_ingest_peer(folder_, notes=notes, rounds=rounds, say=lambda m: stderr.print(m),
+                                   extra_env=extra)
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
     typer.echo(json.dumps(bench_ingest(folder or DEMO_DOCUMENTS, repeat=repeat, ocr_engine=engine), ensure_ascii=False))
