@@ -16,6 +16,7 @@ def main() -> None:
         ner_cmds,
         nlp_cmds,
         ocr_cmds,
+        ops_cmds,
         pages_cmds,
         review_cmds,
         rules_cmds,

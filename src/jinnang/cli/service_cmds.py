@@ -18,10 +18,12 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
     """Serve the pages and the HTTP API (OpenAPI at /docs). Unfinished ingest jobs are finished first."""
     import uvicorn
 
+    from jinnang.core.logs import configure_logging, uvicorn_log_config
     from jinnang.service.pipeline import resume
     from jinnang.service.startup import startup_problems
 
     settings = get_settings()  # validated when the CLI started: a bad setting has already exited 2
+    configure_logging(settings.log_format)
     problems = startup_problems(settings)
     for problem in problems:
         typer.echo(f"error: {problem}", err=True)
@@ -30,7 +32,7 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
     resume(settings)
     # the app by its import string, so the CLI does not import the shells (and uvicorn could start workers)
     uvicorn.run("jinnang.web.app:create_app", factory=True, host=host or settings.api_host,
-                port=port or settings.api_port, log_level="info")
+                port=port or settings.api_port, log_level="info", log_config=uvicorn_log_config())
 
 
 @app.command()

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     oidc_client_secret: str | None = None
     oidc_username_claim: str = "preferred_username"
     oidc_label: str = "企业微信"
+    # "json": one JSON object a log line (core/logs.py); read when `jinnang serve` starts
+    log_format: Literal["text", "json"] = "text"
+    # /metrics answers only loopback clients unless this is set (a Prometheus on another host)
+    metrics_public: bool = False
     # the address pages link to in messages sent outside the app (an alert's "open the account")
     public_url: str = "http://127.0.0.1:8000"
 
