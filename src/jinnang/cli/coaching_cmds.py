@@ -1,4 +1,4 @@
-"""Commands of the coaching area: index, search, playbook build/list/export, eval retrieval, bench search."""
+"""Commands of the coaching area: index, search, playbook build/list/export, eval retrieval, bench search and add-one."""
 from __future__ import annotations
 
 import json
@@ -171,4 +171,25 @@ def bench_search_cmd(
 
     typer.echo(json.dumps(run_bench(chunks=chunks, distinct=distinct, n_queries=queries, store=store, log=_log,
                                     reuse=reuse),
+                          ensure_ascii=False))
+
+
+@bench_app.command("add-one")
+def bench_add_one_cmd(
+    sizes: str = typer.Option("1000,10000,100000", "--sizes", help="Store sizes in chunks, comma-separated."),
+    adds: int = typer.Option(7, "--adds", min=1, help="Documents added one call each (the median is printed)."),
+    queries: int = typer.Option(200, "--queries", min=1, help="Timed searches after the adds."),
+    distinct: int = typer.Option(2000, "--distinct", min=10, help="Distinct sentences embedded with the real model."),
+    store: Optional[Path] = typer.Option(None, "--store", help="Where to build the stores (default: a temporary dir)."),
+) -> None:
+    """Seconds to add one document at each store size, and search p50/p99 after."""
+    from jinnang.eval.bench_add_one import run_add_one
+
+    try:
+        parsed = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        fail(f"--sizes: {sizes!r} is not a comma-separated list of numbers")
+    if not parsed or min(parsed) < 1:
+        fail("--sizes: give at least one size of 1 or more")
+    typer.echo(json.dumps(run_add_one(parsed, adds=adds, distinct=distinct, n_queries=queries, store=store, log=_log),
                           ensure_ascii=False))

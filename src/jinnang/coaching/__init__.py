@@ -7,7 +7,7 @@ Entry points other packages use:
 - `talk_tracks_for(category, settings)` — evidence dicts of the best talk tracks for an objection.
 
 Each module imports only modules listed before it: config, records, text, snippets, vectors, indexing,
-store, search, mining (the NLP of deal notes, cached by text), scenario_text (the Chinese of a
+snapshot, store, search, mining (the NLP of deal notes, cached by text), scenario_text (the Chinese of a
 scenario, its URL id, the built-in talk tracks), playbook, forget (a deleted document out of the
 store and the tips); `lc` (the LangChain faces) is a leaf that nothing in jinnang imports.
 """
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from jinnang.core.settings import Settings
 
 # The submodules are imported when called: `import jinnang.coaching.config` (the lexicon, config
-# checks) should not load bm25s, Chroma and SQLAlchemy.
+# checks) should not load Chroma and SQLAlchemy.
 
 
 def index_documents(settings_or_store: Settings | str | os.PathLike[str],

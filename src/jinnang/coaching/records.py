@@ -1,7 +1,7 @@
 """The two records of playbook search: an indexed document and a search hit.
 
 A corpus line `{"id", "kind", "text", "meta"}` becomes a `PlaybookDocument` (stored in
-`docs.jsonl` with its content hash); a query returns `SearchHit`s. Their `model_dump()` is the
+`docs-*.jsonl` with its content hash); a query returns `SearchHit`s. Their `model_dump()` is the
 JSON the CLI and the API emit.
 """
 from __future__ import annotations

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from jinnang.coaching.config import ConceptLexicon, SearchConfig, load_concepts, load_search_config
 from jinnang.coaching.records import META_FILTERS, SearchHit
+from jinnang.coaching.snapshot import LoadedIndex
 from jinnang.coaching.snippets import highlight_terms, make_snippet
-from jinnang.coaching.store import LoadedIndex, load_index
+from jinnang.coaching.store import load_index
 from jinnang.coaching.text import (
     canonical_department,
     char_tokens,
@@ -40,30 +41,13 @@ CHANNELS = ("words", "chars", "concepts", "dense")
 MAX_QUERY_CHARS = 500
 
 
-def _bm25_scores(index: Any, tokens: list[str], n: int) -> np.ndarray:
-    known = [t for t in tokens if t in index.vocab_dict]
-    if not known:
-        return np.zeros(n, dtype=np.float32)
-    return np.asarray(index.get_scores(known), dtype=np.float32)
-
-
 def _scaled(scores: np.ndarray) -> np.ndarray:
     top = float(scores.max()) if scores.size else 0.0
     return scores / top if top > 0 else scores
 
 
 def _concept_scores(loaded: LoadedIndex, query_concepts: dict[str, float], n: int) -> np.ndarray:
-    cols, weights = [], []
-    for cid, weight in query_concepts.items():
-        col = loaded.concept_vocab.get(cid)
-        if col is not None and weight > 0:
-            cols.append(col)
-            weights.append(weight * loaded.concept_idf[col])
-    if not cols:
-        return np.zeros(n, dtype=np.float32)
-    # only the query's columns (CSC): cost grows with their postings, not with the whole matrix
-    return np.asarray(loaded.concept_matrix[:, cols] @ np.asarray(weights, dtype=np.float32),
-                      dtype=np.float32).ravel()
+    return loaded.concept_scores(query_concepts)
 
 
 def query_concepts(norm_query: str, config: SearchConfig | None = None) -> dict[str, float]:
@@ -92,7 +76,6 @@ def _feedback_concepts(loaded: LoadedIndex, total: np.ndarray, concepts: dict[st
     fb = config.feedback
     if not fb.docs or not fb.weight or not total.any():
         return {}
-    rows = loaded.concept_rows
     take = min(len(total), fb.docs * 4)
     top = np.argpartition(-total, take - 1)[:take] if take < len(total) else np.arange(len(total))
     top = top[np.argsort(-total[top], kind="stable")]
@@ -103,7 +86,7 @@ def _feedback_concepts(loaded: LoadedIndex, total: np.ndarray, concepts: dict[st
             picked.append(i)
         if len(picked) >= fb.docs:
             break
-    votes = np.asarray(rows[picked].sum(axis=0)).ravel() * loaded.concept_idf
+    votes = loaded.concept_votes(picked)
     names = loaded.concept_names
     skip = set(concepts)
     ranked = [j for j in np.argsort(-votes) if votes[j] > 0 and names[j] not in skip
@@ -175,9 +158,9 @@ def fused_scores(loaded: LoadedIndex, query: str, config: SearchConfig,
     weights = config.channels
     total = np.zeros(n, dtype=np.float32)
     if "words" in channels and weights.words:
-        total += weights.words * _scaled(_bm25_scores(loaded.words, word_tokens(norm), n))
+        total += weights.words * _scaled(loaded.bm25("words", word_tokens(norm)))
     if "chars" in channels and weights.chars:
-        total += weights.chars * _scaled(_bm25_scores(loaded.chars, char_tokens(norm), n))
+        total += weights.chars * _scaled(loaded.bm25("chars", char_tokens(norm)))
     if "concepts" in channels and weights.concepts:
         total += weights.concepts * _scaled(_concept_scores(loaded, concepts, n))
     kept: dict[str, Any] = {}

@@ -1,38 +1,51 @@
-"""The playbook search store: documents and indexes on disk, vectors in Chroma.
+"""The playbook search store: documents and index segments on disk, vectors in Chroma.
 
-Layout under the store dir (= a data dir): `playbook_search/` holds `docs.jsonl` (the
-indexed documents) and the indexes `coaching.indexing` builds from them; Chroma's
-`playbook` collection holds one vector per chunk. Indexes are built when documents are
-added, never per query; `load_index` loads them once per store for queries.
+Layout under the store dir (= a data dir): `playbook_search/` holds `docs-*.jsonl` (appended to; a
+rebuild writes a new one, so a reader never reads a file replaced under it),
+the segments `seg-*.npz` (`coaching.indexing`), `labels.npz` (running label sums and centroids)
+and `version`, the manifest naming the live segments: writing it is what commits a change.
+Adding documents writes one segment for them alone (cost of the document, not of the corpus);
+a changed or removed document or an edited config rebuilds everything. Small segments are
+merged in a background thread. A query uses the snapshot it finds (`load_index`): snapshots are
+never changed, a new one replaces the old in one assignment, and no reader waits for a writer.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from functools import cached_property
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import numpy as np
-import scipy.sparse as sp
 
-from jinnang.coaching.config import FACETS, SearchConfig, load_concepts, load_search_config
-from jinnang.coaching.indexing import build_index
-from jinnang.coaching.records import META_FILTERS, PlaybookDocument
+from jinnang.coaching.config import SearchConfig, load_concepts, load_search_config
+from jinnang.coaching.indexing import Chunk, LabelSums, Segment, build_segment, replace_atomically, segment_texts
+from jinnang.coaching.records import PlaybookDocument
+from jinnang.coaching.snapshot import LoadedIndex, assemble
 from jinnang.coaching.vectors import PlaybookVectors
 from jinnang.core.errors import NotFound
 from jinnang.core.settings import Settings
 
+log = logging.getLogger(__name__)
 SUBDIR = "playbook_search"
-INDEX_FORMAT = "3"  # bump when what state.npz holds changes
-# held while a store is rebuilt or loaded: a query never loads a half-written index
-_lock = threading.Lock()
+INDEX_FORMAT = "4"  # bump when what a segment or the manifest holds changes
+MAX_SEGMENTS = 12  # more after an add: a background merge starts
+MERGE_PAUSE_S = 3.0  # at most one background merge this often
+_write_lock = threading.Lock()  # writers of this process (other processes: the lock file)
+_reload_lock = threading.Lock()  # one thread loads a newer index; the others answer from the last one
+_merge_lock = threading.Lock()
+_loaded: dict[str, LoadedIndex] = {}
+_last_merge = [0.0]
+
+__all__ = ["LoadedIndex", "PlaybookStore", "drop_cached", "index_documents", "load_index", "store_dir"]
 
 
 def store_settings(settings_or_store: Settings | str | os.PathLike[str]) -> Settings:
@@ -52,14 +65,118 @@ def validate_document(doc: Any, where: str = "document") -> PlaybookDocument:
 
 
 def config_fingerprint(config: SearchConfig) -> str:
-    """Changes when the lexicon or search config changes: concept tags and priors are then rebuilt
-    (vectors are kept: they depend on the text only)."""
+    """Changes when the lexicon or search config changes: everything is then rebuilt (vectors
+    are kept: they depend on the text only)."""
     raw = load_concepts().model_dump_json() + config.model_dump_json() + INDEX_FORMAT
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()
 
 
+def read_manifest(directory: Path) -> dict[str, Any] | None:
+    try:
+        manifest = json.loads((directory / "version").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) and manifest.get("format") == INDEX_FORMAT else None
+
+
+def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    replace_atomically(directory / "version", lambda staging: staging.write_text(json.dumps(manifest), "utf-8"))
+
+
+def _new_name(prefix: str, suffix: str) -> str:
+    return f"{prefix}-{time.time_ns():x}-{os.getpid()}{suffix}"
+
+
+@contextmanager
+def _writing(directory: Path) -> Iterator[None]:
+    """The one writer of a store: this process's lock, then the store's lock file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with _write_lock, (directory / ".lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _docs_path(directory: Path, manifest: dict[str, Any] | None) -> Path:
+    """The documents file the manifest names (`docs.jsonl`: a store of the format before segments)."""
+    return directory / str((manifest or {}).get("docs") or "docs.jsonl")
+
+
+def _read_docs(path: Path, offset: int = 0, into: dict[str, PlaybookDocument] | None = None
+               ) -> tuple[dict[str, PlaybookDocument], int]:
+    """Documents of a documents file from byte `offset` (complete lines only: a writer may be mid-line)."""
+    docs = into if into is not None else {}
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            data = fh.read()
+    except FileNotFoundError:
+        return docs, offset
+    end = data.rfind(b"\n") + 1
+    for line in data[:end].splitlines():
+        if line.strip():
+            d = PlaybookDocument.model_validate(json.loads(line))
+            docs[d.id] = d
+    return docs, offset + end
+
+
+def _load(settings: Settings, directory: Path, previous: LoadedIndex | None,
+          fresh: Mapping[str, Segment] | None = None) -> LoadedIndex:
+    """The index the manifest names; segments and documents `previous` holds are reused."""
+    for _attempt in range(5):
+        stat = (directory / "version").stat()
+        manifest = read_manifest(directory)
+        if manifest is None:
+            break
+        same_docs = previous is not None and previous.manifest.get("docs") == manifest.get("docs")
+        have = {**({n: s for n, s in previous.segments} if previous else {}), **(fresh or {})}
+        try:
+            segments = [(n, have.get(n) or Segment.load(directory / n)) for n in manifest["segments"]]
+        except FileNotFoundError:  # merged away meanwhile: the manifest names the merged one now
+            continue
+        docs, offset = _read_docs(_docs_path(directory, manifest), previous.docs_offset if same_docs and previous else 0,
+                                  dict(previous.docs) if same_docs and previous else None)
+        vectors = previous.vectors if previous is not None else PlaybookVectors(settings)
+        return assemble(segments, docs, offset, manifest, (stat.st_ino, stat.st_mtime_ns, stat.st_size),
+                        directory / "labels.npz", vectors, previous)
+    raise NotFound("store", f"the playbook index under {settings.data_dir} is of an older format or unreadable; "
+                            f"run `jinnang index CORPUS.jsonl --store {settings.data_dir}` again")
+
+
+def load_index(settings: Settings, wait: bool = False) -> LoadedIndex:
+    """The last complete index of this store: cached in process, brought up to date when the store
+    changed (an add costs the new segment). While another thread loads, a query answers from the
+    index it had; `wait` (writers) waits for the newest."""
+    directory = store_dir(settings)
+    try:
+        st = (directory / "version").stat()
+    except FileNotFoundError:
+        raise NotFound("store", f"no playbook index under {settings.data_dir}; run `jinnang index CORPUS.jsonl "
+                                f"--store {settings.data_dir}` first") from None
+    key = str(directory.resolve())
+    cached = _loaded.get(key)
+    if cached is not None and cached.version == (st.st_ino, st.st_mtime_ns, st.st_size):
+        return cached
+    if not _reload_lock.acquire(blocking=cached is None or wait):
+        return cached  # type: ignore[return-value]  # (cached is set: a blocking acquire returns True)
+    try:
+        cached = _loaded.get(key)
+        if cached is None or cached.version != (st.st_ino, st.st_mtime_ns, st.st_size):
+            cached = _loaded[key] = _load(settings, directory, cached)
+        return cached
+    finally:
+        _reload_lock.release()
+
+
+def drop_cached(settings: Settings) -> None:
+    """Forget this process's copy of the store's index (the next query loads it from disk)."""
+    _loaded.pop(str(store_dir(settings).resolve()), None)
+
+
 class PlaybookStore:
-    """Adds documents (idempotent by id) and rebuilds the persisted indexes."""
+    """Adds documents (idempotent by id): new ones as a segment of their own, changed ones by a rebuild."""
 
     def __init__(self, settings: Settings, config: SearchConfig | None = None) -> None:
         self.settings = settings
@@ -67,50 +184,150 @@ class PlaybookStore:
         self.dir = store_dir(settings)
 
     def read_documents(self) -> dict[str, PlaybookDocument]:
-        path = self.dir / "docs.jsonl"
-        docs: dict[str, PlaybookDocument] = {}
-        if path.is_file():
-            with path.open(encoding="utf-8") as fh:
-                for line in fh:
-                    if line.strip():
-                        d = PlaybookDocument.model_validate(json.loads(line))
-                        docs[d.id] = d
-        return docs
+        return _read_docs(_docs_path(self.dir, read_manifest(self.dir)))[0]
 
     def add(self, new_docs: Iterable[PlaybookDocument | Mapping[str, Any]],
             embeddings: Mapping[str, np.ndarray] | None = None,
             log: Callable[[str], None] | None = None) -> dict[str, int]:
-        """Merge `new_docs` by id; rebuild indexes when anything changed. Returns counts.
-        `embeddings`: vectors to store instead of embedding, by chunk id."""
-        with _lock:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            docs = self.read_documents()
-            added = updated = given = 0
-            for raw in new_docs:
-                given += 1
-                doc = PlaybookDocument.parse(raw)
-                old = docs.get(doc.id)
-                if old is None:
-                    added += 1
-                elif old.hash != doc.hash:
-                    updated += 1
-                else:
+        """Merge `new_docs` by id. Returns counts. `embeddings`: vectors to store instead of
+        embedding, by chunk id."""
+        say = log or (lambda _m: None)
+        parsed = [PlaybookDocument.parse(raw) for raw in new_docs]
+        with _writing(self.dir):
+            manifest = read_manifest(self.dir)
+            current = None
+            if manifest is not None and manifest.get("config") == config_fingerprint(self.config):
+                current = load_index(self.settings, wait=True)
+            known = current.docs if current is not None else self.read_documents()
+            indexed = current.indexed if current is not None else set()
+            fresh: dict[str, PlaybookDocument] = {}
+            added = updated = 0
+            for doc in parsed:
+                old = fresh.get(doc.id) or known.get(doc.id)
+                if old is not None and old.hash == doc.hash and (doc.id in indexed or doc.id in fresh):
                     continue
-                docs[doc.id] = doc
-            fingerprint = config_fingerprint(self.config)
-            stamp = self.dir / "config.sha1"
-            stale = not stamp.is_file() or stamp.read_text(encoding="utf-8") != fingerprint
-            if added or updated or stale or not (self.dir / "state.npz").is_file():
-                build_index(self.dir, docs, self.config, PlaybookVectors(self.settings), embeddings,
-                            log or (lambda _m: None))
-                stamp.write_text(fingerprint, encoding="utf-8")
-            return {"added": added, "updated": updated, "unchanged": given - added - updated, "total": len(docs)}
+                if old is None or doc.id not in indexed and doc.id not in fresh:
+                    added += 1
+                else:
+                    updated += 1
+                fresh[doc.id] = doc
+            if current is not None and not updated:
+                if fresh:
+                    self._append(current, fresh, embeddings, say)
+            elif known or fresh:
+                self._rebuild({**known, **fresh}, embeddings, say)
+            total = len(current.indexed | set(fresh)) if current is not None and not updated else len({**known, **fresh})
+        self._maybe_merge()
+        return {"added": added, "updated": updated, "unchanged": len(parsed) - added - updated, "total": total}
+
+    def _rebuild(self, docs: dict[str, PlaybookDocument], given: Mapping[str, np.ndarray] | None,
+                 say: Callable[[str], None]) -> None:
+        """Every index of `docs` from scratch (words of texts seen before come from the cache)."""
+        old = read_manifest(self.dir)
+        chunks: list[Chunk] = [(cid, d.id, text) for d in docs.values() for cid, text in d.chunks()]
+        word_lists, char_lists = segment_texts(self.dir, [t for _, _, t in chunks], say)
+        say("building the segment")
+        segment = build_segment(chunks, docs, self.config, word_lists, char_lists)
+        say("updating vectors")
+        vectors = PlaybookVectors(self.settings)
+        vectors.sync(chunks, given, say)
+        say("label centroids")
+        sums = LabelSums()
+        label_of = {f: dict(zip(segment.chunk_ids, values)) for f, values in segment.labels.items()}
+        for cid, v in vectors.unit_vectors():
+            for f, by_chunk in label_of.items():
+                sums.add_vector(f, by_chunk.get(cid), v)
+
+        def write_docs(staging: Path) -> None:
+            with staging.open("w", encoding="utf-8") as fh:
+                fh.write("".join(json.dumps(d.model_dump(), ensure_ascii=False) + "\n" for d in docs.values()))
+
+        docs_name = _new_name("docs", ".jsonl")
+        replace_atomically(self.dir / docs_name, write_docs)
+        name = _new_name("seg", ".npz")
+        segment.save(self.dir / name)
+        sums.save(self.dir / "labels.npz", self.config)
+        _write_manifest(self.dir, {"format": INDEX_FORMAT, "config": config_fingerprint(self.config),
+                                   "docs": docs_name, "segments": [name]})
+        self._install(name, segment)
+        for stale in [*(old or {}).get("segments", []), (old or {}).get("docs", "docs.jsonl")]:
+            (self.dir / stale).unlink(missing_ok=True)
+        # what a process killed mid-write or mid-merge left (old enough that no writer is still on it)
+        for path in [*self.dir.glob("seg-*.npz"), *self.dir.glob("docs-*.jsonl"), *self.dir.glob(".*.tmp")]:
+            if path.name not in (name, docs_name) and time.time() - path.stat().st_mtime > 600:
+                path.unlink(missing_ok=True)
+        for leftover in ("state.npz", "labels.tmp.npz"):  # an index of the format before segments
+            (self.dir / leftover).unlink(missing_ok=True)
+        for leftover in ("bm25_words", "bm25_chars"):
+            shutil.rmtree(self.dir / leftover, ignore_errors=True)
+
+    def _append(self, current: LoadedIndex, fresh: dict[str, PlaybookDocument],
+                given: Mapping[str, np.ndarray] | None, say: Callable[[str], None]) -> None:
+        """The new documents as one segment: only their chunks are segmented, tagged and embedded."""
+        chunks: list[Chunk] = [(cid, d.id, text) for d in fresh.values() for cid, text in d.chunks()]
+        word_lists, char_lists = segment_texts(self.dir, [t for _, _, t in chunks], say, read_cache=False)
+        segment = build_segment(chunks, fresh, self.config, word_lists, char_lists)
+        unit = current.vectors.add(chunks, given)  # first: a vector no segment names is never a hit
+        sums = LabelSums.load(self.dir / "labels.npz")
+        sums.add(segment.labels, segment.chunk_ids, unit)
+        with _docs_path(self.dir, current.manifest).open("a", encoding="utf-8") as fh:
+            fh.write("".join(json.dumps(d.model_dump(), ensure_ascii=False) + "\n" for d in fresh.values()))
+        name = _new_name("seg", ".npz")
+        segment.save(self.dir / name)
+        sums.save(self.dir / "labels.npz", self.config)
+        _write_manifest(self.dir, {**current.manifest, "segments": [*current.manifest["segments"], name]})
+        self._install(name, segment)
+
+    def _install(self, name: str, segment: Segment) -> None:
+        """This process's readers see the committed index at once (the new segment from memory)."""
+        with _reload_lock:
+            key = str(self.dir.resolve())
+            _loaded[key] = _load(self.settings, self.dir, _loaded.get(key), {name: segment})
+
+    def _maybe_merge(self) -> None:
+        manifest = read_manifest(self.dir)
+        if (manifest is None or len(manifest["segments"]) <= MAX_SEGMENTS or _merge_lock.locked()
+                or time.monotonic() - _last_merge[0] < MERGE_PAUSE_S):
+            return
+        threading.Thread(target=self.merge, name="playbook-merge", daemon=True).start()
+
+    def merge(self) -> bool:
+        """Merge segments off the request path: the small ones after the first while they are
+        less than half its size, else all. Commits only if no writer replaced them meanwhile."""
+        try:
+            with _merge_lock:
+                _last_merge[0] = time.monotonic()
+                current = load_index(self.settings, wait=True)
+                sizes = [len(s) for _, s in current.segments]
+                if len(sizes) < 2:
+                    return False
+                start = 1 if len(sizes) > 2 and sizes[0] >= 2 * sum(sizes[1:]) else 0
+                picked = current.segments[start:]
+                merged = Segment.merge([s for _, s in picked])
+                name = _new_name("seg", ".npz")
+                merged.save(self.dir / name)
+                names = [n for n, _ in picked]
+                with _writing(self.dir):
+                    manifest = read_manifest(self.dir)
+                    if manifest is None or manifest["segments"][start:start + len(names)] != names:
+                        (self.dir / name).unlink(missing_ok=True)
+                        return False
+                    segments = manifest["segments"]
+                    _write_manifest(self.dir, {**manifest, "segments": [*segments[:start], name,
+                                                                        *segments[start + len(names):]]})
+                    self._install(name, merged)
+                for old in names:
+                    (self.dir / old).unlink(missing_ok=True)
+                return True
+        except Exception:  # the segments stay as they are; the next add tries again
+            log.exception("merging playbook segments under %s failed", self.dir)
+            return False
 
     def remove(self, doc_ids: Iterable[str]) -> int:
         """Drop documents by id and rebuild the indexes without them (their vectors go in the same
         sync); an emptied store loses its index, so search says there is none. Returns how many went."""
         wanted = set(doc_ids)
-        with _lock:
+        with _writing(self.dir):
             docs = self.read_documents()
             gone = [d for d in docs if d in wanted]
             if not gone:
@@ -118,105 +335,11 @@ class PlaybookStore:
             for doc_id in gone:
                 del docs[doc_id]
             if docs:
-                build_index(self.dir, docs, self.config, PlaybookVectors(self.settings))
+                self._rebuild(docs, None, lambda _m: None)
             else:
                 PlaybookVectors(self.settings).sync([])
                 shutil.rmtree(self.dir)
             return len(gone)
-
-
-LabelCentroids = dict[str, tuple[list[str], np.ndarray, np.ndarray]]
-"""field → (label values, their unit centroid vectors, each chunk's label code; -1: none)."""
-
-
-@dataclass
-class LoadedIndex:
-    """Everything a query needs, loaded once per store (and reloaded when the store changes)."""
-
-    chunk_ids: list[str]
-    chunk_doc: list[str]
-    chunk_text: list[str]
-    docs: dict[str, PlaybookDocument]
-    words: bm25s.BM25
-    chars: bm25s.BM25
-    concept_matrix: sp.csc_matrix
-    concept_vocab: dict[str, int]
-    concept_idf: np.ndarray
-    concept_names: list[str]
-    prior: np.ndarray
-    kinds: np.ndarray
-    facets: dict[str, np.ndarray]
-    meta_columns: dict[str, np.ndarray]
-    label_centroids: LabelCentroids
-    vectors: PlaybookVectors
-    version: float
-
-    @cached_property
-    def concept_rows(self) -> sp.csr_matrix:
-        """The concept matrix by rows (feedback reads the tags of a few chunks)."""
-        return self.concept_matrix.tocsr()
-
-    @cached_property
-    def position(self) -> dict[str, int]:
-        """Chunk id → row."""
-        return {c: i for i, c in enumerate(self.chunk_ids)}
-
-
-def _label_centroids(directory: Path) -> LabelCentroids:
-    centroids: LabelCentroids = {}
-    if (directory / "labels.npz").is_file():
-        lab = np.load(directory / "labels.npz", allow_pickle=True)
-        for name in lab.files:
-            if name.startswith("labels_"):
-                f = name[len("labels_"):]
-                centroids[f] = ([str(x) for x in lab[name]], lab[f"centroids_{f}"], lab[f"codes_{f}"])
-    return centroids
-
-
-def load_index(settings: Settings) -> LoadedIndex:
-    """The index of this store, cached in process and reloaded when the store was rebuilt."""
-    directory = store_dir(settings)
-    version_file = directory / "version"
-    if not version_file.is_file():
-        raise NotFound("store", f"no playbook index under {settings.data_dir}; run `jinnang index CORPUS.jsonl "
-                                  f"--store {settings.data_dir}` first")
-    version = version_file.stat().st_mtime
-    key = str(directory.resolve())
-    cached = _loaded.get(key)
-    if cached is not None and cached.version == version:
-        return cached
-    with _lock:
-        state = np.load(directory / "state.npz", allow_pickle=True)
-        docs = PlaybookStore(settings).read_documents()
-        chunk_ids = [str(x) for x in state["chunk_ids"]]
-        chunk_doc = [str(x) for x in state["chunk_doc"]]
-        names = [str(x) for x in state["concept_names"]]
-        n = len(chunk_ids)
-        matrix = sp.csc_matrix((np.ones(len(state["rows"]), dtype=np.float32), (state["rows"], state["cols"])),
-                               shape=(n, len(names)))
-        df = np.asarray((matrix > 0).sum(axis=0)).ravel()
-        idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        texts_by_chunk = {cid: text for d in docs.values() for cid, text in d.chunks()}
-        loaded = LoadedIndex(
-            chunk_ids=chunk_ids, chunk_doc=chunk_doc, chunk_text=[texts_by_chunk.get(c, "") for c in chunk_ids],
-            docs=docs,
-            words=bm25s.BM25.load(str(directory / "bm25_words")),
-            chars=bm25s.BM25.load(str(directory / "bm25_chars")),
-            concept_matrix=matrix, concept_vocab={name: i for i, name in enumerate(names)}, concept_idf=idf,
-            concept_names=names,
-            prior=state["prior"].astype(np.float32),
-            kinds=state["meta_kind"],
-            facets={f: state[f"facet_{f}"].astype(np.float32) for f in FACETS if f"facet_{f}" in state.files},
-            meta_columns={k: state[f"meta_{k}"] for k in META_FILTERS},
-            label_centroids=_label_centroids(directory),
-            # kept with the loaded index: a rebuild replaces both, and the chunk → row map with them
-            vectors=PlaybookVectors(settings),
-            version=version)
-        _loaded[key] = loaded
-        return loaded
-
-
-_loaded: dict[str, LoadedIndex] = {}
 
 
 def index_documents(settings_or_store: Settings | str | os.PathLike[str],

@@ -87,20 +87,41 @@ class PlaybookVectors:
         for i in range(0, len(stale), BATCH):
             self.collection.delete(ids=stale[i:i + BATCH])
         todo = [chunk for chunk in chunks if existing.get(chunk[0]) != wanted[chunk[0]]]
-        if not todo:
-            return
-        say(f"{'storing given vectors of' if given is not None else 'embedding'} {len(todo)} chunks")
+        if todo:
+            say(f"{'storing given vectors of' if given is not None else 'embedding'} {len(todo)} chunks")
+            self._write(todo, given)
+
+    def add(self, chunks: list[tuple[str, str, str]],
+            given: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Store the vectors of `chunks` (new ones of an add) and return each chunk's unit vector;
+        reads and writes only these chunks, one batched call each."""
+        if not chunks:
+            return {}
+        hashes = {cid: text_hash(text) for cid, _, text in chunks}
+        got = self.collection.get(ids=list(hashes), include=["metadatas", "embeddings"])
+        embeddings = got["embeddings"] if got["embeddings"] is not None else []
+        kept = {cid: np.asarray(vec, dtype=np.float32) for cid, md, vec in zip(got["ids"], got["metadatas"], embeddings)
+                if (md or {}).get("hash") == hashes.get(cid)}
+        todo = [chunk for chunk in chunks if chunk[0] not in kept]
+        out = {**kept, **self._write(todo, given)}
+        return {cid: v / (np.linalg.norm(v) or 1.0) for cid, v in out.items()}
+
+    def _write(self, todo: list[tuple[str, str, str]],
+               given: Mapping[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+        """Upsert `todo`, embedding only the chunks `given` has no vector for; returns the vectors."""
+        written: dict[str, np.ndarray] = {}
         step = EMBED_BATCH if given is None else BATCH
         for start in range(0, len(todo), step):
             part = todo[start:start + step]
-            ids = [cid for cid, _, _ in part]
-            texts = [text for _, _, text in part]
-            metas = [{"doc_id": doc_id, "hash": wanted[cid]} for cid, doc_id, _ in part]
-            if given is not None and all(cid in given for cid in ids):
-                vectors = [np.asarray(given[cid], dtype=np.float32).tolist() for cid in ids]
-            else:
-                vectors = self.embed_documents(texts)
-            self.collection.upsert(ids=ids, documents=texts, metadatas=metas, embeddings=vectors)
+            missing = [text for cid, _, text in part if given is None or cid not in given]
+            embedded = iter(self.embed_documents(missing) if missing else [])
+            vectors = [np.asarray(given[cid] if given is not None and cid in given else next(embedded),
+                                  dtype=np.float32) for cid, _, _ in part]
+            self.collection.upsert(ids=[cid for cid, _, _ in part], documents=[text for _, _, text in part],
+                                   metadatas=[{"doc_id": doc_id, "hash": text_hash(text)} for _, doc_id, text in part],
+                                   embeddings=[v.tolist() for v in vectors])
+            written.update({cid: v for (cid, _, _), v in zip(part, vectors)})
+        return written
 
     def nearest(self, vector: list[float], n: int) -> tuple[list[str], list[float]]:
         """Ids and cosine distances of the `n` chunks nearest to `vector`, nearest first."""

@@ -49,16 +49,57 @@ def generate_sentences(n: int, seed: int = 7) -> list[str]:
     return sorted(out)
 
 
+def sentence_vectors(pool: list[str], embedder: Any) -> np.ndarray:
+    """The real vectors of the distinct sentences (64 a batch)."""
+    return np.vstack([embedder.embed(pool[i:i + 64]) for i in range(0, len(pool), 64)])
+
+
+def generated_corpus(chunks: int, pool: list[str], vectors: np.ndarray, seed: int = 11, start: int = 0,
+                     prefix: str = "bench") -> tuple[list[dict[str, Any]], dict[str, np.ndarray]]:
+    """`chunks` one-chunk documents of 3 pool sentences each, and their derived vectors (the
+    normalised mean of their sentences' real vectors plus small noise), by id."""
+    rng = np.random.default_rng(seed)
+    docs, embeddings = [], {}
+    outcomes = ["won", "won", "lost", "open"]
+    kinds = ["visit_note"] * 8 + ["talk_track", "trial_feedback"]
+    departments = ["设备科", "骨科", "检验科", "信息科", "手术室", "财务处", "采购中心"]
+    categories = ["price", "clinical", "process", "competitor", "compliance", "service", "budget"]
+    for i in range(start, start + chunks):
+        picks = rng.integers(0, len(pool), size=3)
+        doc_id = f"{prefix}-{i:06d}"
+        kind = kinds[i % len(kinds)]
+        docs.append({"id": doc_id, "kind": kind, "text": "".join(pool[p] for p in picks),
+                     "meta": {"outcome": None if kind == "talk_track" else outcomes[i % 4],
+                              "product_line": "orthopaedic_implants", "department": departments[i % 7],
+                              "objection_category": categories[i % 7] if kind == "talk_track" else None}})
+        v = vectors[picks].mean(axis=0) + np.asarray(rng.normal(0, 0.01, vectors.shape[1]), dtype=np.float32)
+        embeddings[doc_id] = v / np.linalg.norm(v)
+    return docs, embeddings
+
+
+def query_latencies(settings: Any, n_queries: int) -> np.ndarray:
+    """Milliseconds of `n_queries` real searches end to end, after 5 untimed ones."""
+    from jinnang.coaching.search import search
+
+    queries = [QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}") for i in range(n_queries)]
+    for q in QUERIES[:5]:
+        search(settings, q, k=10)
+    latencies = []
+    for q in queries:
+        t0 = time.perf_counter()
+        search(settings, q, k=10)
+        latencies.append((time.perf_counter() - t0) * 1000)
+    return np.array(latencies)
+
+
 def run_bench(chunks: int = 100_000, distinct: int = 2000, n_queries: int = 200, store: Path | None = None,
               log: Callable[[str], None] | None = None, reuse: bool = False) -> dict[str, Any]:
     """Build (or with `reuse`, keep an index already built in `store`) and time queries."""
-    from jinnang.coaching.search import search
-    from jinnang.coaching.store import PlaybookStore, load_index
+    from jinnang.coaching.store import PlaybookStore, drop_cached, load_index
     from jinnang.core.settings import Settings
     from jinnang.ingest.embed import get_embedder
 
     say = log or (lambda _m: None)
-    rng = np.random.default_rng(11)
     pool = generate_sentences(distinct)
     with tempfile.TemporaryDirectory(prefix="jinnang-bench-") as tmp:
         settings = Settings(data_dir=store or Path(tmp))
@@ -66,24 +107,9 @@ def run_bench(chunks: int = 100_000, distinct: int = 2000, n_queries: int = 200,
         embedder.embed(["预热"])
         say(f"embedding {len(pool)} distinct sentences with {settings.embedding_model}")
         t0 = time.perf_counter()
-        vectors = np.vstack([embedder.embed(pool[i:i + 64]) for i in range(0, len(pool), 64)])
+        vectors = sentence_vectors(pool, embedder)
         embed_seconds = time.perf_counter() - t0
-
-        docs, embeddings = [], {}
-        outcomes = ["won", "won", "lost", "open"]
-        kinds = ["visit_note"] * 8 + ["talk_track", "trial_feedback"]
-        departments = ["设备科", "骨科", "检验科", "信息科", "手术室", "财务处", "采购中心"]
-        categories = ["price", "clinical", "process", "competitor", "compliance", "service", "budget"]
-        for i in range(chunks):
-            picks = rng.integers(0, len(pool), size=3)
-            doc_id = f"bench-{i:06d}"
-            kind = kinds[i % len(kinds)]
-            docs.append({"id": doc_id, "kind": kind, "text": "".join(pool[p] for p in picks),
-                         "meta": {"outcome": None if kind == "talk_track" else outcomes[i % 4],
-                                  "product_line": "orthopaedic_implants", "department": departments[i % 7],
-                                  "objection_category": categories[i % 7] if kind == "talk_track" else None}})
-            v = vectors[picks].mean(axis=0) + np.asarray(rng.normal(0, 0.01, vectors.shape[1]), dtype=np.float32)
-            embeddings[doc_id] = v / np.linalg.norm(v)
+        docs, embeddings = generated_corpus(chunks, pool, vectors)
         build_seconds: float | None = None
         if reuse and store is not None and (Path(store) / "playbook_search" / "version").is_file():
             say(f"reusing the index in {store}")
@@ -92,19 +118,12 @@ def run_bench(chunks: int = 100_000, distinct: int = 2000, n_queries: int = 200,
             t0 = time.perf_counter()
             PlaybookStore(settings).add(docs, embeddings=embeddings, log=say)
             build_seconds = time.perf_counter() - t0
+        drop_cached(settings)  # a cold load, as a fresh process does
         t0 = time.perf_counter()
         load_index(settings)
         load_seconds = time.perf_counter() - t0
 
-        queries = [QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}") for i in range(n_queries)]
-        for q in QUERIES[:5]:
-            search(settings, q, k=10)
-        latencies = []
-        for q in queries:
-            t0 = time.perf_counter()
-            search(settings, q, k=10)
-            latencies.append((time.perf_counter() - t0) * 1000)
-        lat = np.array(latencies)
+        lat = query_latencies(settings, n_queries)
         return {
             "chunks": chunks, "distinct_sentences_embedded": len(pool), "embedding_model": settings.embedding_model,
             "embed_throughput_sentences_per_s": round(len(pool) / embed_seconds, 1),

@@ -55,8 +55,10 @@ def warm_up(settings: Settings) -> dict[str, float]:
         search_hits(settings, "主任说价格太贵怎么办", k=5, viewer=Viewer(role="rep", subject="warm-up"))
 
     def playbook() -> None:
+        from jinnang.coaching import index_documents
         from jinnang.service.playbook_refresh import refresh_if_stale
 
+        index_documents(settings, [])  # a store of the older, non-segmented format is rebuilt in the new one
         refresh_if_stale(settings)
 
     def models() -> None:
