@@ -20,6 +20,7 @@ from jinnang.core.settings import Settings, get_settings
 
 stderr = Console(stderr=True)
 MANIFEST = "manifest.jsonl"
+INGEST_BATCH = 32  # files registered, then read and indexed together
 
 
 class ManifestEntry(BaseModel):
@@ -89,7 +90,7 @@ def collect_files(paths: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
 
 def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]) -> list[dict[str, Any]]:
     """Ingest files and folders; one summary dict per file, in order."""
-    from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_bytes, resume
+    from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_many, resume
 
     resume(settings)  # a crashed earlier run is finished first
     files = collect_files(paths)
@@ -97,22 +98,24 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=stderr, transient=True) as progress:
         task = progress.add_task("", total=len(files))
-        for file, meta in files:
-            progress.update(task, description=file.name)
-            options = register_options({**defaults, **{k: v for k, v in meta.items() if v is not None}})
-            try:
-                # the playbook is indexed once for the whole run, below, not once a file
-                registration, job = ingest_bytes(settings, file.read_bytes(), file.name, hooks=(extract_hook,),
-                                                 **options)
-                status = "duplicate" if registration.duplicate else (job.status if job else "queued")
-                if status == "done" and _document_status(settings, registration.document_id) == "no_text":
-                    status = "no_text"  # a blank scan: stored, nothing to read
-                rows.append({"file": str(file), "document_id": registration.document_id, "status": status,
-                             "error": job.error if job else None})
-            except InputError as exc:
-                rows.append({"file": str(file), "document_id": None, "status": "rejected",
-                             "error": f"{exc.field}: {exc.message}"})
-            progress.advance(task)
+        for start in range(0, len(files), INGEST_BATCH):  # one Chroma write a batch, not one a file
+            batch = files[start:start + INGEST_BATCH]
+            progress.update(task, description=batch[0][0].name)
+            items = [(file.read_bytes(), file.name,
+                      register_options({**defaults, **{k: v for k, v in meta.items() if v is not None}}))
+                     for file, meta in batch]
+            # the playbook is indexed once for the whole run, below, not once a file
+            for (file, _), (registration, job) in zip(batch, ingest_many(settings, items, hooks=(extract_hook,))):
+                if isinstance(registration, InputError):
+                    rows.append({"file": str(file), "document_id": None, "status": "rejected",
+                                 "error": f"{registration.field}: {registration.message}"})
+                else:
+                    status = "duplicate" if registration.duplicate else (job.status if job else "queued")
+                    if status == "done" and _document_status(settings, registration.document_id) == "no_text":
+                        status = "no_text"  # a blank scan: stored, nothing to read
+                    rows.append({"file": str(file), "document_id": registration.document_id, "status": status,
+                                 "error": job.error if job else None})
+                progress.advance(task)
     # duplicates too: a run killed before this line left them out, and indexing is idempotent
     index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
     return rows

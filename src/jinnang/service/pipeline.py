@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
+from jinnang.core.errors import InputError
 from jinnang.core.records import NOTE_KINDS, DocumentKind, Evidence, ExtractionRecord, KeyDate, Objection
 from jinnang.core.settings import Settings
 from jinnang.ingest.pipeline import DocumentHook, Registration, register_document, resume_unfinished, run_job
@@ -105,14 +106,15 @@ def _playbook_document(document: DocumentRow) -> dict:
 
 
 def playbook_hook(settings: Settings, session: Session, document: DocumentRow) -> None:
-    """Every ingested document is searchable in the playbook like an indexed corpus document."""
+    """Every ingested document is searchable in the playbook like an indexed corpus document: its own
+    segment, its chunks embedded once (ingest's embedder memo serves the same texts again)."""
     from jinnang.coaching import index_documents
 
     index_documents(settings, [_playbook_document(document)])
 
 
 def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[str, int]:
-    """Index many ingested documents in one pass (the playbook rebuilds its lexical index once per call)."""
+    """Index many ingested documents in one pass: one segment and one batched Chroma write for all of them."""
     from jinnang.coaching import index_documents
     from jinnang.ingest.store import ingest_engine
 
@@ -147,6 +149,24 @@ def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: S
     registration = register_document(settings, data, filename, **meta)  # type: ignore[arg-type]
     job = run_job(settings, registration.job_id, hooks) if (run and registration.job_id) else None
     return registration, job
+
+
+def ingest_many(settings: Settings, items: Sequence[tuple[bytes, str | None, dict]],
+                hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[tuple[Registration | InputError, IngestJobRow | None]]:
+    """Register several documents (data, filename, meta), then run their jobs together: one Chroma
+    write for all their chunks. A file refused at the door comes back as its InputError."""
+    from jinnang.ingest.batch import run_jobs
+
+    ensure_all_tables(settings)
+    registered: list[Registration | InputError] = []
+    for data, filename, meta in items:
+        try:
+            registered.append(register_document(settings, data, filename, **meta))
+        except InputError as exc:
+            registered.append(exc)
+    job_ids = list(dict.fromkeys(r.job_id for r in registered if isinstance(r, Registration) and r.job_id))
+    jobs = {job.id: job for job in run_jobs(settings, job_ids, hooks)}
+    return [(r, jobs.get(r.job_id) if isinstance(r, Registration) and r.job_id else None) for r in registered]
 
 
 def resume(settings: Settings, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[IngestJobRow]:
