@@ -11,9 +11,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from jinnang.core.lazy import lazy_property
 from jinnang.core.records import DocumentKind, ExtractionRecord
 from jinnang.nlp.dates import find_key_dates
 
@@ -34,7 +34,7 @@ class Note:
     # what the finders knew of each item, per field, for the confidence calibration
     details: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-    @cached_property
+    @lazy_property
     def doc(self) -> Doc:
         """The note read by the entity pipeline, made on first use."""
         from jinnang.nlp.pipeline import note_doc

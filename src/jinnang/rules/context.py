@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Callable
 
+from jinnang.core.lazy import lazy_property
 from jinnang.rules.evidence import Missing, field_problems, missing_for_node
 from jinnang.rules.models import AccountSnapshot, Suggestion, Visit
 from jinnang.rules.rule_files import Node, RuleSet
@@ -60,7 +60,7 @@ class AccountContext:
     def today(self) -> dt.date:
         return self.now.date()
 
-    @cached_property
+    @lazy_property
     def last_activity(self) -> dt.datetime:
         """Latest update of the account in its current node: edits, visits, uploads."""
         times = [self.account.node_entered_at, self.account.last_updated_at]
@@ -68,30 +68,30 @@ class AccountContext:
         times += [d.uploaded_at for d in self.account.documents]
         return max(times)
 
-    @cached_property
+    @lazy_property
     def last_visit(self) -> Visit | None:
         return max(self.account.visits, key=lambda v: v.date) if self.account.visits else None
 
-    @cached_property
+    @lazy_property
     def days_since_visit(self) -> int | None:
         return (self.today - self.last_visit.date).days if self.last_visit else None
 
-    @cached_property
+    @lazy_property
     def stall(self) -> StallStatus | None:
         rule = self.node.stall
         return rule.function()(self, rule) if rule else None
 
-    @cached_property
+    @lazy_property
     def missing_evidence(self) -> list[Missing]:
         """Only the current node is re-checked (nodes already passed are not), plus the field rules."""
         return missing_for_node(self.account, self.node) + field_problems(self.account, self.rules.journey.field_rules)
 
-    @cached_property
+    @lazy_property
     def health(self) -> ScoreResult:
         rule = self.rules.scores.customer_health
         return rule.function()(self, rule)
 
-    @cached_property
+    @lazy_property
     def last_visit_quality(self) -> ScoreResult | None:
         if self.last_visit is None:
             return None
