@@ -1,16 +1,20 @@
 """FastAPI app factory: `create_app(settings)`; `/docs` has the OpenAPI page."""
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jinnang.api.deps import callers_of
-from jinnang.api.errors import REFUSAL_FIELD, status_of
+from jinnang.api.errors import REFUSAL_FIELD, WHY, ApiError, status_of
+from jinnang.api.metrics import instrument
 from jinnang.api.routes import accounts, documents, health, next_actions, playbook, review
 from jinnang.core.errors import InputError
 from jinnang.core.settings import Settings, get_settings
+from jinnang.rules.config import default_ruleset
 from jinnang.service.pipeline import ensure_all_tables, talk_track_provider
 
 
@@ -21,6 +25,38 @@ def _bare_field(loc: tuple) -> tuple[str, str]:
         path += f"[{p}]" if isinstance(p, int) else ("." if path else "") + str(p)
     named = [p for p in parts if isinstance(p, str)]
     return (named[-1] if named else "body"), (path or "body")
+
+
+def _errors_in_our_shape(spec: dict[str, Any]) -> None:
+    """FastAPI documents its own 422 body (`detail`) where a route has parameters; ours answers
+    `ApiError` (the handler below), so the document says that instead. Bodies documented with
+    `deps.body_schema` bring their nested schemas along."""
+    schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+    schemas["ApiError"] = ApiError.model_json_schema()
+    for operation in (op for ops in spec.get("paths", {}).values() for op in ops.values()):
+        for body in operation.get("requestBody", {}).get("content", {}).values():
+            schemas.update(body.get("schema", {}).pop("$defs", {}))  # from `deps.body_schema`
+        invalid = operation.get("responses", {}).get("422")
+        if invalid is not None:
+            invalid["description"] = WHY[422]
+            invalid["content"] = {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    _journey_nodes_listed(spec)
+
+
+def _journey_nodes_listed(spec: Any) -> None:
+    """Node ids are checked against the journey rule set, so the document lists them (as of start)."""
+    if isinstance(spec, dict):
+        for name in ("journey_node", "to_node"):
+            field = spec.get("properties", {}).get(name)
+            if isinstance(field, dict) and field.get("type") == "string":
+                field["enum"] = list(default_ruleset().node_by_id)
+        for value in spec.values():
+            _journey_nodes_listed(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            _journey_nodes_listed(value)
 
 
 def create_app(settings: Settings | None = None, *, docs: bool = True) -> FastAPI:
@@ -54,7 +90,17 @@ def create_app(settings: Settings | None = None, *, docs: bool = True) -> FastAP
         status = status_of(exc)
         return JSONResponse(status_code=status, content=exc.as_dict(status))
 
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _errors_in_our_shape(build_openapi())
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     ensure_all_tables(settings)
     for module in (health, documents, review, accounts, next_actions, playbook):
         app.include_router(module.router)
+    instrument(app)  # request counts and latency by route; /metrics (loopback only unless metrics_public)
     return app

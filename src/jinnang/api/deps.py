@@ -9,12 +9,14 @@ is one); the helpers below turn its answers into 403/404 refusals.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, NoReturn, Protocol, TypeVar
+from typing import Annotated, Any, NoReturn, Protocol, TypeVar
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import APIKeyHeader
+from pydantic import BaseModel, BeforeValidator, WithJsonSchema
 
 from jinnang.core.access import Viewer
 from jinnang.core.db import open_engine
@@ -23,9 +25,33 @@ from jinnang.core.sessions import csrf_matches, session_of
 from jinnang.core.settings import Settings, parse_api_keys
 from jinnang.core.users import get_user, stored_key, viewer_of
 from jinnang.rules.accounts import load_account
-from jinnang.rules.models import AccountSnapshot
+from jinnang.rules.models import AccountSnapshot, Day
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+_ISO_DAY = re.compile(r"^(19|2\d)\d\d-\d\d-\d\d$")
+
+
+def _iso_day_text(value: Any) -> Any:
+    # a query or form value is text, and pydantic would read "0" as a Unix timestamp (1970-01-01)
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value.strip()):
+        raise ValueError("must be a date such as 2026-03-10")
+    return value
+
+
+# a day in a query or form field: YYYY-MM-DD between 1900 and 2999, and the schema says so
+IsoDay = Annotated[Day, BeforeValidator(_iso_day_text),
+                   WithJsonSchema({"type": "string", "format": "date", "pattern": _ISO_DAY.pattern})]
+# `?now=`: parsed by the rules (`parse_now`, which names the field when it refuses); the schema
+# says what it takes: an ISO date or time between 1900 and 2999
+NowText = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time", "pattern": r"^(19|2\d)\d\d-"})]
+
+
+def body_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra=` documenting a JSON body the route validates itself (so a refusal names the
+    bare field like the CLI's); the model's nested schemas go to the components (`api.app`)."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
 @dataclass(frozen=True, kw_only=True)

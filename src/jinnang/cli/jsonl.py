@@ -73,9 +73,9 @@ def run_jsonl(source: str, handle: Callable[[dict[str, Any]], dict[str, Any]],
             out.write(json.dumps(error_object(None, InputError("line", f"line {number}: not UTF-8 text")),
                                  ensure_ascii=False) + "\n")
             continue
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, RecursionError) as exc:
             errors += 1
-            out.write(json.dumps(error_object(None, InputError("line", f"line {number}: not JSON: {exc.msg}")),
+            out.write(json.dumps(error_object(None, InputError("line", f"line {number}: not JSON: {getattr(exc, 'msg', 'nested too deeply')}")),
                                  ensure_ascii=False) + "\n")
             continue
         if not isinstance(obj, dict):

@@ -68,6 +68,8 @@ def load_yaml_model(path: Path | str, model: type[M]) -> M:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, None, "(file)", f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, None, "(file)", f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         tree = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -75,8 +77,14 @@ def load_yaml_model(path: Path | str, model: type[M]) -> M:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(path, mark.line + 1 if mark else None, "(yaml)",
                     "not valid YAML: " + str(exc).splitlines()[0]) from None
+    except RecursionError:
+        raise ConfigError(path, None, "(yaml)", "an alias refers to itself (&a … *a inside itself)") from None
+    except (ValueError, TypeError, IndexError, OverflowError) as exc:  # PyYAML's constructors: 2026-02-30, `!!int `
+        raise ConfigError(path, None, "(yaml)", f"a value YAML cannot read: {exc}") from None
     try:
         return model.model_validate(data if data is not None else {})
+    except RecursionError:
+        raise ConfigError(path, None, "(file)", "nested too deeply to check") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         # drop pydantic's union/validator markers so the path is the one written in the file
@@ -85,7 +93,10 @@ def load_yaml_model(path: Path | str, model: type[M]) -> M:
         if at := _AT.search(message):
             loc += tuple(int(p) if p.isdigit() else p for p in at.group(1).split("/"))
             message = _AT.sub("", message)
-        lines = _node_lines(tree) if tree is not None else {}
+        try:
+            lines = _node_lines(tree) if tree is not None else {}
+        except RecursionError:  # an alias inside itself (&a [*a]): report without a line
+            lines = {}
         known = loc
         while known and known not in lines:
             known = known[:-1]

@@ -62,7 +62,7 @@ def safe_filename(name: str | None) -> str:
     """The last path part, stripped of control characters and traversal: '../../etc/passwd' → 'passwd'."""
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in unicodedata.normalize("NFC", base) if unicodedata.category(ch)[0] != "C")
-    base = re.sub(r"^\.+", "", base).strip()
+    base = re.sub(r"^[.\s]+", "", base).strip()
     return base[:200] or "upload"
 
 

@@ -1,7 +1,6 @@
 """Upload documents and follow their ingest jobs."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -10,7 +9,8 @@ from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Resp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jinnang.api.deps import Caller, SettingsDep, refuse, require_may_file, require_role, require_visible
+from jinnang.api.deps import Caller, IsoDay, SettingsDep, refuse, require_may_file, require_role, require_visible
+from jinnang.api.errors import CALLER_REFUSALS, documented
 from jinnang.core.errors import InputError
 from jinnang.core.records import DOCUMENT_KINDS
 from jinnang.ingest.audit import audit_entries, write_audit
@@ -19,12 +19,13 @@ from jinnang.nlp.store import ExtractionRow, records_engine
 from jinnang.service.documents import delete_document, document_owner, open_original
 from jinnang.service.pipeline import DEFAULT_HOOKS, PROFILE_META_KEYS, register_document, run_job
 
-router = APIRouter(prefix="/v1", tags=["documents"])
+router = APIRouter(prefix="/v1", tags=["documents"], responses=documented(*CALLER_REFUSALS))
 Uploader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
 Reader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
 OriginalReader = Annotated[Caller, Depends(require_role("rep", "manager"))]  # never the CRM
 Deleter = Annotated[Caller, Depends(require_role("manager"))]  # the rep's manager (and admin)
 Auditor = Annotated[Caller, Depends(require_role())]  # admin only
+META_PATTERN = r"^\s*(\{[\s\S]*\}|null)?\s*$"  # what the schema can say of "a JSON object"; json.loads says the rest
 
 
 def _document_public(doc: DocumentRow) -> dict[str, Any]:
@@ -40,16 +41,16 @@ def _document_public(doc: DocumentRow) -> dict[str, Any]:
                       for p in doc.pages]}
 
 
-@router.post("/documents", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/documents", status_code=status.HTTP_202_ACCEPTED, responses=documented(400, 413, 415, 422))
 async def upload_document(
     caller: Uploader, settings: SettingsDep, background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="a visit note as text in any common encoding (UTF-8, GBK, Big5, UTF-16), a chat export, a Word (.docx) or Excel (.xlsx) file, a scan or phone photo (png/jpg/tiff/webp) or a PDF")],
-    kind: Annotated[str, Form()] = "visit_note",
+    kind: Annotated[str, Form(json_schema_extra={"enum": list(DOCUMENT_KINDS)})] = "visit_note",
     account_id: Annotated[str | None, Form()] = None,
     hospital: Annotated[str | None, Form()] = None,
-    reference_date: Annotated[dt.date | None, Form()] = None,
+    reference_date: Annotated[IsoDay | None, Form()] = None,
     rep_id: Annotated[str | None, Form(description="only managers and the CRM may file for another rep")] = None,
-    meta: Annotated[str | None, Form(description='JSON object, e.g. {"objection_category": "price"} for a talk track')] = None,
+    meta: Annotated[str | None, Form(json_schema_extra={"pattern": META_PATTERN}, description='a JSON object (or null), e.g. {"objection_category": "price"} for a talk track')] = None,
     province: Annotated[str | None, Form(max_length=64, description="浙江 / 浙江省")] = None,
     city: Annotated[str | None, Form(max_length=64)] = None,
     hospital_type: Annotated[str | None, Form(max_length=64, description="公立 / 民营 / 公立三甲 …; 公立 makes the account public")] = None,
@@ -83,6 +84,8 @@ def _meta_object(meta: str | None) -> dict[str, Any] | None:
         value = json.loads(meta)
     except json.JSONDecodeError:
         raise InputError("meta", "meta must be a JSON object") from None
+    if value is None:  # a form sends "no meta" as JSON null
+        return None
     if not isinstance(value, dict):
         raise InputError("meta", "meta must be a JSON object")
     return value
@@ -97,7 +100,7 @@ def _record_id(session: Session, document_id: str) -> int | None:
     return session.scalar(select(ExtractionRow.id).where(ExtractionRow.document_id == document_id))
 
 
-@router.get("/documents/{document_id}")
+@router.get("/documents/{document_id}", responses=documented(404))
 def get_document(document_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
     """The document, its pages and OCR lines, its extraction record's id and its latest ingest job."""
     records_engine(settings)
@@ -110,7 +113,7 @@ def get_document(document_id: str, caller: Reader, settings: SettingsDep) -> dic
                 "job": {"id": job.id, "status": job.status, "error": job.error} if job else None}
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=documented(404))
 def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
     records_engine(settings)
     with Session(ingest_engine(settings)) as session:
@@ -127,7 +130,7 @@ def get_job(job_id: str, caller: Reader, settings: SettingsDep) -> dict[str, Any
 
 @router.get("/documents/{document_id}/original", response_class=Response,
             responses={200: {"content": {"application/octet-stream": {}},
-                             "description": "the uploaded bytes, with their media type"}})
+                             "description": "the uploaded bytes, with their media type"}, **documented(404)})
 def get_original(document_id: str, caller: OriginalReader, settings: SettingsDep) -> Response:
     """The uploaded file as it was sent: the one place patients' identifiers remain. Only its rep, that
     rep's manager and the admin may open it; every attempt is written to the audit log."""
@@ -138,7 +141,7 @@ def get_original(document_id: str, caller: OriginalReader, settings: SettingsDep
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(original.filename)}"})
 
 
-@router.delete("/documents/{document_id}")
+@router.delete("/documents/{document_id}", responses=documented(404, 409, e409="The document is being ingested; delete it when its job ends."))
 def delete(document_id: str, caller: Deleter, settings: SettingsDep) -> dict[str, Any]:
     """Erase the document and everything derived from it (text, chunks, vectors, extraction, account
     facts it alone supports, playbook entries, the file); answers what was removed."""

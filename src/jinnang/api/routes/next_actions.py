@@ -13,31 +13,47 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
 
-from jinnang.api.deps import Caller, require_role
+from jinnang.api.deps import Caller, NowText, body_schema, require_role
+from jinnang.api.errors import CALLER_REFUSALS, UNPARSED, documented
 from jinnang.core.errors import InputError, TooLarge
 from jinnang.rules.config import default_ruleset
+from jinnang.rules.models import AccountSnapshot
 from jinnang.rules.next_action import parse_now, parse_snapshot, suggest, suggest_many
 
-router = APIRouter(tags=["next actions"])
+router = APIRouter(tags=["next actions"], responses=documented(*CALLER_REFUSALS))
 
 MAX_BATCH = 10_000
+
+
+class BatchItem(BaseModel):
+    id: Any = None
+    now: NowText | None = None
+    account: AccountSnapshot
+
+
+class BatchRequest(BaseModel):
+    """The batch's body, for the OpenAPI: a malformed item is answered in its place in `results`."""
+
+    items: list[BatchItem] = Field(max_length=MAX_BATCH)
 
 
 def talk_tracks(request: Request):
     return getattr(request.app.state, "talk_tracks", None)
 
 
-@router.post("/v1/next-actions")
+@router.post("/v1/next-actions", openapi_extra=body_schema(AccountSnapshot), responses=documented(400, e400=UNPARSED))
 def next_actions(caller: Annotated[Caller, Depends(require_role("crm", "manager", "rep"))], request: Request,
-                 payload: Annotated[Any, Body()] = None, now: str | None = None) -> dict[str, Any]:
+                 payload: Annotated[Any, Body()] = None, now: NowText | None = None) -> dict[str, Any]:
     account = parse_snapshot(payload)
     if not caller.may_see_rep(account.rep_id):
         raise HTTPException(status.HTTP_403_FORBIDDEN, f"account {account.account_id} belongs to {account.rep_id}")
     return suggest(account, parse_now(now), default_ruleset(), talk_tracks(request)).model_dump(mode="json")
 
 
-@router.post("/v1/next-actions:batch")
+@router.post("/v1/next-actions:batch", openapi_extra=body_schema(BatchRequest),
+             responses=documented(400, 413, e400=UNPARSED))
 def next_actions_batch(_: Annotated[Caller, Depends(require_role("crm"))], request: Request,
                        payload: Annotated[Any, Body()] = None) -> dict[str, Any]:
     if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):

@@ -7,13 +7,16 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from jinnang.api.deps import Caller, SettingsDep, require_role
+from jinnang.api.errors import CALLER_REFUSALS, documented
+from jinnang.core.records import OBJECTION_CATEGORIES
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/v1/playbook", tags=["playbook"])
+router = APIRouter(prefix="/v1/playbook", tags=["playbook"], responses=documented(*CALLER_REFUSALS))
+UNINDEXED = documented(404, e404="Nothing indexed yet (no playbook index under the data dir), or no such scenario.")
 Reader = Annotated[Caller, Depends(require_role("rep", "manager"))]
 Builder = Annotated[Caller, Depends(require_role("manager"))]
 
@@ -28,7 +31,7 @@ def _fresh(settings: Any) -> None:
         log.exception("playbook refresh before a read failed")
 
 
-@router.get("/search")
+@router.get("/search", responses=UNINDEXED)
 def playbook_search(
     settings: SettingsDep,
     caller: Reader,
@@ -54,7 +57,7 @@ def playbook_search(
          "meta": h["meta"]} for h in hits]}
 
 
-@router.post("/build")
+@router.post("/build", responses=UNINDEXED)
 def playbook_build(settings: SettingsDep, caller: Builder) -> dict[str, Any]:
     """Re-mine the playbook from the indexed documents now, every text afresh (managers). It is
     also rebuilt by itself after ingest whenever won or lost deals or talk tracks change."""
@@ -66,7 +69,7 @@ def playbook_build(settings: SettingsDep, caller: Builder) -> dict[str, Any]:
     return result
 
 
-@router.get("/scenarios")
+@router.get("/scenarios", responses=UNINDEXED)
 def playbook_scenarios(settings: SettingsDep, caller: Reader, department: str | None = None,
                        journey_node: str | None = None, category: str | None = None) -> dict[str, Any]:
     from jinnang.coaching.playbook import list_scenarios
@@ -75,7 +78,7 @@ def playbook_scenarios(settings: SettingsDep, caller: Reader, department: str | 
     return {"scenarios": list_scenarios(settings, department, journey_node, category)}
 
 
-@router.get("/scenarios/{scenario_id}")
+@router.get("/scenarios/{scenario_id}", responses=UNINDEXED)
 def playbook_scenario(settings: SettingsDep, caller: Reader, scenario_id: str,
                       format: Literal["json", "markdown", "html"] = "json") -> Any:
     """One scenario's tips, best first, each citing its source document ids. The id is the
@@ -90,8 +93,10 @@ def playbook_scenario(settings: SettingsDep, caller: Reader, scenario_id: str,
     return get_scenario(settings, scenario_id)
 
 
-@router.get("/talk-tracks/{category}")
-def playbook_talk_tracks(settings: SettingsDep, caller: Reader, category: str, limit: int = Query(2, ge=1, le=10)
+@router.get("/talk-tracks/{category}", responses=UNINDEXED)
+def playbook_talk_tracks(settings: SettingsDep, caller: Reader,
+                         category: Annotated[str, Path(json_schema_extra={"enum": list(OBJECTION_CATEGORIES)})],
+                         limit: int = Query(2, ge=1, le=10)
                          ) -> dict[str, Any]:
     """The best talk tracks for an objection category, as evidence for next actions."""
     from jinnang.coaching.playbook import talk_tracks_for

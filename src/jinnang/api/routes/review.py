@@ -7,22 +7,26 @@ sees and reviews their team's; the whole-field review stays the managers'.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
-from jinnang.api.deps import Caller, SettingsDep, refuse, require_role
+from jinnang.api.deps import Caller, IsoDay, SettingsDep, refuse, require_role
+from jinnang.api.errors import CALLER_REFUSALS, UNPARSED, documented
 from jinnang.core.errors import InputError, from_validation_error
 from jinnang.core.records import ExtractionRecord
 from jinnang.nlp.store import REVIEWABLE_FIELDS, CorrectionRow, mark_reviewed, records_engine, reviewed_record
 from jinnang.service import review as reviews
 from jinnang.service.review import NotVisible, RecordFilters
 
-router = APIRouter(prefix="/v1/review", tags=["review"])
+router = APIRouter(prefix="/v1/review", tags=["review"], responses=documented(*CALLER_REFUSALS))
+MISSING = documented(404)
+# ids are SQLite integers: a larger one would overflow the driver (a 500) instead of being refused
+RecordId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+MISSING_OR_UNPARSED = documented(400, 404, e400=UNPARSED)
 Reader = Annotated[Caller, Depends(require_role("rep", "manager"))]
 Reviewer = Annotated[Caller, Depends(require_role("manager"))]
 
@@ -42,7 +46,7 @@ class ItemReview(BaseModel):
 @router.get("/records")
 def list_records(caller: Reader, settings: SettingsDep,
                  rep_id: str | None = None, hospital: str | None = None,
-                 date_from: dt.date | None = None, date_to: dt.date | None = None,
+                 date_from: IsoDay | None = None, date_to: IsoDay | None = None,
                  document_id: str | None = None,
                  low_confidence: Annotated[float | None, Query(ge=0, le=1, description="records with any field below this confidence")] = None,
                  review_status: Literal["pending", "accepted", "corrected"] | None = None,
@@ -56,16 +60,16 @@ def list_records(caller: Reader, settings: SettingsDep,
         return [reviews.public_record(session, r) for r in reviews.find_records(session, caller, filters, order, limit)]
 
 
-@router.get("/records/{record_id}")
-def get_record(record_id: int, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+@router.get("/records/{record_id}", responses=MISSING)
+def get_record(record_id: RecordId, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
     try:
         return reviews.get_record(settings, caller, record_id)
     except NotVisible as exc:
         refuse(caller, exc.exists, "record")
 
 
-@router.post("/records/{record_id}/items")
-def review_item(record_id: int, review: ItemReview, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
+@router.post("/records/{record_id}/items", responses=MISSING_OR_UNPARSED)
+def review_item(record_id: RecordId, review: ItemReview, caller: Reader, settings: SettingsDep) -> dict[str, Any]:
     """Accept, correct, reject or add one person, objection, date, the visit facts or the journey signal;
     `index` names the item in its list (`items` of the record), null for visit and journey_signals and for add.
     A correction is laid over the item (its evidence kept unless the value gives new evidence)."""
@@ -76,8 +80,9 @@ def review_item(record_id: int, review: ItemReview, caller: Reader, settings: Se
         refuse(caller, exc.exists, "record")
 
 
-@router.post("/records/{record_id}/fields/{field}")
-def review_field(record_id: int, field: str, review: FieldReview, caller: Reviewer,
+@router.post("/records/{record_id}/fields/{field}", responses=MISSING_OR_UNPARSED)
+def review_field(record_id: RecordId, field: Annotated[str, Path(json_schema_extra={"enum": list(REVIEWABLE_FIELDS)})],
+                 review: FieldReview, caller: Reviewer,
                  settings: SettingsDep) -> dict[str, Any]:
     """Accept the machine value of one field, or correct it with a value of that field's type."""
     if field not in REVIEWABLE_FIELDS:
