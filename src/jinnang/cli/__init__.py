@@ -13,6 +13,7 @@ def main() -> None:
         documents_cmds,
         import_cmds,
         ingest_cmds,
+        load_cmds,
         ner_cmds,
         nlp_cmds,
         ocr_cmds,
