@@ -155,6 +155,10 @@ def test_the_wheel_installs_exactly_one_top_level_package(tmp_path):
     assert "jinnang/nlp/models/cluener_crf.crfsuite" in names
     assert "jinnang/service/demo_documents/manifest.jsonl" in names
     assert not any("generalisation" in n or n.endswith("extraction.jsonl") for n in names)
+    # the pages' templates, scripts and words travel with it; npm's node_modules (set-up's) does not
+    assert {"jinnang/web/templates/base.html", "jinnang/web/static/app.js",
+            "jinnang/web/config/ui/common.yaml"} - set(names) == set()
+    assert not any("node_modules" in n for n in names)
 
 
 def test_the_default_install_works_without_torch():
