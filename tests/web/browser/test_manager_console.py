@@ -36,8 +36,11 @@ def test_review_in_confidence_order_then_a_correction_shows_on_the_dashboard(vis
     form = visit_field.locator("form.edit").first
     form.locator("input[name=sample_brought]").check()
     form.locator("input[name=questions_resolved]").fill("3")
-    form.locator("button[type=submit]").click()
-    manager.page.wait_for_function("() => document.querySelector('#review-message').textContent.trim().length > 0")
+    with manager.page.expect_navigation():  # the page saves, then reloads to show the stored record
+        form.locator("button[type=submit]").click()
+    manager.page.wait_for_selector(".review-field[data-field=visit] [data-testid=review-field-item]"
+                                   "[data-status=corrected], .review-field[data-field=visit] "
+                                   "[data-testid=review-field-item][data-status=added]")
     manager.screenshot("review-record-corrected")
 
     after = quality_of(manager.page, "rep-08")
