@@ -86,6 +86,23 @@ def _summary(plan: ImportPlan, results: list[dict[str, Any]], dry_run: bool, ref
     }
 
 
+def _check_plan(file: Path, plan: Any, chosen: Any, save_map: str | None, dry_run: bool,
+                skip_bad_rows: bool) -> bool:
+    """Save the mapping if asked, print every row error; True when the errors refuse the whole import."""
+    if save_map:
+        try:
+            stderr.print(f"mapping saved: {save_mapping(get_settings(), save_map, chosen)}")
+        except InputError as exc:
+            fail(f"--save-map: {exc.message}")
+    for error in plan.errors:
+        typer.echo(f"error: {file.name}: {error}", err=True)
+    refused = bool(plan.errors) and not skip_bad_rows
+    if refused and not dry_run:
+        typer.echo(f"error: {plan.bad_rows} of {len(plan.rows) + plan.bad_rows} rows are in error; nothing "
+                   "was imported (fix them, or pass --skip-bad-rows to import the others)", err=True)
+    return refused
+
+
 @import_app.command("visits", help=f"""Import a visit log or CRM export (.xlsx or .csv), one visit note a row.
 
 Each row's note cell(s) go through the normal pipeline like a typed note: extraction, its account, search.
@@ -114,17 +131,7 @@ def import_visits(
 ) -> None:
     chosen = _mapping(mapping, map_name)
     plan = _plan(file, chosen, sheet)
-    if save_map:
-        try:
-            stderr.print(f"mapping saved: {save_mapping(get_settings(), save_map, chosen)}")
-        except InputError as exc:
-            fail(f"--save-map: {exc.message}")
-    for error in plan.errors:
-        typer.echo(f"error: {file.name}: {error}", err=True)
-    refused = bool(plan.errors) and not skip_bad_rows
-    if refused and not dry_run:
-        typer.echo(f"error: {plan.bad_rows} of {len(plan.rows) + plan.bad_rows} rows are in error; nothing "
-                   "was imported (fix them, or pass --skip-bad-rows to import the others)", err=True)
+    refused = _check_plan(file, plan, chosen, save_map, dry_run, skip_bad_rows)
     results = [] if (refused or dry_run) else _import(plan)
     summary = _summary(plan, results, dry_run, refused)
     for result in results:
@@ -194,17 +201,7 @@ def import_accounts_command(
         fail(f"{file}: cannot be read ({exc.strerror or exc})")
     except InputError as exc:
         fail(f"{file.name}: {exc.field}: {exc.message}")
-    if save_map:
-        try:
-            stderr.print(f"mapping saved: {save_mapping(settings, save_map, chosen)}")
-        except InputError as exc:
-            fail(f"--save-map: {exc.message}")
-    for error in plan.errors:
-        typer.echo(f"error: {file.name}: {error}", err=True)
-    refused = bool(plan.errors) and not skip_bad_rows
-    if refused and not dry_run:
-        typer.echo(f"error: {plan.bad_rows} of {len(plan.rows) + plan.bad_rows} rows are in error; nothing "
-                   "was imported (fix them, or pass --skip-bad-rows to import the others)", err=True)
+    refused = _check_plan(file, plan, chosen, save_map, dry_run, skip_bad_rows)
     results = [] if (refused or dry_run) else import_accounts(settings, plan, by=f"import:{file.name}")
     for result in results:
         if result["status"] == "rejected":

@@ -87,6 +87,16 @@ def replace_atomically(target: Path, write: Callable[[Path], object]) -> None:
     os.replace(staging, target)
 
 
+def save_arrays(path: Path, arrays: dict[str, Any]) -> None:
+    """numpy arrays in one .npz file, replaced atomically (a reader sees the old file or the new one)."""
+
+    def write(staging: Path) -> None:
+        with staging.open("wb") as fh:
+            np.savez(fh, **arrays)
+
+    replace_atomically(path, write)
+
+
 def segment_texts(directory: Path, chunk_texts: list[str], say: Say,
                   read_cache: bool = True) -> tuple[list[list[str]], list[list[str]]]:
     """LAC words and character bigrams of each chunk; with `read_cache`, words of texts segmented
@@ -221,11 +231,7 @@ class Segment:
             **{f"facet_{f}": v for f, v in self.facets.items()}, **{f"meta_{k}": v for k, v in self.meta.items()},
             **{f"label_{f}": v for f, v in self.labels.items()}}
 
-        def write(staging: Path) -> None:
-            with staging.open("wb") as fh:
-                np.savez(fh, **arrays)
-
-        replace_atomically(path, write)
+        save_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: Path) -> Segment:
@@ -327,11 +333,7 @@ class LabelSums:
                 arrays[f"labels_{f}"] = np.array(labels, dtype=object)
                 arrays[f"centroids_{f}"] = m
 
-        def write(staging: Path) -> None:
-            with staging.open("wb") as fh:
-                np.savez(fh, **arrays)
-
-        replace_atomically(path, write)
+        save_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: Path) -> LabelSums:

@@ -13,7 +13,7 @@ from jinnang.core.errors import InputError
 from jinnang.service.health_report import health_report
 from jinnang.web.pdf import html_to_pdf
 from jinnang.web.session import PageUser, page_user
-from jinnang.web.templating import WEB, render
+from jinnang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Manager = Annotated[PageUser, Depends(page_user("manager"))]
@@ -41,12 +41,5 @@ def process_health_pdf(request: Request, user: Manager, month: str | None = None
     if page.status_code != 200:
         return page
     name = f"process-health-{request.query_params.get('month') or 'this-month'}.pdf"
-    return Response(html_to_pdf(_self_contained(bytes(page.body).decode())), media_type="application/pdf",
+    return Response(html_to_pdf(bytes(page.body).decode()), media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
-
-
-def _self_contained(html: str) -> str:
-    """The page with its stylesheet inlined: the PDF then needs no file at all (WeasyPrint 70 refuses
-    pdf.py's plain-function URL fetcher, so a linked stylesheet would fail the whole PDF)."""
-    css = (WEB / "static" / "app.css").read_text(encoding="utf-8")
-    return html.replace('<link rel="stylesheet" href="/static/app.css">', f"<style>{css}</style>")

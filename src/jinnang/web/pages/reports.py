@@ -19,7 +19,7 @@ from jinnang.core.users import UserRow
 from jinnang.service.weekly import WeeklyReport, parse_week, weekly_report
 from jinnang.web.pdf import html_to_pdf
 from jinnang.web.session import PageForbidden, PageUser, page_user
-from jinnang.web.templating import WEB, render
+from jinnang.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 Reader = Annotated[PageUser, Depends(page_user("rep", "manager"))]
@@ -56,12 +56,6 @@ def _page(request: Request, report: WeeklyReport, is_team: bool, pdf: bool) -> R
     return render(request, "reports/weekly.html", report=report, is_team=is_team, who=who, query=query, pdf=pdf)
 
 
-def _inline_styles(html: str) -> str:
-    """The page's stylesheet written into the HTML: the PDF then fetches nothing at all."""
-    css = (WEB / "static" / "app.css").read_text(encoding="utf-8")
-    return html.replace('<link rel="stylesheet" href="/static/app.css">', f"<style>{css}</style>")
-
-
 @router.get("/reports/weekly")
 def weekly(request: Request, user: Reader, rep: str | None = None, week: str | None = None,
            team: int = 0) -> Response:
@@ -73,7 +67,7 @@ def weekly(request: Request, user: Reader, rep: str | None = None, week: str | N
 def weekly_pdf(request: Request, user: Reader, rep: str | None = None, week: str | None = None,
                team: int = 0) -> Response:
     report, is_team = _report(request, user, rep, week, team)
-    html = _inline_styles(bytes(_page(request, report, is_team, pdf=True).body).decode("utf-8"))
+    html = bytes(_page(request, report, is_team, pdf=True).body).decode("utf-8")
     subject = "team" if is_team else (report.rep_ids[0] if report.rep_ids else "none")
     filename = f"周报-{subject}-{report.week.label}.pdf"
     return Response(html_to_pdf(html), media_type="application/pdf",
