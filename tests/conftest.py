@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,18 @@ def shared_dev() -> Path:
 
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (tests_support_servers.py says where the server comes from)."""
+    from tests_support_servers import fresh_postgres_database
+
+    yield from fresh_postgres_database()
+
+
+@pytest.fixture
+def pg_settings(tmp_path: Path, postgres_url: str) -> Settings:
+    """`settings` on PostgreSQL: the same keys and data dir (blobs, embedded Chroma), the tables on the server."""
+    return Settings(data_dir=tmp_path / "data", database_url=postgres_url,
+                    api_keys="rep7:rep:rep-07,rep8:rep:rep-08,mgr2:manager:mgr-02:rep-07,crm1:crm:crm,adm:admin:root")

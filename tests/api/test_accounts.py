@@ -145,7 +145,7 @@ def test_put_stores_hospital_type_as_public_and_the_reps_manager(settings):
     from jinnang.core.db import open_engine
     from jinnang.core.users import add_user
 
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     add_user(engine, "r7", role="rep", rep_id="rep-07", password=None, teams=["east"])
     add_user(engine, "m2", role="manager", rep_id="mgr-02", password=None, teams=["east"])
     c = TestClient(create_app(settings))

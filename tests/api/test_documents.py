@@ -129,7 +129,7 @@ def test_upload_fields_reach_the_account_and_the_document_links_to_its_record(cl
                                  "reference_date": "2026-09-03"})
     assert response.status_code == 202, response.text
     body = response.json()
-    account = load_account(open_engine(settings.sqlite_path), "acc-up1")
+    account = load_account(open_engine(settings.db_url), "acc-up1")
     assert (account.hospital, account.province, account.city, account.is_public, account.hospital_tier,
             account.product_line, account.department) == ("金华市人民医院", "浙江", "金华", True, "三甲",
                                                           "orthopaedic_implants", "关节外科")
@@ -138,7 +138,7 @@ def test_upload_fields_reach_the_account_and_the_document_links_to_its_record(cl
     job = client.get(f"/v1/jobs/{body['job_id']}", headers=REP).json()
     from sqlalchemy.orm import Session
 
-    with Session(open_engine(settings.sqlite_path)) as session:
+    with Session(open_engine(settings.db_url)) as session:
         record = session.query(ExtractionRow).filter_by(document_id=body["document_id"]).one()
     assert document["record_id"] == job["record_id"] == record.id
     assert document["job"] == {"id": body["job_id"], "status": "done", "error": None}

@@ -23,7 +23,7 @@ def _stalled_account() -> None:
     settings = get_settings()
     ensure_demo_users(settings)
     entered = (dt.datetime.now() - dt.timedelta(days=10)).replace(microsecond=0).isoformat()
-    upsert_account(open_engine(settings.sqlite_path), AccountSnapshot.model_validate({
+    upsert_account(open_engine(settings.db_url), AccountSnapshot.model_validate({
         "account_id": "acc-1", "hospital": "杭州市第一人民医院", "rep_id": "rep-07", "journey_node": "demo_scheduled",
         "node_entered_at": entered, "last_updated_at": entered}))
 
@@ -39,7 +39,7 @@ def test_check_queues_each_stall_once_and_status_counts_it(data_dir):
     assert json.loads(first.stdout) == {"stalls": 1, "triggers": 0, "messages": 2, "queued": 2}
     again = CliRunner().invoke(app, ["alerts", "check", "--json"])
     assert json.loads(again.stdout)["queued"] == 0
-    assert unread_count(open_engine(get_settings().sqlite_path), "demo-manager") == 1
+    assert unread_count(open_engine(get_settings().db_url), "demo-manager") == 1
     status = CliRunner().invoke(app, ["alerts", "status", "--json"])
     assert json.loads(status.stdout) == {"sent": 2}
     bad = CliRunner().invoke(app, ["alerts", "check", "--now", "yesterday"])

@@ -38,7 +38,7 @@ def _run(*args: str):
 
 
 def test_an_excel_account_list_is_imported_once_and_a_second_run_changes_nothing(tmp_path, data_dir):
-    engine = open_engine(get_settings().sqlite_path)
+    engine = open_engine(get_settings().db_url)
     add_user(engine, "r7", role="rep", rep_id="rep-07", password=None, teams=["east"])
     add_user(engine, "m2", role="manager", rep_id="mgr-02", password=None, teams=["east"])
     file = _xlsx(tmp_path / "客户清单.xlsx", ROWS)

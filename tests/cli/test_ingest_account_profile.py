@@ -23,7 +23,7 @@ def test_options_fill_the_account_and_the_budget_rule_applies(tmp_path, data_dir
                                     "--reference-date", "2026-11-03", "--json"])
     assert done.exit_code == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[0])["status"] == "done"
-    account = load_account(open_engine(get_settings().sqlite_path), "acc-c1")
+    account = load_account(open_engine(get_settings().db_url), "acc-c1")
     assert (account.hospital, account.province, account.city, account.is_public, account.product_line) == (
         "台州市立医院", "浙江", "台州", True, "ivd_reagents")
 
@@ -37,7 +37,7 @@ def test_a_manifest_line_carries_the_profile_and_refuses_unknown_keys(tmp_path, 
             "reference_date": "2026-09-10", "meta": {"outcome": "lost"}}
     (folder / "manifest.jsonl").write_text(json.dumps(line, ensure_ascii=False) + "\n", encoding="utf-8")
     assert CliRunner().invoke(app, ["ingest", str(folder), "--json"]).exit_code == 0
-    account = load_account(open_engine(get_settings().sqlite_path), "acc-c2")
+    account = load_account(open_engine(get_settings().db_url), "acc-c2")
     assert (account.hospital, account.is_public, account.hospital_tier, account.department) == (
         "杭州和睦骨科医院", False, "民营专科", "脊柱外科")
     (folder / "manifest.jsonl").write_text(json.dumps({**line, "tier": "三甲"}) + "\n", encoding="utf-8")

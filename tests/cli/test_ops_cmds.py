@@ -15,11 +15,11 @@ runner = CliRunner()
 
 
 def _usernames() -> list[str]:
-    return [u.username for u in list_users(open_engine(get_settings().sqlite_path))]
+    return [u.username for u in list_users(open_engine(get_settings().db_url))]
 
 
 def test_backup_then_restore_into_an_empty_data_dir(data_dir, tmp_path, monkeypatch):
-    add_user(open_engine(get_settings().sqlite_path), "ops-admin", role="admin", password="a-long-password-1")
+    add_user(open_engine(get_settings().db_url), "ops-admin", role="admin", password="a-long-password-1")
     done = runner.invoke(app, ["backup", str(tmp_path / "backups"), "--tar", "--json"])
     assert done.exit_code == 0, done.output
     summary = json.loads(done.stdout)
@@ -33,7 +33,7 @@ def test_backup_then_restore_into_an_empty_data_dir(data_dir, tmp_path, monkeypa
 
 
 def test_restore_over_a_data_dir_in_use_needs_force(data_dir, tmp_path):
-    add_user(open_engine(get_settings().sqlite_path), "first", role="admin", password="a-long-password-1")
+    add_user(open_engine(get_settings().db_url), "first", role="admin", password="a-long-password-1")
     folder = json.loads(runner.invoke(app, ["backup", str(tmp_path / "b"), "--json"]).stdout)["path"]
     refused = runner.invoke(app, ["restore", folder])
     assert refused.exit_code == 2 and "not empty" in refused.stderr and "--force" in refused.stderr

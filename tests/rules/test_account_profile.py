@@ -18,7 +18,7 @@ AT = dt.datetime(2026, 11, 2, 10)
 
 @pytest.fixture
 def engine(settings):
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     add_user(engine, "r7", role="rep", rep_id="rep-07", password=None, teams=["east"])
     add_user(engine, "r8", role="rep", rep_id="rep-08", password=None, teams=["north"])
     add_user(engine, "m2", role="manager", rep_id="mgr-02", password=None, teams=["east"])
@@ -102,7 +102,7 @@ def test_the_account_list_refuses_a_new_account_without_rep_or_an_unknown_node(e
 
 
 def test_an_account_stored_before_its_team_existed_still_knows_its_manager(settings):
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     store.upsert_account(engine, _snapshot())
     assert store.load_account(engine, "acc-p1").manager_id is None
     add_user(engine, "r7", role="rep", rep_id="rep-07", password=None, teams=["east"])

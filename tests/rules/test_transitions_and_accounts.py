@@ -19,7 +19,7 @@ D = dt.datetime
 
 @pytest.fixture
 def engine(settings):
-    return open_engine(settings.sqlite_path)
+    return open_engine(settings.db_url)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ def test_rows_without_an_id_get_the_visit_imports_account_and_labels_become_node
     assert plan.errors == []
     results = import_accounts(settings, plan)
     assert [r["status"] for r in results] == ["created", "created"]
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     first = load_account(engine, results[0]["account_id"])
     assert results[0]["account_id"].startswith("acc-") and first.journey_node == "committee_scheduled"
     assert (first.manager_id, first.field_sources["manager_id"], first.is_public) == ("mgr-07", "import", True)

@@ -103,7 +103,7 @@ def _settings(tmp_path: Path, channels: str | None = None) -> Settings:
 
 
 def _stalled_account(settings: Settings, node: str = "demo_scheduled", account_id: str = "acc-1") -> None:
-    upsert_account(open_engine(settings.sqlite_path), AccountSnapshot.model_validate({
+    upsert_account(open_engine(settings.db_url), AccountSnapshot.model_validate({
         "account_id": account_id, "hospital": "杭州市第一人民医院", "rep_id": "rep-07", "journey_node": node,
         "province": "浙江", "node_entered_at": "2026-01-01T09:00:00", "last_updated_at": "2026-01-01T09:00:00"}))
 
@@ -119,7 +119,7 @@ def test_a_stall_reaches_its_rep_and_managers_in_app_once(tmp_path):
     first = check_and_queue(settings, NOW)
     again = check_and_queue(settings, NOW + dt.timedelta(hours=1))
     assert first["stalls"] == 1 and first["queued"] == 2 and again["queued"] == 0
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     assert unread_count(engine, "demo-rep") == 1 and unread_count(engine, "demo-manager") == 1
     assert unread_count(engine, "demo-rep2") == 0 and unread_count(engine, "demo-admin") == 0
     [item] = inbox(engine, "demo-manager")
@@ -135,7 +135,7 @@ def test_a_node_that_notifies_the_rep_only_leaves_the_manager_alone(tmp_path):
     settings = _settings(tmp_path)
     _stalled_account(settings, node="first_contact")  # 14 d, notify [rep]
     assert check_and_queue(settings, NOW + dt.timedelta(days=30))["queued"] == 1
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     assert unread_count(engine, "demo-rep") == 1 and unread_count(engine, "demo-manager") == 0
 
 
@@ -165,7 +165,7 @@ def test_a_refusing_receiver_is_retried_after_the_back_off_and_delivered_once(tm
     check_and_queue(settings, NOW)
     first = deliver_due(settings, NOW)
     assert first.sent == 0 and first.retrying == 1 and "HTTP 500" in first.errors[0]
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     with Session(engine) as session:
         row = session.scalar(select(OutboxRow).where(OutboxRow.channel == "robot"))
         assert row is not None and row.attempts == 1 and row.next_attempt_at == NOW + dt.timedelta(seconds=60)
@@ -180,7 +180,7 @@ def test_delivery_gives_up_after_max_attempts_with_doubling_waits(tmp_path, rece
     settings = _settings(tmp_path, _robot("wecom", robot.url))
     _stalled_account(settings)
     check_and_queue(settings, NOW)
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     waits = []
     at = NOW
     for _ in range(3):
@@ -246,7 +246,7 @@ def test_email_over_smtp_reaches_each_person_once(tmp_path):
     assert mail["Subject"] == "停滞提醒：杭州市第一人民医院" and mail["From"] == "alerts@jinnang.example.cn"
     assert "超出 144 小时" in mail.get_content() and "https://jinnang.example.cn/accounts/acc-1" in mail.get_content()
     # e-mail is personal: nothing in the app when the channels file has no in-app channel
-    assert unread_count(open_engine(settings.sqlite_path), "demo-rep") == 0
+    assert unread_count(open_engine(settings.db_url), "demo-rep") == 0
 
 
 def test_a_message_interrupted_while_sending_is_not_sent_again(tmp_path, receivers):
@@ -254,7 +254,7 @@ def test_a_message_interrupted_while_sending_is_not_sent_again(tmp_path, receive
     settings = _settings(tmp_path, _robot("wecom", robot.url))
     _stalled_account(settings)
     check_and_queue(settings, NOW)
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     with Session(engine) as session:  # a process died between claiming the row and marking it sent
         session.execute(update(OutboxRow).where(OutboxRow.channel == "robot").values(status="sending"))
         session.commit()
@@ -264,7 +264,7 @@ def test_a_message_interrupted_while_sending_is_not_sent_again(tmp_path, receive
 
 def test_a_service_work_order_tells_the_rep(tmp_path):
     settings = _settings(tmp_path)
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     upsert_account(engine, AccountSnapshot.model_validate({
         "account_id": "acc-t", "hospital": "宁波市医疗中心", "rep_id": "rep-07", "province": "浙江",
         "journey_node": "trial_confirmation_signed", "node_entered_at": "2026-01-05T09:00:00",
@@ -287,13 +287,13 @@ def test_a_month_without_data_alerts_nobody(tmp_path):
 
 def test_a_low_month_tells_the_team_managers_once(tmp_path):
     settings = _settings(tmp_path)
-    upsert_account(open_engine(settings.sqlite_path), AccountSnapshot.model_validate({
+    upsert_account(open_engine(settings.db_url), AccountSnapshot.model_validate({
         "account_id": "acc-v", "hospital": "杭州市第一人民医院", "rep_id": "rep-07", "journey_node": "first_contact",
         "node_entered_at": "2025-12-01T09:00:00", "last_updated_at": "2025-12-20T09:00:00",
         "visits": [{"date": "2025-12-05"}, {"date": "2025-12-19"}]}))  # bare visits: none of high quality
     result = queue_phi(settings, NOW)
     assert result["month"] == "2025-12" and result["below_line"] == 1 and result["queued"] == 1
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     [item] = inbox(engine, "demo-manager")
     assert item.kind == "phi" and "demo-east" in item.title and "低于 65" in item.text
     assert "/reports/process-health?month=2025-12" in (item.link or "")

@@ -37,7 +37,7 @@ def _state(settings: Settings) -> dict[str, object]:
     return {
         "documents": _rows(settings, "SELECT id, status, sha256, account_id FROM documents ORDER BY id"),
         "accounts": _rows(settings, "SELECT * FROM rules_accounts ORDER BY 1"),
-        "users": sorted((u.username, u.role, u.rep_id) for u in list_users(open_engine(settings.sqlite_path))),
+        "users": sorted((u.username, u.role, u.rep_id) for u in list_users(open_engine(settings.db_url))),
         "hits": [h.doc_id for h in hits],
     }
 
@@ -78,7 +78,7 @@ def test_a_restored_archive_has_the_same_documents_accounts_users_and_search_hit
 
 def test_a_backup_taken_while_another_connection_writes_is_consistent(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     add_user(engine, "first", role="admin", password="a-long-password-1")
     stop = threading.Event()
     written = []
@@ -137,7 +137,7 @@ def test_a_folder_without_a_manifest_or_a_tar_of_something_else_is_refused(tmp_p
 
 def test_restore_refuses_a_non_empty_data_dir_unless_forced_and_then_moves_it_aside(tmp_path):
     source = Settings(data_dir=tmp_path / "source")
-    add_user(open_engine(source.sqlite_path), "kept", role="admin", password="a-long-password-1")
+    add_user(open_engine(source.db_url), "kept", role="admin", password="a-long-password-1")
     folder = backup(source, tmp_path / "backups").path
     target = Settings(data_dir=tmp_path / "target")
     target.data_dir.mkdir()
@@ -148,12 +148,12 @@ def test_restore_refuses_a_non_empty_data_dir_unless_forced_and_then_moves_it_as
     report = restore(target, folder, force=True)
     aside = Path(report["previous_data_dir"])
     assert (aside / "something.txt").read_text() == "old"
-    assert [u.username for u in list_users(open_engine(target.sqlite_path))] == ["kept"]
+    assert [u.username for u in list_users(open_engine(target.db_url))] == ["kept"]
 
 
 def test_a_backup_inside_the_data_dir_is_refused(tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
-    open_engine(settings.sqlite_path)
+    open_engine(settings.db_url)
     with pytest.raises(InputError) as caught:
         backup(settings, settings.data_dir / "backups")
     assert caught.value.field == "dest"

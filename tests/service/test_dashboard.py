@@ -31,7 +31,7 @@ def account(account_id: str, rep: str, node: str, entered: dt.datetime, visits=(
 def engine(tmp_path: Path):
     settings = Settings(data_dir=tmp_path / "data")
     ensure_demo_users(settings)
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     add_user(engine, "west-rep", role="rep", rep_id="rep-21", password="west-pass-123", teams=["west"])
     good = {"date": "2026-03-10", "questions_resolved": 2}             # 6 points: high quality
     poor = {"date": "2026-03-12", "questions_resolved": 0}             # 0 points: coach

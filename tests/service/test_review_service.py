@@ -42,7 +42,7 @@ def test_correcting_one_person_keeps_the_others_and_reaches_the_account(settings
     assert answer["machine"]["decision_makers"][0]["department"] is None
     assert (answer["review_status"], answer["reviewed_by"]) == ("corrected", "mgr-02")
     assert answer["items"]["decision_makers"][0]["status"] == "corrected"
-    contact, = load_account(open_engine(settings.sqlite_path), "acc-1").contacts
+    contact, = load_account(open_engine(settings.db_url), "acc-1").contacts
     assert contact.department == "关节外科"
 
 
@@ -51,7 +51,7 @@ def test_a_corrected_objection_with_new_evidence_drops_the_old_offsets(settings,
                                 {"category": "price", "evidence": "价格偏高了"}, by="mgr-02")
     fixed = answer["reviewed"]["objections"][0]
     assert (fixed["category"], fixed["start"], fixed["end"]) == ("price", None, None)
-    assert [o.category for o in load_account(open_engine(settings.sqlite_path), "acc-1").open_objections] == ["price"]
+    assert [o.category for o in load_account(open_engine(settings.db_url), "acc-1").open_objections] == ["price"]
 
 
 def test_rejected_and_added_items_keep_stable_indexes(settings, record_id):
@@ -62,7 +62,7 @@ def test_rejected_and_added_items_keep_stable_indexes(settings, record_id):
     assert answer["reviewed"]["key_dates"] == [{"type": "trial_start", "date": "2026-04-01", "evidence": None,
                                                 "start": None, "end": None, "confidence": 1.0,
                                                 "document_id": None, "page": None}]
-    fields = load_account(open_engine(settings.sqlite_path), "acc-1").fields
+    fields = load_account(open_engine(settings.db_url), "acc-1").fields
     assert fields.demo_date is None and fields.trial_start == dt.date(2026, 4, 1)
     with Session(records_engine(settings)) as session:
         from jinnang.nlp.store import ExtractionRow

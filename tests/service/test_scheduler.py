@@ -31,7 +31,7 @@ def _settings(tmp_path: Path, channels: str | None = None) -> Settings:
         alerts_file.write_text(channels, encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", alerts_file=alerts_file)
     ensure_demo_users(settings)
-    upsert_account(open_engine(settings.sqlite_path), AccountSnapshot.model_validate({
+    upsert_account(open_engine(settings.db_url), AccountSnapshot.model_validate({
         "account_id": "acc-1", "hospital": "杭州市第一人民医院", "rep_id": "rep-07", "journey_node": "demo_scheduled",
         "node_entered_at": "2026-01-01T09:00:00", "last_updated_at": "2026-01-01T09:00:00"}))
     return settings
@@ -58,7 +58,7 @@ def test_each_slot_runs_once_and_a_missed_night_is_caught_up_once(tmp_path):
     next_night = run_due_jobs(settings, D(2026, 1, 11, 2, 1))
     assert sorted(r.name for r in next_night) == ["deliver", "stall_check"]
     assert next(r for r in next_night if r.name == "stall_check").summary["queued"] == 0  # the episode was told
-    assert unread_count(open_engine(settings.sqlite_path), "demo-manager") == 1
+    assert unread_count(open_engine(settings.db_url), "demo-manager") == 1
 
 
 def test_two_workers_at_the_same_moment_run_each_job_once(tmp_path):
@@ -72,13 +72,13 @@ def test_two_workers_at_the_same_moment_run_each_job_once(tmp_path):
         w.join()
     ran = sorted(r.name for batch in results for r in batch)
     assert ran == ["deliver", "monthly_phi", "playbook_refresh", "stall_check"]
-    assert unread_count(open_engine(settings.sqlite_path), "demo-rep") == 1
+    assert unread_count(open_engine(settings.db_url), "demo-rep") == 1
 
 
 def test_a_failing_job_is_recorded_with_its_error_and_the_others_go_on(tmp_path):
     settings = _settings(tmp_path)
     run_job_now(settings, "deliver")
-    with open_engine(settings.sqlite_path).begin() as conn:  # the outbox lost: delivery cannot work
+    with open_engine(settings.db_url).begin() as conn:  # the outbox lost: delivery cannot work
         conn.execute(text("DROP TABLE alerts_outbox"))
     failed = run_job_now(settings, "deliver")
     assert failed.ok is False and "alerts_outbox" in (failed.error or "") and failed.trigger == "manual"
@@ -101,13 +101,13 @@ def test_the_thread_runs_the_schedule_and_stops(tmp_path):
     stop = start_scheduler(settings)
     try:
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and unread_count(open_engine(settings.sqlite_path), "demo-manager") == 0:
+        while time.monotonic() < deadline and unread_count(open_engine(settings.db_url), "demo-manager") == 0:
             time.sleep(0.1)
     finally:
         started = time.monotonic()
         stop()
         stopped_in = time.monotonic() - started
-    assert unread_count(open_engine(settings.sqlite_path), "demo-manager") == 1
+    assert unread_count(open_engine(settings.db_url), "demo-manager") == 1
     assert stopped_in < 5
     names = {r.name for r in recent_runs(settings, limit=50)}
     assert names == {"stall_check", "deliver"}

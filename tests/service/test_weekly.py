@@ -40,7 +40,7 @@ def test_a_reps_week_from_the_database(settings):
     second = _file(settings, "rep-07", "acc-w-01", "金华市人民医院", NOTE_2, dt.date(2026, 3, 12))
     _file(settings, "rep-08", "acc-w-02", "宁波市第二医院", OTHER_REP_NOTE, dt.date(2026, 3, 11))
     _file(settings, "rep-07", "acc-w-01", "金华市人民医院", "下周再联系吴主任，跟进试用。", dt.date(2026, 3, 20))  # next week
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     account = load_account(engine, "acc-w-01")  # the tender notice the next node asks for, as the CRM sends it
     upsert_account(engine, account.model_copy(update={"fields": account.fields.model_copy(
         update={"tender_notice_no": "ZJ-2026-0311"})}))
@@ -49,7 +49,7 @@ def test_a_reps_week_from_the_database(settings):
 
     report = weekly_report(settings, {"rep-07"}, WEEK, now=dt.datetime(2026, 3, 16, 9))
 
-    with Session(open_engine(settings.sqlite_path)) as session:
+    with Session(open_engine(settings.db_url)) as session:
         stored = session.scalar(select(func.count()).select_from(ExtractionRow).where(
             ExtractionRow.rep_id == "rep-07", ExtractionRow.reference_date.between(WEEK.start, WEEK.end)))
     assert [v.document_id for v in report.visits] == [first.note_id, second.note_id]

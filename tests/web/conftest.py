@@ -29,7 +29,7 @@ OTHER_TEAM_PASSWORD = "other-team-pass"
 
 def add_other_team(settings: Settings) -> None:
     """A rep and a manager of another team: they must never see the demo team's data."""
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     add_user(engine, "west-rep", role="rep", rep_id="rep-21", password=OTHER_TEAM_PASSWORD, teams=["west"])
     add_user(engine, "west-manager", role="manager", rep_id="mgr-09", password=OTHER_TEAM_PASSWORD, teams=["west"])
 

@@ -21,7 +21,7 @@ def by_testid(node, name: str, below: str = "") -> list:
 
 
 def accounts_of(web, rep_id: str) -> list[AccountRow]:
-    with Session(open_engine(web.settings.sqlite_path)) as session:
+    with Session(open_engine(web.settings.db_url)) as session:
         return list(session.scalars(select(AccountRow).where(AccountRow.rep_id == rep_id).order_by(AccountRow.account_id)))
 
 
@@ -53,7 +53,7 @@ def test_documents_link_to_their_extraction_records_for_the_manager(demo_web):
     doc = lxml.html.fromstring(demo_web.client("demo-manager").get(f"/accounts/{row.account_id}").text)
     links = by_testid(doc, "record-link")
     assert links
-    with Session(open_engine(demo_web.settings.sqlite_path)) as session:
+    with Session(open_engine(demo_web.settings.db_url)) as session:
         records = {r.id: r for r in session.scalars(select(ExtractionRow).where(ExtractionRow.account_id == row.account_id))}
     for link in links:
         record_id = int(link.get("href").rsplit("/", 1)[1])

@@ -29,7 +29,7 @@ def test_only_admins_reach_the_page_and_its_forms(web, username):
     assert other.get("/admin").status_code == 403
     refused = other.post("/admin/users", data={"csrf": other.csrf, "username": "intruder", "role": "admin",
                                                "password": "long-enough-1"})
-    assert refused.status_code == 403 and get_user(open_engine(web.settings.sqlite_path), "intruder") is None
+    assert refused.status_code == 403 and get_user(open_engine(web.settings.db_url), "intruder") is None
     assert other.post("/admin/jobs/stall_check/run", data={"csrf": other.csrf}).status_code == 403
     assert web.anonymous().get("/admin", follow_redirects=False).status_code == 303
 
@@ -53,7 +53,7 @@ def test_adding_a_user_needs_csrf_and_valid_input_and_the_user_can_sign_in(web):
     form = {"username": "chen-rep", "display_name": "陈静", "role": "rep", "rep_id": "rep-09",
             "teams": "demo-east", "password": "chen-password-1"}
     assert admin.post("/admin/users", data=form).status_code == 403  # no CSRF token
-    engine = open_engine(web.settings.sqlite_path)
+    engine = open_engine(web.settings.db_url)
     assert get_user(engine, "chen-rep") is None
     bad = admin.post("/admin/users", data={**form, "rep_id": "", "csrf": admin.csrf})
     assert bad.status_code == 422 and 'data-testid="admin-error"' in bad.text and "rep_id" in bad.text
@@ -69,7 +69,7 @@ def test_adding_a_user_needs_csrf_and_valid_input_and_the_user_can_sign_in(web):
 
 def test_disabling_a_user_stops_their_sign_in_but_an_admin_cannot_disable_themselves(web):
     admin = web.client("demo-admin")
-    engine = open_engine(web.settings.sqlite_path)
+    engine = open_engine(web.settings.db_url)
     admin.post("/admin/users/demo-rep2/active", data={"csrf": admin.csrf, "active": "0"})
     assert get_user(engine, "demo-rep2").active is False
     assert check_password(engine, "demo-rep2", "jinnang-demo") is None
@@ -84,7 +84,7 @@ def test_disabling_a_user_stops_their_sign_in_but_an_admin_cannot_disable_themse
 def test_teams_are_edited_per_user(web):
     admin = web.client("demo-admin")
     admin.post("/admin/users/demo-rep2/teams", data={"csrf": admin.csrf, "teams": "demo-east, north"})
-    teams = list_teams(open_engine(web.settings.sqlite_path))
+    teams = list_teams(open_engine(web.settings.db_url))
     assert [u.username for u in teams["north"]] == ["demo-rep2"]
     assert "demo-rep2" in [u.username for u in teams["demo-east"]]
     bad = admin.post("/admin/users/demo-rep2/teams", data={"csrf": admin.csrf, "teams": "bad team!"})
@@ -98,7 +98,7 @@ def test_an_api_key_is_shown_once_stored_hashed_works_and_can_be_revoked(web):
     assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
     key = re.search(r'data-testid="new-api-key">([^<]+)<', created.text).group(1)
     assert key.startswith("jn_")
-    with Session(open_engine(web.settings.sqlite_path)) as session:
+    with Session(open_engine(web.settings.db_url)) as session:
         row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.name == "CRM 生产环境"))
         assert row is not None and row.key_digest != key and key not in row.key_digest
     assert key not in admin.get("/admin").text  # never shown again
@@ -113,7 +113,7 @@ def test_an_api_key_is_shown_once_stored_hashed_works_and_can_be_revoked(web):
 
 
 def test_run_now_runs_the_stall_check_and_the_page_shows_its_last_run(web):
-    upsert_account(open_engine(web.settings.sqlite_path), AccountSnapshot.model_validate({
+    upsert_account(open_engine(web.settings.db_url), AccountSnapshot.model_validate({
         "account_id": "acc-1", "hospital": "杭州市第一人民医院", "rep_id": "rep-07", "journey_node": "demo_scheduled",
         "node_entered_at": "2026-01-01T09:00:00", "last_updated_at": "2026-01-01T09:00:00"}))
     admin = web.client("demo-admin")
@@ -123,5 +123,5 @@ def test_run_now_runs_the_stall_check_and_the_page_shows_its_last_run(web):
     page = admin.get("/admin")
     assert re.search(r'data-job="stall_check"\s+data-last-ok="true"', page.text)
     assert "queued=2" in page.text
-    assert unread_count(open_engine(web.settings.sqlite_path), "demo-manager") == 1
+    assert unread_count(open_engine(web.settings.db_url), "demo-manager") == 1
     assert admin.post("/admin/jobs/backup/run", data={"csrf": admin.csrf}).status_code == 404

@@ -19,7 +19,7 @@ def by_testid(node, name: str, below: str = "") -> list:
 
 def store(web, account_id: str, rep: str, visits: list[dict]) -> None:
     entered = dt.datetime(2026, 3, 1, 9)
-    upsert_account(open_engine(web.settings.sqlite_path), AccountSnapshot.model_validate({
+    upsert_account(open_engine(web.settings.db_url), AccountSnapshot.model_validate({
         "account_id": account_id, "rep_id": rep, "journey_node": "demo_scheduled", "hospital": f"{account_id} 医院",
         "node_entered_at": entered.isoformat(), "last_updated_at": entered.isoformat(), "visits": visits}))
 

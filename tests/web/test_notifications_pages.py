@@ -14,7 +14,7 @@ NOW = dt.datetime(2026, 1, 10, 9, 0)
 
 
 def _stall(web, account_id: str, hospital: str, at: dt.datetime) -> None:
-    upsert_account(open_engine(web.settings.sqlite_path), AccountSnapshot.model_validate({
+    upsert_account(open_engine(web.settings.db_url), AccountSnapshot.model_validate({
         "account_id": account_id, "hospital": hospital, "rep_id": "rep-07", "journey_node": "demo_scheduled",
         "node_entered_at": "2026-01-01T09:00:00", "last_updated_at": "2026-01-01T09:00:00"}))
     check_and_queue(web.settings, at)
@@ -51,7 +51,7 @@ def test_mark_read_needs_the_csrf_token_and_clears_the_bell(web):
     [message_id] = re.findall(r'data-testid="notification" data-id="(\d+)"', rep.get("/notifications").text)
     refused = rep.post(f"/notifications/{message_id}/read", data={}, follow_redirects=False)
     assert refused.status_code == 403
-    assert unread_count(open_engine(web.settings.sqlite_path), "demo-rep") == 1
+    assert unread_count(open_engine(web.settings.db_url), "demo-rep") == 1
     done = rep.post(f"/notifications/{message_id}/read", data={"csrf": rep.csrf}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/notifications"
     page = rep.get("/notifications")
@@ -68,7 +68,7 @@ def test_a_script_gets_the_new_unread_count_and_read_all_clears_everything(web):
                                                                    "accept": "application/json"})
     assert answer.status_code == 200 and answer.json() == {"unread": 1}
     manager.post("/notifications/read-all", data={"csrf": manager.csrf})
-    assert unread_count(open_engine(web.settings.sqlite_path), "demo-manager") == 0
+    assert unread_count(open_engine(web.settings.db_url), "demo-manager") == 0
 
 
 def test_another_team_sees_none_of_it_and_cannot_mark_it_read(web):
@@ -81,6 +81,6 @@ def test_another_team_sees_none_of_it_and_cannot_mark_it_read(web):
     assert _bell(page.text) == 0
     west.post(f"/notifications/{manager_ids[0]}/read", data={"csrf": west.csrf})
     west.post("/notifications/read-all", data={"csrf": west.csrf})
-    assert unread_count(open_engine(web.settings.sqlite_path), "demo-manager") == 1
+    assert unread_count(open_engine(web.settings.db_url), "demo-manager") == 1
     # the rep's colleague on the same team is not told about rep-07's account either
     assert "杭州市第一人民医院" not in web.client("demo-rep2").get("/notifications").text

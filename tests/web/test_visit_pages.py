@@ -29,7 +29,7 @@ def _photo() -> bytes:
 
 
 def _document(web, document_id: str) -> DocumentRow:
-    with Session(open_engine(web.settings.sqlite_path)) as session:
+    with Session(open_engine(web.settings.db_url)) as session:
         found = session.get(DocumentRow, document_id)
         assert found is not None
         return found
@@ -70,7 +70,7 @@ def test_saving_a_visit_with_a_photo_keeps_its_evidence_and_shows_what_was_read(
     photo = _document(web, note.meta["photo_document_id"])
     assert photo.kind == "trial_feedback" and photo.reference_date == dt.date(2026, 3, 10)
     assert abs(photo.meta["visit_evidence"]["latitude"] - 29.0791) < 1e-3
-    account = load_account(open_engine(web.settings.sqlite_path), note.account_id)
+    account = load_account(open_engine(web.settings.db_url), note.account_id)
     assert account.rep_id == "rep-07"
     assert any(d.type == "visit_photo" and d.uploaded_at == dt.datetime(2026, 3, 10, 15, 42, 7)
                for d in account.documents)

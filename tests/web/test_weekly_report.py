@@ -43,7 +43,7 @@ def test_the_reps_weekly_pdf_says_what_the_database_says(web):
     answer = rep.get(f"/reports/weekly.pdf?rep=rep-07&week={WEEK}")
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/pdf"
     text = _pdf_text(answer.content)
-    with Session(open_engine(web.settings.sqlite_path)) as session:
+    with Session(open_engine(web.settings.db_url)) as session:
         visits = session.scalar(select(func.count()).select_from(ExtractionRow).where(
             ExtractionRow.rep_id == "rep-07", ExtractionRow.reference_date.between(dt.date(2026, 3, 9),
                                                                                    dt.date(2026, 3, 15))))

@@ -70,7 +70,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 def session_caller(request: Request) -> tuple[Caller, str] | None:
     """The signed-in person of the request's session cookie and the session's CSRF token, or None."""
     settings: Settings = request.app.state.settings
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     active = session_of(engine, request.cookies.get(SESSION_COOKIE))
     if active is None:
         return None
@@ -85,7 +85,7 @@ def key_caller(request: Request, api_key: str) -> Caller | None:
     configured = request.app.state.callers.get(api_key)
     if configured is not None:
         return configured
-    stored = stored_key(open_engine(request.app.state.settings.sqlite_path), api_key)
+    stored = stored_key(open_engine(request.app.state.settings.db_url), api_key)
     if stored is None:
         return None
     return Caller(key=stored.key_id, role=stored.role, subject=stored.subject, team=stored.team)
@@ -167,7 +167,7 @@ def refuse(caller: Viewer, exists: bool, what: str) -> NoReturn:
 
 def account_or_none(settings: Settings, account_id: str) -> AccountSnapshot | None:
     try:
-        return load_account(open_engine(settings.sqlite_path), account_id)
+        return load_account(open_engine(settings.db_url), account_id)
     except NotFound:
         return None
 

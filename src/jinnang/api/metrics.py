@@ -109,7 +109,7 @@ class IngestJobsCollector(Collector):
     def collect(self) -> Any:
         counts = dict.fromkeys(JOB_STATUSES, 0)
         oldest: dt.datetime | None = None
-        engine = open_engine(self.settings.sqlite_path)
+        engine = open_engine(self.settings.db_url)
         if inspect(engine).has_table("ingest_jobs"):
             with engine.connect() as conn:
                 for status, count in conn.exec_driver_sql("SELECT status, count(*) FROM ingest_jobs GROUP BY status"):

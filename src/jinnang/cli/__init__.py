@@ -10,6 +10,7 @@ def main() -> None:
         alerts_cmds,
         coaching_cmds,
         config_cmds,
+        db_cmds,
         documents_cmds,
         import_cmds,
         ingest_cmds,

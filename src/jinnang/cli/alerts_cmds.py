@@ -67,7 +67,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from jinnang.core.db import open_engine
     from jinnang.service.alerts import outbox_counts
 
-    _print(outbox_counts(open_engine(get_settings().sqlite_path)), as_json)
+    _print(outbox_counts(open_engine(get_settings().db_url)), as_json)
 
 
 @jobs_app.command("list")

@@ -14,7 +14,7 @@ from jinnang.core.settings import get_settings
 def _engine():
     from jinnang.core.db import open_engine
 
-    return open_engine(get_settings().sqlite_path)
+    return open_engine(get_settings().db_url)
 
 
 def _fail(exc: InputError) -> typer.Exit:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from jinnang.coaching.playbook import TABLES, PlaybookTip
 from jinnang.coaching.store import PlaybookStore
 from jinnang.coaching.vectors import PlaybookVectors
-from jinnang.core.db import ensure_tables, open_engine, session_factory
+from jinnang.core.db import ensure_schema, open_engine, session_factory
 from jinnang.core.settings import Settings
 
 
@@ -24,8 +24,8 @@ def playbook_vector_ids(settings: Settings, document_id: str) -> list[str]:
 
 
 def playbook_engine(settings: Settings) -> Engine:
-    engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, TABLES)
+    engine = open_engine(settings.db_url)
+    ensure_schema(engine)
     return engine
 
 

@@ -50,7 +50,7 @@ from jinnang.coaching.scenario_text import (
 )
 from jinnang.coaching.store import PlaybookStore, store_dir
 from jinnang.coaching.text import canonical_department
-from jinnang.core.db import Base, ensure_tables, open_engine, session_factory
+from jinnang.core.db import Base, ensure_schema, open_engine, session_factory
 from jinnang.core.errors import InputError, NotFound
 from jinnang.core.records import OBJECTION_CATEGORIES
 from jinnang.core.settings import Settings
@@ -64,15 +64,15 @@ MINING_CACHE = "mining_cache.json"
 class PlaybookScenario(Base):
     __tablename__ = "playbook_scenarios"
 
-    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # "设备科|admission_filing|compliance"
-    department: Mapped[str] = mapped_column(String(60))
-    journey_node: Mapped[str] = mapped_column(String(60))
-    category: Mapped[str] = mapped_column(String(30))
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # "设备科|admission_filing|compliance"
+    department: Mapped[str] = mapped_column(String)
+    journey_node: Mapped[str] = mapped_column(String)
+    category: Mapped[str] = mapped_column(String)
     # the id as a URL takes it (`price-any-zonghe`); nullable: a database of an older build has none
-    slug: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    slug: Mapped[str | None] = mapped_column(String, nullable=True, index=True)
     won_deals: Mapped[int] = mapped_column(Integer, default=0)
     lost_deals: Mapped[int] = mapped_column(Integer, default=0)
-    built_at: Mapped[str] = mapped_column(String(40))
+    built_at: Mapped[str] = mapped_column(String)
 
 
 class PlaybookTip(Base):
@@ -81,7 +81,7 @@ class PlaybookTip(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     scenario_id: Mapped[str] = mapped_column(ForeignKey("playbook_scenarios.id", ondelete="CASCADE"), index=True)
     rank: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))  # answer | lesson | talk_track
+    kind: Mapped[str] = mapped_column(String)  # answer | lesson | talk_track
     text: Mapped[str] = mapped_column(Text)
     lift: Mapped[float] = mapped_column(Float)
     won_hits: Mapped[int] = mapped_column(Integer)
@@ -96,8 +96,8 @@ TABLES = [Base.metadata.tables[PlaybookScenario.__tablename__], Base.metadata.ta
 
 
 def _engine(settings: Settings) -> Any:
-    engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, TABLES)
+    engine = open_engine(settings.db_url)
+    ensure_schema(engine)
     return engine
 
 

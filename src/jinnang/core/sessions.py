@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import DateTime, Engine, ForeignKey, String, Table, delete, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jinnang.core.db import Base, ensure_tables
+from jinnang.core.db import Base, ensure_schema
 
 SESSION_LIFETIME = timedelta(hours=12)
 # after this many failed sign-ins for one user name (or from one address) within the window,
@@ -29,9 +29,9 @@ FAILURE_WINDOW = timedelta(minutes=15)
 
 class SessionRow(Base):
     __tablename__ = "web_sessions"
-    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token_digest: Mapped[str] = mapped_column(String, primary_key=True)
     username: Mapped[str] = mapped_column(ForeignKey("users.username", ondelete="CASCADE"), index=True)
-    csrf: Mapped[str] = mapped_column(String(64))
+    csrf: Mapped[str] = mapped_column(String)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
 
@@ -39,7 +39,7 @@ class SessionRow(Base):
 class LoginFailureRow(Base):
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    who: Mapped[str] = mapped_column(String(128), index=True)  # "user:NAME" or "addr:IP"
+    who: Mapped[str] = mapped_column(String, index=True)  # "user:NAME" or "addr:IP"
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
 
 
@@ -61,7 +61,7 @@ def _digest(token: str) -> str:
 
 
 def _session(engine: Engine) -> Session:
-    ensure_tables(engine, TABLES)
+    ensure_schema(engine)
     return Session(engine, expire_on_commit=False)
 
 

@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JINNANG_", extra="forbid")
 
     data_dir: Path = Path(".jinnang")
+    # None: SQLite in the data dir (the embedded default); "postgresql+psycopg://user:pw@host/db" for a server
+    database_url: str | None = None
+    # "in-process": the web process runs uploads' ingest jobs itself (tests, scripts); "workers": it only registers
+    # them and `jinnang worker` processes run them (`jinnang serve` starts its own workers; docs/production.md)
+    job_runner: Literal["in-process", "workers"] = "in-process"
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     ocr_engine: Literal["rapidocr", "tesseract"] = "rapidocr"
@@ -97,6 +102,20 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_config_file()))
+
+    @field_validator("database_url")
+    @classmethod
+    def _url_known(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite:///", "postgresql+psycopg://", "postgresql://")):
+            raise ValueError("must start with sqlite:///, postgresql+psycopg:// or postgresql://")
+        if value is not None and value.startswith("postgresql://"):  # psycopg 3 is the driver installed
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL of the database: `database_url`, or the data dir's SQLite file."""
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
 
     @property
     def sqlite_path(self) -> Path:

@@ -23,7 +23,7 @@ from sqlalchemy import Boolean, DateTime, Engine, ForeignKey, String, Table, del
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from jinnang.core.access import Viewer
-from jinnang.core.db import Base, ensure_tables
+from jinnang.core.db import Base, ensure_schema
 from jinnang.core.errors import Conflict, InputError, NotFound
 
 USER_ROLES = ("rep", "manager", "admin")
@@ -39,19 +39,19 @@ _DUMMY_HASH = _hasher.hash("not a real password")
 
 class UserRow(Base):
     __tablename__ = "users"
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    display_name: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))
-    rep_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    username: Mapped[str] = mapped_column(String, primary_key=True)
+    display_name: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    rep_id: Mapped[str | None] = mapped_column(String, nullable=True)
+    password_hash: Mapped[str | None] = mapped_column(String, nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class TeamRow(Base):
     __tablename__ = "teams"
-    team_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    name: Mapped[str] = mapped_column(String(128))
+    team_id: Mapped[str] = mapped_column(String, primary_key=True)
+    name: Mapped[str] = mapped_column(String)
 
 
 class TeamMemberRow(Base):
@@ -62,13 +62,13 @@ class TeamMemberRow(Base):
 
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"
-    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    key_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    name: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))
-    subject: Mapped[str] = mapped_column(String(64))
-    team: Mapped[str] = mapped_column(String(1024), default="")  # rep ids separated by "|"
-    created_by: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String, primary_key=True)
+    key_digest: Mapped[str] = mapped_column(String, unique=True)
+    name: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    subject: Mapped[str] = mapped_column(String)
+    team: Mapped[str] = mapped_column(String, default="")  # rep ids separated by "|"
+    created_by: Mapped[str] = mapped_column(String)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -96,7 +96,7 @@ def _now() -> datetime:
 
 
 def _ready(engine: Engine) -> Engine:
-    ensure_tables(engine, TABLES)
+    ensure_schema(engine)
     return engine
 
 

@@ -238,7 +238,7 @@ def tracebacks(log_text: str, examples: int = 4) -> dict[str, Any]:
 class Server:
     """`jinnang serve` over a fresh copy of the demo (or of `from_data`), its output kept in a log file."""
 
-    def __init__(self, from_data: Path | None, keys: str, say: Callable[[str], None]):
+    def __init__(self, from_data: Path | None, keys: str, say: Callable[[str], None], serve: list[str] | None = None):
         self.workdir = Path(tempfile.mkdtemp(prefix="jinnang-bench-load-"))
         self.data_dir = self.workdir / "data"
         self.log_path = Path(tempfile.mkstemp(prefix="jinnang-bench-load-", suffix=".log")[1])
@@ -253,7 +253,7 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
         with self.log_path.open("w") as log:  # the child keeps its own handle
-            self.process = subprocess.Popen([_command("jinnang"), "serve", "--port", str(port)], env=self.env,
+            self.process = subprocess.Popen([*(serve or [_command("jinnang"), "serve"]), "--port", str(port)], env=self.env,
                                             stdout=log, stderr=subprocess.STDOUT)
         while not self._healthy():
             if self.process.poll() is not None or time.perf_counter() - started > 180:

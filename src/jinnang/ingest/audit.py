@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jinnang.core.db import Base, ensure_tables, open_engine
+from jinnang.core.db import Base, ensure_schema, open_engine
 from jinnang.core.settings import Settings
 
 ACTIONS = ("open_original", "delete")
@@ -24,11 +24,11 @@ class AuditRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[dt.datetime] = mapped_column(index=True)
-    actor: Mapped[str] = mapped_column(String(64))
-    role: Mapped[str] = mapped_column(String(16))
-    action: Mapped[str] = mapped_column(String(32))  # open_original | delete
-    document_id: Mapped[str] = mapped_column(String(40), index=True)
-    outcome: Mapped[str] = mapped_column(String(16))  # allowed | refused | missing | done
+    actor: Mapped[str] = mapped_column(String)
+    role: Mapped[str] = mapped_column(String)
+    action: Mapped[str] = mapped_column(String)  # open_original | delete
+    document_id: Mapped[str] = mapped_column(String, index=True)
+    outcome: Mapped[str] = mapped_column(String)  # allowed | refused | missing | done
 
 
 TABLES = [AuditRow.__table__]
@@ -45,8 +45,8 @@ class AuditEntry:
 
 
 def audit_engine(settings: Settings) -> Engine:
-    engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, TABLES)  # type: ignore[arg-type]
+    engine = open_engine(settings.db_url)
+    ensure_schema(engine)
     return engine
 
 

@@ -67,6 +67,9 @@ FINISHED = ("done", "no_text")
 RETRY_DELAYS_SECONDS: tuple[float, ...] = (0.5, 2.0, 8.0)
 # what Chroma raises while its embedded client is still starting in another thread
 _CHROMA_STARTING = ("Could not connect to tenant", "has no attribute 'bindings'")
+# what SQLite or PostgreSQL say of a failure that passes by itself (a lock, a deadlock victim, a restart)
+_DATABASE_BUSY = ("locked", "busy", "deadlock detected", "could not serialize", "could not obtain lock",
+                  "server closed the connection", "starting up", "too many clients", "terminating connection")
 T = TypeVar("T")
 
 
@@ -238,7 +241,7 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
 
 
 def is_transient(exc: BaseException) -> bool:
-    """A failure that may pass by itself: SQLite busy or locked, the connection pool exhausted, a
+    """A failure that may pass by itself: the database busy or locked, the connection pool exhausted, a
     connection refused or timed out, Chroma's embedded client still starting. Never bad input."""
     seen: BaseException | None = exc
     for _ in range(8):  # the exception and what caused it
@@ -247,7 +250,7 @@ def is_transient(exc: BaseException) -> bool:
         message = str(seen)
         if isinstance(seen, (PoolTimeout, ConnectionError, TimeoutError)):
             return True
-        if isinstance(seen, (sqlite3.OperationalError, OperationalError)) and ("locked" in message or "busy" in message):
+        if isinstance(seen, (sqlite3.OperationalError, OperationalError)) and any(m in message for m in _DATABASE_BUSY):
             return True
         if any(mark in message for mark in _CHROMA_STARTING) or (isinstance(seen, KeyError) and "chroma" in message):
             return True

@@ -23,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from jinnang.core.db import Base, ensure_tables, open_engine
+from jinnang.core.db import Base, ensure_schema, open_engine
 from jinnang.core.settings import Settings
 
 
@@ -34,23 +34,23 @@ def utcnow() -> dt.datetime:
 class DocumentRow(Base):
     __tablename__ = "documents"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    filename: Mapped[str] = mapped_column(String(255))
-    media_type: Mapped[str] = mapped_column(String(64))
-    source_kind: Mapped[str] = mapped_column(String(16))  # text | image | pdf | docx | xlsx
+    id: Mapped[str] = mapped_column(String, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String, unique=True, index=True)
+    filename: Mapped[str] = mapped_column(String)
+    media_type: Mapped[str] = mapped_column(String)
+    source_kind: Mapped[str] = mapped_column(String)  # text | image | pdf | docx | xlsx
     # a text's detected codec (utf-8, gb18030, utf-16, cp950, …); the blob keeps the original bytes
-    encoding: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    kind: Mapped[str] = mapped_column(String(32), default="visit_note")  # visit_note | trial_feedback | talk_track
+    encoding: Mapped[str | None] = mapped_column(String, nullable=True)
+    kind: Mapped[str] = mapped_column(String, default="visit_note")  # visit_note | trial_feedback | talk_track
     size_bytes: Mapped[int] = mapped_column(Integer)
-    blob_path: Mapped[str] = mapped_column(String(512))
-    account_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    rep_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    hospital: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    blob_path: Mapped[str] = mapped_column(String)
+    account_id: Mapped[str | None] = mapped_column(String, index=True, nullable=True)
+    rep_id: Mapped[str | None] = mapped_column(String, index=True, nullable=True)
+    hospital: Mapped[str | None] = mapped_column(String, nullable=True)
     reference_date: Mapped[dt.date | None] = mapped_column(nullable=True)
     meta: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # e.g. a talk track's objection_category
     # queued | text | indexed | done | no_text (read, but nothing legible: a blank scan) | failed
-    status: Mapped[str] = mapped_column(String(16), default="queued")
+    status: Mapped[str] = mapped_column(String, default="queued")
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
     min_confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -68,7 +68,7 @@ class PageRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     page_no: Mapped[int] = mapped_column(Integer)
-    engine: Mapped[str] = mapped_column(String(32))
+    engine: Mapped[str] = mapped_column(String)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     text: Mapped[str] = mapped_column(Text, default="")
 
@@ -84,13 +84,13 @@ class OcrLineRow(Base):
     line_no: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     confidence: Mapped[float] = mapped_column(Float)
-    box: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "x0,y0,x1,y1"
+    box: Mapped[str | None] = mapped_column(String, nullable=True)  # "x0,y0,x1,y1"
 
 
 class ChunkRow(Base):
     __tablename__ = "chunks"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<document id>:<seq>"
+    id: Mapped[str] = mapped_column(String, primary_key=True)  # "<document id>:<seq>"
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
@@ -99,14 +99,14 @@ class ChunkRow(Base):
 class IngestJobRow(Base):
     __tablename__ = "ingest_jobs"
 
-    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    id: Mapped[str] = mapped_column(String, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | done | failed
+    status: Mapped[str] = mapped_column(String, default="queued")  # queued | running | done | failed
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # "host:pid" of the process running it, so a resume takes over only what a dead process left
-    worker: Mapped[str | None] = mapped_column(String(120), nullable=True)
+    worker: Mapped[str | None] = mapped_column(String, nullable=True)
     # a failed job's failure may pass by itself (a busy database, Chroma starting): resume retries it
     transient: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
@@ -115,8 +115,8 @@ TABLES = [DocumentRow.__table__, PageRow.__table__, OcrLineRow.__table__, ChunkR
 
 
 def ingest_engine(settings: Settings) -> Engine:
-    engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, TABLES)  # type: ignore[arg-type]
+    engine = open_engine(settings.db_url)
+    ensure_schema(engine)
     return engine
 
 

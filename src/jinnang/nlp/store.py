@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine, Float, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jinnang.core.db import Base, ensure_tables, open_engine
+from jinnang.core.db import Base, ensure_schema, open_engine
 from jinnang.core.errors import InputError, from_validation_error
 from jinnang.core.records import DecisionMaker, ExtractionRecord, KeyDate, Objection, VisitFacts
 from jinnang.core.settings import Settings
@@ -30,18 +30,18 @@ class ExtractionRow(Base):
     __tablename__ = "extraction_records"
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    document_id: Mapped[str] = mapped_column(String(40), unique=True, index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    document_id: Mapped[str] = mapped_column(String, unique=True, index=True)
+    kind: Mapped[str] = mapped_column(String)
     reference_date: Mapped[dt.date] = mapped_column()
-    rep_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    account_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
-    hospital: Mapped[str | None] = mapped_column(String(128), index=True, nullable=True)
+    rep_id: Mapped[str | None] = mapped_column(String, index=True, nullable=True)
+    account_id: Mapped[str | None] = mapped_column(String, index=True, nullable=True)
+    hospital: Mapped[str | None] = mapped_column(String, index=True, nullable=True)
     text: Mapped[str] = mapped_column(Text)
     record_json: Mapped[str] = mapped_column(Text)
     min_confidence: Mapped[float] = mapped_column(Float, default=1.0)
-    review_status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | accepted | corrected
+    review_status: Mapped[str] = mapped_column(String, default="pending")  # pending | accepted | corrected
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String, nullable=True)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
     @property
@@ -54,13 +54,13 @@ class CorrectionRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(ForeignKey("extraction_records.id", ondelete="CASCADE"), index=True)
-    field: Mapped[str] = mapped_column(String(32))  # a top-level field of ExtractionRecord, or an ITEM_FIELDS one
-    action: Mapped[str] = mapped_column(String(16))  # accept | correct (+ reject | add for one item)
+    field: Mapped[str] = mapped_column(String)  # a top-level field of ExtractionRecord, or an ITEM_FIELDS one
+    action: Mapped[str] = mapped_column(String)  # accept | correct (+ reject | add for one item)
     value_json: Mapped[str | None] = mapped_column(Text, nullable=True)
-    reviewer: Mapped[str] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     seq: Mapped[int] = mapped_column(Integer, default=0)
-    scope: Mapped[str | None] = mapped_column(String(8), nullable=True)  # "item": one item; None: the whole field
+    scope: Mapped[str | None] = mapped_column(String, nullable=True)  # "item": one item; None: the whole field
     item_index: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
@@ -69,8 +69,8 @@ REVIEWABLE_FIELDS = ("decision_makers", "objections", "key_dates", "visit", "jou
 
 
 def records_engine(settings: Settings) -> Engine:
-    engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, TABLES)  # type: ignore[arg-type]
+    engine = open_engine(settings.db_url)
+    ensure_schema(engine)
     return engine
 
 

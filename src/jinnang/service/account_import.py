@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jinnang.core.db import ensure_tables, open_engine
+from jinnang.core.db import ensure_schema, open_engine
 from jinnang.core.errors import InputError
 from jinnang.core.settings import Settings
 from jinnang.ingest.spreadsheets import Table
@@ -133,8 +133,8 @@ def _line(sheet: str, number: int, cells: list[str], index: dict[str, int], mapp
 
 
 def _stored_accounts(settings: Settings) -> set[str]:
-    engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, NEEDED_TABLES)
+    engine = open_engine(settings.db_url)
+    ensure_schema(engine)
     with Session(engine) as session:
         return set(session.scalars(select(AccountRow.account_id)))
 
@@ -184,7 +184,7 @@ def import_accounts(settings: Settings, plan: AccountPlan, by: str = "import",
                     rules: RuleSet | None = None) -> list[dict[str, Any]]:
     """Store every planned row; one result a row: created, updated, unchanged or rejected."""
     rules = rules or default_ruleset()
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     results: list[dict[str, Any]] = []
     for line in plan.rows:
         result: dict[str, Any] = {"sheet": line.sheet, "row": line.row, "account_id": line.account_id}

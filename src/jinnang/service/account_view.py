@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from jinnang.core.db import ensure_tables
+from jinnang.core.db import ensure_schema
 from jinnang.nlp.store import TABLES as RECORD_TABLES
 from jinnang.nlp.store import ExtractionRow, reviewed_record
 from jinnang.rules.accounts import transitions
@@ -123,7 +123,7 @@ def account_view(engine: Engine, account: AccountSnapshot, work_orders: list[dic
     labels = {n.id: n.label for n in rules.nodes}
     moves = [{**m, "from_label": labels.get(m["from_node"], m["from_node"]),
               "to_label": labels.get(m["to_node"], m["to_node"])} for m in transitions(engine, account.account_id)]
-    ensure_tables(engine, RECORD_TABLES)  # type: ignore[arg-type]
+    ensure_schema(engine)
     with Session(engine) as session:
         rows = _records(session, [d.id for d in account.documents if d.id])
         reviewed = [reviewed_record(session, r) for r in rows.values()]

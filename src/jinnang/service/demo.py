@@ -22,7 +22,7 @@ def demo_password() -> str:
 
 def ensure_demo_users(settings: Settings) -> list[User]:
     """Create the demo users, or reset their password to the demo's if they exist (a second demo run)."""
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     password = demo_password()
     users = []
     for name, role, rep_id, display in DEMO_USERS:

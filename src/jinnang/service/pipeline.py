@@ -132,14 +132,14 @@ DEFAULT_HOOKS: tuple[DocumentHook, ...] = (playbook_hook, playbook_refresh_hook,
 
 def ensure_all_tables(settings: Settings) -> None:
     """Create every package's tables up front: SQLite cannot add a table while a hook's write is open."""
-    from jinnang.core.db import ensure_tables
+    from jinnang.core.db import ensure_schema
     from jinnang.ingest.store import ingest_engine
     from jinnang.nlp.store import records_engine
     from jinnang.rules.accounts.corrections import TABLES as CORRECTION_TABLES
     from jinnang.rules.accounts.tables import NEEDED_TABLES
 
     ingest_engine(settings)
-    ensure_tables(records_engine(settings), [*NEEDED_TABLES, *CORRECTION_TABLES])
+    ensure_schema(records_engine(settings))
 
 
 def ingest_bytes(settings: Settings, data: bytes, filename: str | None, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS,

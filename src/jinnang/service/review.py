@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jinnang.core.access import Viewer
-from jinnang.core.db import ensure_tables
+from jinnang.core.db import ensure_schema
 from jinnang.core.settings import Settings
 from jinnang.nlp.store import (
     ITEM_FIELDS,
@@ -64,7 +64,7 @@ class RecordFilters:
 def review_engine(settings: Settings):
     """The records' engine with the accounts' and corrections' tables made before any write opens."""
     engine = records_engine(settings)
-    ensure_tables(engine, [*ACCOUNT_TABLES, *CORRECTION_TABLES])
+    ensure_schema(engine)
     return engine
 
 

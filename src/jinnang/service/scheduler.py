@@ -23,10 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, DateTime, Engine, Integer, String, Table, Text, delete, select, update
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jinnang.core.db import Base, ensure_tables, open_engine
+from jinnang.core.db import Base, ensure_schema, insert_ignoring_duplicates, open_engine
 from jinnang.core.errors import Conflict, NotFound
 from jinnang.core.settings import Settings
 from jinnang.service.alerts import channels_config, check_and_queue, deliver_due, queue_phi
@@ -40,9 +39,9 @@ KEEP_RUNS = 50  # per job: the admin page shows the latest, the table does not g
 class JobRunRow(Base):
     __tablename__ = "scheduler_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), index=True)
-    slot: Mapped[str] = mapped_column(String(128), unique=True)   # name@scheduled moment, or name@manual:<id>
-    trigger: Mapped[str] = mapped_column(String(16))               # schedule or manual
+    name: Mapped[str] = mapped_column(String, index=True)
+    slot: Mapped[str] = mapped_column(String, unique=True)   # name@scheduled moment, or name@manual:<id>
+    trigger: Mapped[str] = mapped_column(String)               # schedule or manual
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
     ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
@@ -91,8 +90,8 @@ class JobRun:
 
 
 def _engine(settings: Settings) -> Engine:
-    engine = open_engine(settings.sqlite_path)
-    ensure_tables(engine, TABLES)
+    engine = open_engine(settings.db_url)
+    ensure_schema(engine)
     return engine
 
 
@@ -104,8 +103,8 @@ def _as_run(row: JobRunRow) -> JobRun:
 def _claim(engine: Engine, name: str, slot: str, trigger: str, now: dt.datetime) -> int | None:
     """Record the run before it starts; None when the slot was run (or is running) already."""
     with Session(engine) as session:
-        added = changed(session, insert(JobRunRow).values(name=name, slot=slot, trigger=trigger, started_at=now)
-                        .on_conflict_do_nothing(index_elements=["slot"]))
+        statement = insert_ignoring_duplicates(engine, JobRunRow.__table__, ["slot"])  # type: ignore[arg-type]
+        added = changed(session, statement.values(name=name, slot=slot, trigger=trigger, started_at=now))
         session.commit()
         if not added:
             return None

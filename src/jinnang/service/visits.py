@@ -46,10 +46,10 @@ class AccountChoice:
 
 
 def accounts_engine(settings: Settings) -> Engine:
-    from jinnang.core.db import ensure_tables
+    from jinnang.core.db import ensure_schema
 
     engine = records_engine(settings)  # the records' tables; the accounts' below
-    ensure_tables(engine, ACCOUNT_TABLES)
+    ensure_schema(engine)
     return engine
 
 
@@ -177,7 +177,7 @@ def file_visit(settings: Settings, *, rep_id: str, account_id: str | None, hospi
 
 def _count_photo_as_touch(settings: Settings, account_id: str, photo_id: str, taken_at: dt.datetime) -> None:
     """An on-site photo with its time is a real touch: the account records it (once) at that time."""
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     with Session(engine) as session:
         row = session.get(AccountRow, account_id)
         if row is None:

@@ -160,7 +160,7 @@ def rep_names(settings: Settings) -> dict[str, str]:
     """Rep id → the person's display name, for every user who has a rep id."""
     from jinnang.core.db import open_engine
 
-    return {u.rep_id: u.display_name for u in list_users(open_engine(settings.sqlite_path)) if u.rep_id}
+    return {u.rep_id: u.display_name for u in list_users(open_engine(settings.db_url)) if u.rep_id}
 
 
 def _moves(session: Session, owners: dict[str, str], names: dict[str, str], start: dt.datetime, end: dt.datetime,

@@ -43,7 +43,7 @@ class PageUser:
 
     @property
     def engine(self) -> Engine:
-        return open_engine(self.settings.sqlite_path)
+        return open_engine(self.settings.db_url)
 
 
 def current_user(request: Request) -> PageUser | None:
@@ -52,7 +52,7 @@ def current_user(request: Request) -> PageUser | None:
         return None
     caller, csrf = found
     settings: Settings = request.app.state.settings
-    user = get_user(open_engine(settings.sqlite_path), caller.username or "")
+    user = get_user(open_engine(settings.db_url), caller.username or "")
     if user is None:
         return None
     return PageUser(caller=caller, user=user, csrf=csrf, settings=settings)

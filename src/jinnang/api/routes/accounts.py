@@ -73,7 +73,7 @@ def _parse(model: type[BaseModel], payload: Any) -> Any:
 
 
 def _engine(settings):
-    return open_engine(settings.sqlite_path)
+    return open_engine(settings.db_url)
 
 
 @router.get("/v1/accounts:stalls")

@@ -109,8 +109,9 @@ def healthz() -> dict[str, str]:
 
 
 def _database(settings: Settings) -> str | None:
-    with open_engine(settings.sqlite_path).connect() as conn:  # reads the schema page: a damaged file fails
-        conn.execute(text("SELECT count(*) FROM sqlite_master"))
+    with open_engine(settings.db_url).connect() as conn:  # reads the catalogue: a damaged SQLite file fails
+        catalogue = "sqlite_master" if conn.dialect.name == "sqlite" else "information_schema.tables"
+        conn.execute(text(f"SELECT count(*) FROM {catalogue}"))
     return None
 
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, DateTime, Engine, Integer, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jinnang.core.db import Base, ensure_tables
+from jinnang.core.db import Base, ensure_schema
 from jinnang.core.records import DecisionMaker, KeyDate, Objection, VisitFacts
 from jinnang.rules.accounts.contacts import find_person, merge_into
 from jinnang.rules.accounts.extraction import contact_from
@@ -201,7 +201,7 @@ def apply_correction(session_or_engine: Session | Engine, account_id: str, docum
     at = at or dt.datetime.now()
     result = CorrectionApplied(account_id=account_id, field=field, action=action)
     with session_for(session_or_engine) as session:
-        ensure_tables(session.get_bind().engine, TABLES)
+        ensure_schema(session.get_bind().engine)
         row = session.get(AccountRow, account_id)
         if row is None:
             return None
@@ -265,7 +265,7 @@ def _propose(session: Session, account_id: str, node: str | None, by: str, at: d
 def corrections_of_account(session_or_engine: Session | Engine, account_id: str) -> list[dict[str, Any]]:
     """Every correction carried into the account, oldest first: who, when, what, before and after."""
     with session_for(session_or_engine) as session:
-        ensure_tables(session.get_bind().engine, TABLES)
+        ensure_schema(session.get_bind().engine)
         rows = session.scalars(select(AccountCorrectionRow).where(AccountCorrectionRow.account_id == account_id)
                                .order_by(AccountCorrectionRow.at, AccountCorrectionRow.id))
         return [{"document_id": r.document_id, "field": r.field, "action": r.action, "before": r.before,
@@ -274,7 +274,7 @@ def corrections_of_account(session_or_engine: Session | Engine, account_id: str)
 
 def forget_corrections(session: Session, account_id: str, document_id: str) -> int:
     """Delete the corrections of a deleted document (they quote its items)."""
-    ensure_tables(session.get_bind().engine, TABLES)
+    ensure_schema(session.get_bind().engine)
     result = session.execute(delete(AccountCorrectionRow).where(AccountCorrectionRow.account_id == account_id,
                                                                 AccountCorrectionRow.document_id == document_id))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy import JSON, Boolean, Date, DateTime, Engine, ForeignKey, Integer, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jinnang.core.db import Base, ensure_tables
+from jinnang.core.db import Base, ensure_schema
 from jinnang.core.users import TABLES as USER_TABLES
 
 
@@ -92,11 +92,11 @@ NEEDED_TABLES: list[Table] = [*TABLES, *USER_TABLES]
 def session_for(session_or_engine: Session | Engine) -> Iterator[Session]:
     """An Engine gets its own session that commits; a caller's Session is flushed, the caller commits."""
     if isinstance(session_or_engine, Session):
-        ensure_tables(session_or_engine.get_bind().engine, NEEDED_TABLES)
+        ensure_schema(session_or_engine.get_bind().engine)
         yield session_or_engine
         session_or_engine.flush()
         return
-    ensure_tables(session_or_engine, NEEDED_TABLES)
+    ensure_schema(session_or_engine)
     with Session(session_or_engine, expire_on_commit=False) as session:
         yield session
         session.commit()

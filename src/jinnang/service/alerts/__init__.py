@@ -29,7 +29,7 @@ def check_and_queue(settings: Settings, now: dt.datetime | None = None) -> dict[
     stalls = stall_alerts(settings, now)
     triggers = trigger_alerts(settings)
     messages = messages_for([*stalls, *triggers], channels_config(settings))
-    queued = enqueue(open_engine(settings.sqlite_path), messages, now)
+    queued = enqueue(open_engine(settings.db_url), messages, now)
     return {"stalls": len(stalls), "triggers": len(triggers), "messages": len(messages), "queued": queued}
 
 
@@ -38,5 +38,5 @@ def queue_phi(settings: Settings, now: dt.datetime | None = None, month: str | N
     now = now or dt.datetime.now()
     month = month or previous_month(now)
     alerts, values = phi_alerts(settings, month)
-    queued = enqueue(open_engine(settings.sqlite_path), messages_for(alerts, channels_config(settings)), now)
+    queued = enqueue(open_engine(settings.db_url), messages_for(alerts, channels_config(settings)), now)
     return {"month": month, "teams": values, "below_line": len(alerts), "queued": queued}

@@ -64,7 +64,7 @@ def _give_up_interrupted(engine: Engine, now: dt.datetime) -> int:
 def deliver_due(settings: Settings, now: dt.datetime | None = None, limit: int = 500) -> DeliveryReport:
     """Send every pending message whose time has come; failures wait first_retry × 2^(n−1)."""
     now = now or dt.datetime.now()
-    engine = ready(open_engine(settings.sqlite_path))
+    engine = ready(open_engine(settings.db_url))
     config = channels_config(settings)
     report = DeliveryReport(interrupted=_give_up_interrupted(engine, now))
     with Session(engine) as session:
@@ -105,7 +105,7 @@ def deliver_due(settings: Settings, now: dt.datetime | None = None, limit: int =
 
 def retry_failed(settings: Settings, now: dt.datetime | None = None) -> int:
     """Put given-up messages back in the queue (after a channel was fixed); how many."""
-    engine = ready(open_engine(settings.sqlite_path))
+    engine = ready(open_engine(settings.db_url))
     with Session(engine) as session:
         count = changed(session, update(OutboxRow).where(OutboxRow.status == FAILED)
                         .values(status=PENDING, attempts=0, next_attempt_at=now or dt.datetime.now()))

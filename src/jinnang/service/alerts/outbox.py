@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, DateTime, Engine, Executable, Integer, String, Table, Text, func, select, update
-from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from jinnang.core.db import Base, ensure_tables
+from jinnang.core.db import Base, ensure_schema, insert_ignoring_duplicates
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
@@ -23,17 +22,17 @@ PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 class OutboxRow(Base):
     __tablename__ = "alerts_outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(512), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))             # stall, trigger, phi
-    channel: Mapped[str] = mapped_column(String(64))          # the channel's id in the channels file
-    channel_kind: Mapped[str] = mapped_column(String(16))
-    recipient: Mapped[str] = mapped_column(String(64), index=True)  # user name; "" for a group robot
-    address: Mapped[str | None] = mapped_column(String(256), nullable=True)  # e-mail address
+    key: Mapped[str] = mapped_column(String, unique=True)
+    kind: Mapped[str] = mapped_column(String)             # stall, trigger, phi
+    channel: Mapped[str] = mapped_column(String)          # the channel's id in the channels file
+    channel_kind: Mapped[str] = mapped_column(String)
+    recipient: Mapped[str] = mapped_column(String, index=True)  # user name; "" for a group robot
+    address: Mapped[str | None] = mapped_column(String, nullable=True)  # e-mail address
     account_id: Mapped[str | None] = mapped_column(String, nullable=True)
-    title: Mapped[str] = mapped_column(String(256))
+    title: Mapped[str] = mapped_column(String)
     text: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)
+    link: Mapped[str | None] = mapped_column(String, nullable=True)
+    status: Mapped[str] = mapped_column(String, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime] = mapped_column(DateTime)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -56,7 +55,7 @@ _READY: weakref.WeakSet[Engine] = weakref.WeakSet()
 def ready(engine: Engine) -> Engine:
     """The engine with the outbox table made (checked once per engine: the bell asks on every page)."""
     if engine not in _READY:
-        ensure_tables(engine, TABLES)
+        ensure_schema(engine)
         _READY.add(engine)
     return engine
 
@@ -81,12 +80,12 @@ def enqueue(engine: Engine, messages: list[Message], now: dt.datetime) -> int:
     with Session(ready(engine)) as session:
         for m in messages:
             in_app = m.channel_kind == "in_app"
-            statement = insert(OutboxRow).values(
+            statement = insert_ignoring_duplicates(engine, OutboxRow.__table__, ["key"]).values(  # type: ignore[arg-type]
                 key=m.key, kind=m.kind, channel=m.channel, channel_kind=m.channel_kind, recipient=m.recipient,
                 address=m.address, account_id=m.account_id, title=m.title, text=m.text, link=m.link,
                 status=SENT if in_app else PENDING, attempts=1 if in_app else 0, next_attempt_at=now,
                 created_at=now, sent_at=now if in_app else None,
-            ).on_conflict_do_nothing(index_elements=["key"])
+            )
             added += changed(session, statement)
         session.commit()
     return added

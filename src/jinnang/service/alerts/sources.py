@@ -59,7 +59,7 @@ def account_link(settings: Settings, account_id: str) -> str:
 def stall_alerts(settings: Settings, now: dt.datetime, rules: RuleSet | None = None) -> list[Alert]:
     """The nightly stall check (each episode recorded once), one Alert per stalled account's episode."""
     rules = rules or default_ruleset()
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     found = scan_stalls(engine, now, rules, record=True)
     people = People(engine)
     alerts: list[Alert] = []
@@ -113,7 +113,7 @@ def _trigger_text(rules: RuleSet, order: WorkOrderRow, hospital: str) -> str:
 def trigger_alerts(settings: Settings, rules: RuleSet | None = None) -> list[Alert]:
     """Each open service work order a trigger created tells the account's rep (服务已就绪)."""
     rules = rules or default_ruleset()
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     people = People(engine)
     alerts: list[Alert] = []
     with Session(engine) as session:
@@ -141,7 +141,7 @@ def previous_month(now: dt.datetime) -> str:
 def phi_alerts(settings: Settings, month: str, rules: RuleSet | None = None) -> tuple[list[Alert], dict[str, float]]:
     """Each team's process health index for `month`; a team below the line alerts its managers."""
     rules = rules or default_ruleset()
-    engine = open_engine(settings.sqlite_path)
+    engine = open_engine(settings.db_url)
     line = rules.scores.process_health.params["diagnosis_below"]
     alerts: list[Alert] = []
     values_by_team: dict[str, float] = {}

@@ -62,7 +62,7 @@ def login(request: Request, username: Annotated[str, Form()] = "", password: Ann
           csrf: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/") -> Response:  # noqa: A002
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
         return _login_page(request, next, "forbidden_text", status_code=403)
-    engine = open_engine(request.app.state.settings.sqlite_path)
+    engine = open_engine(request.app.state.settings.db_url)
     address = request.client.host if request.client else None
     name = username.strip()
     if throttled(engine, name, address):
@@ -76,7 +76,7 @@ def login(request: Request, username: Annotated[str, Form()] = "", password: Ann
 
 
 def _signed_in(request: Request, username: str, next_path: str) -> Response:
-    token, _ = start_session(open_engine(request.app.state.settings.sqlite_path), username)
+    token, _ = start_session(open_engine(request.app.state.settings.db_url), username)
     response = RedirectResponse(_safe_next(next_path), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=request.url.scheme == "https",
                         max_age=int(SESSION_LIFETIME.total_seconds()))
@@ -115,7 +115,7 @@ def oidc_callback(request: Request, state: str = "", code: str = "", error: str 
                                           state, code)
     except oidc.OidcError as exc:
         return _login_page(request, "/", status_code=401, detail=str(exc))
-    user = get_user(open_engine(settings.sqlite_path), username)
+    user = get_user(open_engine(settings.db_url), username)
     if user is None or not user.active:
         return _login_page(request, next_path, status_code=403,
                            detail=f"{username} has no jinnang account; ask your admin to add one")
@@ -125,7 +125,7 @@ def oidc_callback(request: Request, state: str = "", code: str = "", error: str 
 @router.post("/logout")
 async def logout(request: Request, user: Annotated[PageUser, Depends(page_user())]) -> Response:
     await check_csrf(request, user)
-    end_session(open_engine(request.app.state.settings.sqlite_path), request.cookies.get(SESSION_COOKIE))
+    end_session(open_engine(request.app.state.settings.db_url), request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -26,7 +26,7 @@ Reader = Annotated[PageUser, Depends(page_user("rep", "manager"))]
 
 
 def _all_reps(user: PageUser) -> set[str]:
-    with Session(open_engine(user.settings.sqlite_path)) as session:
+    with Session(open_engine(user.settings.db_url)) as session:
         return {r for r in session.scalars(select(UserRow.rep_id).where(UserRow.role == "rep")) if r}
 
 
