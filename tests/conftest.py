@@ -13,10 +13,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"
 
 
+TEST_KEYS = "rep7:rep:rep-07,rep8:rep:rep-08,mgr2:manager:mgr-02:rep-07,crm1:crm:crm,adm:admin:root"
+# JINNANG_TEST_BACKEND=postgresql runs every test that uses `settings` on a fresh PostgreSQL database
+# (scripts/test.sh does, for the storage, queue and API tests); the default is the embedded SQLite
+ON_POSTGRES = os.environ.get("JINNANG_TEST_BACKEND") == "postgresql"
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data",
-                    api_keys="rep7:rep:rep-07,rep8:rep:rep-08,mgr2:manager:mgr-02:rep-07,crm1:crm:crm,adm:admin:root")
+def settings(tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
+    url = request.getfixturevalue("postgres_url") if ON_POSTGRES else None
+    return Settings(data_dir=tmp_path / "data", database_url=url, api_keys=TEST_KEYS)
 
 
 @pytest.fixture
@@ -40,5 +46,4 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def pg_settings(tmp_path: Path, postgres_url: str) -> Settings:
     """`settings` on PostgreSQL: the same keys and data dir (blobs, embedded Chroma), the tables on the server."""
-    return Settings(data_dir=tmp_path / "data", database_url=postgres_url,
-                    api_keys="rep7:rep:rep-07,rep8:rep:rep-08,mgr2:manager:mgr-02:rep-07,crm1:crm:crm,adm:admin:root")
+    return Settings(data_dir=tmp_path / "data", database_url=postgres_url, api_keys=TEST_KEYS)

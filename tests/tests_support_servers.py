@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
+
+from jinnang.core.settings import Settings
 
 
 def _missing(what: str, variable: str) -> None:
@@ -48,3 +51,19 @@ def chroma_server_port() -> int:
     if not port:
         _missing("A Chroma server", "JINNANG_TEST_CHROMA_PORT")
     return int(port or 0)
+
+
+def on_chroma_server(settings: Settings) -> Settings:
+    """`settings` with its vectors on the test Chroma server, in a database of their own (tests never see
+    each other's vectors, as two deployments sharing a server must not)."""
+    return settings.model_copy(update={"chroma_host": "127.0.0.1", "chroma_port": chroma_server_port(),
+                                       "chroma_database": f"test_{uuid.uuid4().hex[:16]}"})
+
+
+def chroma_client(settings: Settings) -> Any:
+    """A client of our own, not jinnang's cached one: what any other process would see."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    return chromadb.HttpClient(host=settings.chroma_host or "127.0.0.1", port=settings.chroma_port,
+                               database=settings.chroma_database, settings=ChromaSettings(anonymized_telemetry=False))

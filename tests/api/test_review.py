@@ -93,7 +93,8 @@ def test_export_writes_reviewed_records_as_gold_lines(settings, client, tmp_path
     _store(settings, "doc-b", "rep-07")  # never reviewed: not exported
     client.post(f"/v1/review/records/{record_id}/fields/journey_node", headers=MANAGER,
                 json={"action": "correct", "value": "demo_scheduled"})
-    env = {"JINNANG_DATA_DIR": str(settings.data_dir), "PATH": ""}
+    env = {"JINNANG_DATA_DIR": str(settings.data_dir), "PATH": "",
+           **({"JINNANG_DATABASE_URL": settings.database_url} if settings.database_url else {})}
     out = subprocess.run([sys.executable, "-c", "from jinnang.cli import main; main()", "review", "export"],
                          env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

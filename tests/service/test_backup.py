@@ -157,3 +157,10 @@ def test_a_backup_inside_the_data_dir_is_refused(tmp_path):
     with pytest.raises(InputError) as caught:
         backup(settings, settings.data_dir / "backups")
     assert caught.value.field == "dest"
+
+
+def test_on_postgresql_backup_gives_the_pg_dump_advice_instead_of_a_partial_copy(pg_settings, tmp_path):
+    with pytest.raises(InputError, match="pg_dump") as refused:
+        backup(pg_settings, tmp_path / "backups")
+    assert refused.value.field == "database_url"
+    assert not (tmp_path / "backups").exists()

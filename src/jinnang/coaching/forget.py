@@ -11,7 +11,7 @@ import json
 
 from sqlalchemy import Engine, select
 
-from jinnang.coaching.playbook import TABLES, PlaybookTip
+from jinnang.coaching.playbook import PlaybookTip
 from jinnang.coaching.store import PlaybookStore
 from jinnang.coaching.vectors import PlaybookVectors
 from jinnang.core.db import ensure_schema, open_engine, session_factory

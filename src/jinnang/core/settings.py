@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     embedding_model: str = "use-multilingual"
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = Field(default=8001, ge=1, le=65535)
+    # the database on the Chroma server: two deployments (or test runs) sharing a server each need their own,
+    # since the playbook's rebuild removes every vector of its collections that its store does not hold
+    chroma_database: str = Field(default="default_database", pattern=r"^[A-Za-z0-9_-]{3,63}$")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_image_pixels: int = Field(default=60_000_000, gt=0)
     # API keys: "key:role:subject[:team]" entries separated by commas. subject is the rep or

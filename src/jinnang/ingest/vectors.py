@@ -23,7 +23,9 @@ _lock = threading.Lock()
 
 
 def _client_key(settings: Settings) -> str:
-    return f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else str(settings.chroma_dir.resolve())
+    if settings.chroma_host:
+        return f"{settings.chroma_host}:{settings.chroma_port}/{settings.chroma_database}"
+    return str(settings.chroma_dir.resolve())
 
 
 def open_chroma(settings: Settings) -> Any:
@@ -32,12 +34,24 @@ def open_chroma(settings: Settings) -> Any:
     if key not in _clients:
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         if settings.chroma_host:
+            _ensure_server_database(settings)
             _clients[key] = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                                settings=chroma_settings)
+                                                settings=chroma_settings, database=settings.chroma_database)
         else:
             settings.chroma_dir.mkdir(parents=True, exist_ok=True)
             _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     return _clients[key]
+
+
+def _ensure_server_database(settings: Settings) -> None:
+    """Create the configured database on the Chroma server the first time a deployment uses it."""
+    admin = chromadb.AdminClient(ChromaSettings(
+        chroma_api_impl="chromadb.api.fastapi.FastAPI", chroma_server_host=settings.chroma_host,
+        chroma_server_http_port=settings.chroma_port, anonymized_telemetry=False))
+    try:
+        admin.get_database(settings.chroma_database)
+    except Exception:  # Chroma raises NotFoundError (or a plain ValueError in older servers) for a missing one
+        admin.create_database(settings.chroma_database)
 
 
 def collection_name(base: str, model: str) -> str:

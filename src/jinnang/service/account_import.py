@@ -25,7 +25,7 @@ from jinnang.core.errors import InputError
 from jinnang.core.settings import Settings
 from jinnang.ingest.spreadsheets import Table
 from jinnang.rules.accounts.store import HOSPITAL_TIERS, import_account
-from jinnang.rules.accounts.tables import NEEDED_TABLES, AccountRow
+from jinnang.rules.accounts.tables import AccountRow
 from jinnang.rules.config import default_ruleset
 from jinnang.rules.rule_files import RuleSet
 from jinnang.service.visit_import import RowError, _cell, _locate_header, derived_account_id, parse_field_map

@@ -16,7 +16,6 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from jinnang.core.db import ensure_schema
-from jinnang.nlp.store import TABLES as RECORD_TABLES
 from jinnang.nlp.store import ExtractionRow, reviewed_record
 from jinnang.rules.accounts import transitions
 from jinnang.rules.config import default_ruleset

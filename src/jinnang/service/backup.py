@@ -149,6 +149,11 @@ def _snapshot(settings: Settings, folder: Path) -> dict[str, Any]:
 def backup(settings: Settings, dest: Path, *, archive: bool = False, now: dt.datetime | None = None) -> BackupResult:
     """Copy the data dir into `dest/jinnang-backup-<UTC time>/` (or a .tar.gz of it) with a manifest."""
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%dT%H%M%SZ")
+    if settings.database_url:  # a server's database is the server's to back up (docs/production.md)
+        raise InputError("database_url", "the database is on a PostgreSQL server: back it up with "
+                         "`pg_dump --format=custom DATABASE > jinnang.dump` (restore: `pg_restore --clean`), and the "
+                         "data dir's blobs/ and playbook_search/ with the file system; this command backs up the "
+                         "embedded SQLite default")
     if dest.resolve().is_relative_to(settings.data_dir.resolve()):
         raise InputError("dest", f"{dest} is inside the data dir {settings.data_dir}; a backup goes elsewhere")
     dest.mkdir(parents=True, exist_ok=True)

@@ -135,8 +135,6 @@ def ensure_all_tables(settings: Settings) -> None:
     from jinnang.core.db import ensure_schema
     from jinnang.ingest.store import ingest_engine
     from jinnang.nlp.store import records_engine
-    from jinnang.rules.accounts.corrections import TABLES as CORRECTION_TABLES
-    from jinnang.rules.accounts.tables import NEEDED_TABLES
 
     ingest_engine(settings)
     ensure_schema(records_engine(settings))

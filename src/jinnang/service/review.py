@@ -33,8 +33,6 @@ from jinnang.nlp.store import (
     records_engine,
     review_state,
 )
-from jinnang.rules.accounts import TABLES as ACCOUNT_TABLES
-from jinnang.rules.accounts.corrections import TABLES as CORRECTION_TABLES
 from jinnang.rules.accounts.corrections import apply_correction
 
 log = logging.getLogger(__name__)

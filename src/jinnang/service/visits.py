@@ -24,7 +24,6 @@ from jinnang.core.settings import Settings
 from jinnang.ingest.exif import photo_evidence
 from jinnang.ingest.store import DocumentRow, ingest_engine
 from jinnang.nlp.store import ExtractionRow, records_engine, reviewed_record
-from jinnang.rules.accounts import TABLES as ACCOUNT_TABLES
 from jinnang.rules.accounts import add_document
 from jinnang.rules.accounts.tables import AccountRow, ObjectionRow
 from jinnang.rules.config import default_ruleset
