@@ -137,7 +137,8 @@ def test_the_cycle_check_catches_a_cycle(tmp_path):
 
 
 def test_every_module_is_under_the_size_limit():
-    too_long = {str(p.relative_to(SRC)): n for p in (SRC / "jinnang").rglob("*.py")
+    # a migration is written by autogenerate once and never edited: its length is the schema's
+    too_long = {str(p.relative_to(SRC)): n for p in (SRC / "jinnang").rglob("*.py") if "migrations" not in p.parts
                 if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
     assert too_long == {}
 

@@ -168,3 +168,16 @@ def test_eval_extraction_command_prints_reliability(tmp_path):
     done = CliRunner().invoke(app, ["eval", "extraction", str(path), "--json"])
     cal = json.loads(done.output)["calibration"]
     assert cal["overall"]["n"] >= 4 and 0.0 <= cal["overall"]["ece"] <= 1.0
+
+
+def test_leave_one_set_out_refuses_a_holdout_and_prints_shipped_beside_left_out():
+    from jinnang.eval.extraction import GoldError, leave_one_set_out, leave_one_set_out_lines
+
+    with pytest.raises(GoldError, match="no training set named holdout4"):
+        leave_one_set_out(["holdout4"])
+    figures = {"f1": 0.5, "precision": 0.5, "recall": 0.5}
+    lines = leave_one_set_out_lines({"seconds": 1.0, "sets": {"tune5": {
+        "notes": 50, "shipped": {"rules+char": {**figures, "f1": 0.949}, "rules+char+clauses": {**figures, "f1": 0.929}},
+        "left_out": {"rules": {**figures, "f1": 0.644}, "rules+char": {**figures, "f1": 0.726},
+                     "rules+char+clauses": {**figures, "f1": 0.762}}}}})
+    assert lines[2].split() == ["tune5", "50", "0.644", "0.949", "0.726", "0.929", "0.762"]

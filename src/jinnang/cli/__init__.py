@@ -14,6 +14,7 @@ def main() -> None:
         documents_cmds,
         import_cmds,
         ingest_cmds,
+        learn_cmds,
         load_cmds,
         ner_cmds,
         nlp_cmds,

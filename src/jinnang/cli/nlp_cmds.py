@@ -95,6 +95,8 @@ def eval_extraction_cmd(
     line: Optional[float] = typer.Option(None, "--line", min=0.0, max=1.0,
                                          help="Confidence line for precision above/below "
                                               "(default: the one chosen on tune data, in the calibration card)."),
+    loso: bool = typer.Option(False, "--leave-one-set-out",
+                              help="Also objection F1 of each training set with the learned parts fitted without it."),
 ) -> None:
     """Score extraction: per-field precision/recall/F1 and accuracies (gold-format.md §1), and how
     well confidences are calibrated (expected calibration error, precision above/below a line)."""
@@ -106,6 +108,10 @@ def eval_extraction_cmd(
     except GoldError as exc:
         fail(str(exc))
     result = score(cases, extract, line)
+    if loso:  # tuning shows as what it is: each set scored by learned parts that never saw it
+        from jinnang.eval.extraction import leave_one_set_out
+
+        result["leave_one_set_out"] = leave_one_set_out()
     if as_json:
         if not errors:
             result["cases"] = [c for c in result["cases"] if c["errors"]]
@@ -113,6 +119,11 @@ def eval_extraction_cmd(
         return
     for summary in summary_lines(result):
         typer.echo(summary)
+    if loso:
+        from jinnang.eval.extraction import leave_one_set_out_lines
+
+        for summary in leave_one_set_out_lines(result["leave_one_set_out"]):
+            typer.echo(summary)
     if errors:
         for case in result["cases"]:
             if case["errors"]:

@@ -31,6 +31,7 @@ from jinnang.nlp.vocab import (
 )
 
 if TYPE_CHECKING:
+    from jinnang.nlp.objection_clauses import ClauseModel
     from jinnang.nlp.objection_scorer import ClauseScore
 
 CONTRAST = ("但", "但是", "不过", "就是", "可是", "只是", "然而")
@@ -63,10 +64,18 @@ class ScorerSettings(BaseModel):
     model: str = "objection_scorer.joblib"
 
 
+class ClauseSettings(BaseModel):
+    """The clause classifier over embeddings (nlp/objection_clauses.py); its threshold is the model's."""
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True  # used when a model file exists (packaged, or the data dir's refit)
+
+
 class ObjectionVocab(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     scorer: ScorerSettings = Field(default_factory=ScorerSettings)
+    clauses: ClauseSettings = Field(default_factory=ClauseSettings)
 
     terms: dict[str, list[str]] = Field(default_factory=dict)
     not_concern: list[CueRule] = Field(default_factory=list)
@@ -122,6 +131,9 @@ class ObjectionFinder:
         self.unless_near: dict[str, list[CompiledRule]] = {}
         self.near: dict[str, int] = {}
         self.scorer = None
+        # None: the data dir's or packaged clause model (nlp/objection_clauses.py); False: none;
+        # a ClauseModel: that one (training and `jinnang learn` compare models this way)
+        self.clause_override: ClauseModel | bool | None = None
         if vocab.scorer.enabled:
             from jinnang.nlp.objection_scorer import load_scorer
 
@@ -219,6 +231,50 @@ class ObjectionFinder:
                                  confidence=round(p * 0.8, 3)))  # below a rule's: a manager sees it as less sure
         return out
 
+    def clause_model(self) -> ClauseModel | None:
+        # the character scorer picks the clauses worth embedding, so `scorer.enabled: false`
+        # (rules only) switches both learned add-ons off
+        if self.clause_override is False or not self.vocab.clauses.enabled or self.scorer is None:
+            return None
+        if self.clause_override is not None and self.clause_override is not True:
+            return self.clause_override
+        from jinnang.nlp.objection_clauses import load_model
+
+        return load_model()
+
+    def clause_scored(self, text: str, skip: set[str], scores: list[ClauseScore] | None = None) -> list[Objection]:
+        """Categories the clause classifier finds in clauses the rules' filters leave standing
+        (`scores`: the character scorer's, which decide which clauses are worth embedding)."""
+        model = self.clause_model()
+        if model is None or len(skip) == len(OBJECTION_CATEGORIES):
+            return []
+        from jinnang.nlp.objection_clauses import MIN_CHARS, clause_pairs, note_features
+
+        pairs = clause_pairs(text)
+        keep = [len(c.text.strip(" ，,、：:")) >= MIN_CHARS for _, c in pairs]
+        if scores and len(scores) == len(pairs):
+            keep = [k and max(p for cat, p in s.probs.items() if cat not in skip) >= model.gate
+                    for k, s in zip(keep, scores)]
+        if not any(keep):
+            return []
+        pairs, rows, x = note_features(text, keep)
+        best: dict[str, tuple[float, Unit]] = {}
+        for k, row in zip(rows, model.probabilities(x)):
+            unit, clause = pairs[k]
+            hit = Hit("clauses", clause.start - unit.start, clause.end - unit.start, 0.0)
+            for cat, p in zip(OBJECTION_CATEGORIES, row):
+                if cat in skip or p < model.threshold or (cat in best and p <= best[cat][0]):
+                    continue
+                if self._stands(cat, unit, clause, hit, lambda rules, stretch: self._cancelled(rules, stretch)):
+                    best[cat] = (float(p), clause)
+        out = []
+        for cat, (p, clause) in best.items():
+            lead = len(clause.text) - len(clause.text.lstrip(" ，,、"))
+            start, end = clause.start + lead, clause.start + len(clause.text.rstrip())
+            out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]
+                                 confidence=round(p * 0.8, 3)))
+        return out
+
     def find(self, text: str, details: list[dict[str, Any]] | None = None) -> list[Objection]:
         """The objections of `text`. `details`, when given, receives for each one (in the same
         order) what the calibration reads: its source, the scorer's probability of its category
@@ -235,8 +291,10 @@ class ObjectionFinder:
                                  confidence=hit.weight))
             rule_hits[cat] = len(hits)
         out += self.scored(masked, {o.category for o in out}, scores)
+        out += self.clause_scored(masked, {o.category for o in out}, scores)
         out.sort(key=lambda o: o.start or 0)
         if details is not None:
+            # the calibration knows two sources; a clause-classifier add-on is read as a learned one
             details.extend({"source": "rule" if o.category in rule_hits else "scorer",
                             "scorer_p": _clause_probability(scores, o), "rule_hits": rule_hits.get(o.category, 0)}
                            for o in out)

@@ -1,0 +1,269 @@
+"""Fitting, comparing and keeping the clause classifier (nlp/objection_clauses.py).
+
+A note's features do not depend on the model (rule hits and embeddings), so they are computed
+once and every fold, threshold or refit reuses them: leave-one-set-out figures, the threshold
+choice, `jinnang learn`'s refit and its check against the model it would replace all run on
+`Prepared` notes.
+
+A data dir learns under `<data_dir>/learning/`: `notes.jsonl` (the labelled notes it was taught,
+by id), `models/objection_clauses.json` (the model its extraction uses) and `models/previous/`
+(the one before, for `jinnang learn --rollback`).
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jinnang.core.jsonl_file import read_jsonl
+from jinnang.core.paths import CHECKOUT, SHARED_DATA
+from jinnang.core.records import OBJECTION_CATEGORIES
+from jinnang.nlp.checkboxes import mask_unticked
+from jinnang.nlp.objection_clauses import (
+    MIN_CHARS,
+    MODEL_FILE,
+    MODELS,
+    ClauseModel,
+    fit,
+    gold_labels,
+    learned_dir,
+    load_model,
+    note_features,
+    save,
+)
+from jinnang.nlp.vocab import Hit
+
+GENERALISATION = CHECKOUT / "eval" / "data" / "generalisation"
+# the sets the rules were tuned on or the scorers trained on; never a holdout
+TRAINING_SETS: dict[str, Path] = {
+    "dev": SHARED_DATA / "dev" / "extraction.jsonl",
+    **{name: GENERALISATION / f"{name}.jsonl" for name in ("tune", "tune2", "tune3", "tune4", "tune5")},
+}
+# the one training set the objection rules were never tuned on: thresholds are chosen there
+THRESHOLD_SET = "tune5"
+THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.5, 0.99, 0.02))
+DEFAULT_C = 8.0
+
+
+def read_sets(names: Iterable[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    return {n: read_jsonl(TRAINING_SETS[n], required=("text", "gold")) for n in (names or TRAINING_SETS)}
+
+
+def _finder(char_scorer: Any = "default"):
+    from jinnang.nlp.objections import ObjectionFinder, default_finder
+
+    finder = ObjectionFinder(default_finder().vocab)
+    finder.clause_override = False
+    if char_scorer != "default":
+        finder.scorer = char_scorer
+    return finder
+
+
+@dataclass
+class Prepared:
+    """One labelled note read once: its clause features and labels, which clauses survive the
+    rules' filters for each category, and what the rules found."""
+
+    case: Mapping[str, Any]
+    masked: str
+    x: np.ndarray
+    y: np.ndarray
+    stands: np.ndarray  # clauses × categories
+    rule_cats: set[str]
+    gold_cats: set[str] = field(default_factory=set)
+
+
+def prepare(cases: Iterable[Mapping[str, Any]], finder: Any = None) -> list[Prepared]:
+    finder = finder or _finder()
+    out = []
+    for case in cases:
+        text = case["text"]
+        masked = mask_unticked(text)
+        hits = finder.hits(masked)
+        pairs, _, x = note_features(masked)
+        stands = np.zeros((len(pairs), len(OBJECTION_CATEGORIES)), dtype=bool)
+        for k, (unit, clause) in enumerate(pairs):
+            if len(clause.text.strip(" ，,、：:")) < MIN_CHARS:
+                continue
+            hit = Hit("clauses", clause.start - unit.start, clause.end - unit.start, 0.0)
+            for j, cat in enumerate(OBJECTION_CATEGORIES):
+                stands[k, j] = finder._stands(cat, unit, clause, hit, lambda r, s: finder._cancelled(r, s))
+        gold = (case.get("gold") or {}).get("objections") or []
+        out.append(Prepared(case, masked, x, gold_labels(masked, [c for _, c in pairs], gold), stands,
+                            set(hits), {o.get("category") for o in gold}))
+    return out
+
+
+def fit_prepared(notes: Sequence[Prepared], c: float = DEFAULT_C, threshold: float = 0.9,
+                 card: dict[str, Any] | None = None, own: Sequence[Prepared] = (),
+                 own_weight: float = 1.0) -> ClauseModel:
+    """Fitted on `notes` and a team's `own` notes, each of those counting `own_weight` times."""
+    rows = [n for n in [*notes, *own] if len(n.x)]
+    weights = np.concatenate([np.full(len(n.x), 1.0) for n in notes if len(n.x)]
+                             + [np.full(len(n.x), own_weight) for n in own if len(n.x)])
+    return fit(np.vstack([n.x for n in rows]), np.vstack([n.y for n in rows]), c=c, threshold=threshold, card=card,
+               sample_weight=weights)
+
+
+def best_added(model: ClauseModel, note: Prepared) -> dict[str, float]:
+    """Each category's highest probability over the note's standing clauses."""
+    if not len(note.x):
+        return {}
+    probs = np.where(note.stands, model.probabilities(note.x), 0.0).max(axis=0)
+    return {cat: float(p) for cat, p in zip(OBJECTION_CATEGORIES, probs)}
+
+
+def char_categories(notes: Sequence[Prepared], char_scorer: Any = "default") -> list[set[str]]:
+    """What the rules and the character scorer find in each note (the clause model's starting point)."""
+    finder = _finder(char_scorer)
+    return [n.rule_cats | {o.category for o in finder.scored(n.masked, set(n.rule_cats))} for n in notes]
+
+
+def micro(pairs: Iterable[tuple[set[str], set[str]]]) -> dict[str, float]:
+    tp = fp = fn = 0
+    for gold, pred in pairs:
+        tp, fp, fn = tp + len(gold & pred), fp + len(pred - gold), fn + len(gold - pred)
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return {"f1": round(2 * p * r / (p + r), 4) if p + r else 0.0, "precision": round(p, 4), "recall": round(r, 4)}
+
+
+def with_model(notes: Sequence[Prepared], base: Sequence[set[str]], model: ClauseModel | None,
+               threshold: float | None = None) -> list[set[str]]:
+    if model is None:
+        return [set(b) for b in base]
+    t = model.threshold if threshold is None else threshold
+    return [set(b) | {cat for cat, p in best_added(model, n).items() if p >= t and cat not in b}
+            for n, b in zip(notes, base)]
+
+
+def choose_threshold(notes: Sequence[Prepared], base: Sequence[set[str]], model: ClauseModel) -> tuple[float, float]:
+    """The threshold with the best objection F1 on notes the model was not fitted to (ties: the higher)."""
+    scored = [(micro(zip([n.gold_cats for n in notes], with_model(notes, base, model, t)))["f1"], t) for t in THRESHOLDS]
+    f1, t = max(scored)
+    return t, f1
+
+
+def leave_one_set_out(sets: Mapping[str, Sequence[Prepared]], threshold: float, c: float = DEFAULT_C,
+                      refit_char_scorer: bool = True, only: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
+    """For each set: rules only, rules + character scorer, and + clause model, the learned parts
+    fitted on the other sets only."""
+    from jinnang.nlp.objection_scorer import train as train_char
+
+    out: dict[str, dict[str, Any]] = {}
+    for name in only or sets:
+        held = sets[name]
+        rest = [n for other, notes in sets.items() if other != name for n in notes]
+        char = train_char([dict(n.case) for n in rest]) if refit_char_scorer else "default"
+        base = char_categories(held, char)
+        model = fit_prepared(rest, c=c, threshold=threshold)
+        gold = [n.gold_cats for n in held]
+        out[name] = {"notes": len(held), "rules": micro(zip(gold, [n.rule_cats for n in held])),
+                     "rules+char": micro(zip(gold, base)), "rules+char+clauses": micro(zip(gold, with_model(held, base, model)))}
+    return out
+
+
+# ---------------------------------------------------------------- a data dir's own model
+
+def learning_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "learning"
+
+
+def stored_notes(data_dir: Path) -> list[dict[str, Any]]:
+    path = learning_dir(data_dir) / "notes.jsonl"
+    return read_jsonl(path, required=("id", "text", "gold")) if path.is_file() else []
+
+
+def add_notes(data_dir: Path, cases: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+    """Keep labelled notes by id (a note taught again replaces its earlier labels); (added, total)."""
+    kept = {str(c["id"]): dict(c) for c in stored_notes(data_dir)}
+    before = len(kept)
+    for case in cases:
+        kept[str(case["id"])] = {k: case[k] for k in ("id", "kind", "text", "reference_date", "gold") if k in case}
+    path = learning_dir(data_dir) / "notes.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(c, ensure_ascii=False, default=str) + "\n" for c in kept.values()), encoding="utf-8")
+    os.replace(tmp, path)
+    return len(kept) - before, len(kept)
+
+
+def current_model_path(data_dir: Path) -> Path:
+    own = learned_dir(data_dir) / MODEL_FILE
+    return own if own.is_file() else MODELS / MODEL_FILE
+
+
+def packaged_threshold() -> float:
+    """The threshold chosen when the packaged model was trained (0.92 when it is missing)."""
+    model = load_model(MODELS / MODEL_FILE)
+    return model.threshold if model is not None else 0.92
+
+
+@dataclass
+class RefitResult:
+    kept: bool
+    f1_new: float
+    f1_old: float
+    notes: int
+    seconds: float
+
+
+def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | None = None) -> RefitResult:
+    """Fit on the shipped training sets and the data dir's notes; keep it only if objection F1 on
+    the shipped sets is not worse than the current model's (the current one moves to previous/)."""
+    import time
+
+    started = time.perf_counter()
+    if shipped is None:
+        shipped = [n for notes in read_sets().values() for n in prepare(notes)]
+    own = prepare(stored_notes(data_dir))
+    threshold = packaged_threshold()
+    model = fit_prepared([*shipped, *own], threshold=threshold,
+                         card={"data": [*TRAINING_SETS, "<data_dir>/learning/notes.jsonl"], "learned_notes": len(own),
+                               "threshold_from": "the packaged model (chosen on tune5, fitted without it)"})
+    current = load_model(current_model_path(data_dir))  # None: no clause model yet, rules + char scorer
+    base = char_categories(shipped)
+    gold = [n.gold_cats for n in shipped]
+    f1_new = micro(zip(gold, with_model(shipped, base, model)))["f1"]
+    f1_old = micro(zip(gold, with_model(shipped, base, current)))["f1"]
+    kept = f1_new >= f1_old - tolerance
+    if kept:
+        target = learned_dir(data_dir) / MODEL_FILE
+        if target.is_file():
+            (target.parent / "previous").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(target, target.parent / "previous" / MODEL_FILE)
+        save(model, target)
+    return RefitResult(kept, f1_new, f1_old, len(own), time.perf_counter() - started)
+
+
+def rollback(data_dir: Path) -> str:
+    """Back to the model before the last refit (the packaged one when there was none before it)."""
+    models = learned_dir(data_dir)
+    current, previous = models / MODEL_FILE, models / "previous" / MODEL_FILE
+    if previous.is_file():
+        os.replace(previous, current)
+        return "the previous refit"
+    if current.is_file():
+        current.unlink()
+        return "the packaged model"
+    raise FileNotFoundError("nothing to roll back: this data dir uses the packaged model")
+
+
+def reviewed_cases(settings: Any) -> list[dict[str, Any]]:
+    """The managers' reviewed records (accepted or corrected) as gold-format notes."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from jinnang.nlp.store import ExtractionRow, gold_shape, records_engine, reviewed_record
+
+    query = select(ExtractionRow).where(ExtractionRow.review_status != "pending").order_by(ExtractionRow.id)
+    with Session(records_engine(settings)) as session:
+        return [{"id": f"review:{row.document_id}", "kind": row.kind, "text": row.text,
+                 "reference_date": row.reference_date.isoformat(), "gold": gold_shape(reviewed_record(session, row))}
+                for row in session.scalars(query)]

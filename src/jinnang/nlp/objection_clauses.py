@@ -1,0 +1,192 @@
+"""A clause-level objection classifier over sentence embeddings, an add-on to the cue rules.
+
+Each comma-level clause is read as its USE embedding (ingest/embed.py) and the embedding of the
+clause before it; one
+logistic regression per category gives the probability that the clause carries an objection of
+that category (a clause is positive where it overlaps a gold objection's evidence). Embeddings
+generalise to phrasings no cue list has seen; the rules stay the precise first source, and
+their filters (negation, speaker, distributor) still judge every clause the model picks. `nlp/objections.py` adds a category the rules and the character scorer missed
+where a clause scores at least the model's threshold (chosen on a set it was not fitted to, see
+training/train_objection_clauses.py) and the rules' filters leave the clause standing.
+
+The model is plain weights in JSON. A data dir's own refit (`jinnang learn`, nlp/learning.py)
+under `<data_dir>/learning/models/` is preferred to the packaged one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jinnang.core.records import OBJECTION_CATEGORIES
+from jinnang.nlp.vocab import Unit, clauses, sentences
+
+MODELS = Path(__file__).resolve().parent / "models"
+MODEL_FILE = "objection_clauses.json"
+MIN_CHARS = 6  # shorter clauses are fragments and form labels; the rules read those
+N_CATS = len(OBJECTION_CATEGORIES)
+
+
+def clause_pairs(text: str) -> list[tuple[Unit, Unit]]:
+    """(sentence, clause) for every comma-level clause, in text order (whole-text offsets)."""
+    return [(s, c) for s in sentences(text) for c in clauses(s)]
+
+
+def _embed(texts: Sequence[str]) -> np.ndarray:
+    from jinnang.ingest.embed import USE_MULTILINGUAL, get_embedder
+
+    embedder: Any = get_embedder(USE_MULTILINGUAL)
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32)
+    # the encoder itself, not its memo: a note's clauses are seldom seen twice, and a memo would
+    # make the speed benchmark's repeated rounds look faster than real notes are
+    encode = getattr(embedder, "_encode", embedder.embed)
+    return np.asarray(encode(list(texts)), dtype=np.float32)
+
+
+def feature_rows(vectors: Mapping[int, np.ndarray], rows: Sequence[int], dimension: int) -> np.ndarray:
+    """[clause vector, 0.5 × the previous clause's vector] for each clause index in `rows`.
+
+    The rules' hits are not features: the rules are 99–100 % right on the sets they were tuned
+    on, which are the training data, so a model taught with them leans on them and learns little
+    from the words (tune5, fitted without it: objection F1 0.734 with the hit flags, 0.762
+    without; training/train_objection_clauses.py)."""
+    zero = np.zeros(dimension, dtype=np.float32)
+    if not rows:
+        return np.zeros((0, 2 * dimension), dtype=np.float32)
+    return np.vstack([np.concatenate([vectors[k], 0.5 * vectors.get(k - 1, zero)]) for k in rows])
+
+
+def note_features(text: str, keep: Sequence[bool] | None = None) -> tuple[list[tuple[Unit, Unit]], list[int], np.ndarray]:
+    """The clauses of a note, the indexes of those read (`keep`, default all) and their feature
+    rows. The clauses read and the ones before them are embedded in one batch."""
+    pairs = clause_pairs(text)
+    rows = [k for k in range(len(pairs)) if keep is None or keep[k]]
+    needed = sorted(set(rows) | {k - 1 for k in rows if k > 0})
+    vectors = dict(zip(needed, _embed([pairs[k][1].text for k in needed]))) if needed else {}
+    return pairs, rows, feature_rows(vectors, rows, 512)
+
+
+def gold_labels(text: str, units: Sequence[Unit], objections: Iterable[Mapping[str, Any]]) -> np.ndarray:
+    """A clause is positive for every gold objection category whose evidence it overlaps."""
+    y = np.zeros((len(units), N_CATS), dtype=bool)
+    for objection in objections:
+        evidence = objection.get("evidence") or ""
+        category = objection.get("category")
+        at = text.find(evidence) if evidence else -1
+        if at < 0 or category not in OBJECTION_CATEGORIES:
+            continue
+        j, end = OBJECTION_CATEGORIES.index(category), at + len(evidence)
+        for k, u in enumerate(units):
+            if u.start < end and at < u.end:
+                y[k, j] = True
+    return y
+
+
+@dataclass
+class ClauseModel:
+    weights: np.ndarray  # features × categories
+    bias: np.ndarray  # categories
+    threshold: float
+    card: dict[str, Any]
+    # a clause is embedded only where the character scorer gives some category the note lacks at
+    # least this: a third of the clauses, the same F1 on tune5 (0.762 at 0 and at 0.1)
+    gate: float = 0.1
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        from scipy.special import expit
+
+        return expit(features @ self.weights + self.bias)
+
+    def to_json(self) -> str:
+        return json.dumps({"categories": list(OBJECTION_CATEGORIES), "threshold": self.threshold, "gate": self.gate,
+                           "bias": [round(float(b), 5) for b in self.bias],
+                           "weights": [[round(float(w), 5) for w in row] for row in self.weights],
+                           "card": self.card}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, raw: str) -> "ClauseModel":
+        data = json.loads(raw)
+        if list(data["categories"]) != list(OBJECTION_CATEGORIES):
+            raise ValueError("the clause model's categories are not this version's")
+        return cls(np.asarray(data["weights"], dtype=np.float32), np.asarray(data["bias"], dtype=np.float32),
+                   float(data["threshold"]), dict(data.get("card") or {}), float(data.get("gate", 0.1)))
+
+
+def fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, threshold: float = 0.9,
+        card: dict[str, Any] | None = None, sample_weight: np.ndarray | None = None) -> ClauseModel:
+    """One balanced logistic regression per category (a category with no positive row stays off)."""
+    from sklearn.linear_model import LogisticRegression
+
+    weights = np.zeros((x.shape[1], N_CATS), dtype=np.float32)
+    bias = np.full(N_CATS, -20.0, dtype=np.float32)
+    for j in range(N_CATS):
+        if y[:, j].sum() == 0:
+            continue
+        lr = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y[:, j], sample_weight=sample_weight)
+        weights[:, j], bias[j] = lr.coef_.ravel(), lr.intercept_[0]
+    return ClauseModel(weights, bias, threshold, dict(card or {}))
+
+
+def save(model: ClauseModel, path: Path) -> None:
+    """Written to a temporary file and moved into place, so a reader never sees half a model."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(model.to_json(), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def learned_dir(data_dir: Path | None = None) -> Path:
+    """Where a data dir keeps its own refitted models."""
+    if data_dir is None:
+        from jinnang.core.settings import get_settings
+
+        data_dir = get_settings().data_dir
+    return Path(data_dir) / "learning" / "models"
+
+
+def model_path(data_dir: Path | None = None) -> Path:
+    """The data dir's refit when there is one, else the packaged model."""
+    own = learned_dir(data_dir) / MODEL_FILE
+    return own if own.is_file() else MODELS / MODEL_FILE
+
+
+_cache: dict[Path, tuple[float, ClauseModel]] = {}
+_lock = threading.Lock()
+
+
+def load_model(path: Path | None = None) -> ClauseModel | None:
+    """The model at `path` (default: model_path()), re-read when the file changes; None when absent."""
+    path = path or model_path()
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    with _lock:
+        cached = _cache.get(path)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, ClauseModel.from_json(path.read_text(encoding="utf-8")))
+            _cache[path] = cached
+        return cached[1]
+
+
+def training_matrix(cases: Iterable[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Feature rows, labels, and each row's case index, from gold-format cases."""
+    xs, ys, owners = [], [], []
+    for i, case in enumerate(cases):
+        text = case["text"]
+        pairs, _, x = note_features(text)
+        if not pairs:
+            continue
+        xs.append(x)
+        ys.append(gold_labels(text, [c for _, c in pairs], (case.get("gold") or {}).get("objections") or []))
+        owners += [i] * len(pairs)
+    if not xs:
+        return np.zeros((0, 2 * 512), dtype=np.float32), np.zeros((0, N_CATS), dtype=bool), []
+    return np.vstack(xs), np.vstack(ys), owners

@@ -1,0 +1,63 @@
+"""A data dir's own clause model: notes kept by id, a refit kept only when it is not worse, rollback."""
+from __future__ import annotations
+
+import pytest
+
+from jinnang.nlp import learning
+from jinnang.nlp.objection_clauses import MODEL_FILE, MODELS, load_model
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """A slice of the shipped sets, read once (the whole of them takes ~10 s)."""
+    sets = learning.read_sets(["dev", "tune5"])
+    return learning.prepare([*sets["dev"][:30], *sets["tune5"][:30]])
+
+
+def test_notes_are_kept_by_id_and_a_note_taught_again_replaces_its_labels(tmp_path):
+    note = {"id": "a", "kind": "visit_note", "text": "价格偏高", "reference_date": "2026-03-02",
+            "gold": {"objections": [{"category": "price", "evidence": "价格偏高"}]}}
+    assert learning.add_notes(tmp_path, [note, {**note, "id": "b"}]) == (2, 2)
+    assert learning.add_notes(tmp_path, [{**note, "gold": {"objections": []}}]) == (0, 2)
+    kept = {n["id"]: n for n in learning.stored_notes(tmp_path)}
+    assert kept["a"]["gold"] == {"objections": []} and kept["b"]["gold"]["objections"]
+
+
+def test_a_refit_taught_nonsense_is_refused_and_nothing_changes(tmp_path, shipped):
+    # every clause of 40 other notes labelled with four categories: the model would add them everywhere
+    nonsense = [{"id": f"x{i}", "text": case["text"], "reference_date": "2026-03-02",
+                 "gold": {"objections": [{"category": c, "evidence": case["text"]}
+                                         for c in ("price", "budget", "service", "integration")]}}
+                for i, case in enumerate(learning.read_sets(["tune2"])["tune2"])]
+    learning.add_notes(tmp_path, nonsense)
+    result = learning.refit(tmp_path, shipped=shipped)
+    assert not result.kept and result.f1_new < result.f1_old
+    assert not (tmp_path / "learning" / "models" / MODEL_FILE).exists()
+
+
+def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_path, shipped):
+    good = [dict(n.case) | {"id": f"g{i}"} for i, n in enumerate(shipped[30:40])]
+    learning.add_notes(tmp_path, good)
+    first = learning.refit(tmp_path, tolerance=0.05, shipped=shipped)
+    assert first.kept and first.notes == 10 and first.seconds < 60
+    own = tmp_path / "learning" / "models" / MODEL_FILE
+    assert learning.current_model_path(tmp_path) == own
+    assert load_model(own).card["learned_notes"] == 10
+    learning.add_notes(tmp_path, [dict(n.case) | {"id": f"h{i}"} for i, n in enumerate(shipped[40:45])])
+    assert learning.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
+    assert load_model(own).card["learned_notes"] == 15
+    assert learning.rollback(tmp_path) == "the previous refit"
+    assert load_model(own).card["learned_notes"] == 10
+    assert learning.rollback(tmp_path) == "the packaged model"
+    assert learning.current_model_path(tmp_path) == MODELS / MODEL_FILE
+    with pytest.raises(FileNotFoundError, match="nothing to roll back"):
+        learning.rollback(tmp_path)
+
+
+def test_leave_one_set_out_fits_without_the_set_it_scores(shipped):
+    sets = {"a": shipped[:30], "b": shipped[30:]}
+    result = learning.leave_one_set_out(sets, threshold=0.92, refit_char_scorer=False)
+    assert set(result) == {"a", "b"} and result["b"]["notes"] == 30
+    for figures in result.values():
+        assert set(figures) == {"notes", "rules", "rules+char", "rules+char+clauses"}
+        assert 0.0 < figures["rules+char+clauses"]["f1"] <= 1.0

@@ -1,0 +1,97 @@
+"""The clause-level objection classifier: what it adds beside the rules, what it may not add, which model it reads."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from jinnang.core.records import OBJECTION_CATEGORIES
+from jinnang.core.settings import get_settings
+from jinnang.nlp.objection_clauses import (
+    MODEL_FILE,
+    MODELS,
+    ClauseModel,
+    fit,
+    gold_labels,
+    learned_dir,
+    load_model,
+    model_path,
+    note_features,
+    save,
+)
+from jinnang.nlp.objections import ObjectionFinder, default_finder
+
+OUT_OF_POCKET = "科主任觉得每个病人多花两百块，病人不一定愿意自费。"
+
+
+@pytest.fixture
+def finder() -> ObjectionFinder:
+    return ObjectionFinder(default_finder().vocab)
+
+
+def test_the_packaged_model_is_small_and_its_threshold_was_chosen_high():
+    path = MODELS / MODEL_FILE
+    assert path.stat().st_size < 500_000
+    model = load_model(path)
+    assert model is not None and 0.8 <= model.threshold < 1.0
+    assert model.weights.shape == (1024, len(OBJECTION_CATEGORIES))
+    assert "tune5" in model.card["threshold_chosen_on"]
+
+
+def test_a_clause_is_positive_for_each_gold_objection_whose_evidence_it_overlaps():
+    text = "主任说价格偏高，预算也紧张。科里挺喜欢"
+    pairs, rows, x = note_features(text)
+    y = gold_labels(text, [c for _, c in pairs], [{"category": "price", "evidence": "价格偏高"},
+                                                  {"category": "budget", "evidence": "预算也紧张"}])
+    assert [c.text for _, c in pairs] == ["主任说价格偏高", "预算也紧张", "科里挺喜欢"]
+    assert rows == [0, 1, 2] and x.shape == (3, 1024)
+    assert [r.nonzero()[0].tolist() for r in y] == [[0], [1], []]
+    # the second half of each row is half the previous clause's vector
+    assert np.allclose(x[1, 512:], 0.5 * x[0, :512]) and not x[0, 512:].any()
+
+
+def test_it_adds_a_concern_the_rules_and_the_character_scorer_missed_with_the_clause_as_evidence(finder):
+    finder.clause_override = False
+    without = {o.category for o in finder.find(OUT_OF_POCKET)}
+    finder.clause_override = None
+    added = [o for o in finder.find(OUT_OF_POCKET) if o.category not in without]
+    assert [(o.category, o.evidence) for o in added] == [("price", "病人不一定愿意自费")]
+    assert OUT_OF_POCKET[added[0].start:added[0].end] == added[0].evidence
+    assert added[0].confidence < 0.8  # below a rule's
+
+
+def test_the_rules_filters_still_judge_its_clauses(finder):
+    # a distributor's view is no objection (gold-format.md), whatever the model thinks of the clause
+    text = "经销商觉得每个病人多花两百块，病人不一定愿意自费。"
+    assert "price" not in {o.category for o in finder.find(text)}
+
+
+def test_a_data_dirs_refit_is_preferred_and_reread_when_it_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("JINNANG_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        assert model_path() == MODELS / MODEL_FILE
+        x = np.random.default_rng(0).normal(size=(40, 4)).astype(np.float32)
+        y = np.zeros((40, len(OBJECTION_CATEGORIES)), dtype=bool)
+        y[:20, 0] = True
+        save(fit(x, y, threshold=0.9), learned_dir() / MODEL_FILE)
+        assert model_path() == tmp_path / "learning" / "models" / MODEL_FILE
+        first = load_model()
+        assert first is not None and first.threshold == 0.9
+        save(ClauseModel(first.weights, first.bias, 0.95, {}), model_path())
+        os.utime(model_path(), ns=(1, 10**18))  # a new stamp even within the clock's resolution
+        second = load_model()
+        assert second is not None and second.threshold == 0.95
+    finally:
+        get_settings.cache_clear()
+
+
+def test_a_model_of_other_categories_is_refused(tmp_path):
+    path = tmp_path / MODEL_FILE
+    data = json.loads((MODELS / MODEL_FILE).read_text(encoding="utf-8"))
+    data["categories"] = data["categories"][:-1]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError, match="categories"):
+        load_model(path)
