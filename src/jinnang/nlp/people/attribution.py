@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from spacy.tokens import Doc
 
 from jinnang.core.records import Role
+from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import gazetteers
 from jinnang.nlp.people.doc_facts import hospitals, words_at
 from jinnang.nlp.people.mentions import PersonMention
@@ -17,7 +18,7 @@ Spans = Sequence[tuple[int, int]]
 
 
 def own_staff(doc: Doc, m: PersonMention) -> bool:
-    text, vocab = doc.text, people_vocab()
+    text, vocab = doc_text(doc), people_vocab()
     own = vocab.own_company
     if m.title.own_staff:
         return True
@@ -84,7 +85,7 @@ def home_department(doc: Doc, depts: Spans, hospital: tuple[int, int] | None = N
     """The document's clinical department: the one a 科室 field names, else the one written right
     after the hospital (北京积水潭医院 脊柱外科), else the first that no admin rule claims. In a
     note on several hospitals, only the departments written in `hospital`'s part count."""
-    text = doc.text
+    text = doc_text(doc)
     g = gazetteers()["departments"]
     clinical = [(s, e) for s, e in depts if not _is_admin(text[s:e])]
     in_note = hospitals(doc)
@@ -174,7 +175,7 @@ def organization(doc: Doc, m: PersonMention) -> str | None:
     span = organization_span(doc, m)
     if span is None:
         return None
-    text = doc.text
+    text = doc_text(doc)
     names = [text[s:e] for s, e in hospitals(doc)]
     name = text[span[0]:span[1]]
     # 广州妇儿 after 广州市妇女儿童医疗中心, 鼓楼医院 after 南京鼓楼医院: one fuller name it shortens
@@ -187,7 +188,7 @@ def organization_span(doc: Doc, m: PersonMention) -> tuple[int, int] | None:
     """The hospital a person belongs to: the nearest one before them in the same clause, else
     the last one heading a line before them (weekly reports list one hospital per section), else
     the text's first. An abbreviation of a hospital written in full earlier is that hospital."""
-    text, in_note = doc.text, hospitals(doc)
+    text, in_note = doc_text(doc), hospitals(doc)
     if not in_note:
         return None
     begin = m.begin

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from spacy.tokens import Doc
 
-from jinnang.nlp.components import carry_on_doc, find_hospitals, gazetteer_regexes
+from jinnang.nlp.components import carry_on_doc, doc_text, find_hospitals, gazetteer_regexes
 from jinnang.nlp.lac import Words, tagged_spans
 from jinnang.nlp.people.vocabulary import LATIN_WORD, english_rules, people_vocab
 
@@ -48,7 +48,7 @@ def name_spans(doc: Doc) -> dict[int, int]:
 
 
 def _name_spans(doc: Doc) -> dict[int, int]:
-    text = doc.text
+    text = doc_text(doc)
     spans = dict(tagged_spans(lac_words(doc), "PER"))
     for label, s, e in doc._.crf_spans or ():
         if label == "name":
@@ -73,7 +73,7 @@ def _name_spans(doc: Doc) -> dict[int, int]:
 def hospitals(doc: Doc) -> Spans:
     """Hospitals of the note, read with LAC's words (十堰太和医院 is one name, 走医院 is none)."""
     def work_out(doc: Doc) -> Spans:
-        text, words = doc.text, lac_words(doc)
+        text, words = doc_text(doc), lac_words(doc)
         found = find_hospitals(text, tagged_spans(words, "ORG"), list(words))
         if not found and LATIN_WORD.search(text):  # Hospital: Shanghai Sixth People's Hospital
             found = [m.span() for m in english_rules().organization.finditer(text)]
@@ -85,7 +85,7 @@ def hospitals(doc: Doc) -> Spans:
 def departments(doc: Doc) -> Spans:
     """Departments outside hospital names (口腔医院 holds no department), Chinese and English."""
     def work_out(doc: Doc) -> Spans:
-        text, in_hospitals = doc.text, hospitals(doc)
+        text, in_hospitals = doc_text(doc), hospitals(doc)
         spans = [m.span() for m in gazetteer_regexes()["department"].finditer(text)]
         if LATIN_WORD.search(text):
             spans = sorted(spans + [m.span("dept") for m in english_rules().department_before.finditer(text)])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title
 from jinnang.nlp.people.doc_facts import departments, lac_words, name_spans, words_at
 from jinnang.nlp.people.vocabulary import (
@@ -70,7 +71,7 @@ def english_mentions(text: str) -> list[PersonMention]:
 def mentions(doc: Doc) -> list[PersonMention]:
     """Every titled mention of the note, Chinese then English."""
     chinese = _Reader(doc).mentions()
-    english = english_mentions(doc.text)
+    english = english_mentions(doc_text(doc))
     # an English name read whole (Lin Hui) is not also read in part by the Chinese rules
     chinese = [m for m in chinese if not any(e.start <= m.start < e.end for e in english)]
     return chinese + english
@@ -80,7 +81,7 @@ class _Reader:
     """The Chinese rules over one note: its text, the names and departments the taggers saw."""
 
     def __init__(self, doc: Doc):
-        self.doc, self.text = doc, doc.text
+        self.doc, self.text = doc, doc_text(doc)
         self.vocab = people_vocab()
         self.names = name_spans(doc)
         self.depts = departments(doc)

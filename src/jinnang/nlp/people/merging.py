@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc
 
 from jinnang.core.records import DecisionMaker, Evidence
+from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title
 from jinnang.nlp.people.attribution import (
     context_department,
@@ -44,7 +45,7 @@ def _best_title(ms: list[PersonMention]) -> Title:
 
 def _people(doc: Doc, found: list[PersonMention]) -> dict[str, Person]:
     """Mentions grouped by person, under the fullest name written for them."""
-    text = doc.text
+    text = doc_text(doc)
     compounds = people_vocab().compound_surnames
     people: dict[str, Person] = {}
     full_names = {m.name for m in found if len(m.name) >= 2 and CJK.match(m.name[0])}
@@ -79,7 +80,7 @@ def _people(doc: Doc, found: list[PersonMention]) -> dict[str, Person]:
 def find_decision_makers_in(doc: Doc, organization_hint: str | None = None) -> list[DecisionMaker]:
     """Customer-side people of a note's Doc named with a title, merged across mentions, in order of
     first mention."""
-    text = doc.text
+    text = doc_text(doc)
     if not text.strip():
         return []
     depts = departments(doc)
