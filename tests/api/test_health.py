@@ -200,3 +200,15 @@ def test_a_configuration_file_is_checked_again_only_when_it_changes(tmp_path):
     assert problem is not None and "limits.yaml" in problem and "max_items" in problem
     path.write_text("max_items: 12\n")
     assert settled() is None
+
+
+def test_metrics_time_each_ingest_stage(local, settings):
+    from jinnang.service.pipeline import ingest_bytes
+
+    before = _samples(local)
+    registration, job = ingest_bytes(settings, "杭州市一医院骨科王主任说价格偏高。下周二再约。".encode(), "timed.txt")
+    assert job is not None and job.status == "done"
+    after = _samples(local)
+    for stage in ("text", "index", "hooks"):
+        key = ("jinnang_ingest_stage_seconds_count", (("stage", stage),))
+        assert after.get(key, 0) == before.get(key, 0) + 1, stage

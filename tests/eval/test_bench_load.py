@@ -93,3 +93,40 @@ def test_a_short_run_against_a_real_server_counts_every_upload_against_the_datab
     assert stored["accepted_not_stored"] == 0 and stored["stored_twice"] == 0
     assert result["rss_before"]["rss_mb"] > 0 and result["rss_after"]["peak_mb"] >= result["rss_after"]["rss_mb"]
     assert Path(result["server_log"]).stat().st_size > 0
+
+
+def test_the_memory_bench_s_uploads_keep_the_fuzz_turns_and_add_real_photos_and_pdfs():
+    import os
+
+    from jinnang.eval.bench_memory import memory, upload_files
+    from jinnang.ingest.sniff import check_image_size, check_pdf, sniff
+
+    files = upload_files(40, "abc", seed=1, door_share=0.1)
+    kinds = [kind for kind, _n, _d in files]
+    assert kinds.count("photo") == 2 and kinds.count("pdf") == 2
+    assert [k for k in kinds if k not in ("photo", "pdf")][:len(FUZZ_KINDS)] == list(FUZZ_KINDS)
+    assert len({data for kind, _n, data in files if kind != "empty"}) == len(files) - kinds.count("empty")
+    for kind, _name, data in files:
+        if kind == "photo":
+            assert sniff(data).kind == "image"
+            check_image_size(data, max_pixels=60_000_000)  # a whole photo: it must pass the door
+        elif kind == "pdf":
+            assert sniff(data).kind == "pdf"
+            check_pdf(data)
+    mine = memory(os.getpid())
+    assert mine["rss_mb"] > 0 and mine["anon_mb"] > 0 and "_imaging" in mine["libraries"]
+
+
+@pytest.mark.slow
+def test_a_short_memory_run_reads_the_server_idle_after_uploads_and_after_load(tmp_path: Path):
+    from jinnang.eval.bench_memory import bench_memory
+
+    empty = tmp_path / "data"
+    empty.mkdir()
+    result = bench_memory(uploads=30, clients=4, seconds=3, from_data=empty, settle=0.5)
+    assert result["mode"] == "registrations-only"
+    assert result["uploads"]["sent"] == 30 and result["uploads"]["server_errors_5xx"] == 0
+    assert result["uploads"]["by_kind"]["photo"] == {"202": 2} and result["uploads"]["by_kind"]["pdf"] == {"202": 1}
+    for phase in ("idle", "after_uploads", "after_load"):
+        assert result[phase]["peak_mb"] >= result[phase]["rss_mb"] > 0
+    assert result["load"]["requests"] > 0 and result["load"]["server_errors_5xx"] == 0

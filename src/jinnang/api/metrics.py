@@ -32,6 +32,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import inspect
 
 from jinnang.core.db import open_engine
+from jinnang.core.metrics import REGISTRY
 from jinnang.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,8 +45,6 @@ PROXY_HEADERS = (b"x-forwarded-for", b"forwarded", b"x-real-ip")
 # seconds: pages answer in 10–30 ms, a PDF in about 1 s, an upload of a scan in several
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
-# one registry for the module's own metrics: a second app in the same process (tests) reuses them
-REGISTRY = CollectorRegistry(auto_describe=True)
 REQUESTS = Counter("jinnang_http_requests", "HTTP requests answered, by route template and status.",
                    ("method", "route", "status"), registry=REGISTRY)
 LATENCY = Histogram("jinnang_http_request_duration_seconds", "Time to answer an HTTP request.",

@@ -20,11 +20,12 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
 
     from jinnang.core.logs import configure_logging, uvicorn_log_config
     from jinnang.service.pipeline import resume
-    from jinnang.service.startup import startup_problems
+    from jinnang.service.startup import startup_problems_apart
 
     settings = get_settings()  # validated when the CLI started: a bad setting has already exited 2
     configure_logging(settings.log_format)
-    problems = startup_problems(settings)
+    # in a child process: what checking every file loads (OCR, spaCy, the scorer) must not stay in the web
+    problems = startup_problems_apart(settings)
     for problem in problems:
         typer.echo(f"error: {problem}", err=True)
     if problems:

