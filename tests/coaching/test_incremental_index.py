@@ -79,7 +79,7 @@ def test_another_process_brings_its_index_up_to_date_from_the_new_segment_alone(
         index_documents(settings, [doc])
     directory = store_dir(settings)
     extended = store_module._load(settings, directory, held)
-    store_module._loaded.pop(str(directory.resolve()))
+    store_module.drop_cached(settings)
     fresh = load_index(settings)
     assert extended.segments[0][1] is held.segments[0][1]  # reused, not read again
     assert extended.chunk_ids == fresh.chunk_ids and extended.position == fresh.position

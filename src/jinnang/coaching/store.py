@@ -31,7 +31,7 @@ from jinnang.coaching.indexing import Chunk, LabelSums, Segment, build_segment, 
 from jinnang.coaching.records import PlaybookDocument
 from jinnang.coaching.snapshot import LoadedIndex, assemble
 from jinnang.coaching.vectors import PlaybookVectors
-from jinnang.core.errors import NotFound
+from jinnang.core.errors import Conflict, NotFound
 from jinnang.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -64,10 +64,10 @@ def validate_document(doc: Any, where: str = "document") -> PlaybookDocument:
     return PlaybookDocument.parse(doc, where)
 
 
-def config_fingerprint(config: SearchConfig) -> str:
-    """Changes when the lexicon or search config changes: everything is then rebuilt (vectors
-    are kept: they depend on the text only)."""
-    raw = load_concepts().model_dump_json() + config.model_dump_json() + INDEX_FORMAT
+def config_fingerprint(config: SearchConfig, model: str = "") -> str:
+    """Changes when the lexicon, the search config or the embedding model changes: everything is then
+    rebuilt (vectors of a model are kept: they depend on the text only)."""
+    raw = load_concepts().model_dump_json() + config.model_dump_json() + INDEX_FORMAT + model
     return hashlib.sha1(raw.encode("utf-8")).hexdigest()
 
 
@@ -130,6 +130,11 @@ def _load(settings: Settings, directory: Path, previous: LoadedIndex | None,
         manifest = read_manifest(directory)
         if manifest is None:
             break
+        built_with = manifest.get("embedding_model", "use-multilingual")  # stores made before it was recorded
+        if built_with != settings.embedding_model:
+            raise Conflict("embedding_model", f"the playbook index under {settings.data_dir} was built with "
+                           f"{built_with!r}, not {settings.embedding_model!r}; re-index it: `jinnang index "
+                           f"CORPUS.jsonl --store {settings.data_dir} --embedding-model {settings.embedding_model}`")
         same_docs = previous is not None and previous.manifest.get("docs") == manifest.get("docs")
         have = {**({n: s for n, s in previous.segments} if previous else {}), **(fresh or {})}
         try:
@@ -155,7 +160,7 @@ def load_index(settings: Settings, wait: bool = False) -> LoadedIndex:
     except FileNotFoundError:
         raise NotFound("store", f"no playbook index under {settings.data_dir}; run `jinnang index CORPUS.jsonl "
                                 f"--store {settings.data_dir}` first") from None
-    key = str(directory.resolve())
+    key = _cache_key(settings)
     cached = _loaded.get(key)
     if cached is not None and cached.version == (st.st_ino, st.st_mtime_ns, st.st_size):
         return cached
@@ -172,7 +177,12 @@ def load_index(settings: Settings, wait: bool = False) -> LoadedIndex:
 
 def drop_cached(settings: Settings) -> None:
     """Forget this process's copy of the store's index (the next query loads it from disk)."""
-    _loaded.pop(str(store_dir(settings).resolve()), None)
+    _loaded.pop(_cache_key(settings), None)
+
+
+def _cache_key(settings: Settings) -> str:
+    """One loaded index a store and embedding model: a model's index holds that model's vectors."""
+    return f"{store_dir(settings).resolve()}|{settings.embedding_model}"
 
 
 class PlaybookStore:
@@ -196,7 +206,7 @@ class PlaybookStore:
         with _writing(self.dir):
             manifest = read_manifest(self.dir)
             current = None
-            if manifest is not None and manifest.get("config") == config_fingerprint(self.config):
+            if manifest is not None and manifest.get("config") == config_fingerprint(self.config, self.settings.embedding_model):
                 current = load_index(self.settings, wait=True)
             known = current.docs if current is not None else self.read_documents()
             indexed = current.indexed if current is not None else set()
@@ -247,7 +257,8 @@ class PlaybookStore:
         name = _new_name("seg", ".npz")
         segment.save(self.dir / name)
         sums.save(self.dir / "labels.npz", self.config)
-        _write_manifest(self.dir, {"format": INDEX_FORMAT, "config": config_fingerprint(self.config),
+        _write_manifest(self.dir, {"format": INDEX_FORMAT, "config": config_fingerprint(self.config, self.settings.embedding_model),
+                                   "embedding_model": self.settings.embedding_model,
                                    "docs": docs_name, "segments": [name]})
         self._install(name, segment)
         for stale in [*(old or {}).get("segments", []), (old or {}).get("docs", "docs.jsonl")]:
@@ -281,7 +292,7 @@ class PlaybookStore:
     def _install(self, name: str, segment: Segment) -> None:
         """This process's readers see the committed index at once (the new segment from memory)."""
         with _reload_lock:
-            key = str(self.dir.resolve())
+            key = _cache_key(self.settings)
             _loaded[key] = _load(self.settings, self.dir, _loaded.get(key), {name: segment})
 
     def _maybe_merge(self) -> None:

@@ -28,7 +28,10 @@ def query_embedder(model: str) -> Embedder:
     nothing from threads, and on a busy 2-core machine two spinning threads put p99 at ~300 ms
     instead of ~10 ms."""
     if model != USE_MULTILINGUAL:
-        return get_embedder(model)
+        embedder = get_embedder(model)
+        # e5 embeds a query differently from a passage ("query: " prefix): its query side
+        queries: Embedder | None = getattr(embedder, "queries", None)
+        return queries if queries is not None else embedder
     if model not in _query_embedders:
         _query_embedders[model] = UseEmbedder(threads=1)
     return _query_embedders[model]

