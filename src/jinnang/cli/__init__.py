@@ -25,6 +25,7 @@ def main() -> None:
         rules_cmds,
         service_cmds,
         users_cmds,
+        worker_cmds,
     )
     from jinnang.core.settings import SettingsError, get_settings
 

@@ -241,6 +241,11 @@ def bench_ingest_command(
     rounds: Annotated[int, typer.Option(help="with --peer: rounds, each running both sides once")] = 3,
     threads: Annotated[int | None, typer.Option(
         help="with --peer: JINNANG_THREADS for jinnang's process (default 1 a process)")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="time 1 and N `jinnang worker` processes on PostgreSQL + the queue (--notes, --rounds)")] = None,
+    database_url: Annotated[str | None, typer.Option(
+        help="with --workers: a PostgreSQL URL whose user may create databases [default: JINNANG_DATABASE_URL]")]
+    = None,
 ) -> None:
     """Print notes/s through the whole pipeline and OCR seconds per page (fresh temporary data dir).
 
@@ -249,6 +254,18 @@ def bench_ingest_command(
     from jinnang.core.paths import DEMO_DOCUMENTS
     from jinnang.eval.bench_ingest import bench_ingest, bench_ingest_peer
 
+    if workers is not None:
+        from jinnang.core.settings import get_settings
+        from jinnang.eval.bench_workers import bench_workers
+
+        url = database_url or get_settings().database_url or ""
+        if workers < 2 or notes < 1 or rounds < 1 or not url.startswith("postgresql"):
+            typer.echo("error: --workers needs N ≥ 2 and a PostgreSQL --database-url (or JINNANG_DATABASE_URL)",
+                       err=True)
+            raise typer.Exit(2)
+        result = bench_workers(url, workers=workers, notes=notes, rounds=rounds, say=lambda m: stderr.print(m))
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
     if peer is not None:
         folder_ = None if peer == "generated" else Path(peer)
         if folder_ is not None and not folder_.is_dir():

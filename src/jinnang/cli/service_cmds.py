@@ -14,8 +14,15 @@ DEMO_KEYS = ("demo-rep:rep:rep-07,demo-manager:manager:mgr-02:rep-07|rep-08,"
 
 
 @app.command()
-def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None) -> None:
-    """Serve the pages and the HTTP API (OpenAPI at /docs). Unfinished ingest jobs are finished first."""
+def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[int | None, typer.Option()] = None,
+          workers: Annotated[int, typer.Option(
+              min=0, max=64, help="`jinnang worker` processes to start beside the web, which then never runs ingest "
+                                  "itself; 0: none (the web runs uploads' jobs in its own threads, or with "
+                                  "JINNANG_JOB_RUNNER=workers leaves them to workers started elsewhere)")] = 1) -> None:
+    """Serve the pages and the HTTP API (OpenAPI at /docs) with N worker processes for the uploads' ingest
+    jobs (stopped with the server: each finishes its current job). Unfinished jobs are finished first."""
+    import os
+
     import uvicorn
 
     from jinnang.core.logs import configure_logging, uvicorn_log_config
@@ -30,10 +37,22 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
         typer.echo(f"error: {problem}", err=True)
     if problems:
         raise typer.Exit(2)  # fail at start, not on the first request
-    resume(settings)
-    # the app by its import string, so the CLI does not import the shells (and uvicorn could start workers)
-    uvicorn.run("jinnang.web.app:create_app", factory=True, host=host or settings.api_host,
-                port=port or settings.api_port, log_level="info", log_config=uvicorn_log_config())
+    pool = None
+    if workers:  # the web only registers (and, on PostgreSQL, defers); the workers resume what was left
+        from jinnang.service.worker import start_workers
+
+        os.environ["JINNANG_JOB_RUNNER"] = "workers"  # the app factory reads the settings again
+        get_settings.cache_clear()
+        pool = start_workers(workers)
+    elif settings.job_runner == "in-process":
+        resume(settings)
+    try:
+        # the app by its import string, so the CLI does not import the shells (and uvicorn could start workers)
+        uvicorn.run("jinnang.web.app:create_app", factory=True, host=host or settings.api_host,
+                    port=port or settings.api_port, log_level="info", log_config=uvicorn_log_config())
+    finally:
+        if pool is not None:
+            pool.stop()
 
 
 @app.command()

@@ -67,7 +67,7 @@ FINISHED = ("done", "no_text")
 # pauses between the attempts of a job that meets a transient failure; then it fails as transient
 RETRY_DELAYS_SECONDS: tuple[float, ...] = (0.5, 2.0, 8.0)
 # what Chroma raises while its embedded client is still starting in another thread
-_CHROMA_STARTING = ("Could not connect to tenant", "has no attribute 'bindings'")
+_CHROMA_STARTING = ("Could not connect to tenant", "has no attribute 'bindings'", "database is locked")
 # what SQLite or PostgreSQL say of a failure that passes by itself (a lock, a deadlock victim, a restart)
 _DATABASE_BUSY = ("locked", "busy", "deadlock detected", "could not serialize", "could not obtain lock",
                   "server closed the connection", "starting up", "too many clients", "terminating connection")

@@ -17,7 +17,8 @@ from jinnang.ingest.audit import audit_entries, write_audit
 from jinnang.ingest.store import DocumentRow, IngestJobRow, ingest_engine
 from jinnang.nlp.store import ExtractionRow, records_engine
 from jinnang.service.documents import delete_document, document_owner, open_original
-from jinnang.service.pipeline import DEFAULT_HOOKS, PROFILE_META_KEYS, register_document, run_job
+from jinnang.service.pipeline import PROFILE_META_KEYS, register_document
+from jinnang.service.queue import submit_job
 
 router = APIRouter(prefix="/v1", tags=["documents"], responses=documented(*CALLER_REFUSALS))
 Uploader = Annotated[Caller, Depends(require_role("rep", "manager", "crm"))]
@@ -42,7 +43,7 @@ def _document_public(doc: DocumentRow) -> dict[str, Any]:
 
 
 @router.post("/documents", status_code=status.HTTP_202_ACCEPTED, responses=documented(400, 413, 415, 422))
-async def upload_document(
+def upload_document(  # not async: the door's checks decode images and write the database (threadpool)
     caller: Uploader, settings: SettingsDep, background: BackgroundTasks,
     file: Annotated[UploadFile, File(description="a visit note as text in any common encoding (UTF-8, GBK, Big5, UTF-16), a chat export, a Word (.docx) or Excel (.xlsx) file, a scan or phone photo (png/jpg/tiff/webp) or a PDF")],
     kind: Annotated[str, Form(json_schema_extra={"enum": list(DOCUMENT_KINDS)})] = "visit_note",
@@ -67,12 +68,12 @@ async def upload_document(
     profile = {"province": province, "city": city, "hospital_type": hospital_type, "product_line": product_line,
                "department": department}
     meta_object = {**(_meta_object(meta) or {}), **{k: v.strip() for k, v in profile.items() if v and v.strip()}}
-    data = await file.read(settings.max_upload_bytes + 1)
+    data = file.file.read(settings.max_upload_bytes + 1)
     registration = register_document(settings, data, file.filename, kind=kind, account_id=account_id,
                                      rep_id=owner, hospital=hospital, reference_date=reference_date,
                                      meta=meta_object or None)
-    if registration.job_id:
-        background.add_task(run_job, settings, registration.job_id, DEFAULT_HOOKS)
+    if registration.job_id:  # in this process after the answer, or (job_runner "workers") to the workers
+        submit_job(settings, registration.job_id, background.add_task)
     return {"document_id": registration.document_id, "job_id": registration.job_id,
             "duplicate": registration.duplicate}
 
