@@ -37,22 +37,33 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
         typer.echo(f"error: {problem}", err=True)
     if problems:
         raise typer.Exit(2)  # fail at start, not on the first request
-    pool = None
     if workers:  # the web only registers (and, on PostgreSQL, defers); the workers resume what was left
-        from jinnang.service.worker import start_workers
+        from jinnang.core.errors import InputError
+        from jinnang.service.chroma_child import start_chroma_child
+        from jinnang.service.worker import at_server_exit, start_workers
 
+        if not settings.chroma_host:  # the embedded store is one process's: web and workers share a local server
+            try:
+                chroma = start_chroma_child(settings)
+            except InputError as exc:
+                typer.echo(f"error: {exc.field}: {exc.message}", err=True)
+                raise typer.Exit(2) from None
+            os.environ.update(chroma.env)
+            at_server_exit(chroma.stop)
         os.environ["JINNANG_JOB_RUNNER"] = "workers"  # the app factory reads the settings again
         get_settings.cache_clear()
         pool = start_workers(workers)
+        at_server_exit(pool.stop)  # before the Chroma server: a worker's last job still writes vectors
     elif settings.job_runner == "in-process":
         resume(settings)
     try:
         # the app by its import string, so the CLI does not import the shells (and uvicorn could start workers)
         uvicorn.run("jinnang.web.app:create_app", factory=True, host=host or settings.api_host,
                     port=port or settings.api_port, log_level="info", log_config=uvicorn_log_config())
-    finally:
-        if pool is not None:
-            pool.stop()
+    finally:  # reached when uvicorn returns (a failed start); after a signal the app's shutdown stops them
+        from jinnang.service.worker import run_server_exit_hooks
+
+        run_server_exit_hooks()
 
 
 @app.command()
@@ -85,4 +96,4 @@ def demo(serve_api: Annotated[bool, typer.Option("--serve/--no-serve", help="sta
         typer.echo(f"pages: http://{host}:{port or settings.api_port}/  (sign in as one of the users above)", err=True)
         keys = ", ".join(f"{k.split(':')[0]} ({k.split(':')[1]})" for k in settings.api_keys.split(","))
         typer.echo(f"API keys (header X-API-Key): {keys}", err=True)
-        serve(host=None, port=port)
+        serve(host=None, port=port, workers=1)

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from jinnang.core.settings import Settings
@@ -206,6 +207,25 @@ class WorkerPool:
                 process.kill()
                 process.wait()
         return [p.returncode for p in self.processes]
+
+
+# what `jinnang serve` started beside the web (workers, the local Chroma server), stopped by the app's
+# shutdown handler: uvicorn ends its process by re-raising the signal, so code after `uvicorn.run` never runs
+_at_server_exit: list[Callable[[], object]] = []
+
+
+def at_server_exit(stop: Callable[[], object]) -> None:
+    _at_server_exit.append(stop)
+
+
+def run_server_exit_hooks() -> None:
+    """Stop, last started first, what `at_server_exit` was given; each once."""
+    while _at_server_exit:
+        stop = _at_server_exit.pop()
+        try:
+            stop()
+        except Exception:
+            log.exception("stopping %r at server exit failed", stop)
 
 
 def start_workers(count: int, env: dict[str, str] | None = None) -> WorkerPool:

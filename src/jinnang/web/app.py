@@ -17,6 +17,7 @@ from jinnang.api.errors import REFUSAL_FIELD
 from jinnang.core.settings import Settings, get_settings
 from jinnang.service.scheduler import start_scheduler
 from jinnang.service.startup import warm_up
+from jinnang.service.worker import run_server_exit_hooks
 from jinnang.web.pages import PAGE_ROUTERS
 from jinnang.web.session import PageForbidden, SignInRequired, current_user, login_redirect
 from jinnang.web.templating import WEB, render
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the nightly jobs (stall check, alerts, playbook refresh, monthly PHI) run inside the service
     app.router.add_event_handler("startup", lambda: stop_jobs.append(start_scheduler(settings)))
     app.router.add_event_handler("shutdown", lambda: [stop() for stop in stop_jobs])
+    app.router.add_event_handler("shutdown", run_server_exit_hooks)  # `jinnang serve`'s workers, local Chroma
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")  # after /static/vendor/… routes
 
     @app.exception_handler(SignInRequired)
