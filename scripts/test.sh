@@ -26,3 +26,9 @@ else
   echo "test: PostgreSQL and the Chroma server did not start; the tests that need them are skipped" >&2
 fi
 .venv/bin/python -m pytest -q "$@"
+# the storage and API tests once more, every test's database on PostgreSQL (tests/conftest.py); the
+# whole suite above already ran the PostgreSQL, queue and Chroma-server tests against the servers
+if [ $# -eq 0 ] && [ -n "${JINNANG_TEST_DATABASE_URL:-}" ]; then
+  JINNANG_TEST_BACKEND=postgresql .venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" \
+    tests/core tests/api tests/rules
+fi
