@@ -32,3 +32,25 @@ def test_question_words_are_not_highlighted():
 
 def test_latin_words_match_only_whole():
     assert marked("HIS 接口") == ["HIS"]  # not the `his` of `this`
+
+
+def test_a_text_seen_before_a_lexicon_edit_is_marked_by_the_edited_lexicon(tmp_path, monkeypatch):
+    """Snippets keep each text's concept terms per lexicon version: an edit is never hidden by them."""
+    from jinnang.coaching import config
+    from jinnang.coaching.config import ConceptLexicon
+    from jinnang.core.config import FILES, ConfigFile
+
+    path = tmp_path / "concepts.yaml"
+    head = "concepts:\n  - id: price\n    kind: objection\n    objection: price\n    terms: "
+    path.write_text(head + "[太贵]\n", encoding="utf-8")
+    lexicon_file = ConfigFile(path, ConceptLexicon)
+    monkeypatch.setattr(config, "CONCEPTS", lexicon_file)
+    try:
+        text = "主任说价格高，太贵了"
+        assert make_snippet(text, [], {"price": 1.0}, 200)[1] == [(7, 9)]
+        assert make_snippet(text, [], {"price": 1.0}, 200)[1] == [(7, 9)]  # kept: the same answer
+        path.write_text(head + "[太贵, 价格高]\n", encoding="utf-8")
+        assert make_snippet(text, [], {"price": 1.0}, 200)[1] == [(3, 6), (7, 9)]
+        assert make_snippet(text, [], {"other": 1.0}, 200)[1] == []  # concepts the query did not name
+    finally:
+        FILES.remove(lexicon_file)

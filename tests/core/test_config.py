@@ -64,3 +64,70 @@ def test_build_turns_the_validated_file_into_what_the_code_uses(tmp_path):
     names = ConfigFile(path, Limits, build=lambda limits: frozenset(limits.names))
     assert names() == frozenset({"王", "李"})
     assert names in FILES
+
+
+class _Clocks:
+    """The loader's two clocks, moved by hand (monotonic for the throttle, wall for a file's age)."""
+
+    def __init__(self, monkeypatch):
+        import jinnang.core.config as config
+
+        self.now, self.wall = 1000.0, 2_000_000_000.0
+        monkeypatch.setattr(config, "clock", lambda: self.now)
+        monkeypatch.setattr(config, "wall_clock", lambda: self.wall)
+
+    def age(self, path, seconds):
+        """Make the file look last written `seconds` ago."""
+        stamp = int((self.wall - seconds) * 1e9)
+        os.utime(path, ns=(stamp, stamp))
+
+
+def test_a_settled_file_is_looked_at_once_a_second_and_an_edit_is_seen_within_it(tmp_path, monkeypatch):
+    clocks = _Clocks(monkeypatch)
+    path = tmp_path / "limits.yaml"
+    path.write_text("stall_hours: 72\n", encoding="utf-8")
+    clocks.age(path, 3600)
+    limits = ConfigFile(path, Limits)
+    assert limits().stall_hours == 72
+    clocks.now += ConfigFile.HOT_SECONDS + 1  # the file has settled since it was loaded
+    assert limits().stall_hours == 72  # looked at: unchanged
+    path.write_text("stall_hours: 48\n", encoding="utf-8")
+    clocks.age(path, 1800)  # an edit whose time says it is old (a copy keeping its time, a coarse clock)
+    clocks.now += 0.5
+    assert limits().stall_hours == 72  # not looked at again within the second
+    clocks.now += ConfigFile.recheck_after
+    assert limits().stall_hours == 48
+
+
+def test_a_file_just_changed_or_written_is_looked_at_on_every_call(tmp_path, monkeypatch):
+    clocks = _Clocks(monkeypatch)
+    path = tmp_path / "limits.yaml"
+    path.write_text("stall_hours: 72\n", encoding="utf-8")
+    clocks.age(path, 3600)
+    limits = ConfigFile(path, Limits)
+    assert limits().stall_hours == 72
+    path.write_text("stall_hours: 48\n", encoding="utf-8")
+    clocks.age(path, 1800)
+    assert limits().stall_hours == 48  # loaded a moment ago: an editor's next save is followed at once
+    clocks.now += ConfigFile.HOT_SECONDS + 1
+    path.write_text("stall_hours: 24\n", encoding="utf-8")
+    clocks.age(path, 2)  # written two seconds ago (by the wall clock)
+    assert limits().stall_hours == 24
+    path.write_text("stall_hours: 12\n", encoding="utf-8")
+    clocks.age(path, 1)
+    assert limits().stall_hours == 12  # the previous look saw a fresh file, so this call looked again
+
+
+def test_recheck_after_zero_looks_at_the_file_on_every_call(tmp_path, monkeypatch):
+    clocks = _Clocks(monkeypatch)
+    monkeypatch.setattr(ConfigFile, "recheck_after", 0.0)
+    path = tmp_path / "limits.yaml"
+    path.write_text("stall_hours: 72\n", encoding="utf-8")
+    clocks.age(path, 3600)
+    limits = ConfigFile(path, Limits)
+    assert limits().stall_hours == 72
+    clocks.now += ConfigFile.HOT_SECONDS + 1
+    assert limits().stall_hours == 72
+    path.write_text("stall_hours: 48\n", encoding="utf-8")
+    clocks.age(path, 1800)
+    assert limits().stall_hours == 48

@@ -111,3 +111,39 @@ def test_the_queue_is_lowest_confidence_first_and_filters_by_field(settings, rec
         session.commit()
     assert [i["confidence"] for i in review.queue(settings, MANAGER, review.RecordFilters())] == [0.3, 0.55]
     assert [i["id"] for i in review.queue(settings, MANAGER, review.RecordFilters(field="objections"))] == [record_id]
+
+
+def test_a_list_page_reads_all_its_records_corrections_in_one_query(settings, record_id):
+    """Same answer as one record at a time (corrections in order, other teams' records left out), with a
+    number of queries that does not grow with the page."""
+    from sqlalchemy import event
+
+    with Session(records_engine(settings)) as session:
+        for n in range(2, 7):
+            save_record(session, document_id=f"doc-{n}", kind="visit_note", reference_date=dt.date(2026, 3, n),
+                        text=TEXT, record=ExtractionRecord(), rep_id="rep-21" if n == 3 else "rep-07")
+        session.commit()
+    review.review_item(settings, MANAGER, record_id, "decision_makers", 0, "correct", {"department": "骨科"}, by="mgr-02")
+    review.review_item(settings, MANAGER, record_id, "objections", 0, "reject", None, by="mgr-02")
+    fourth = review.queue(settings, MANAGER, review.RecordFilters(document_id="doc-4"))[0]["id"]
+    review.review_item(settings, MANAGER, fourth, "visit", None, "correct", {"sample_brought": True}, by="mgr-02")
+    engine = records_engine(settings)
+    statements: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    with Session(engine) as session:
+        event.listen(engine, "before_cursor_execute", note)
+        try:
+            rows = review.find_records(session, MANAGER, review.RecordFilters(), order="date", limit=5)
+            page = review.public_records(session, rows)
+        finally:
+            event.remove(engine, "before_cursor_execute", note)
+        assert len(statements) == 2  # the records, then every listed record's corrections
+        assert page == [review.public_record(session, row) for row in rows]
+    assert [r["document_id"] for r in page] == ["doc-6", "doc-5", "doc-4", "doc-2", "doc-1"]  # doc-3: another team's
+    assert [c["field"] for c in page[2]["corrections"]] == ["visit"]
+    assert [(c["field"], c["action"]) for c in page[4]["corrections"]] == [("decision_makers", "correct"),
+                                                                           ("objections", "reject")]
+    assert page[4]["items"]["objections"][0]["status"] == "rejected"

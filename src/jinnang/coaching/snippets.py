@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+from functools import lru_cache
 
-from jinnang.coaching.config import SearchConfig, load_search_config
-from jinnang.coaching.text import concept_matcher, word_tokens
+from jinnang.coaching.config import ConceptLexicon, SearchConfig, load_concepts, load_search_config
+from jinnang.coaching.text import ConceptMatcher, concept_matcher, normalise, word_tokens
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN_OR_DIGIT = re.compile(r"[a-z0-9]")
@@ -49,17 +51,37 @@ def _occurrences(norm: str, term: str) -> list[tuple[int, int]]:
     return found
 
 
+Prepared = tuple[str, tuple[tuple[int, int, tuple[str, ...]], ...]]
+SNIPPET_TEXTS_KEPT = 2048  # a few MB: the chunks that come up in searches, each once
+
+
+def _text_cache(lexicon: ConceptLexicon) -> Callable[[str], Prepared]:
+    matcher = lexicon.derived("matcher", ConceptMatcher.build)
+
+    @lru_cache(maxsize=SNIPPET_TEXTS_KEPT)
+    def prepared(text: str) -> Prepared:
+        norm = normalise(text)  # same length as text: NFKC of CJK/half-width corpus text keeps offsets for most text
+        if len(norm) != len(text):
+            norm = text.lower()
+        return norm, tuple(matcher.spans(norm))
+
+    return prepared
+
+
+def prepared_text(text: str) -> Prepared:
+    """A hit's text normalised, with the lexicon's concept terms found in it. Kept per process for the
+    lexicon version in use (the same chunks come up search after search; the term regex was a third of
+    a search's time); an edited lexicon is a new version with an empty cache."""
+    return load_concepts().derived("snippet_texts", _text_cache)(text)
+
+
 def make_snippet(text: str, terms: list[str], concepts: dict[str, float], width: int) -> tuple[str, list[tuple[int, int]]]:
     """A window of `text` around the first match, and the match spans inside the window."""
-    from jinnang.coaching.text import normalise
-
-    norm = normalise(text)  # same length as text: NFKC of CJK/half-width corpus text keeps offsets for most text
-    if len(norm) != len(text):
-        norm = text.lower()
+    norm, concept_spans = prepared_text(text)
     spans: list[tuple[int, int]] = []
     for term in terms:
         spans.extend(_occurrences(norm, term))
-    for s, e, ids in concept_matcher().spans(norm):
+    for s, e, ids in concept_spans:
         if e - s >= 2 and any(concepts.get(i, 0) >= 1.0 for i in ids):
             spans.append((s, e))
     spans = merge_spans(spans)

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,12 @@ def drop_cached(settings: Settings) -> None:
 
 def _cache_key(settings: Settings) -> str:
     """One loaded index a store and embedding model: a model's index holds that model's vectors."""
-    return f"{store_dir(settings).resolve()}|{settings.embedding_model}"
+    return _resolved_key(store_dir(settings), settings.embedding_model)
+
+
+@lru_cache(maxsize=64)
+def _resolved_key(directory: Path, model: str) -> str:  # resolve() is several lstat calls; once a store is enough
+    return f"{directory.resolve()}|{model}"
 
 
 class PlaybookStore:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from pathlib import Path
@@ -113,7 +114,15 @@ class ConfigFile(Generic[T]):
 
     `scores = ConfigFile(CONFIG_DIR / "scores.yaml", ScoresFile)`; `scores()` is then the
     validated file, as it is on disk now or as it last validated.
+
+    The file is stat'ed at most once every `recheck_after` seconds (a search calls dozens of these,
+    and under load each stat gave the GIL away), so an edit is followed within that time. A file that
+    changed, loaded or was written in the last `HOT_SECONDS` is stat'ed on every call: an editor's
+    second save, or a test's, is seen at once. `recheck_after = 0` stats on every call.
     """
+
+    recheck_after: float = 1.0
+    HOT_SECONDS = 10.0
 
     def __init__(self, path: Path | str, model: type[BaseModel], build: Callable[[Any], T] | None = None,
                  *, reload: bool = True, primary: bool = True):
@@ -123,6 +132,8 @@ class ConfigFile(Generic[T]):
         self.primary = primary
         self.last_error: ConfigError | None = None
         self._version: tuple[int, int] | None = None
+        self._checked_at = -float("inf")  # monotonic time of the last stat
+        self._hot_until = -float("inf")  # monotonic time until which every call stats
         self._value: T | None = None
         self._lock = threading.Lock()
         FILES.add(self)
@@ -130,11 +141,18 @@ class ConfigFile(Generic[T]):
     def __call__(self) -> T:
         if self._value is not None and not self.reload:
             return self._value
+        now = clock()
+        if self._value is not None and now >= self._hot_until and now - self._checked_at < self.recheck_after:
+            return self._value
         try:
             stat = self.path.stat()
             version = (stat.st_mtime_ns, stat.st_size)
         except OSError:
             version = (-1, -1)  # load_yaml_model says what is wrong with the path
+        self._checked_at = now
+        if version != self._version or wall_clock() - version[0] / 1e9 < self.HOT_SECONDS:
+            # just changed or just written (a future mtime too): the next save may follow at once
+            self._hot_until = now + self.HOT_SECONDS
         if version != self._version:
             with self._lock:
                 if version != self._version:
@@ -162,7 +180,11 @@ class ConfigFile(Generic[T]):
 
     def cache_clear(self) -> None:
         self._version, self._value, self.last_error = None, None, None
+        self._checked_at, self._hot_until = -float("inf"), -float("inf")
 
+
+clock: Callable[[], float] = time.monotonic  # tests move these instead of sleeping
+wall_clock: Callable[[], float] = time.time
 
 FILES: weakref.WeakSet[ConfigFile[Any]] = weakref.WeakSet()
 """Every ConfigFile in use, for `jinnang config check` and the admin page (weak, so one made for

@@ -36,6 +36,13 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data: blob:; styl
                            "form-action 'self'; base-uri 'self'")
 
 
+def _limit_threads(count: int) -> None:
+    """The threadpool FastAPI runs blocking routes in (anyio's default: 40 threads)."""
+    import anyio.to_thread
+
+    anyio.to_thread.current_default_thread_limiter().total_tokens = count
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = create_api(settings, docs=False)
@@ -52,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     # models and the playbook index load before the server accepts work, so the first search answers
     # as fast as the hundredth (uvicorn opens its port after the start-up handlers)
+    app.router.add_event_handler("startup", lambda: _limit_threads(settings.web_threads))
     app.router.add_event_handler("startup", lambda: warm_up(settings))
     stop_jobs: list[Callable[[], None]] = []
     # the nightly jobs (stall check, alerts, playbook refresh, monthly PHI) run inside the service

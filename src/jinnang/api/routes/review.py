@@ -57,7 +57,7 @@ def list_records(caller: Reader, settings: SettingsDep,
     filters = RecordFilters(rep_id=rep_id, hospital=hospital, date_from=date_from, date_to=date_to,
                             document_id=document_id, low_confidence=low_confidence, status=review_status)
     with Session(records_engine(settings)) as session:
-        return [reviews.public_record(session, r) for r in reviews.find_records(session, caller, filters, order, limit)]
+        return reviews.public_records(session, reviews.find_records(session, caller, filters, order, limit))
 
 
 @router.get("/records/{record_id}", responses=MISSING)
