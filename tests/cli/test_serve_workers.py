@@ -87,3 +87,28 @@ def _ready(url: str) -> bool:
         return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+@pytest.mark.slow
+def test_a_server_killed_with_sigkill_leaves_no_chroma_server_or_worker_behind(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "JINNANG_DATA_DIR": str(tmp_path / "data"), "JINNANG_CONFIG": str(tmp_path / "none.toml")}
+    env.pop("JINNANG_DATABASE_URL", None)
+    serve = subprocess.Popen([sys.executable, "-c", "from jinnang.cli import main; main()", "serve", "--port", str(port)],
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: len(_children(serve.pid)) == 2, 180, "a worker and the Chroma server started")
+        children = _children(serve.pid)
+    finally:
+        serve.kill()
+        serve.wait(30)
+    # the worker stops after its current job (it watches its parent); Chroma gets SIGTERM at once
+    _wait(lambda: not any(_alive(pid) for pid in children), 60, "the children ended")
+
+
+def _alive(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status")
+    try:
+        return "zombie" not in status.read_text()
+    except OSError:
+        return False

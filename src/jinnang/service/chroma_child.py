@@ -35,6 +35,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _end_with_parent() -> None:
+    """In the child before it starts: SIGTERM it when `jinnang serve` dies, even by `kill -9` (Linux's
+    PR_SET_PDEATHSIG); a clean stop goes through `ChromaChild.stop`."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the server outlives a killed parent
+        pass
+
+
 def chroma_command() -> str | None:
     """The `chroma` program beside this Python (the venv's), else on PATH."""
     beside = Path(sys.executable).with_name("chroma")
@@ -75,7 +86,8 @@ def start_chroma_child(settings: Settings) -> ChromaChild:
     with log_path.open("ab") as log_file:
         process = subprocess.Popen([command, "run", "--path", str(settings.chroma_dir.resolve()), "--host", "127.0.0.1",
                                     "--port", str(port)], stdout=log_file, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "ANONYMIZED_TELEMETRY": "False"}, start_new_session=True)
+                                   env={**os.environ, "ANONYMIZED_TELEMETRY": "False"}, start_new_session=True,
+                                   preexec_fn=_end_with_parent)
     child = ChromaChild(process, port, log_path)
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

@@ -123,16 +123,18 @@ def run_worker(settings: Settings, concurrency: int = 1, *, exit_when_idle: bool
 # --- child processes for `jinnang serve --workers N` ----------------------------------------------
 
 def worker_command(concurrency: int = 1, exit_when_idle: bool = False, watch_parent: bool = False) -> list[str]:
-    """The command of one worker process: this Python, without going through the CLI's imports."""
+    """The command of one worker process: this Python, without going through the CLI's imports. With
+    `watch_parent` the worker stops once this process is gone; its pid is passed, since this process may
+    die before the worker's Python has started and could look up its parent."""
     code = ("from jinnang.service.worker import main; "
-            f"main(concurrency={concurrency}, exit_when_idle={exit_when_idle}, watch_parent={watch_parent})")
+            f"main(concurrency={concurrency}, exit_when_idle={exit_when_idle}, "
+            f"parent_pid={os.getpid() if watch_parent else None})")
     return [sys.executable, "-c", code]
 
 
-def _stop_when_orphaned() -> None:
+def _stop_when_orphaned(parent: int) -> None:
     """SIGTERM to this process (a graceful stop) once its parent is gone: a `jinnang serve` killed
     with -9 must not leave its workers running for ever."""
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -143,15 +145,15 @@ def _stop_when_orphaned() -> None:
     threading.Thread(target=watch, name="jinnang-parent-watch", daemon=True).start()
 
 
-def main(concurrency: int = 1, exit_when_idle: bool = False, watch_parent: bool = False) -> None:
+def main(concurrency: int = 1, exit_when_idle: bool = False, parent_pid: int | None = None) -> None:
     """Entry of a worker child: settings from the environment, logs as configured."""
     from jinnang.core.logs import configure_logging
     from jinnang.core.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.log_format)
-    if watch_parent:
-        _stop_when_orphaned()
+    if parent_pid is not None:
+        _stop_when_orphaned(parent_pid)
     run_worker(settings, concurrency, exit_when_idle=exit_when_idle)
 
 
