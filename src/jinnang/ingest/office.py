@@ -71,7 +71,8 @@ def docx_text(data: bytes) -> str:
     except _BROKEN as exc:
         raise InputError("file", f"the Word document cannot be read (corrupt or truncated: {type(exc).__name__})") from None
     except Exception as exc:  # python-docx raises its own classes too (PackageNotFoundError, …)
-        log.exception("a .docx could not be read")
+        # an upload's fault, answered with a 4xx: one line, the traceback only when debugging
+        log.info("a .docx could not be read: %s: %s", type(exc).__name__, exc, exc_info=log.isEnabledFor(logging.DEBUG))
         raise InputError("file", f"the Word document cannot be read ({type(exc).__name__})") from None
     if not lines:
         raise Empty("file", "the Word document has no text")
