@@ -50,6 +50,7 @@ def _drop_database(server_url: str, url: str) -> None:
 def run_once(server_url: str, notes: list[Path], workers: int, root: Path) -> dict[str, Any]:
     """Register and defer `notes` on a fresh database, then time `workers` worker processes to the end."""
     from jinnang.ingest.store import IngestJobRow, ingest_engine
+    from jinnang.service.chroma_child import start_chroma_child
     from jinnang.service.pipeline import ensure_all_tables, register_document
     from jinnang.service.queue import ensure_queue_schema, submit_job
     from jinnang.service.worker import worker_command
@@ -64,7 +65,9 @@ def run_once(server_url: str, notes: list[Path], workers: int, root: Path) -> di
             registration = register_document(settings, note.read_bytes(), note.name, rep_id="rep-bench")
             if registration.job_id:
                 submit_job(settings, registration.job_id, lambda *_: None)
-        env = {**os.environ, "JINNANG_DATA_DIR": str(data_dir), "JINNANG_DATABASE_URL": url,
+        # several workers share one Chroma server, as in production (the embedded store is one process's)
+        chroma = start_chroma_child(settings)
+        env = {**os.environ, **chroma.env, "JINNANG_DATA_DIR": str(data_dir), "JINNANG_DATABASE_URL": url,
                "JINNANG_LOG_LEVEL": "WARNING"}
         env.pop("JINNANG_CONFIG", None)
         engine = ingest_engine(settings)
@@ -81,6 +84,7 @@ def run_once(server_url: str, notes: list[Path], workers: int, root: Path) -> di
                         first_done = time.perf_counter()
             time.sleep(0.2)
         seconds = time.perf_counter() - started
+        chroma.stop()
         errors = [log.read_text()[-2000:] for p, log in zip(processes, logs) if p.returncode]
         if errors:
             raise RuntimeError(f"a worker failed: {errors[0]}")
