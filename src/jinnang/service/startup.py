@@ -66,7 +66,7 @@ class FileCheckedApart:
 
     def check(self) -> str | None:
         """The file's error now (None: valid); a file changed since is checked again, with the others."""
-        if _version(self.path) != self.version:
+        if file_version(self.path) != self.version:
             _APART.refresh()
         return self.error
 
@@ -88,7 +88,7 @@ class _Apart:
         if answer is None:  # checked here instead: correct, only heavier
             from jinnang.service.configuration import config_files
 
-            return self.keep([[str(f.path), *_version(f.path), _text(f.check())] for f in config_files()])
+            return self.keep([[str(f.path), *file_version(f.path), _text(f.check())] for f in config_files()])
         return self.keep(answer["files"])
 
     def files(self) -> list[FileCheckedApart]:
@@ -106,7 +106,8 @@ def config_files_apart() -> list[FileCheckedApart]:
     return _APART.files()
 
 
-def _version(path: Path) -> tuple[int, int]:
+def file_version(path: Path) -> tuple[int, int]:
+    """(mtime ns, size) of a file, (-1, -1) when it is gone: what says a configuration file changed."""
     try:
         stat = path.stat()
     except OSError:
@@ -138,8 +139,8 @@ def _ask_child(settings: Settings | None) -> dict[str, Any] | None:
 _CHECK_IN_CHILD = """
 import json, sys
 from jinnang.service.configuration import config_files
-from jinnang.service.startup import _problems, _text, _version
-files = [[str(f.path), *_version(f.path), _text(f.check())] for f in config_files()]
+from jinnang.service.startup import _problems, _text, file_version
+files = [[str(f.path), *file_version(f.path), _text(f.check())] for f in config_files()]
 given = sys.stdin.read()
 problems = []
 if given:

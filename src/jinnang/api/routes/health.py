@@ -26,6 +26,7 @@ from sqlalchemy import text
 from jinnang.api.errors import documented
 from jinnang.core.db import open_engine
 from jinnang.core.settings import Settings
+from jinnang.service.startup import file_version
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])
@@ -56,14 +57,6 @@ class ConfigWatch:
         self._results: dict[Path, tuple[tuple[int, int], str | None]] = {}
         self._thread: threading.Thread | None = None
 
-    @staticmethod
-    def _version(path: Path) -> tuple[int, int]:
-        try:
-            stat = path.stat()
-        except OSError:
-            return (-1, -1)
-        return (stat.st_mtime_ns, stat.st_size)
-
     def _check(self, files: list[Any] | None) -> None:
         try:
             if files is None:
@@ -71,7 +64,7 @@ class ConfigWatch:
                 with self._lock:
                     self._files = weakref.WeakSet(files)
             for file in files:
-                version = self._version(file.path)
+                version = file_version(file.path)
                 if self._results.get(file.path, ((None,),))[0] != version:
                     error = file.check()
                     with self._lock:
@@ -85,7 +78,7 @@ class ConfigWatch:
     def problem(self) -> str | None:
         with self._lock:
             files = list(self._files) if self._files is not None else None
-            stale = files is None or any(self._results.get(f.path, ((None,),))[0] != self._version(f.path)
+            stale = files is None or any(self._results.get(f.path, ((None,),))[0] != file_version(f.path)
                                          for f in files)
             if stale and self._thread is None:
                 self._thread = threading.Thread(target=self._check, args=(files,), name="jinnang-readyz-config",
