@@ -1,10 +1,13 @@
-"""A data dir's own clause model: notes kept by id, a refit kept only when it is not worse, rollback."""
+"""A data dir's own learned objection parts: notes kept by id, a refit kept only when it is not worse,
+extraction reading the refit, rollback."""
 from __future__ import annotations
 
 import pytest
 
 from jinnang.nlp import learning
 from jinnang.nlp.objection_clauses import MODEL_FILE, MODELS, load_model
+from jinnang.nlp.objection_scorer import MODEL_FILE as SCORER_FILE
+from jinnang.nlp.objection_scorer import learned_scorer, load_scorer
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +36,7 @@ def test_a_refit_taught_nonsense_is_refused_and_nothing_changes(tmp_path, shippe
     result = learning.refit(tmp_path, shipped=shipped)
     assert not result.kept and result.f1_new < result.f1_old
     assert not (tmp_path / "learning" / "models" / MODEL_FILE).exists()
+    assert learned_scorer(tmp_path) is None
 
 
 def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_path, shipped):
@@ -43,6 +47,10 @@ def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_p
     own = tmp_path / "learning" / "models" / MODEL_FILE
     assert learning.current_model_path(tmp_path) == own
     assert load_model(own).card["learned_notes"] == 10
+    # the character scorer is refitted with them too, and is what this data dir's extraction reads
+    scorer = learned_scorer(tmp_path)
+    assert scorer is not None and scorer is not load_scorer()
+    assert (tmp_path / "learning" / "models" / SCORER_FILE).is_file()
     learning.add_notes(tmp_path, [dict(n.case) | {"id": f"h{i}"} for i, n in enumerate(shipped[40:45])])
     assert learning.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
     assert load_model(own).card["learned_notes"] == 15
@@ -50,6 +58,7 @@ def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_p
     assert load_model(own).card["learned_notes"] == 10
     assert learning.rollback(tmp_path) == "the packaged model"
     assert learning.current_model_path(tmp_path) == MODELS / MODEL_FILE
+    assert learned_scorer(tmp_path) is None
     with pytest.raises(FileNotFoundError, match="nothing to roll back"):
         learning.rollback(tmp_path)
 
@@ -61,3 +70,22 @@ def test_leave_one_set_out_fits_without_the_set_it_scores(shipped):
     for figures in result.values():
         assert set(figures) == {"notes", "rules", "rules+char", "rules+char+clauses"}
         assert 0.0 < figures["rules+char+clauses"]["f1"] <= 1.0
+
+
+def test_extraction_in_a_data_dir_uses_its_own_character_scorer(tmp_path, shipped, monkeypatch):
+    from jinnang.core.settings import get_settings
+    from jinnang.nlp.objections import default_finder
+
+    monkeypatch.setenv("JINNANG_DATA_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        finder = default_finder()
+        assert finder.scorer is finder.packaged_scorer
+        learning.add_notes(tmp_path, [dict(n.case) | {"id": f"g{i}"} for i, n in enumerate(shipped[30:40])])
+        assert learning.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
+        assert finder.scorer is learned_scorer(tmp_path) is not finder.packaged_scorer
+        finder.scorer = finder.packaged_scorer  # an explicit scorer wins (how training compares them)
+        assert finder.scorer is finder.packaged_scorer
+        finder.scorer_override = None
+    finally:
+        get_settings.cache_clear()

@@ -20,7 +20,7 @@ def learn_cmd(
                                     help="How much lower F1 on the shipped sets a refit may score and be kept."),
 ) -> None:
     """Add labelled notes (--from GOLD.jsonl, or the managers' reviewed records) to this data dir's
-    training set and refit the clause-level objection classifier. Exit 0: kept; 1: refused because
+    training set and refit its learned objection parts (character scorer and clause classifier). Exit 0: kept; 1: refused because
     it scored worse on the shipped labelled sets than the model it would replace; 2: could not run."""
     from jinnang.core.settings import get_settings
     from jinnang.nlp import learning
@@ -83,6 +83,8 @@ def leave_one_set_out_cmd(
 @bench_app.command("learning")
 def bench_learning_cmd(
     group: str = typer.Option("tune5", "--group", help="The training set whose writers learn and are scored."),
+    group_file: Optional[Path] = typer.Option(None, "--group-file",
+                                              help="One team's labelled notes in date order (gold format) instead."),
     sizes: str = typer.Option("0,10,20,40", "--sizes", help="How many notes to learn from, comma-separated."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -96,8 +98,8 @@ def bench_learning_cmd(
     if not counts or min(counts) < 0:
         fail("--sizes needs at least one count ≥ 0")
     try:
-        result = learning_curve(group, counts)
-    except ValueError as exc:
+        result = learning_curve(group, counts, group_file)
+    except (ValueError, OSError) as exc:
         fail(str(exc))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))

@@ -1,19 +1,23 @@
-"""`jinnang bench learning`: what a team's own labelled notes teach the clause classifier.
+"""`jinnang bench learning`: what a team's own labelled notes teach the learned objection parts.
 
-One writer group (a tune set, by default tune5: the one set the objection rules were never
-tuned on) is split in two halves. The learned parts start from every other training set (the
-character scorer too is fitted without the group); the clause classifier is then refitted with
-the first 0, 10, 20, … notes of the first half, as `jinnang learn` does, and each refit is scored
-on the second half: objection micro-F1, precision, recall, and the refit's seconds. Only the
-objection components learn, so the other fields do not move and are not shown.
+One writer group is split in two halves: a tune set (by default tune5, the one set the objection
+rules were never tuned on) or a file of one team's notes in date order (`--group-file`, e.g.
+eval/data/generalisation/team6.jsonl: learn from the first half, score on the second). The learned
+parts start from every training set but the group; then, as `jinnang learn` does, both the character
+scorer and the clause classifier are refitted with the first 0, 10, 20, … notes of the first half,
+each counting OWN_WEIGHT times, and each refit is scored on the second half: objection micro-F1,
+precision, recall, and the refit's seconds. Only the objection parts learn, so the other fields do
+not move and are not shown.
 """
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 from jinnang.nlp.learning import (
+    OWN_WEIGHT,
     THRESHOLD_SET,
     TRAINING_SETS,
     char_categories,
@@ -26,27 +30,33 @@ from jinnang.nlp.learning import (
 )
 
 
-def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 20, 40)) -> dict[str, Any]:
+def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 20, 40),
+                   group_file: Path | None = None) -> dict[str, Any]:
+    from jinnang.core.jsonl_file import read_jsonl
     from jinnang.nlp.objection_scorer import train as train_char
 
-    if group not in TRAINING_SETS:
-        raise ValueError(f"no training set named {group!r} (known: {', '.join(TRAINING_SETS)})")
     started = time.perf_counter()
     sets = {name: prepare(cases) for name, cases in read_sets().items()}
-    notes = sets.pop(group)
+    if group_file is not None:
+        group = str(group_file)
+        notes = prepare(read_jsonl(group_file, required=("text", "gold")))
+    elif group in TRAINING_SETS:
+        notes = sets.pop(group)
+    else:
+        raise ValueError(f"no training set named {group!r} (known: {', '.join(TRAINING_SETS)})")
     half = len(notes) // 2
     pool, test = notes[:half], notes[half:]
     base = [n for other in sets.values() for n in other]
-    char = train_char([dict(n.case) for n in base])
-    found = char_categories(test, char)
     gold = [n.gold_cats for n in test]
     threshold = packaged_threshold()
-    rows = [{"learned": 0, "model": "rules + character scorer only", **micro(zip(gold, found)), "refit_s": 0.0}]
+    rows = [{"learned": 0, "model": "rules only", **micro(zip(gold, [n.rule_cats for n in test])), "refit_s": 0.0}]
     for k in sorted({min(s, len(pool)) for s in sizes}):
         t = time.perf_counter()
-        model = fit_prepared([*base, *pool[:k]], threshold=threshold)
+        char = train_char([dict(n.case) for n in base] + [dict(n.case) for n in pool[:k]] * OWN_WEIGHT)
+        model = fit_prepared(base, threshold=threshold, own=pool[:k], own_weight=OWN_WEIGHT)
         seconds = time.perf_counter() - t
-        rows.append({"learned": k, "model": "+ clause classifier", **micro(zip(gold, with_model(test, found, model))),
+        rows.append({"learned": k, "model": "+ both learned parts",
+                     **micro(zip(gold, with_model(test, char_categories(test, char), model))),
                      "refit_s": round(seconds, 2)})
     return {"group": group, "pool": len(pool), "test": len(test), "rows": rows,
             "seconds": round(time.perf_counter() - started, 1), "load": os.getloadavg()[0]}

@@ -17,6 +17,8 @@ the fitted model is a joblib file under nlp/models/ with a JSON card naming its 
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -126,11 +128,14 @@ def save(scorer: ObjectionScorer, path: Path, card: dict[str, Any]) -> None:
     import sklearn
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    # plain scikit-learn objects only, so the file does not depend on where this module lives
-    joblib.dump({"clause_vectorizer": scorer.clause_vectorizer, "previous_vectorizer": scorer.previous_vectorizer,
-                 "model": scorer.model}, path, compress=3)
     card = {**card, "sklearn": sklearn.__version__}
     path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+    # plain scikit-learn objects only, so the file does not depend on where this module lives; written
+    # beside and moved into place, so a reader (extraction in a data dir that is learning) never sees half
+    tmp = path.with_suffix(".tmp")
+    joblib.dump({"clause_vectorizer": scorer.clause_vectorizer, "previous_vectorizer": scorer.previous_vectorizer,
+                 "model": scorer.model}, tmp, compress=3)
+    os.replace(tmp, path)
 
 
 def model_path(model: str) -> Path:
@@ -146,3 +151,31 @@ def load_scorer(model: str = MODEL_FILE) -> ObjectionScorer:
     if not path.is_file():
         raise FileNotFoundError(f"objection scorer {path} is missing: run `python training/train_objections.py` once")
     return ObjectionScorer(**joblib.load(path))
+
+
+def learned_path(data_dir: Path | None = None) -> Path:
+    """Where a data dir keeps its own refit of the scorer (`jinnang learn`, nlp/learning.py)."""
+    from jinnang.nlp.objection_clauses import learned_dir
+
+    return learned_dir(data_dir) / MODEL_FILE
+
+
+_learned: dict[Path, tuple[int, ObjectionScorer]] = {}
+_learned_lock = threading.Lock()
+
+
+def learned_scorer(data_dir: Path | None = None) -> ObjectionScorer | None:
+    """The data dir's own refit, re-read when its file changes; None when it has none."""
+    import joblib
+
+    path = learned_path(data_dir)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return None
+    with _learned_lock:
+        cached = _learned.get(path)
+        if cached is None or cached[0] != stamp:
+            cached = (stamp, ObjectionScorer(**joblib.load(path)))
+            _learned[path] = cached
+        return cached[1]

@@ -32,7 +32,7 @@ from jinnang.nlp.vocab import (
 
 if TYPE_CHECKING:
     from jinnang.nlp.objection_clauses import ClauseModel
-    from jinnang.nlp.objection_scorer import ClauseScore
+    from jinnang.nlp.objection_scorer import ClauseScore, ObjectionScorer
 
 CONTRAST = ("但", "但是", "不过", "就是", "可是", "只是", "然而")
 _TURN = re.compile("但|不过|可是|然而|只是")
@@ -130,14 +130,16 @@ class ObjectionFinder:
         self.unless_scope: dict[str, str] = {}
         self.unless_near: dict[str, list[CompiledRule]] = {}
         self.near: dict[str, int] = {}
-        self.scorer = None
+        self.packaged_scorer: ObjectionScorer | None = None
+        # None: the data dir's refit when it has one, else the packaged scorer; a scorer: that one
+        self.scorer_override: ObjectionScorer | None = None
         # None: the data dir's or packaged clause model (nlp/objection_clauses.py); False: none;
         # a ClauseModel: that one (training and `jinnang learn` compare models this way)
         self.clause_override: ClauseModel | bool | None = None
         if vocab.scorer.enabled:
             from jinnang.nlp.objection_scorer import load_scorer
 
-            self.scorer = load_scorer(vocab.scorer.model)
+            self.packaged_scorer = load_scorer(vocab.scorer.model)
         for cat in OBJECTION_CATEGORIES:
             rules = vocab.categories.get(cat)  # type: ignore[call-overload]
             self.cues[cat] = compile_rules(rules.cues, terms) if rules else []
@@ -207,14 +209,31 @@ class ObjectionFinder:
         return not (cancelled(self.distributor_sentence, unit.text)
                     and not cancelled(self.customer_speaker, clause.text))
 
+    @property
+    def scorer(self) -> ObjectionScorer | None:
+        """The character scorer extraction uses: None when `scorer.enabled` is false; else the
+        override, or the data dir's own refit (`jinnang learn`), or the packaged one."""
+        if self.packaged_scorer is None:
+            return None
+        if self.scorer_override is not None:
+            return self.scorer_override
+        from jinnang.nlp.objection_scorer import learned_scorer
+
+        return learned_scorer() or self.packaged_scorer
+
+    @scorer.setter
+    def scorer(self, value: ObjectionScorer | None) -> None:
+        self.scorer_override = value
+
     def scored(self, text: str, skip: set[str], scores: list[ClauseScore] | None = None) -> list[Objection]:
         """Categories the learned scorer finds in clauses that the rules' filters leave standing
         (`scores`: the scorer's clause probabilities of `text`, when already computed)."""
-        if self.scorer is None:
+        scorer = self.scorer
+        if scorer is None:
             return []
         settings = self.vocab.scorer
         best: dict[str, tuple[float, Unit]] = {}
-        for unit, clause, probs in (self.scorer.clause_probs(text) if scores is None else scores):
+        for unit, clause, probs in (scorer.clause_probs(text) if scores is None else scores):
             if len(clause.text.strip(" ，,、：:")) < settings.min_chars:
                 continue
             hit = Hit("scorer", clause.start - unit.start, clause.end - unit.start, 0.0)
@@ -282,7 +301,8 @@ class ObjectionFinder:
         out = []
         # an unticked option (□满意) is no statement; blanking keeps the offsets
         masked = mask_unticked(text)
-        scores = self.scorer.clause_probs(masked) if self.scorer is not None else []
+        scorer = self.scorer
+        scores = scorer.clause_probs(masked) if scorer is not None else []
         rule_hits: dict[str, int] = {}
         for cat, hits in self.hits(masked).items():
             # the strongest rule wins; among equals the earliest mention
