@@ -120,7 +120,9 @@ class PlaybookVectors:
             embedded = iter(self.embed_documents(missing) if missing else [])
             vectors = [np.asarray(given[cid] if given is not None and cid in given else next(embedded),
                                   dtype=np.float32) for cid, _, _ in part]
-            self.collection.upsert(ids=[cid for cid, _, _ in part], documents=[text for _, _, text in part],
+            # no document text: the playbook keeps its chunks' text itself, and Chroma would index it for
+            # a full-text search nobody runs (a third of a Chroma server's CPU per document)
+            self.collection.upsert(ids=[cid for cid, _, _ in part],
                                    metadatas=[{"doc_id": doc_id, "hash": text_hash(text)} for _, doc_id, text in part],
                                    embeddings=[v.tolist() for v in vectors])
             written.update({cid: v for (cid, _, _), v in zip(part, vectors)})

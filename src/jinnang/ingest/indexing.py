@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from jinnang.core.settings import Settings
 from jinnang.ingest.chunking import document_chunks
+from jinnang.ingest.embed import get_embedder
 from jinnang.ingest.store import ChunkRow, DocumentRow
 from jinnang.ingest.vectors import open_collection
 
@@ -47,9 +48,13 @@ def index_chunks(settings: Settings, session: Session, documents: Sequence[Docum
                 "rep_id": document.rep_id or "", "hospital": document.hospital or ""}
         rows += [(cid, text, {**meta, "seq": seq}) for seq, (cid, text) in enumerate(zip(ids[document.id],
                                                                                          texts[document.id]))]
+    embed = get_embedder(settings.embedding_model).embed
     for start in range(0, len(rows), WRITE_BATCH):
         part = rows[start:start + WRITE_BATCH]
-        collection.upsert(ids=[r[0] for r in part], documents=[r[1] for r in part], metadatas=[r[2] for r in part])
+        # vectors and metadata only: the text is the chunk row's (SQL), and Chroma indexing it for full-text
+        # search nobody runs was a third of a Chroma server's CPU per document (docs/production.md)
+        collection.upsert(ids=[r[0] for r in part], metadatas=[r[2] for r in part],
+                          embeddings=[v.tolist() for v in embed([r[1] for r in part])])
     session.execute(delete(ChunkRow).where(ChunkRow.document_id.in_([d.id for d in documents])))
     for document in documents:
         session.add_all(ChunkRow(id=cid, document_id=document.id, seq=seq, text=t)
