@@ -113,3 +113,23 @@ def test_the_refit_prefers_a_plateau_to_a_lone_peak():
     scores = {0.0: 0.2, 0.5: 0.95, 1.0: 0.2, 1.5: 0.9, 2.0: 0.9}  # 0.5 is one query wide
     table = {(w,): [(s, s)] for w, s in scores.items()}
     assert _plateau_best(table, grid) in {(1.5,), (2.0,)}
+
+
+def test_fit_weights_prints_each_sets_held_out_figures_and_refuses_a_folder_without_a_set(tiny_set, tmp_path):
+    from jinnang.cli import coaching_cmds  # noqa: F401  (registers the command)
+    from jinnang.cli.app import app
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "corpus.jsonl").write_text((tiny_set / "corpus.jsonl").read_text("utf-8"), "utf-8")
+    (other / "queries.jsonl").write_text(json.dumps(
+        {"id": "q3", "query": "信息科接口排期", "relevant": ["d3"]}, ensure_ascii=False), "utf-8")
+    done = CliRunner().invoke(app, ["eval", "fit-weights", str(tiny_set), str(other)])
+    assert done.exit_code == 0, done.output
+    assert "refit {'words'" in done.output
+    held = [line for line in done.output.splitlines() if "held out" in line]
+    assert len(held) == 2 and all("shipped" in line for line in held)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = CliRunner().invoke(app, ["eval", "fit-weights", str(empty)])
+    assert refused.exit_code == 2 and "corpus.jsonl and queries.jsonl" in refused.output

@@ -158,6 +158,40 @@ def eval_retrieval_cmd(
             typer.echo(f"{name:8} recall@5 {m['recall@5']:.3f}  nDCG@10 {m['ndcg@10']:.3f}  MRR {m['mrr']:.3f}")
 
 
+@eval_app.command("fit-weights")
+def eval_fit_weights_cmd(
+    sets: Optional[list[Path]] = typer.Argument(None, help="Labelled query sets (folders with corpus.jsonl and "
+                                                          "queries.jsonl); default: dev + tune + tune2, never a holdout."),
+    embedding_model: Optional[str] = typer.Option(None, "--embedding-model", help="use-multilingual (default) or e5-small."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Refit the hybrid's channel weights by leave-one-set-out cross-validation and print, per set, the
+    held-out recall@5 / nDCG@10 of the refit beside the shipped weights. Nothing is written: copy the
+    weights into coaching/config/search.yaml only if the held-out figures say they generalise."""
+    from jinnang.core.paths import CHECKOUT, SHARED_DATA
+    from jinnang.eval.retrieval import fit_channel_weights
+
+    tune = CHECKOUT / "eval" / "data" / "retrieval_generalisation"
+    chosen = list(sets or [SHARED_DATA / "dev" / "retrieval", tune / "tune", tune / "tune2"])
+    for path in chosen:
+        if not (path / "corpus.jsonl").is_file() or not (path / "queries.jsonl").is_file():
+            fail(f"{path} is not a folder with corpus.jsonl and queries.jsonl")
+    names = {f"{p.parent.name}/{p.name}": p for p in chosen}
+    try:
+        result = fit_channel_weights(names, embedding_model=embedding_model, say=_log)
+    except (InputError, ValueError) as exc:
+        fail(getattr(exc, "message", None) or str(exc))
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+        return
+    typer.echo(f"{result['embedding_model']}: shipped {result['shipped_channels']}, refit {result['channels']} "
+               f"({result['n_weightings']} weightings)")
+    for name, fold in result["held_out"].items():
+        r, s = fold["refit"], fold["shipped"]
+        typer.echo(f"  {name:<28} held out: refit recall@5 {r['recall@5']:.3f} nDCG@10 {r['ndcg@10']:.3f} | "
+                   f"shipped {s['recall@5']:.3f} / {s['ndcg@10']:.3f}")
+
+
 @bench_app.command("search")
 def bench_search_cmd(
     chunks: int = typer.Option(100_000, "--chunks", help="Chunks in the generated index."),
