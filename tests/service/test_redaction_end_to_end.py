@@ -52,8 +52,10 @@ def test_planted_identifiers_reach_nothing_but_the_original_file(settings, caplo
         blob = Path(document.blob_path).read_bytes()
     assert chunks
     texts += chunks
-    texts += open_collection(settings, CHUNKS_COLLECTION).get(where={"document_id": registration.document_id},
-                                                               include=["documents"])["documents"]
+    stored = open_collection(settings, CHUNKS_COLLECTION).get(where={"document_id": registration.document_id},
+                                                               include=["documents", "metadatas"])
+    assert stored["ids"] and not any(stored["documents"])  # Chroma keeps vectors and metadata, never the text
+    texts += [str(m) for m in stored["metadatas"]]
     with Session(records_engine(settings)) as session:
         row = session.scalar(select(ExtractionRow).where(ExtractionRow.document_id == registration.document_id))
         assert row is not None
