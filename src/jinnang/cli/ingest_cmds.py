@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from jinnang.cli.app import app, bench_app
 from jinnang.core.errors import InputError, from_validation_error
+from jinnang.core.records import NOTE_KINDS
 from jinnang.core.settings import Settings, get_settings
 
 stderr = Console(stderr=True)
@@ -88,37 +89,70 @@ def collect_files(paths: list[Path]) -> list[tuple[Path, dict[str, Any]]]:
     return found
 
 
-def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]) -> list[dict[str, Any]]:
-    """Ingest files and folders; one summary dict per file, in order."""
+def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any],
+                 processes: int = 1) -> list[dict[str, Any]]:
+    """Ingest files and folders; one summary dict per file, in order. With `processes` > 1 and enough
+    files, notes are extracted by `processes - 1` worker processes while this one reads, embeds and writes."""
     from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_many, resume
 
-    resume(settings)  # a crashed earlier run is finished first
     files = collect_files(paths)
+    notes = sum((meta.get("kind") or defaults.get("kind") or "visit_note") in NOTE_KINDS for _, meta in files)
+    pool = _start_pool(settings, processes, notes)  # its models load while this process works
+    try:
+        resume(settings)  # a crashed earlier run is finished first
+        rows = _ingest_files(settings, files, defaults, pool, lambda items: ingest_many(
+            settings, items, hooks=(extract_hook,)))
+    finally:
+        if pool is not None:
+            pool.close()
+    # duplicates too: a run killed before this line left them out, and indexing is idempotent
+    index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
+    return rows
+
+
+def _start_pool(settings: Settings, processes: int, notes: int) -> Any:
+    from jinnang.service.extract_pool import MIN_NOTES, ExtractPool
+
+    if processes < 2 or notes < MIN_NOTES:
+        return None
+    return ExtractPool(processes - 1, settings.data_dir)
+
+
+def _ingest_files(settings: Settings, files: list[tuple[Path, dict[str, Any]]], defaults: dict[str, Any],
+                  pool: Any, one_batch: Any) -> list[dict[str, Any]]:
+    from jinnang.service.pipeline import ingest_batches
+
+    batches = [files[start:start + INGEST_BATCH] for start in range(0, len(files), INGEST_BATCH)]
+
+    def items(batch: list[tuple[Path, dict[str, Any]]]) -> list[tuple[bytes, str, dict[str, Any]]]:
+        return [(file.read_bytes(), file.name,
+                 register_options({**defaults, **{k: v for k, v in meta.items() if v is not None}}))
+                for file, meta in batch]
+
+    # one Chroma write a batch, not one a file; the playbook is indexed once for the whole run, after
+    outcomes = (ingest_batches(settings, (items(b) for b in batches), pool) if pool is not None
+                else (one_batch(items(b)) for b in batches))
     rows: list[dict[str, Any]] = []
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=stderr, transient=True) as progress:
         task = progress.add_task("", total=len(files))
-        for start in range(0, len(files), INGEST_BATCH):  # one Chroma write a batch, not one a file
-            batch = files[start:start + INGEST_BATCH]
+        for batch, outcome in zip(batches, outcomes):
             progress.update(task, description=batch[0][0].name)
-            items = [(file.read_bytes(), file.name,
-                      register_options({**defaults, **{k: v for k, v in meta.items() if v is not None}}))
-                     for file, meta in batch]
-            # the playbook is indexed once for the whole run, below, not once a file
-            for (file, _), (registration, job) in zip(batch, ingest_many(settings, items, hooks=(extract_hook,))):
-                if isinstance(registration, InputError):
-                    rows.append({"file": str(file), "document_id": None, "status": "rejected",
-                                 "error": f"{registration.field}: {registration.message}"})
-                else:
-                    status = "duplicate" if registration.duplicate else (job.status if job else "queued")
-                    if status == "done" and _document_status(settings, registration.document_id) == "no_text":
-                        status = "no_text"  # a blank scan: stored, nothing to read
-                    rows.append({"file": str(file), "document_id": registration.document_id, "status": status,
-                                 "error": job.error if job else None})
+            for (file, _), (registration, job) in zip(batch, outcome):
+                rows.append(_row(settings, file, registration, job))
                 progress.advance(task)
-    # duplicates too: a run killed before this line left them out, and indexing is idempotent
-    index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
     return rows
+
+
+def _row(settings: Settings, file: Path, registration: Any, job: Any) -> dict[str, Any]:
+    if isinstance(registration, InputError):
+        return {"file": str(file), "document_id": None, "status": "rejected",
+                "error": f"{registration.field}: {registration.message}"}
+    status = "duplicate" if registration.duplicate else (job.status if job else "queued")
+    if status == "done" and _document_status(settings, registration.document_id) == "no_text":
+        status = "no_text"  # a blank scan: stored, nothing to read
+    return {"file": str(file), "document_id": registration.document_id, "status": status,
+            "error": job.error if job else None}
 
 
 def _document_status(settings: Any, document_id: str) -> str | None:
@@ -175,6 +209,9 @@ def ingest(
     department: Annotated[str | None, typer.Option(help="the clinical department, e.g. 关节外科")] = None,
     reference_date: Annotated[str | None, typer.Option(help="YYYY-MM-DD the notes were written")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object a file on stdout")] = False,
+    processes: Annotated[int | None, typer.Option(
+        help="processes for a folder of notes: this one and N-1 that extract [default: the usable cores, "
+             "at most 4]; 1 extracts here")] = None,
 ) -> None:
     """Ingest text, images and PDFs: OCR, chunk, embed, extract. Re-running stores nothing twice.
 
@@ -191,8 +228,14 @@ def ingest(
     if long := next((k for k, v in profile.items() if v and len(v) > 64), None):
         typer.echo(f"error: --{long.replace('_', '-')}: longer than 64 characters", err=True)
         raise typer.Exit(2)
+    if processes is not None and processes < 1:
+        typer.echo("error: --processes: must be at least 1", err=True)
+        raise typer.Exit(2)
+    from jinnang.service.extract_pool import default_processes
+
     rows = ingest_paths(settings, paths, {"kind": kind, "account_id": account, "rep_id": rep, "hospital": hospital,
-                                          "reference_date": ref, **profile})
+                                          "reference_date": ref, **profile},
+                        processes=processes if processes is not None else default_processes())
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row, ensure_ascii=False))
@@ -241,6 +284,8 @@ def bench_ingest_command(
     rounds: Annotated[int, typer.Option(help="with --peer: rounds, each running both sides once")] = 3,
     threads: Annotated[int | None, typer.Option(
         help="with --peer: JINNANG_THREADS for jinnang's process (default 1 a process)")] = None,
+    processes: Annotated[int | None, typer.Option(
+        help="with --peer: `jinnang ingest --processes N` (default: its own, the usable cores)")] = None,
     workers: Annotated[int | None, typer.Option(
         help="time 1 and N `jinnang worker` processes on PostgreSQL + the queue (--notes, --rounds)")] = None,
     database_url: Annotated[str | None, typer.Option(
@@ -271,12 +316,12 @@ def bench_ingest_command(
         if folder_ is not None and not folder_.is_dir():
             typer.echo(f"error: --peer: {peer!r} is neither a folder nor 'generated'", err=True)
             raise typer.Exit(2)
-        if notes < 1 or rounds < 1 or (threads is not None and threads < 1):
-            typer.echo("error: --notes, --rounds and --threads must be at least 1", err=True)
+        if notes < 1 or rounds < 1 or any(x is not None and x < 1 for x in (threads, processes)):
+            typer.echo("error: --notes, --rounds, --threads and --processes must be at least 1", err=True)
             raise typer.Exit(2)
         extra = {"JINNANG_THREADS": str(threads)} if threads else None
         result = bench_ingest_peer(folder_, notes=notes, rounds=rounds, say=lambda m: stderr.print(m),
-                                   extra_env=extra)
+                                   extra_env=extra, processes=processes)
         typer.echo(json.dumps(result, ensure_ascii=False))
         return
     typer.echo(json.dumps(bench_ingest(folder or DEMO_DOCUMENTS, repeat=repeat, ocr_engine=engine), ensure_ascii=False))

@@ -122,10 +122,10 @@ def _timed(command: list[str], env: dict[str, str]) -> float:
     return seconds
 
 
-def jinnang_command(folder: Path) -> list[str]:
+def jinnang_command(folder: Path, processes: int | None = None) -> list[str]:
     script = Path(sys.executable).parent / "jinnang"  # the installed command, as a user runs it
     start = [str(script)] if script.is_file() else [sys.executable, "-c", "from jinnang.cli import main; main()"]
-    return [*start, "ingest", str(folder), "--json"]
+    return [*start, "ingest", str(folder), "--json", *(["--processes", str(processes)] if processes else [])]
 
 
 def peer_command(folder: Path, persist_dir: Path) -> list[str]:
@@ -134,9 +134,12 @@ def peer_command(folder: Path, persist_dir: Path) -> list[str]:
 
 def bench_ingest_peer(peer: Path | None = None, notes: int = 200, rounds: int = 3,
                       say: Callable[[str], None] | None = None,
-                      extra_env: dict[str, str] | None = None) -> dict[str, Any]:
+                      extra_env: dict[str, str] | None = None, processes: int | None = None) -> dict[str, Any]:
     """jinnang and the LangChain default pipeline as whole processes on the same notes, alternating;
-    `peer` is a folder of .txt notes, or None to generate `notes` of them."""
+    `peer` is a folder of .txt notes, or None to generate `notes` of them. `processes`: jinnang
+    ingest's --processes (default: its own, the usable cores, at most 4)."""
+    from jinnang.service.extract_pool import default_processes
+
     report = say or (lambda _m: None)
     with tempfile.TemporaryDirectory(prefix="jinnang-bench-peer-") as tmp:
         root = Path(tmp)
@@ -157,7 +160,7 @@ def bench_ingest_peer(peer: Path | None = None, notes: int = 200, rounds: int = 
             for side in order:
                 run_dir = root / f"{side}-{round_}"
                 if side == "jinnang":
-                    seconds = _timed(jinnang_command(folder),
+                    seconds = _timed(jinnang_command(folder, processes),
                                      {**env, "JINNANG_DATA_DIR": str(run_dir), "JINNANG_CONFIG": str(root / "none.toml")})
                 else:
                     seconds = _timed(peer_command(folder, run_dir), env)
@@ -175,7 +178,8 @@ def bench_ingest_peer(peer: Path | None = None, notes: int = 200, rounds: int = 
             "ratio_per_round": [round(r, 2) for r in ratios],
             "ratio_median": round(statistics.median(ratios), 2),
             "load_1min": [round(x, 2) for x in loads], "cpus": os.cpu_count(),
-            "threads": env.get("JINNANG_THREADS", "1 (default)")}
+            "threads": env.get("JINNANG_THREADS", "1 (default)"),
+            "jinnang_processes": processes or default_processes()}
 
 
 if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "peer":

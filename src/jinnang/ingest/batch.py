@@ -7,7 +7,7 @@ where each document stopped (`resume_unfinished`), and a failure stays the faili
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
@@ -22,7 +22,13 @@ from jinnang.ingest.threads import limit_process_threads
 log = logging.getLogger(__name__)
 
 
-def _read_and_index(settings: Settings, document_ids: Sequence[str]) -> None:
+# called with each document whose text is stored, before the batch's embedding: the batch CLI
+# starts its extraction elsewhere there, so that it runs while this process embeds
+TextReady = Callable[[DocumentRow], None]
+Claimed = list[tuple[IngestJobRow, bool]]
+
+
+def _read_and_index(settings: Settings, document_ids: Sequence[str], on_text: TextReady | None = None) -> None:
     engine = ingest_engine(settings)
     with Session(engine, expire_on_commit=False) as session:
         documents = [d for d in (session.get(DocumentRow, i) for i in document_ids) if d is not None]
@@ -41,6 +47,11 @@ def _read_and_index(settings: Settings, document_ids: Sequence[str]) -> None:
                 document.status, document.error = "no_text", None
             session.commit()
         ready = [d for d in documents if d.status == "text"]
+        for document in ready if on_text else ():
+            try:
+                on_text(document)  # type: ignore[misc]
+            except Exception:  # its hook extracts the note itself then
+                log.warning("could not start extracting document %s early", document.id, exc_info=True)
         with INGEST_STAGE.labels("index").time():
             index_chunks(settings, session, ready)
         session.commit()
@@ -48,13 +59,26 @@ def _read_and_index(settings: Settings, document_ids: Sequence[str]) -> None:
 
 def run_jobs(settings: Settings, job_ids: Sequence[str], hooks: Sequence[DocumentHook] = ()) -> list[IngestJobRow]:
     """`[run_job(settings, j, hooks) for j in job_ids]`, with one Chroma write for all their chunks."""
+    return finish_jobs(settings, start_jobs(settings, job_ids), hooks)
+
+
+def start_jobs(settings: Settings, job_ids: Sequence[str], on_text: TextReady | None = None) -> Claimed:
+    """Claim the jobs, read their documents and write all their chunks at once; `finish_jobs` runs
+    the hooks. Between the two a crash leaves the jobs running, which the next start resumes."""
     limit_process_threads()
     engine = ingest_engine(settings)
-    jobs: list[tuple[IngestJobRow, bool]] = [
+    jobs: Claimed = [
         with_retries(f"claiming ingest job {j}", lambda j=j: _claim(engine, j, False)) for j in job_ids]  # type: ignore[misc]
     claimed = [job for job, ok in jobs if ok]
     try:
-        with_retries("reading and indexing a batch", lambda: _read_and_index(settings, [j.document_id for j in claimed]))
+        with_retries("reading and indexing a batch",
+                     lambda: _read_and_index(settings, [j.document_id for j in claimed], on_text))
     except Exception:  # each document's own run finds where it stopped and records its failure
         log.warning("the batch write failed; each document is retried on its own", exc_info=True)
+    return jobs
+
+
+def finish_jobs(settings: Settings, jobs: Claimed, hooks: Sequence[DocumentHook] = ()) -> list[IngestJobRow]:
+    """Each claimed job's remaining stages and hooks, one by one, and its end recorded."""
+    engine = ingest_engine(settings)
     return [run_claimed(settings, engine, job, hooks) if ok else job for job, ok in jobs]

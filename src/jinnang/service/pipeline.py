@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -18,7 +19,12 @@ from jinnang.ingest.pipeline import DocumentHook, Registration, register_documen
 from jinnang.ingest.store import DocumentRow, IngestJobRow
 from jinnang.service.playbook_refresh import playbook_refresh_hook, refresh_if_stale
 
+if TYPE_CHECKING:
+    from jinnang.service.extract_pool import ExtractPool
+
 log = logging.getLogger(__name__)
+# text, reference date, kind → record: nlp's `extract`, or an ExtractPool's
+Extractor = Callable[[str, dt.date, DocumentKind], ExtractionRecord]
 
 
 # what an upload (form fields, manifest line, `jinnang ingest --province …`) says about its account,
@@ -31,25 +37,38 @@ def document_profile(document: DocumentRow) -> dict[str, object]:
     return {"hospital": document.hospital, **{k: meta.get(k) for k in PROFILE_META_KEYS}}
 
 
-def extract_hook(settings: Settings, session: Session, document: DocumentRow) -> None:
+def extract_hook(settings: Settings, session: Session, document: DocumentRow,
+                 extractor: Extractor | None = None) -> None:
     """Visit notes and feedback forms get an extraction record (and update their account); any upload
     filed on a stored account fills the hospital, province … the account does not know yet."""
     may_write = bool(document.account_id) and _owner_may_write(session, document)
-    if document.kind in NOTE_KINDS and (document.text or "").strip():
-        _extract(session, document, may_write)
+    if needs_extraction(document):
+        _extract(session, document, may_write, extractor)
     if may_write and document.account_id:
         from jinnang.rules.accounts.store import fill_profile
 
         fill_profile(session, document.account_id, document_profile(document), source=f"document:{document.id}")
 
 
-def _extract(session: Session, document: DocumentRow, may_write: bool) -> None:
-    from jinnang.nlp.extract import extract
+def needs_extraction(document: DocumentRow) -> bool:
+    return document.kind in NOTE_KINDS and bool((document.text or "").strip())
+
+
+def extraction_input(document: DocumentRow) -> tuple[str, dt.date, DocumentKind]:
+    """What extraction reads of a document: its text, the date its relative dates count from, its kind."""
+    kind: DocumentKind = "trial_feedback" if document.kind == "trial_feedback" else "visit_note"
+    return document.text or "", document.reference_date or document.created_at.date(), kind
+
+
+def _extract(session: Session, document: DocumentRow, may_write: bool, extractor: Extractor | None = None) -> None:
     from jinnang.nlp.store import save_record
 
-    reference_date = document.reference_date or document.created_at.date()
-    kind: DocumentKind = "trial_feedback" if document.kind == "trial_feedback" else "visit_note"
-    record = link_to_source(extract(document.text or "", reference_date, kind), document)
+    if extractor is None:
+        from jinnang.nlp.extract import extract
+
+        extractor = extract
+    text, reference_date, kind = extraction_input(document)
+    record = link_to_source(extractor(text, reference_date, kind), document)
     save_record(session, document_id=document.id, kind=document.kind, reference_date=reference_date,
                 text=document.text or "", record=record, rep_id=document.rep_id,
                 account_id=document.account_id, hospital=document.hospital)
@@ -156,15 +175,72 @@ def ingest_many(settings: Settings, items: Sequence[tuple[bytes, str | None, dic
     from jinnang.ingest.batch import run_jobs
 
     ensure_all_tables(settings)
+    registered = _register_all(settings, items)
+    return _outcome(registered, run_jobs(settings, _job_ids(registered), hooks))
+
+
+def pooled_extract_hook(pool: ExtractPool) -> DocumentHook:
+    """`extract_hook` with the record from the pool's workers (submitted when the text was read)."""
+    def hook(settings: Settings, session: Session, document: DocumentRow) -> None:
+        extract_hook(settings, session, document, pool.extract)
+
+    return hook
+
+
+Item = tuple[bytes, str | None, dict]
+Outcome = list[tuple[Registration | InputError, IngestJobRow | None]]
+
+
+def ingest_batches(settings: Settings, batches: Iterable[Sequence[Item]], pool: ExtractPool) -> Iterator[Outcome]:
+    """`ingest_many(settings, batch, hooks=(extract_hook,))` for each batch, in order, with the notes
+    extracted by the pool: batch k+1 is read, its notes sent to the pool, and embedded before batch
+    k's records are stored, so the workers always have notes while this process embeds and writes."""
+    from jinnang.ingest.batch import finish_jobs, start_jobs
+
+    ensure_all_tables(settings)
+    hooks = (pooled_extract_hook(pool),)
+
+    def send(document: DocumentRow) -> None:
+        if needs_extraction(document):
+            pool.submit(*extraction_input(document))
+
+    waiting: tuple[list[Registration | InputError], list] | None = None
+    for batch in batches:
+        registered = _register_all(settings, batch)
+        earlier = {job.id for job, _ in waiting[1]} if waiting else set()
+        started = start_jobs(settings, [j for j in _job_ids(registered) if j not in earlier], on_text=send)
+        if waiting is not None:
+            yield _outcome(waiting[0], finish_jobs(settings, waiting[1], hooks))
+        # bytes the batch before also held: registered again now that their job has ended, as a run
+        # one batch at a time would have registered them (a duplicate, or a new job after a failure)
+        for n, registration in enumerate(registered):
+            if isinstance(registration, Registration) and registration.job_id in earlier:
+                data, filename, meta = batch[n]
+                registered[n] = again = register_document(settings, data, filename, **meta)
+                if again.job_id and again.job_id not in {job.id for job, _ in started}:
+                    started.extend(start_jobs(settings, [again.job_id]))
+        waiting = (registered, started)
+    if waiting is not None:
+        yield _outcome(waiting[0], finish_jobs(settings, waiting[1], hooks))
+
+
+def _register_all(settings: Settings, items: Sequence[Item]) -> list[Registration | InputError]:
     registered: list[Registration | InputError] = []
     for data, filename, meta in items:
         try:
             registered.append(register_document(settings, data, filename, **meta))
         except InputError as exc:
             registered.append(exc)
-    job_ids = list(dict.fromkeys(r.job_id for r in registered if isinstance(r, Registration) and r.job_id))
-    jobs = {job.id: job for job in run_jobs(settings, job_ids, hooks)}
-    return [(r, jobs.get(r.job_id) if isinstance(r, Registration) and r.job_id else None) for r in registered]
+    return registered
+
+
+def _job_ids(registered: Sequence[Registration | InputError]) -> list[str]:
+    return list(dict.fromkeys(r.job_id for r in registered if isinstance(r, Registration) and r.job_id))
+
+
+def _outcome(registered: Sequence[Registration | InputError], jobs: Iterable[IngestJobRow]) -> Outcome:
+    by_id = {job.id: job for job in jobs}
+    return [(r, by_id.get(r.job_id) if isinstance(r, Registration) and r.job_id else None) for r in registered]
 
 
 def resume(settings: Settings, hooks: Sequence[DocumentHook] = DEFAULT_HOOKS) -> list[IngestJobRow]:
