@@ -72,7 +72,9 @@ def load_yaml_model(path: Path | str, model: type[M]) -> M:
     except UnicodeDecodeError as exc:
         raise ConfigError(path, None, "(file)", f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
-        tree = yaml.compose(text)
+        # parsed once; the node tree with line numbers is composed only when the data does not
+        # validate, to name the line (both each time was half of every process's config loading).
+        # Not libyaml's faster CSafeLoader: it reads some flow lists the pure parser refuses.
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -87,6 +89,7 @@ def load_yaml_model(path: Path | str, model: type[M]) -> M:
     except RecursionError:
         raise ConfigError(path, None, "(file)", "nested too deeply to check") from None
     except ValidationError as exc:
+        tree = yaml.compose(text)
         first = exc.errors()[0]
         # drop pydantic's union/validator markers so the path is the one written in the file
         loc = tuple(p for p in first["loc"] if not (isinstance(p, str) and ("[" in p or p.startswith("function-"))))
