@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from jinnang.coaching.config import FACETS, SearchConfig
 from jinnang.coaching.records import META_FILTERS, PlaybookDocument
-from jinnang.coaching.text import char_tokens, concept_matcher, normalise, word_tokens
+from jinnang.coaching.text import char_tokens, concept_matcher, normalise, word_tokens_many
 from jinnang.core.lazy import lazy_property
 
 Say = Callable[[str], None]
@@ -97,6 +97,9 @@ def save_arrays(path: Path, arrays: dict[str, Any]) -> None:
     replace_atomically(path, write)
 
 
+SEGMENT_BATCH = 2000  # chunks whose sentences LAC reads together: a rebuild's memory stays bounded
+
+
 def segment_texts(directory: Path, chunk_texts: list[str], say: Say,
                   read_cache: bool = True) -> tuple[list[list[str]], list[list[str]]]:
     """LAC words and character bigrams of each chunk; with `read_cache`, words of texts segmented
@@ -110,17 +113,16 @@ def segment_texts(directory: Path, chunk_texts: list[str], say: Say,
                     key, words = json.loads(line)
                     cache[key] = words
     say(f"segmenting {len(chunk_texts)} chunks")
-    word_lists, char_lists, fresh = [], [], {}
-    for text in chunk_texts:
-        norm = normalise(text)
-        key = hashlib.sha1(norm.encode("utf-8")).hexdigest()
-        words = cache.get(key)
-        if words is None:
-            words = word_tokens(norm)
-            fresh[key] = words
-            cache[key] = words
-        word_lists.append(words or ["∅"])
-        char_lists.append(char_tokens(norm) or ["∅"])
+    norms = [normalise(text) for text in chunk_texts]
+    keys = [hashlib.sha1(norm.encode("utf-8")).hexdigest() for norm in norms]
+    unseen = list({key: norm for key, norm in zip(keys, norms) if key not in cache}.items())
+    fresh: dict[str, list[str]] = {}
+    for start in range(0, len(unseen), SEGMENT_BATCH):  # LAC reads many sentences a run
+        part = unseen[start:start + SEGMENT_BATCH]
+        fresh.update(zip([key for key, _ in part], word_tokens_many([norm for _, norm in part])))
+    cache.update(fresh)
+    word_lists = [cache[key] or ["∅"] for key in keys]
+    char_lists = [char_tokens(norm) or ["∅"] for norm in norms]
     if fresh:
         with cache_path.open("a", encoding="utf-8") as fh:
             fh.write("".join(json.dumps([k, w], ensure_ascii=False) + "\n" for k, w in fresh.items()))
