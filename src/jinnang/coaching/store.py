@@ -284,7 +284,8 @@ class PlaybookStore:
         chunks: list[Chunk] = [(cid, d.id, text) for d in fresh.values() for cid, text in d.chunks()]
         word_lists, char_lists = segment_texts(self.dir, [t for _, _, t in chunks], say, read_cache=False)
         segment = build_segment(chunks, fresh, self.config, word_lists, char_lists)
-        unit = current.vectors.add(chunks, given)  # first: a vector no segment names is never a hit
+        # first: a vector no segment names is never a hit; the documents are new, so are their chunks
+        unit = current.vectors.add(chunks, given, stored=False)
         sums = LabelSums.load(self.dir / "labels.npz")
         sums.add(segment.labels, segment.chunk_ids, unit)
         with _docs_path(self.dir, current.manifest).open("a", encoding="utf-8") as fh:

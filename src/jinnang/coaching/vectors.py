@@ -95,16 +95,21 @@ class PlaybookVectors:
             self._write(todo, given)
 
     def add(self, chunks: list[tuple[str, str, str]],
-            given: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+            given: Mapping[str, np.ndarray] | None = None, stored: bool = True) -> dict[str, np.ndarray]:
         """Store the vectors of `chunks` (new ones of an add) and return each chunk's unit vector;
-        reads and writes only these chunks, one batched call each."""
+        reads and writes only these chunks, one batched call each. `stored=False`: the chunks are
+        new to the index, so there is nothing to reuse and no read (a rerun after a crash writes
+        the same ids again)."""
         if not chunks:
             return {}
-        hashes = {cid: text_hash(text) for cid, _, text in chunks}
-        got = self.collection.get(ids=list(hashes), include=["metadatas", "embeddings"])
-        embeddings = got["embeddings"] if got["embeddings"] is not None else []
-        kept = {cid: np.asarray(vec, dtype=np.float32) for cid, md, vec in zip(got["ids"], got["metadatas"], embeddings)
-                if (md or {}).get("hash") == hashes.get(cid)}
+        kept: dict[str, np.ndarray] = {}
+        if stored:
+            hashes = {cid: text_hash(text) for cid, _, text in chunks}
+            got = self.collection.get(ids=list(hashes), include=["metadatas", "embeddings"])
+            embeddings = got["embeddings"] if got["embeddings"] is not None else []
+            kept = {cid: np.asarray(vec, dtype=np.float32)
+                    for cid, md, vec in zip(got["ids"], got["metadatas"], embeddings)
+                    if (md or {}).get("hash") == hashes.get(cid)}
         todo = [chunk for chunk in chunks if chunk[0] not in kept]
         out = {**kept, **self._write(todo, given)}
         return {cid: v / (np.linalg.norm(v) or 1.0) for cid, v in out.items()}
