@@ -115,3 +115,28 @@ def test_a_changed_config_rebuilds_into_one_segment(tmp_path, small_docs):
     PlaybookStore(settings, config).add(small_docs[3:4])
     assert len(read_manifest(store_dir(settings))["segments"]) == 1
     assert len(load_index(settings).indexed) == 4
+
+
+def test_an_add_made_ready_before_the_lock_is_made_again_for_what_the_store_still_lacks(tmp_path, small_docs):
+    """A writer segments and embeds new documents before it takes the store's lock; if another
+    writer added one of them meanwhile, the ready segment is dropped and only the rest is added."""
+    from jinnang.coaching.indexing import Segment
+    from jinnang.coaching.records import PlaybookDocument
+
+    settings = Settings(data_dir=tmp_path)
+    index_documents(settings, small_docs[:-2])
+    late, other = small_docs[-2], small_docs[-1]
+    store = PlaybookStore(settings)
+    ready = store._prepare_new([PlaybookDocument.parse(late), PlaybookDocument.parse(other)], None, lambda _m: None)
+    assert ready is not None and set(ready.docs) == {late["id"], other["id"]}
+    index_documents(settings, [late])  # the other writer got there first
+    store._prepare_new = lambda *_a: ready  # type: ignore[method-assign]  # as it was made before the lock
+    counts = store.add([late, other])
+    assert counts == {"added": 1, "updated": 0, "unchanged": 1, "total": len(small_docs)}
+    directory = store_dir(settings)
+    chunk_docs = [d for name in read_manifest(directory)["segments"] for d in Segment.load(directory / name).chunk_doc]
+    assert chunk_docs.count(late["id"]) == len(PlaybookDocument.parse(late).chunks())  # once, not twice
+    assert other["id"] in chunk_docs
+    fresh = Settings(data_dir=tmp_path)
+    store_module.drop_cached(fresh)
+    assert other["id"] in {h["doc_id"] for h in search(fresh, other["text"][:30], k=5)}

@@ -100,10 +100,11 @@ def save_arrays(path: Path, arrays: dict[str, Any]) -> None:
 SEGMENT_BATCH = 2000  # chunks whose sentences LAC reads together: a rebuild's memory stays bounded
 
 
-def segment_texts(directory: Path, chunk_texts: list[str], say: Say,
-                  read_cache: bool = True) -> tuple[list[list[str]], list[list[str]]]:
+def segment_texts(directory: Path, chunk_texts: list[str], say: Say, read_cache: bool = True,
+                  write_cache: bool = True) -> tuple[list[list[str]], list[list[str]]]:
     """LAC words and character bigrams of each chunk; with `read_cache`, words of texts segmented
-    before come from `words.jsonl` (a rebuild); an add segments only its own texts."""
+    before come from `words.jsonl` (a rebuild); an add segments only its own texts. Without
+    `write_cache` the new words are not appended (`remember_words` does it under the store's lock)."""
     cache_path = directory / "words.jsonl"
     cache: dict[str, list[str]] = {}
     if read_cache and cache_path.is_file():
@@ -123,10 +124,20 @@ def segment_texts(directory: Path, chunk_texts: list[str], say: Say,
     cache.update(fresh)
     word_lists = [cache[key] or ["∅"] for key in keys]
     char_lists = [char_tokens(norm) or ["∅"] for norm in norms]
-    if fresh:
-        with cache_path.open("a", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps([k, w], ensure_ascii=False) + "\n" for k, w in fresh.items()))
+    if fresh and write_cache:
+        _append_words(cache_path, fresh)
     return word_lists, char_lists
+
+
+def remember_words(directory: Path, chunk_texts: Sequence[str], word_lists: Sequence[list[str]]) -> None:
+    """Add the chunks' words to `words.jsonl`, the cache a rebuild reads (as segment_texts would have)."""
+    _append_words(directory / "words.jsonl",
+                  {hashlib.sha1(normalise(t).encode("utf-8")).hexdigest(): w for t, w in zip(chunk_texts, word_lists)})
+
+
+def _append_words(cache_path: Path, words: Mapping[str, list[str]]) -> None:
+    with cache_path.open("a", encoding="utf-8") as fh:
+        fh.write("".join(json.dumps([k, w], ensure_ascii=False) + "\n" for k, w in words.items()))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,15 @@ from typing import Any
 import numpy as np
 
 from jinnang.coaching.config import SearchConfig, load_concepts, load_search_config
-from jinnang.coaching.indexing import Chunk, LabelSums, Segment, build_segment, replace_atomically, segment_texts
+from jinnang.coaching.indexing import (
+    Chunk,
+    LabelSums,
+    Segment,
+    build_segment,
+    remember_words,
+    replace_atomically,
+    segment_texts,
+)
 from jinnang.coaching.records import PlaybookDocument
 from jinnang.coaching.snapshot import LoadedIndex, assemble
 from jinnang.coaching.vectors import PlaybookVectors
@@ -191,6 +200,17 @@ def _resolved_key(directory: Path, model: str) -> str:  # resolve() is several l
     return f"{directory.resolve()}|{model}"
 
 
+@dataclass
+class NewSegment:
+    """New documents made ready to append: their chunks' words, the segment, their unit vectors."""
+
+    docs: dict[str, PlaybookDocument]
+    texts: list[str]
+    word_lists: list[list[str]]
+    segment: Segment
+    unit: dict[str, np.ndarray]
+
+
 class PlaybookStore:
     """Adds documents (idempotent by id): new ones as a segment of their own, changed ones by a rebuild."""
 
@@ -209,6 +229,10 @@ class PlaybookStore:
         embedding, by chunk id."""
         say = log or (lambda _m: None)
         parsed = [PlaybookDocument.parse(raw) for raw in new_docs]
+        # the slow part of an add of new documents (words, tags, vectors written to Chroma) is done
+        # before the store's lock, which then covers only the files: N workers adding at once
+        # wait for each other's file writes, not for each other's LAC and Chroma round trips
+        ready = self._prepare_new(parsed, embeddings, say)
         with _writing(self.dir):
             manifest = read_manifest(self.dir)
             current = None
@@ -229,7 +253,10 @@ class PlaybookStore:
                 fresh[doc.id] = doc
             if current is not None and not updated:
                 if fresh:
-                    self._append(current, fresh, embeddings, say)
+                    if ready is None or ready.docs.keys() != fresh.keys() or any(
+                            ready.docs[d].hash != doc.hash for d, doc in fresh.items()):
+                        ready = self._prepare_append(current, fresh, embeddings, say)  # the store moved on
+                    self._commit_append(current, ready)
             elif known or fresh:
                 self._rebuild({**known, **fresh}, embeddings, say)
             total = len(current.indexed | set(fresh)) if current is not None and not updated else len({**known, **fresh})
@@ -278,18 +305,35 @@ class PlaybookStore:
         for leftover in ("bm25_words", "bm25_chars"):
             shutil.rmtree(self.dir / leftover, ignore_errors=True)
 
-    def _append(self, current: LoadedIndex, fresh: dict[str, PlaybookDocument],
-                given: Mapping[str, np.ndarray] | None, say: Callable[[str], None]) -> None:
+    def _prepare_new(self, parsed: list[PlaybookDocument], given: Mapping[str, np.ndarray] | None,
+                     say: Callable[[str], None]) -> NewSegment | None:
+        """The segment of `parsed`, made before the lock, when this process's index says they are all
+        new (the lock then checks it again against the store as it is; None: nothing to do early)."""
+        current = _loaded.get(_cache_key(self.settings))
+        docs = {d.id: d for d in parsed}
+        if current is None or not docs or len(docs) != len(parsed) or docs.keys() & (current.indexed | current.docs.keys()):
+            return None
+        return self._prepare_append(current, docs, given, say)
+
+    def _prepare_append(self, current: LoadedIndex, fresh: dict[str, PlaybookDocument],
+                        given: Mapping[str, np.ndarray] | None, say: Callable[[str], None]) -> NewSegment:
         """The new documents as one segment: only their chunks are segmented, tagged and embedded."""
         chunks: list[Chunk] = [(cid, d.id, text) for d in fresh.values() for cid, text in d.chunks()]
-        word_lists, char_lists = segment_texts(self.dir, [t for _, _, t in chunks], say, read_cache=False)
+        texts = [t for _, _, t in chunks]
+        word_lists, char_lists = segment_texts(self.dir, texts, say, read_cache=False, write_cache=False)
         segment = build_segment(chunks, fresh, self.config, word_lists, char_lists)
         # first: a vector no segment names is never a hit; the documents are new, so are their chunks
         unit = current.vectors.add(chunks, given, stored=False)
+        return NewSegment(dict(fresh), texts, word_lists, segment, unit)
+
+    def _commit_append(self, current: LoadedIndex, new: NewSegment) -> None:
+        """Under the store's lock: the segment, its documents, words and label sums into the store."""
+        remember_words(self.dir, new.texts, new.word_lists)
+        segment = new.segment
         sums = LabelSums.load(self.dir / "labels.npz")
-        sums.add(segment.labels, segment.chunk_ids, unit)
+        sums.add(segment.labels, segment.chunk_ids, new.unit)
         with _docs_path(self.dir, current.manifest).open("a", encoding="utf-8") as fh:
-            fh.write("".join(json.dumps(d.model_dump(), ensure_ascii=False) + "\n" for d in fresh.values()))
+            fh.write("".join(json.dumps(d.model_dump(), ensure_ascii=False) + "\n" for d in new.docs.values()))
         name = _new_name("seg", ".npz")
         segment.save(self.dir / name)
         sums.save(self.dir / "labels.npz", self.config)
