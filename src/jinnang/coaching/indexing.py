@@ -272,6 +272,17 @@ class Segment:
                    {f: cat([p.labels.get(f, np.full(len(p), "", dtype=object)) for p in parts]) for f in first.labels})
 
 
+@dataclass
+class NewSegment:
+    """New documents made ready to append: their chunks' words, the segment, their unit vectors."""
+
+    docs: dict[str, PlaybookDocument]
+    texts: list[str]
+    word_lists: list[list[str]]
+    segment: Segment
+    unit: dict[str, np.ndarray]
+
+
 def build_segment(chunks: Sequence[Chunk], docs: Mapping[str, PlaybookDocument], config: SearchConfig,
                   word_lists: list[list[str]], char_lists: list[list[str]]) -> Segment:
     """Concept tags per chunk (document-level labels count for every chunk of the document),

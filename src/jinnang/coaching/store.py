@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from jinnang.coaching.config import SearchConfig, load_concepts, load_search_con
 from jinnang.coaching.indexing import (
     Chunk,
     LabelSums,
+    NewSegment,
     Segment,
     build_segment,
     remember_words,
@@ -200,17 +200,6 @@ def _resolved_key(directory: Path, model: str) -> str:  # resolve() is several l
     return f"{directory.resolve()}|{model}"
 
 
-@dataclass
-class NewSegment:
-    """New documents made ready to append: their chunks' words, the segment, their unit vectors."""
-
-    docs: dict[str, PlaybookDocument]
-    texts: list[str]
-    word_lists: list[list[str]]
-    segment: Segment
-    unit: dict[str, np.ndarray]
-
-
 class PlaybookStore:
     """Adds documents (idempotent by id): new ones as a segment of their own, changed ones by a rebuild."""
 
@@ -229,9 +218,8 @@ class PlaybookStore:
         embedding, by chunk id."""
         say = log or (lambda _m: None)
         parsed = [PlaybookDocument.parse(raw) for raw in new_docs]
-        # the slow part of an add of new documents (words, tags, vectors written to Chroma) is done
-        # before the store's lock, which then covers only the files: N workers adding at once
-        # wait for each other's file writes, not for each other's LAC and Chroma round trips
+        # new documents' words, tags and Chroma vectors are made before the store's lock, which then
+        # covers only the files: N workers adding at once do not wait on each other's LAC and Chroma
         ready = self._prepare_new(parsed, embeddings, say)
         with _writing(self.dir):
             manifest = read_manifest(self.dir)
@@ -307,8 +295,7 @@ class PlaybookStore:
 
     def _prepare_new(self, parsed: list[PlaybookDocument], given: Mapping[str, np.ndarray] | None,
                      say: Callable[[str], None]) -> NewSegment | None:
-        """The segment of `parsed`, made before the lock, when this process's index says they are all
-        new (the lock then checks it again against the store as it is; None: nothing to do early)."""
+        """The segment of `parsed` when this process's index says all are new (checked again under the lock)."""
         current = _loaded.get(_cache_key(self.settings))
         docs = {d.id: d for d in parsed}
         if current is None or not docs or len(docs) != len(parsed) or docs.keys() & (current.indexed | current.docs.keys()):
@@ -321,16 +308,14 @@ class PlaybookStore:
         chunks: list[Chunk] = [(cid, d.id, text) for d in fresh.values() for cid, text in d.chunks()]
         texts = [t for _, _, t in chunks]
         word_lists, char_lists = segment_texts(self.dir, texts, say, read_cache=False, write_cache=False)
-        segment = build_segment(chunks, fresh, self.config, word_lists, char_lists)
-        # first: a vector no segment names is never a hit; the documents are new, so are their chunks
-        unit = current.vectors.add(chunks, given, stored=False)
-        return NewSegment(dict(fresh), texts, word_lists, segment, unit)
+        # vectors first (a vector no segment names is never a hit); new documents, so new chunks
+        return NewSegment(dict(fresh), texts, word_lists, build_segment(chunks, fresh, self.config, word_lists, char_lists),
+                          current.vectors.add(chunks, given, stored=False))
 
     def _commit_append(self, current: LoadedIndex, new: NewSegment) -> None:
         """Under the store's lock: the segment, its documents, words and label sums into the store."""
         remember_words(self.dir, new.texts, new.word_lists)
-        segment = new.segment
-        sums = LabelSums.load(self.dir / "labels.npz")
+        sums, segment = LabelSums.load(self.dir / "labels.npz"), new.segment
         sums.add(segment.labels, segment.chunk_ids, new.unit)
         with _docs_path(self.dir, current.manifest).open("a", encoding="utf-8") as fh:
             fh.write("".join(json.dumps(d.model_dump(), ensure_ascii=False) + "\n" for d in new.docs.values()))
