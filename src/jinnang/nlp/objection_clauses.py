@@ -17,16 +17,17 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
 from jinnang.core.records import OBJECTION_CATEGORIES
 from jinnang.nlp.vocab import Unit, clauses, sentences
 
+T = TypeVar("T")
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "objection_clauses.json"
 MIN_CHARS = 6  # shorter clauses are fragments and form labels; the rules read those
@@ -157,23 +158,32 @@ def model_path(data_dir: Path | None = None) -> Path:
     return own if own.is_file() else MODELS / MODEL_FILE
 
 
-_cache: dict[Path, tuple[float, ClauseModel]] = {}
-_lock = threading.Lock()
+class ChangedFileCache(Generic[T]):
+    """What `read(path)` made of a file, read again when the file changes; None when it is absent.
+    A data dir's refits are replaced while extraction runs, so each use asks the file's time."""
+
+    def __init__(self) -> None:
+        self._items: dict[Path, tuple[int, T]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, path: Path, read: Callable[[Path], T]) -> T | None:
+        try:
+            stamp = path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+        with self._lock:
+            cached = self._items.get(path)
+            if cached is None or cached[0] != stamp:
+                cached = self._items[path] = (stamp, read(path))
+            return cached[1]
+
+
+_models: ChangedFileCache[ClauseModel] = ChangedFileCache()
 
 
 def load_model(path: Path | None = None) -> ClauseModel | None:
     """The model at `path` (default: model_path()), re-read when the file changes; None when absent."""
-    path = path or model_path()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
-    with _lock:
-        cached = _cache.get(path)
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, ClauseModel.from_json(path.read_text(encoding="utf-8")))
-            _cache[path] = cached
-        return cached[1]
+    return _models.get(path or model_path(), lambda p: ClauseModel.from_json(p.read_text(encoding="utf-8")))
 
 
 def training_matrix(cases: Iterable[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[int]]:

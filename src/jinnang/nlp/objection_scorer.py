@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from jinnang.core.records import OBJECTION_CATEGORIES
+from jinnang.nlp.objection_clauses import ChangedFileCache, learned_dir
 from jinnang.nlp.vocab import Unit, clauses, sentences
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -155,27 +155,18 @@ def load_scorer(model: str = MODEL_FILE) -> ObjectionScorer:
 
 def learned_path(data_dir: Path | None = None) -> Path:
     """Where a data dir keeps its own refit of the scorer (`jinnang learn`, nlp/learning.py)."""
-    from jinnang.nlp.objection_clauses import learned_dir
-
     return learned_dir(data_dir) / MODEL_FILE
 
 
-_learned: dict[Path, tuple[int, ObjectionScorer]] = {}
-_learned_lock = threading.Lock()
+def _read_scorer(path: Path) -> ObjectionScorer:
+    import joblib
+
+    return ObjectionScorer(**joblib.load(path))
+
+
+_learned: ChangedFileCache[ObjectionScorer] = ChangedFileCache()
 
 
 def learned_scorer(data_dir: Path | None = None) -> ObjectionScorer | None:
     """The data dir's own refit, re-read when its file changes; None when it has none."""
-    import joblib
-
-    path = learned_path(data_dir)
-    try:
-        stamp = path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return None
-    with _learned_lock:
-        cached = _learned.get(path)
-        if cached is None or cached[0] != stamp:
-            cached = (stamp, ObjectionScorer(**joblib.load(path)))
-            _learned[path] = cached
-        return cached[1]
+    return _learned.get(learned_path(data_dir), _read_scorer)
