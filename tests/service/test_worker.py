@@ -21,6 +21,7 @@ from jinnang.ingest.store import ChunkRow, DocumentRow, IngestJobRow, ingest_eng
 from jinnang.service.pipeline import ensure_all_tables
 from jinnang.service.queue import THIS_WORKER, claim_job, due_jobs, submit_job
 from jinnang.service.worker import WorkerPool, worker_command
+from tests_support_servers import on_chroma_server
 
 NOTE = "拜访日期：2026年3月{day}日\n今天拜访人民医院骨科王主任，王主任说价格偏高，下周三再去一次。第{i}份记录。\n"
 
@@ -94,8 +95,13 @@ def test_submit_job_in_process_hands_the_job_to_the_web_and_workers_leaves_it_qu
 
 @pytest.mark.slow
 def test_two_worker_processes_share_the_jobs_and_run_none_twice(settings):
+    # the vectors on a Chroma server, as `jinnang serve --workers 2` runs them: Chroma's embedded
+    # store belongs to one process (docs/production.md)
+    settings = on_chroma_server(settings)
     job_ids = _register(settings, 16)
-    env = _env(settings, JINNANG_INGEST_STAGE_DELAY="0.4")  # each job ≥ 0.8 s: both workers get some
+    env = _env(settings, JINNANG_INGEST_STAGE_DELAY="0.4",  # each job ≥ 0.8 s: both workers get some
+               JINNANG_CHROMA_HOST=str(settings.chroma_host), JINNANG_CHROMA_PORT=str(settings.chroma_port),
+               JINNANG_CHROMA_DATABASE=settings.chroma_database)
     workers = [subprocess.Popen(worker_command(exit_when_idle=True), env=env, stderr=subprocess.PIPE, text=True)
                for _ in range(2)]
     logs = [w.communicate(timeout=300)[1] for w in workers]

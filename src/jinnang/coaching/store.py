@@ -11,7 +11,6 @@ never changed, a new one replaces the old in one assignment, and no reader waits
 """
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
@@ -42,6 +41,7 @@ from jinnang.coaching.records import PlaybookDocument
 from jinnang.coaching.snapshot import LoadedIndex, assemble
 from jinnang.coaching.vectors import PlaybookVectors
 from jinnang.core.errors import Conflict, NotFound
+from jinnang.core.locks import file_lock
 from jinnang.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -100,13 +100,8 @@ def _new_name(prefix: str, suffix: str) -> str:
 @contextmanager
 def _writing(directory: Path) -> Iterator[None]:
     """The one writer of a store: this process's lock, then the store's lock file."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with _write_lock, (directory / ".lock").open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with _write_lock, file_lock(directory / ".lock"):
+        yield
 
 
 def _docs_path(directory: Path, manifest: dict[str, Any] | None) -> Path:

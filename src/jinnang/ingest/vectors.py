@@ -5,6 +5,7 @@ default (which would download a model).
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import chromadb
 from chromadb.config import Settings as ChromaSettings
 
+from jinnang.core.locks import file_lock
 from jinnang.core.settings import Settings
 from jinnang.ingest.embed import EmbeddingConfigError, JinnangEmbeddingFunction, get_embedder
 
@@ -38,8 +40,10 @@ def open_chroma(settings: Settings) -> Any:
             _clients[key] = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
                                                 settings=chroma_settings, database=settings.chroma_database)
         else:
-            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-            _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+            # Chroma makes its tables on the first open and two processes doing so at once fail
+            # ("table collections already exists", "database is locked"): opens take turns
+            with file_lock(settings.chroma_dir / ".open-lock"):
+                _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     return _clients[key]
 
 
@@ -51,7 +55,10 @@ def _ensure_server_database(settings: Settings) -> None:
     try:
         admin.get_database(settings.chroma_database)
     except Exception:  # Chroma raises NotFoundError (or a plain ValueError in older servers) for a missing one
-        admin.create_database(settings.chroma_database)
+        try:
+            admin.create_database(settings.chroma_database)
+        except Exception:  # another process (a worker starting beside this one) made it meanwhile
+            admin.get_database(settings.chroma_database)  # if not, what went wrong is raised from here
 
 
 def collection_name(base: str, model: str) -> str:
@@ -66,11 +73,18 @@ def open_collection(settings: Settings, base: str, model: str | None = None) -> 
     with _lock:
         if key not in _collections:
             dimension = model_dimension(model)
-            collection = open_chroma(settings).get_or_create_collection(
-                name=key[1], embedding_function=JinnangEmbeddingFunction(model),
-                metadata={"hnsw:space": "cosine", "dimension": dimension})
+            client = open_chroma(settings)  # before the turn below: flock is not re-entrant
+            with _opening(settings):
+                collection = client.get_or_create_collection(
+                    name=key[1], embedding_function=JinnangEmbeddingFunction(model),
+                    metadata={"hnsw:space": "cosine", "dimension": dimension})
             _collections[key] = _checked_dimension(collection, model, dimension)
         return _collections[key]
+
+
+def _opening(settings: Settings) -> contextlib.AbstractContextManager[None]:
+    """Creating a collection in the embedded store takes the same turns as opening it."""
+    return contextlib.nullcontext() if settings.chroma_host else file_lock(settings.chroma_dir / ".open-lock")
 
 
 def model_dimension(model: str) -> int:
