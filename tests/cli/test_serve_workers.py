@@ -2,6 +2,7 @@
 share the store through a local Chroma server, and SIGTERM stops all of them."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 from jinnang.core.settings import Settings
 from jinnang.ingest.store import IngestJobRow, ingest_engine
 
+OTHER_NOTE = "丽水市人民医院心内科\n陈主任说科室没有地方放这台设备，场地要等明年新楼。下月再约。"
 NOTE = "温州市中心医院骨科\n林主任说价格太高，比进口的还贵，要看同级医院的中标价。约了下周四再去。"
 
 
@@ -74,12 +76,40 @@ def test_an_upload_is_run_by_the_worker_and_found_by_the_webs_search_and_sigterm
         assert int(str(worker).rpartition(":")[2]) in children  # a worker ran it, not the web
         hits = httpx.get(f"{url}/v1/playbook/search", headers=key, params={"q": "价格太高 中标价", "k": 3}).json()
         assert answer.json()["document_id"] in [h["doc_id"] for h in hits["results"]]
+        # `jinnang ingest` in a second shell writes through the server's local Chroma, not the files under it
+        (tmp_path / "more.txt").write_text(OTHER_NOTE, encoding="utf-8")
+        batch = subprocess.run([sys.executable, "-c", "from jinnang.cli import main; main()", "ingest",
+                                str(tmp_path / "more.txt"), "--json"], env=env, capture_output=True, text=True,
+                               timeout=300)
+        assert batch.returncode == 0, batch.stderr[-3000:]
+        (row,) = [json.loads(line) for line in batch.stdout.splitlines() if line.startswith("{")]
+        assert row["status"] == "done", row
+        hits = httpx.get(f"{url}/v1/playbook/search", headers=key, params={"q": "科室没有地方放 场地", "k": 3}).json()
+        assert row["document_id"] in [h["doc_id"] for h in hits["results"]], hits
+        assert row["document_id"] in _nearest_on_the_local_server(data, OTHER_NOTE), "its vectors are the server's"
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(120)
     time.sleep(1)
     assert not any(Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
                    for pid in children), "the worker and the Chroma server stopped with the server"
+
+
+def _nearest_on_the_local_server(data: Path, text: str) -> list[str]:
+    """The documents whose chunks the server's own vector index finds nearest to `text`."""
+    import chromadb
+
+    from jinnang.ingest.embed import get_embedder
+    from jinnang.ingest.indexing import CHUNKS_COLLECTION
+    from jinnang.ingest.vectors import collection_name
+
+    settings = Settings(data_dir=data)
+    host, port = json.loads((data / "chroma" / ".served-by").read_text())["server"].rsplit(":", 1)
+    collection = chromadb.HttpClient(host=host, port=int(port)).get_collection(
+        collection_name(CHUNKS_COLLECTION, settings.embedding_model))
+    vector = get_embedder(settings.embedding_model).embed([text])[0].tolist()
+    found = collection.query(query_embeddings=[vector], n_results=3, include=["metadatas"])
+    return [m["document_id"] for m in found["metadatas"][0]]
 
 
 def _ready(url: str) -> bool:

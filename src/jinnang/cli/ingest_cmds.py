@@ -95,6 +95,7 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
     files, notes are extracted by `processes - 1` worker processes while this one reads, embeds and writes."""
     from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_many, resume
 
+    vector_store_or_exit(settings)
     files = collect_files(paths)
     notes = sum((meta.get("kind") or defaults.get("kind") or "visit_note") in NOTE_KINDS for _, meta in files)
     pool = _start_pool(settings, processes, notes)  # its models load while this process works
@@ -108,6 +109,19 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
     # duplicates too: a run killed before this line left them out, and indexing is idempotent
     index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
     return rows
+
+
+def vector_store_or_exit(settings: Settings) -> None:
+    """Open the vector store before any work: one a running `jinnang serve` owns is refused here
+    (exit 2, naming what to do), or reached through its local Chroma server."""
+    from jinnang.core.errors import InputError
+    from jinnang.ingest.vectors import open_chroma
+
+    try:
+        open_chroma(settings)
+    except InputError as exc:
+        typer.echo(f"error: {exc.field}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _start_pool(settings: Settings, processes: int, notes: int) -> Any:

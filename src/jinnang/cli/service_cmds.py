@@ -37,8 +37,16 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
         typer.echo(f"error: {problem}", err=True)
     if problems:
         raise typer.Exit(2)  # fail at start, not on the first request
+    from jinnang.core.errors import InputError
+    from jinnang.ingest import chroma_claim
+
+    if not settings.chroma_host:  # the embedded store is this server's while it runs (ingest/chroma_claim.py)
+        try:
+            chroma_claim.claim(settings, server=None)
+        except InputError as exc:
+            typer.echo(f"error: {exc.field}: {exc.message}", err=True)
+            raise typer.Exit(2) from None
     if workers:  # the web only registers (and, on PostgreSQL, defers); the workers resume what was left
-        from jinnang.core.errors import InputError
         from jinnang.service.chroma_child import start_chroma_child
         from jinnang.service.worker import at_server_exit, start_workers
 
@@ -49,6 +57,7 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
                 typer.echo(f"error: {exc.field}: {exc.message}", err=True)
                 raise typer.Exit(2) from None
             os.environ.update(chroma.env)
+            chroma_claim.claim(settings, server=f"127.0.0.1:{chroma.port}")  # other commands use it too
             at_server_exit(chroma.stop)
         os.environ["JINNANG_JOB_RUNNER"] = "workers"  # the app factory reads the settings again
         get_settings.cache_clear()

@@ -15,6 +15,7 @@ from chromadb.config import Settings as ChromaSettings
 
 from jinnang.core.locks import file_lock
 from jinnang.core.settings import Settings
+from jinnang.ingest import chroma_claim
 from jinnang.ingest.embed import EmbeddingConfigError, JinnangEmbeddingFunction, get_embedder
 
 _clients: dict[str, Any] = {}
@@ -39,12 +40,27 @@ def open_chroma(settings: Settings) -> Any:
             _ensure_server_database(settings)
             _clients[key] = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
                                                 settings=chroma_settings, database=settings.chroma_database)
+        elif (owner := chroma_claim.serving(settings)) is not None:
+            _clients[key] = _served_client(settings, owner, chroma_settings)
         else:
             # Chroma makes its tables on the first open and two processes doing so at once fail
             # ("table collections already exists", "database is locked"): opens take turns
             with file_lock(settings.chroma_dir / ".open-lock"):
                 _clients[key] = chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
     return _clients[key]
+
+
+def _served_client(settings: Settings, owner: dict[str, Any], chroma_settings: ChromaSettings) -> Any:
+    """The store `jinnang serve` owns, through the local Chroma server it runs on it."""
+    server = str(owner.get("server") or "")
+    if ":" not in server:
+        raise chroma_claim.StoreInUse(
+            "data_dir", f"`jinnang serve --workers 0` (pid {owner.get('pid', '?')}) has {settings.data_dir}'s "
+                        f"vector store open, which allows one process only; stop it first, or serve with workers "
+                        f"(other commands then share its Chroma server)")
+    host, port = server.rsplit(":", 1)
+    # the database the embedded store keeps its collections in
+    return chromadb.HttpClient(host=host, port=int(port), settings=chroma_settings, database="default_database")
 
 
 def _ensure_server_database(settings: Settings) -> None:
