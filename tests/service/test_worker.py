@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -165,3 +166,56 @@ def _alive(pid: int) -> bool:
 def test_worker_command_runs_this_python(tmp_path: Path):
     command = worker_command(concurrency=2, exit_when_idle=True)
     assert command[0] == sys.executable and "concurrency=2" in command[-1]
+
+
+SCHEDULE = ("tick_seconds: 0.2\nschedule:\n  stall_check: {every: 1s}\n  deliver: {every: 1s}\n"
+            "  playbook_refresh: {at: '02:30', enabled: false}\n  monthly_phi: {day: 1, at: '06:00', enabled: false}\n")
+
+
+@pytest.mark.slow
+def test_long_running_workers_run_the_scheduled_jobs_and_a_batch_worker_does_not(settings, tmp_path):
+    from jinnang.service.scheduler import recent_runs
+
+    ensure_all_tables(settings)
+    (tmp_path / "alerts.yaml").write_text(SCHEDULE, encoding="utf-8")
+    env = _env(settings, JINNANG_ALERTS_FILE=str(tmp_path / "alerts.yaml"))
+    batch = subprocess.run(worker_command(exit_when_idle=True), env=env, capture_output=True, text=True, timeout=180)
+    assert batch.returncode == 0 and "scheduler started" not in batch.stderr
+    assert recent_runs(settings) == [], "a batch worker (--exit-when-idle) leaves the schedule alone"
+
+    workers = [subprocess.Popen(worker_command(), env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    logs: list[list[str]] = [[], []]
+    readers = [threading.Thread(target=lambda w=w, out=out: out.extend(w.stderr), daemon=True)
+               for w, out in zip(workers, logs)]
+    for reader in readers:
+        reader.start()
+    try:
+        deadline = time.monotonic() + 120
+        while ({r.name for r in recent_runs(settings, limit=50) if r.ok} != {"stall_check", "deliver"}
+               or not all(any("claimed" in line or "polling" in line for line in out) for out in logs)):
+            assert time.monotonic() < deadline, "the workers never ran the schedule"
+            time.sleep(0.3)
+        time.sleep(1.0)  # past start-up: SIGTERM now asks for a graceful stop
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        codes = [w.wait(timeout=120) for w in workers]
+        for reader in readers:
+            reader.join(timeout=10)
+    texts = ["".join(out) for out in logs]
+    assert codes == [0, 0], texts[0][-2000:] + texts[1][-2000:]
+    assert all("scheduler started" in text and "scheduler stopped" in text for text in texts)
+
+
+def test_the_web_leaves_the_schedule_to_the_workers_when_they_run_the_uploads(settings):
+    from jinnang.web.app import create_app
+
+    def schedulers() -> int:
+        return sum(t.name == "jinnang-scheduler" and t.is_alive() for t in threading.enumerate())
+
+    before = schedulers()
+    with TestClient(create_app(settings.model_copy(update={"job_runner": "workers"}))):
+        assert schedulers() == before
+    with TestClient(create_app(settings)):  # the embedded default runs them itself
+        assert schedulers() == before + 1
+    assert schedulers() == before

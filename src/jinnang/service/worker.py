@@ -111,13 +111,23 @@ def run_queue_worker(settings: Settings, concurrency: int = 1, *, exit_when_idle
 
 
 def run_worker(settings: Settings, concurrency: int = 1, *, exit_when_idle: bool = False) -> None:
-    """The worker for the settings' database (what `jinnang worker` runs)."""
-    if uses_queue(settings):
-        log.info("worker %d: Procrastinate on PostgreSQL, concurrency %d", os.getpid(), concurrency)
-        run_queue_worker(settings, concurrency, exit_when_idle=exit_when_idle)
-    else:
-        log.info("worker %d: polling the SQLite jobs table, concurrency %d", os.getpid(), concurrency)
-        run_local_worker(settings, concurrency, exit_when_idle=exit_when_idle)
+    """The worker for the settings' database (what `jinnang worker` runs). A long-running worker also
+    runs the scheduled jobs (stall check, delivery, playbook refresh, monthly PHI), which the web leaves
+    to the workers when they run the uploads: each slot runs once however many workers tick
+    (service/scheduler.py), and the heavy ones stay out of the web process."""
+    from jinnang.service.scheduler import start_scheduler
+
+    stop_scheduler = None if exit_when_idle else start_scheduler(settings)  # a batch run does its jobs and ends
+    try:
+        if uses_queue(settings):
+            log.info("worker %d: Procrastinate on PostgreSQL, concurrency %d", os.getpid(), concurrency)
+            run_queue_worker(settings, concurrency, exit_when_idle=exit_when_idle)
+        else:
+            log.info("worker %d: polling the SQLite jobs table, concurrency %d", os.getpid(), concurrency)
+            run_local_worker(settings, concurrency, exit_when_idle=exit_when_idle)
+    finally:
+        if stop_scheduler is not None:
+            stop_scheduler()
 
 
 # --- child processes for `jinnang serve --workers N` ----------------------------------------------

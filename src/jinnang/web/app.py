@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jinnang.api.app import create_app as create_api
 from jinnang.api.errors import REFUSAL_FIELD
 from jinnang.core.settings import Settings, get_settings
+from jinnang.service.queue import job_runner
 from jinnang.service.scheduler import start_scheduler
 from jinnang.service.startup import warm_up
 from jinnang.service.worker import run_server_exit_hooks
@@ -62,8 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.add_event_handler("startup", lambda: _limit_threads(settings.web_threads))
     app.router.add_event_handler("startup", lambda: warm_up(settings))
     stop_jobs: list[Callable[[], None]] = []
-    # the nightly jobs (stall check, alerts, playbook refresh, monthly PHI) run inside the service
-    app.router.add_event_handler("startup", lambda: stop_jobs.append(start_scheduler(settings)))
+    # the nightly jobs (stall check, alerts, playbook refresh, monthly PHI) run inside the service: here,
+    # or in the worker processes when they run the uploads' jobs (service/worker.run_worker)
+    if job_runner(settings) != "workers":
+        app.router.add_event_handler("startup", lambda: stop_jobs.append(start_scheduler(settings)))
     app.router.add_event_handler("shutdown", lambda: [stop() for stop in stop_jobs])
     app.router.add_event_handler("shutdown", run_server_exit_hooks)  # `jinnang serve`'s workers, local Chroma
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")  # after /static/vendor/… routes
