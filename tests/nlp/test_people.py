@@ -24,6 +24,19 @@ def test_repeated_mentions_merge_into_the_fullest_name():
     assert list(got) == ["闻立群"]
 
 
+def test_a_full_name_the_segmenter_split_is_read_from_the_boundary_before_it():
+    # LAC reads 科马永康 as a place and 钱|建华 as a word and an organisation
+    got = people("今天把准入资料交给设备科马永康科长，他说下周上会。")
+    assert list(got) == ["马永康"] and got["马永康"].title == "科长" and got["马永康"].department == "设备科"
+    assert list(people("- 钱建华主任 + 技术组 吕丽技师（组长）")) == ["钱建华", "吕丽"]
+
+
+@pytest.mark.parametrize("text", ["今天见了常务副院长，他说要上会。", "下周四跟车主任、卫宁工程师三方碰接口方案。",
+                                  "和科室主任 马国庆 聊了半小时。"])
+def test_no_name_is_made_of_a_word_a_company_a_department_or_a_conjunction(text):
+    assert not {"常务", "卫宁", "和科室"} & set(people(text))
+
+
 def test_titles_are_normalised_to_their_bare_form():
     got = people("信息科苗工和脊柱外科的柏医生（主治）一起看了演示，创伤骨科邢科主任也在。")
     assert got["苗"].title == "工程师" and got["苗"].role == "it"

@@ -23,6 +23,9 @@ from jinnang.nlp.people.vocabulary import (
 )
 
 
+NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})  # LAC's organisations, places, brands
+
+
 @dataclass
 class PersonMention:
     name: str
@@ -140,6 +143,12 @@ class _Reader:
                 if self._plausible_surname_start(start):
                     out.append(PersonMention(name, start, te, title, dept_before(text, start, depts), ts))
                     continue
+            # 设备科马永康科长, "- 钱建华主任": a full name the segmenter split wrongly (科马永康 as a place),
+            # read from where it must begin: after a department, a separator or the start of a line
+            whole = self._whole_name_before(ts, in_dept)
+            if whole is not None:
+                out.append(PersonMention(text[whole:ts], whole, te, title, dept_before(text, whole, depts), ts))
+                continue
             if title.after_surname_only:
                 continue
             # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长 (the name, spaces, the
@@ -278,6 +287,30 @@ class _Reader:
         if m:  # 王主任 is a surname and a title, not a name
             name = name[:m.start()]
         return name if len(name) >= 2 else None
+
+    def _whole_name_before(self, ts: int, in_dept: list[bool]) -> int | None:
+        """Start of a 3- or 2-character name (surname first) ending at the title at `ts` that begins at a
+        boundary: a department's end, a character that is no Chinese, or the text's start. Never a
+        dictionary word (常务副院长 is no 常务), a word the tagger read as a company or place (卫宁工程师 is
+        卫宁's engineer), a department (和科室主任) or a conjunction's 和."""
+        from jinnang.nlp.crf_features import word_lexicon
+
+        text, words = self.text, words_at(self.doc)
+        for length in (3, 2):
+            p = ts - length
+            if p < 0 or text[p] not in self.vocab.surnames or any(in_dept[i] for i in range(p, ts)):
+                continue
+            if not all(CJK.match(c) and c not in NAME_STOP for c in text[p + 1:ts]) or text[ts - 1] in "科室部处组院":
+                continue
+            if not (p == 0 or not CJK.match(text[p - 1]) or any(e == p for _, e in self.depts)):
+                continue
+            word, tag = words.get(p, ("", ""))
+            if (word == text[p] and tag in ("c", "p")) or (word == text[p:ts] and tag in NOT_NAME_PLACES):
+                continue
+            if word_lexicon()[0].get(text[p:ts]) in COMMON_WORD_TAGS:
+                continue
+            return p
+        return None
 
     def _conjunction_before_title(self, s: int, ts: int, te: int) -> bool:
         """和/与/及/跟/同 before a title are also surnames: read as a conjunction (LAC c/p) when a
