@@ -22,7 +22,6 @@ from jinnang.nlp.people.vocabulary import (
     people_vocab,
 )
 
-
 NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})  # LAC's organisations, places, brands
 
 
