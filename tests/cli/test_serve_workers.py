@@ -104,7 +104,7 @@ def _nearest_on_the_local_server(data: Path, text: str) -> list[str]:
     from jinnang.ingest.vectors import collection_name
 
     settings = Settings(data_dir=data)
-    host, port = json.loads((data / "chroma" / ".served-by").read_text())["server"].rsplit(":", 1)
+    host, port = json.loads((data / "chroma" / ".owned-by").read_text())["server"].rsplit(":", 1)
     collection = chromadb.HttpClient(host=host, port=int(port)).get_collection(
         collection_name(CHUNKS_COLLECTION, settings.embedding_model))
     vector = get_embedder(settings.embedding_model).embed([text])[0].tolist()

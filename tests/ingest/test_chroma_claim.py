@@ -1,6 +1,7 @@
-"""While `jinnang serve` runs, the data dir's embedded Chroma store is its own: another process is sent
-to its local Chroma server (tests/cli/test_serve_workers.py) or, when the server opened the files
-itself (`--workers 0`), refused with what to do. Never two writers on one store."""
+"""The data dir's embedded Chroma store belongs to the one process that claimed it (`jinnang serve`,
+`jinnang ingest`, `jinnang worker`): another process is sent to the owner's local Chroma server
+(tests/cli/test_serve_workers.py) or, when the owner has the files open itself, refused with what to
+do. Never two writers on one store."""
 from __future__ import annotations
 
 import os
@@ -16,7 +17,8 @@ from jinnang.ingest.vectors import open_chroma
 
 HOLD = ("import sys, time; from pathlib import Path; from jinnang.core.settings import Settings; "
         "from jinnang.ingest import chroma_claim; "
-        "chroma_claim.claim(Settings(data_dir=Path(sys.argv[1])), server=None); print('claimed', flush=True); "
+        "chroma_claim.claim(Settings(data_dir=Path(sys.argv[1])), server=None, command='jinnang serve --workers 0'); "
+        "print('claimed', flush=True); "
         "time.sleep(600)")
 
 
@@ -36,7 +38,7 @@ def test_a_store_another_process_serves_itself_is_refused_naming_it(settings, he
         open_chroma(settings)
     assert refused.value.field == "data_dir"
     assert f"pid {held_elsewhere.pid}" in refused.value.message and "--workers 0" in refused.value.message
-    with pytest.raises(chroma_claim.StoreInUse, match="another `jinnang serve`"):
+    with pytest.raises(chroma_claim.StoreInUse, match="`jinnang serve --workers 0` \\(pid"):
         chroma_claim.claim(settings, server=None)  # nor can a second server take it
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -95,33 +97,49 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
     files, notes are extracted by `processes - 1` worker processes while this one reads, embeds and writes."""
     from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_many, resume
 
-    vector_store_or_exit(settings)
-    files = collect_files(paths)
-    notes = sum((meta.get("kind") or defaults.get("kind") or "visit_note") in NOTE_KINDS for _, meta in files)
-    pool = _start_pool(settings, processes, notes)  # its models load while this process works
-    try:
-        resume(settings)  # a crashed earlier run is finished first
-        rows = _ingest_files(settings, files, defaults, pool, lambda items: ingest_many(
-            settings, items, hooks=(extract_hook,)))
-    finally:
-        if pool is not None:
-            pool.close()
-    # duplicates too: a run killed before this line left them out, and indexing is idempotent
-    index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
+    with owned_vector_store(settings, "jinnang ingest"):
+        files = collect_files(paths)
+        notes = sum((meta.get("kind") or defaults.get("kind") or "visit_note") in NOTE_KINDS for _, meta in files)
+        pool = _start_pool(settings, processes, notes)  # its models load while this process works
+        try:
+            resume(settings)  # a crashed earlier run is finished first
+            rows = _ingest_files(settings, files, defaults, pool, lambda items: ingest_many(
+                settings, items, hooks=(extract_hook,)))
+        finally:
+            if pool is not None:
+                pool.close()
+        # duplicates too: a run killed before this line left them out, and indexing is idempotent
+        index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
     return rows
 
 
-def vector_store_or_exit(settings: Settings) -> None:
-    """Open the vector store before any work: one a running `jinnang serve` owns is refused here
-    (exit 2, naming what to do), or reached through its local Chroma server."""
+@contextmanager
+def owned_vector_store(settings: Settings, command: str) -> Iterator[None]:
+    """The vector store for a command that writes it, checked before any work. The embedded store is
+    this process's for the block (ingest/chroma_claim.py); one a running `jinnang serve` owns is
+    reached through its local Chroma server; one another command has open is refused here (exit 2,
+    naming that command)."""
     from jinnang.core.errors import InputError
+    from jinnang.ingest import chroma_claim
     from jinnang.ingest.vectors import open_chroma
 
+    claimed = False
+    if not settings.chroma_host:
+        try:
+            chroma_claim.claim(settings, server=None, command=command)
+            claimed = True
+        except InputError:
+            pass  # another process's: open_chroma goes through its server, or refuses
     try:
-        open_chroma(settings)
-    except InputError as exc:
-        typer.echo(f"error: {exc.field}: {exc.message}", err=True)
-        raise typer.Exit(2) from None
+        try:
+            open_chroma(settings)
+        except InputError as exc:
+            typer.echo(f"error: {exc.field}: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+        yield
+    finally:
+        if claimed:
+            chroma_claim.release(settings)
 
 
 def _start_pool(settings: Settings, processes: int, notes: int) -> Any:

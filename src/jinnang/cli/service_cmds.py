@@ -42,7 +42,7 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
 
     if not settings.chroma_host:  # the embedded store is this server's while it runs (ingest/chroma_claim.py)
         try:
-            chroma_claim.claim(settings, server=None)
+            chroma_claim.claim(settings, server=None, command="jinnang serve" + ("" if workers else " --workers 0"))
         except InputError as exc:
             typer.echo(f"error: {exc.field}: {exc.message}", err=True)
             raise typer.Exit(2) from None
@@ -57,7 +57,7 @@ def serve(host: Annotated[str | None, typer.Option()] = None, port: Annotated[in
                 typer.echo(f"error: {exc.field}: {exc.message}", err=True)
                 raise typer.Exit(2) from None
             os.environ.update(chroma.env)
-            chroma_claim.claim(settings, server=f"127.0.0.1:{chroma.port}")  # other commands use it too
+            chroma_claim.claim(settings, server=f"127.0.0.1:{chroma.port}", command="jinnang serve")  # shared
             at_server_exit(chroma.stop)
         os.environ["JINNANG_JOB_RUNNER"] = "workers"  # the app factory reads the settings again
         get_settings.cache_clear()

@@ -51,13 +51,13 @@ def open_chroma(settings: Settings) -> Any:
 
 
 def _served_client(settings: Settings, owner: dict[str, Any], chroma_settings: ChromaSettings) -> Any:
-    """The store `jinnang serve` owns, through the local Chroma server it runs on it."""
+    """The store another process owns: through the local Chroma server `jinnang serve` runs on it."""
     server = str(owner.get("server") or "")
     if ":" not in server:
         raise chroma_claim.StoreInUse(
-            "data_dir", f"`jinnang serve --workers 0` (pid {owner.get('pid', '?')}) has {settings.data_dir}'s "
-                        f"vector store open, which allows one process only; stop it first, or serve with workers "
-                        f"(other commands then share its Chroma server)")
+            "data_dir", f"`{owner.get('command') or 'jinnang serve'}` (pid {owner.get('pid', '?')}) has "
+                        f"{settings.data_dir}'s vector store open, which allows one process only; wait for it to "
+                        f"end or stop it (a server started with workers lets other commands share its Chroma server)")
     host, port = server.rsplit(":", 1)
     # the database the embedded store keeps its collections in
     return chromadb.HttpClient(host=host, port=int(port), settings=chroma_settings, database="default_database")
