@@ -3,6 +3,7 @@ any work: exit 2, one error line naming the field and that command, nothing stor
 ends, the store is free again."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -91,3 +92,25 @@ def test_a_command_owns_the_store_for_its_block_only(tmp_path):
         inside = other_claims()
     assert inside.returncode != 0 and "`jinnang ingest` (pid" in inside.stderr
     assert other_claims().returncode == 0, "released when the block ends"
+
+
+@pytest.mark.slow
+def test_status_still_answers_and_a_deletion_is_refused_cleanly_while_an_ingest_has_the_store(tmp_path):
+    (tmp_path / "n.txt").write_text("今天拜访人民医院骨科王主任，王主任说价格偏高。", encoding="utf-8")
+    first = _jinnang(tmp_path, "ingest", str(tmp_path / "n.txt"), "--json")
+    assert first.returncode == 0, first.stderr[-2000:]
+    (row,) = [json.loads(line) for line in first.stdout.splitlines() if line.startswith("{")]
+    holder = _hold(tmp_path, "jinnang ingest")
+    try:
+        status = _jinnang(tmp_path, "status", "--json")
+        deletion = _jinnang(tmp_path, "documents", "delete", row["document_id"])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert status.returncode == 0, status.stderr[-2000:]
+    assert json.loads(status.stdout)["vectors"].startswith("not counted: `jinnang ingest`")
+    assert deletion.returncode == 2 and "Traceback" not in deletion.stderr, deletion.stderr[-2000:]
+    assert deletion.stderr.strip().splitlines()[-1].startswith("error: data_dir: `jinnang ingest`")
+    settings = Settings(data_dir=tmp_path / "data")
+    with Session(ingest_engine(settings)) as session:
+        assert session.scalar(select(func.count()).select_from(DocumentRow)) == 1, "nothing was deleted"

@@ -27,6 +27,7 @@ def main() -> None:
         users_cmds,
         worker_cmds,
     )
+    from jinnang.core.errors import InputError
     from jinnang.core.settings import SettingsError, get_settings
 
     try:
@@ -34,4 +35,8 @@ def main() -> None:
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    app()
+    try:
+        app()
+    except InputError as exc:  # one a command did not answer itself (a store another process has open)
+        print(f"error: {exc.field}: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -24,7 +24,7 @@ def delete(document_id: Annotated[str, typer.Argument(help="the document's id")]
     try:
         report = delete_document(get_settings(), document_id, by=by or getpass.getuser(), role="cli")
     except InputError as exc:
-        typer.echo(f"error: {exc.message}", err=True)
+        typer.echo(f"error: {exc.field}: {exc.message}", err=True)
         raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(report.model_dump(), ensure_ascii=False))

@@ -282,6 +282,7 @@ def ingest(
 @app.command()
 def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """What the data dir holds: documents by status, jobs, chunks, extraction records."""
+    from jinnang.ingest.chroma_claim import StoreInUse
     from jinnang.ingest.pipeline import CHUNKS_COLLECTION
     from jinnang.ingest.store import ChunkRow, DocumentRow, IngestJobRow, ingest_engine
     from jinnang.ingest.vectors import open_collection
@@ -295,8 +296,12 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         jobs = dict(session.execute(select(IngestJobRow.status, func.count()).group_by(IngestJobRow.status)).all())
         chunks = session.scalar(select(func.count()).select_from(ChunkRow)) or 0
         records = session.scalar(select(func.count()).select_from(ExtractionRow)) or 0
+    try:
+        vectors: int | str = open_collection(settings, CHUNKS_COLLECTION).count()
+    except StoreInUse as exc:  # a running ingest has the store's files: the rest of the status still answers
+        vectors = f"not counted: {exc.message}"
     summary = {"data_dir": str(settings.data_dir), "documents": by_status, "jobs": jobs, "chunks": chunks,
-               "vectors": open_collection(settings, CHUNKS_COLLECTION).count(), "extraction_records": records,
+               "vectors": vectors, "extraction_records": records,
                "embedding_model": settings.embedding_model, "ocr_engine": settings.ocr_engine}
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))
