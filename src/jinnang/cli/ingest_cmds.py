@@ -95,7 +95,7 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
                  processes: int = 1) -> list[dict[str, Any]]:
     """Ingest files and folders; one summary dict per file, in order. With `processes` > 1 and enough
     files, notes are extracted by `processes - 1` worker processes while this one reads, embeds and writes."""
-    from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_many, resume
+    from jinnang.service.pipeline import index_in_playbook, resume
 
     with owned_vector_store(settings, "jinnang ingest"):
         files = collect_files(paths)
@@ -103,8 +103,7 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
         pool = _start_pool(settings, processes, notes)  # its models load while this process works
         try:
             resume(settings)  # a crashed earlier run is finished first
-            rows = _ingest_files(settings, files, defaults, pool, lambda items: ingest_many(
-                settings, items, hooks=(extract_hook,)))
+            rows = _ingest_files(settings, files, defaults, pool)
         finally:
             if pool is not None:
                 pool.close()
@@ -151,8 +150,8 @@ def _start_pool(settings: Settings, processes: int, notes: int) -> Any:
 
 
 def _ingest_files(settings: Settings, files: list[tuple[Path, dict[str, Any]]], defaults: dict[str, Any],
-                  pool: Any, one_batch: Any) -> list[dict[str, Any]]:
-    from jinnang.service.pipeline import ingest_batches
+                  pool: Any) -> list[dict[str, Any]]:
+    from jinnang.service.pipeline import extract_hook, ingest_batches, ingest_many
 
     batches = [files[start:start + INGEST_BATCH] for start in range(0, len(files), INGEST_BATCH)]
 
@@ -163,7 +162,7 @@ def _ingest_files(settings: Settings, files: list[tuple[Path, dict[str, Any]]], 
 
     # one Chroma write a batch, not one a file; the playbook is indexed once for the whole run, after
     outcomes = (ingest_batches(settings, (items(b) for b in batches), pool) if pool is not None
-                else (one_batch(items(b)) for b in batches))
+                else (ingest_many(settings, items(b), hooks=(extract_hook,)) for b in batches))
     rows: list[dict[str, Any]] = []
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=stderr, transient=True) as progress:

@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from jinnang.nlp.learning import (
-    OWN_WEIGHT,
     THRESHOLD_SET,
     TRAINING_SETS,
     char_categories,
-    fit_prepared,
+    fit_learned_parts,
     micro,
     packaged_threshold,
     prepare,
@@ -33,7 +32,6 @@ from jinnang.nlp.learning import (
 def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 20, 40),
                    group_file: Path | None = None) -> dict[str, Any]:
     from jinnang.core.jsonl_file import read_jsonl
-    from jinnang.nlp.objection_scorer import train as train_char
 
     started = time.perf_counter()
     sets = {name: prepare(cases) for name, cases in read_sets().items()}
@@ -52,8 +50,7 @@ def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 
     rows = [{"learned": 0, "model": "rules only", **micro(zip(gold, [n.rule_cats for n in test])), "refit_s": 0.0}]
     for k in sorted({min(s, len(pool)) for s in sizes}):
         t = time.perf_counter()
-        char = train_char([dict(n.case) for n in base] + [dict(n.case) for n in pool[:k]] * OWN_WEIGHT)
-        model = fit_prepared(base, threshold=threshold, own=pool[:k], own_weight=OWN_WEIGHT)
+        char, model = fit_learned_parts(base, pool[:k], threshold)
         seconds = time.perf_counter() - t
         rows.append({"learned": k, "model": "+ both learned parts",
                      **micro(zip(gold, with_model(test, char_categories(test, char), model))),

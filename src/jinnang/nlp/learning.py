@@ -118,6 +118,16 @@ def fit_prepared(notes: Sequence[Prepared], c: float = DEFAULT_C, threshold: flo
                sample_weight=weights)
 
 
+def fit_learned_parts(base: Sequence[Prepared], own: Sequence[Prepared] = (), threshold: float = 0.9,
+                      card: dict[str, Any] | None = None) -> tuple[Any, ClauseModel]:
+    """Both learned objection parts, the character scorer and the clause model, fitted on `base` and a
+    team's `own` notes, these counting OWN_WEIGHT times: what `jinnang learn` refits."""
+    from jinnang.nlp.objection_scorer import train as train_char
+
+    char = train_char([dict(n.case) for n in base] + [dict(n.case) for n in own] * OWN_WEIGHT)
+    return char, fit_prepared(base, threshold=threshold, card=card, own=own, own_weight=OWN_WEIGHT)
+
+
 def best_added(model: ClauseModel, note: Prepared) -> dict[str, float]:
     """Each category's highest probability over the note's standing clauses."""
     if not len(note.x):
@@ -234,7 +244,6 @@ def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | 
 
     from jinnang.nlp.objection_scorer import learned_scorer, load_scorer
     from jinnang.nlp.objection_scorer import save as save_char
-    from jinnang.nlp.objection_scorer import train as train_char
 
     started = time.perf_counter()
     if shipped is None:
@@ -243,9 +252,8 @@ def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | 
     threshold = packaged_threshold()
     card = {"data": [*TRAINING_SETS, "<data_dir>/learning/notes.jsonl"], "learned_notes": len(own),
             "own_weight": OWN_WEIGHT}
-    char = train_char([dict(n.case) for n in shipped] + [dict(n.case) for n in own] * OWN_WEIGHT)
-    model = fit_prepared(shipped, threshold=threshold, own=own, own_weight=OWN_WEIGHT,
-                         card={**card, "threshold_from": "the packaged model (chosen on tune5, fitted without it)"})
+    char, model = fit_learned_parts(shipped, own, threshold, card={
+        **card, "threshold_from": "the packaged model (chosen on tune5, fitted without it)"})
     current = load_model(current_model_path(data_dir))  # None: no clause model yet, rules + char scorer
     current_char = learned_scorer(data_dir) or load_scorer()
     gold = [n.gold_cats for n in shipped]
