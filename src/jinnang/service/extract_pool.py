@@ -15,11 +15,9 @@ also breaks the pool fails alone.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.abc
 import logging
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -60,18 +58,6 @@ def extract_note(text: str, reference_date: dt.date, kind: DocumentKind) -> Extr
     return extract(text, reference_date, kind)
 
 
-class _WithoutTorch(importlib.abc.MetaPathFinder):
-    """thinc (under spaCy) imports torch whenever it is installed (the `st` extra): 1.5 s a process.
-    Extraction never uses it (its clause embeddings are USE's, on numpy), so a worker refuses it:
-    thinc then runs without, as in the default install. (Not a `None` in sys.modules: scipy reads
-    whatever sits there.)"""
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "torch" or name.startswith("torch."):
-            raise ModuleNotFoundError("an extraction worker runs without torch", name=name)
-        return None
-
-
 def _parent_gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
@@ -100,8 +86,6 @@ def _start_worker(data_dir: str, task: Task, parent: int) -> None:
     threading.Thread(target=_watch_parent, args=(parent,), name="watch-parent", daemon=True).start()
     # learned models live under the data dir, which a worker must read as its parent does
     os.environ["JINNANG_DATA_DIR"] = data_dir
-    if "torch" not in sys.modules:
-        sys.meta_path.insert(0, _WithoutTorch())
     from jinnang.ingest.threads import limit_process_threads
 
     limit_process_threads()
