@@ -75,3 +75,27 @@ def test_a_few_files_or_one_process_start_no_workers(settings):
 def test_processes_below_one_are_refused(folder, data_dir):
     done = CliRunner().invoke(app, ["ingest", str(folder), "--processes", "0"])
     assert done.exit_code == 2 and "--processes" in done.stderr
+
+
+
+def test_the_playbook_is_filled_during_the_run_and_holds_every_note_once(folder, tmp_path, monkeypatch):
+    # passes of 5 or more documents while the pool extracts the next notes, the rest at the end
+    from jinnang.coaching.store import PlaybookStore
+    from jinnang.core.settings import Settings
+    from jinnang.service import pipeline
+
+    passes: list[list[str]] = []
+    index_in_playbook = pipeline.index_in_playbook
+
+    def counted(settings, document_ids, refresh=True):
+        passes.append(list(document_ids))
+        return index_in_playbook(settings, document_ids, refresh=refresh)
+
+    monkeypatch.setattr(ingest_cmds, "PLAYBOOK_BATCH", 5)
+    monkeypatch.setattr(pipeline, "index_in_playbook", counted)
+    rows = _ingest(folder, tmp_path / "two", 2, monkeypatch)
+    searchable = [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")]
+    assert len(passes) > 2 and all(len(p) >= 5 for p in passes[:-1])
+    assert sorted(d for p in passes for d in p) == sorted(searchable)  # each row passed once
+    in_playbook = PlaybookStore(Settings(data_dir=tmp_path / "two")).read_documents()
+    assert set(searchable) <= set(in_playbook)

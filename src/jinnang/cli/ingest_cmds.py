@@ -24,6 +24,10 @@ from jinnang.core.settings import Settings, get_settings
 stderr = Console(stderr=True)
 MANIFEST = "manifest.jsonl"
 INGEST_BATCH = 32  # files registered, then read and indexed together
+# documents made searchable in the playbook together, during the run: while the pool extracts the next
+# notes (this process waits on it otherwise), and while their chunks' vectors are still in the embedder's
+# memo (a pass at the end of a 10,000-note run would embed most of them again)
+PLAYBOOK_BATCH = 128
 
 
 class ManifestEntry(BaseModel):
@@ -95,7 +99,8 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
                  processes: int = 1) -> list[dict[str, Any]]:
     """Ingest files and folders; one summary dict per file, in order. With `processes` > 1 and enough
     files, notes are extracted by `processes - 1` worker processes while this one reads, embeds and writes."""
-    from jinnang.service.pipeline import index_in_playbook, resume
+    from jinnang.service.pipeline import resume
+    from jinnang.service.playbook_refresh import refresh_if_stale
 
     with owned_vector_store(settings, "jinnang ingest"):
         files = collect_files(paths)
@@ -107,8 +112,7 @@ def ingest_paths(settings: Settings, paths: list[Path], defaults: dict[str, Any]
         finally:
             if pool is not None:
                 pool.close()
-        # duplicates too: a run killed before this line left them out, and indexing is idempotent
-        index_in_playbook(settings, [r["document_id"] for r in rows if r["status"] in ("done", "duplicate")])
+        refresh_if_stale(settings)  # once a run: scenarios mined again if won or lost deals came in
     return rows
 
 
@@ -151,7 +155,7 @@ def _start_pool(settings: Settings, processes: int, notes: int) -> Any:
 
 def _ingest_files(settings: Settings, files: list[tuple[Path, dict[str, Any]]], defaults: dict[str, Any],
                   pool: Any) -> list[dict[str, Any]]:
-    from jinnang.service.pipeline import extract_hook, ingest_batches, ingest_many
+    from jinnang.service.pipeline import extract_hook, index_in_playbook, ingest_batches, ingest_many
 
     batches = [files[start:start + INGEST_BATCH] for start in range(0, len(files), INGEST_BATCH)]
 
@@ -160,18 +164,25 @@ def _ingest_files(settings: Settings, files: list[tuple[Path, dict[str, Any]]], 
                  register_options({**defaults, **{k: v for k, v in meta.items() if v is not None}}))
                 for file, meta in batch]
 
-    # one Chroma write a batch, not one a file; the playbook is indexed once for the whole run, after
+    # one Chroma write a batch, not one a file; the playbook every PLAYBOOK_BATCH documents
     outcomes = (ingest_batches(settings, (items(b) for b in batches), pool) if pool is not None
                 else (ingest_many(settings, items(b), hooks=(extract_hook,)) for b in batches))
     rows: list[dict[str, Any]] = []
+    searchable: list[str] = []  # done, and duplicates too: a run killed before indexing them left them out
     with Progress(TextColumn("[bold]ingest"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   TextColumn("{task.description}"), console=stderr, transient=True) as progress:
         task = progress.add_task("", total=len(files))
         for batch, outcome in zip(batches, outcomes):
             progress.update(task, description=batch[0][0].name)
             for (file, _), (registration, job) in zip(batch, outcome):
-                rows.append(_row(settings, file, registration, job))
+                rows.append(row := _row(settings, file, registration, job))
+                if row["status"] in ("done", "duplicate"):
+                    searchable.append(row["document_id"])
                 progress.advance(task)
+            if len(searchable) >= PLAYBOOK_BATCH:
+                index_in_playbook(settings, searchable, refresh=False)
+                searchable = []
+        index_in_playbook(settings, searchable, refresh=False)
     return rows
 
 

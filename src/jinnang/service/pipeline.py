@@ -132,8 +132,9 @@ def playbook_hook(settings: Settings, session: Session, document: DocumentRow) -
     index_documents(settings, [_playbook_document(document)])
 
 
-def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[str, int]:
-    """Index many ingested documents in one pass: one segment and one batched Chroma write for all of them."""
+def index_in_playbook(settings: Settings, document_ids: Sequence[str], refresh: bool = True) -> dict[str, int]:
+    """Index many ingested documents in one pass: one segment and one batched Chroma write for all of them.
+    `refresh=False`: leave mining the playbook again to the caller (once a run, not once a pass)."""
     from jinnang.coaching import index_documents
     from jinnang.ingest.store import ingest_engine
 
@@ -141,7 +142,8 @@ def index_in_playbook(settings: Settings, document_ids: Sequence[str]) -> dict[s
         documents = [session.get(DocumentRow, d) for d in dict.fromkeys(document_ids)]
         docs = [_playbook_document(d) for d in documents if d is not None and d.status == "done"]
     counts = index_documents(settings, docs) if docs else {"added": 0, "updated": 0, "unchanged": 0, "total": 0}
-    refresh_if_stale(settings)  # scenarios mined again when won or lost deals or talk tracks came in
+    if refresh:
+        refresh_if_stale(settings)  # scenarios mined again when won or lost deals or talk tracks came in
     return counts
 
 
