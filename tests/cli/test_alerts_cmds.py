@@ -89,7 +89,8 @@ def test_jobs_run_and_list(data_dir):
     _stalled_account()
     listed = CliRunner().invoke(app, ["jobs", "list", "--json"])
     assert listed.exit_code == 0, listed.output
-    assert [j["name"] for j in _lines(listed.stdout)] == ["stall_check", "deliver", "playbook_refresh", "monthly_phi"]
+    assert [j["name"] for j in _lines(listed.stdout)] == ["stall_check", "deliver", "playbook_refresh", "monthly_phi",
+                                                           "learn"]
     assert all(j["last"] is None for j in _lines(listed.stdout))
     ran = CliRunner().invoke(app, ["jobs", "run", "stall_check", "--json"])
     assert ran.exit_code == 0 and json.loads(ran.stdout)["queued"] == 2

@@ -19,7 +19,14 @@ from jinnang.rules.models import AccountSnapshot
 from jinnang.service.alerts import unread_count
 from jinnang.service.alerts.config import JobSchedule
 from jinnang.service.demo import ensure_demo_users
-from jinnang.service.scheduler import job_states, recent_runs, run_due_jobs, run_job_now, start_scheduler
+from jinnang.service.scheduler import (
+    job_states,
+    recent_runs,
+    request_job,
+    run_due_jobs,
+    run_job_now,
+    start_scheduler,
+)
 
 D = dt.datetime
 
@@ -112,3 +119,20 @@ def test_the_thread_runs_the_schedule_and_stops(tmp_path):
     names = {r.name for r in recent_runs(settings, limit=50)}
     assert names == {"stall_check", "deliver"}
     assert not any(t.name == "jinnang-scheduler" and t.is_alive() for t in threading.enumerate())
+
+
+def test_a_requested_run_is_started_once_by_the_next_tick_of_whichever_process_schedules(tmp_path):
+    # the admin page's button where web processes leave the jobs to workers
+    settings = _settings(tmp_path)
+    now = D(2026, 1, 10, 9, 0)
+    run_due_jobs(settings, now)  # this slot's scheduled runs are done
+    asked = request_job(settings, "stall_check", now)
+    assert asked.trigger == "requested" and asked.ok is None
+    assert request_job(settings, "stall_check", now) == asked  # asked twice before a worker took it: one run
+    state = next(j for j in job_states(settings, now) if j.name == "stall_check")
+    assert state.last is not None and state.last.trigger == "requested"
+    ran = run_due_jobs(settings, now + dt.timedelta(seconds=30))
+    assert [(r.name, r.trigger, r.ok) for r in ran] == [("stall_check", "manual", True)]
+    assert run_due_jobs(settings, now + dt.timedelta(seconds=60)) == []
+    with pytest.raises(NotFound):
+        request_job(settings, "backup")

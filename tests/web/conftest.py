@@ -75,6 +75,12 @@ def web(tmp_path: Path) -> Web:
     return Web(_prepared(tmp_path / "data"))
 
 
+@pytest.fixture
+def workers_web(tmp_path: Path) -> Web:
+    """The same, as a web process that leaves the jobs to `jinnang worker` processes."""
+    return Web(_prepared(tmp_path / "data").model_copy(update={"job_runner": "workers"}))
+
+
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from jinnang.cli.ingest_cmds import ingest_paths

@@ -43,7 +43,7 @@ def test_the_page_shows_users_teams_keys_jobs_and_configuration(web):
         assert f'data-username="{user}"' in page.text
     assert 'data-team="demo-east"' in page.text and 'data-team="west"' in page.text
     assert re.findall(r'data-job="([a-z_]+)"', page.text) == ["stall_check", "deliver", "playbook_refresh",
-                                                              "monthly_phi"]
+                                                              "monthly_phi", "learn"]
     assert "service/alerts/config/messages.yaml" in page.text and "rules/config/journey.yaml" in page.text
     assert "停滞检查与提醒" in page.text and "/static/admin.js" in page.text
 
@@ -125,3 +125,16 @@ def test_run_now_runs_the_stall_check_and_the_page_shows_its_last_run(web):
     assert "queued=2" in page.text
     assert unread_count(open_engine(web.settings.db_url), "demo-manager") == 1
     assert admin.post("/admin/jobs/backup/run", data={"csrf": admin.csrf}).status_code == 404
+
+
+def test_where_workers_run_the_jobs_run_now_hands_the_job_to_them(workers_web):
+    from jinnang.service.scheduler import run_due_jobs
+
+    web = workers_web
+    admin = web.client("demo-admin")
+    asked = admin.post("/admin/jobs/stall_check/run", data={"csrf": admin.csrf}, follow_redirects=False)
+    assert asked.status_code == 303 and "job_requested" in asked.headers["location"]
+    page = admin.get("/admin")
+    assert re.search(r'data-job="stall_check"\s+data-last-ok=""', page.text) and 'data-testid="job-requested"' in page.text
+    assert [r.name for r in run_due_jobs(web.settings) if r.trigger == "manual"] == ["stall_check"]  # a worker's tick
+    assert re.search(r'data-job="stall_check"\s+data-last-ok="true"', admin.get("/admin").text)

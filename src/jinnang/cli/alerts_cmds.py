@@ -95,7 +95,7 @@ def list_jobs(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @jobs_app.command("run")
-def run(name: Annotated[str, typer.Argument(help="stall_check, deliver, playbook_refresh or monthly_phi")],
+def run(name: Annotated[str, typer.Argument(help="stall_check, deliver, playbook_refresh, monthly_phi or learn")],
         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Run one job now (recorded as a manual run); exit 1 when it failed."""
     from jinnang.service.scheduler import run_job_now

@@ -1,13 +1,14 @@
 """The nightly jobs, run by the service itself: no cron line for a customer to write.
 
 The schedule is in the channels file (`schedule:`; defaults: stall check 02:00, delivery every 2 min,
-playbook refresh 02:30, process health on the 1st at 06:00). Each job runs once per *slot* — the
+playbook refresh 02:30, process health on the 1st at 06:00; learning from reviewed records off). Each job runs once per *slot* — the
 latest scheduled moment — and a run is recorded before it starts under a unique (job, slot) key, so
 a restart, a second worker process or a service that was down at 02:00 runs a missed slot once,
 never twice. Every run is kept with its start, end, outcome and summary for the admin page.
 
     stop = start_scheduler(settings)   # a thread that looks at the clock every tick_seconds
-    run_job_now(settings, "stall_check")
+    run_job_now(settings, "stall_check")   # here, now
+    request_job(settings, "learn")         # by the process running the scheduler, at its next tick
     stop()
 """
 from __future__ import annotations
@@ -31,6 +32,7 @@ from jinnang.core.settings import Settings
 from jinnang.service.alerts import channels_config, check_and_queue, deliver_due, queue_phi
 from jinnang.service.alerts.config import JOB_NAMES, JobSchedule, seconds_of
 from jinnang.service.alerts.outbox import changed
+from jinnang.service.team_learning import learn_from_reviews
 
 log = logging.getLogger(__name__)
 KEEP_RUNS = 50  # per job: the admin page shows the latest, the table does not grow with every 2-minute delivery
@@ -73,6 +75,7 @@ JOBS: dict[str, Callable[[Settings, dt.datetime], dict[str, Any]]] = {
     "deliver": lambda settings, now: deliver_due(settings, now).as_dict(),
     "playbook_refresh": _playbook_refresh,
     "monthly_phi": lambda settings, now: queue_phi(settings, now),
+    "learn": learn_from_reviews,
 }
 assert set(JOBS) == set(JOB_NAMES)
 _running = {name: threading.Lock() for name in JOBS}
@@ -143,6 +146,40 @@ def run_due_jobs(settings: Settings, now: dt.datetime | None = None) -> list[Job
             continue
         run_id = _claim(engine, name, f"{name}@{schedule.slot(now).isoformat()}", "schedule", now)
         if run_id is not None:
+            ran.append(_run(settings, engine, run_id, name, now))
+    return ran + _run_requested(settings, engine, now)
+
+
+def request_job(settings: Settings, name: str, now: dt.datetime | None = None) -> JobRun:
+    """Record a run for whichever process runs the scheduler (a worker) to start at its next tick: the
+    admin page's button where web processes leave the jobs to workers, so that no job loads models
+    into a web process. Asked twice before a worker takes it: one run."""
+    if name not in JOBS:
+        raise NotFound("job", f"no job {name!r}; the jobs are {', '.join(JOBS)}")
+    engine = _engine(settings)
+    with Session(engine) as session:
+        waiting = session.scalar(select(JobRunRow).where(JobRunRow.name == name, JobRunRow.trigger == "requested"))
+        if waiting is not None:
+            return _as_run(waiting)
+    now = now or dt.datetime.now()
+    run_id = _claim(engine, name, f"{name}@manual:{uuid.uuid4().hex}", "requested", now)
+    with Session(engine) as session:
+        row = session.get(JobRunRow, run_id)
+        assert row is not None
+        return _as_run(row)
+
+
+def _run_requested(settings: Settings, engine: Engine, now: dt.datetime) -> list[JobRun]:
+    """Start the runs the admin page asked for; with several workers, the one whose update lands takes each."""
+    with Session(engine) as session:
+        waiting = session.execute(select(JobRunRow.id, JobRunRow.name).where(JobRunRow.trigger == "requested")).all()
+    ran = []
+    for run_id, name in waiting:
+        with Session(engine) as session:
+            took = changed(session, update(JobRunRow).where(JobRunRow.id == run_id, JobRunRow.trigger == "requested")
+                           .values(trigger="manual", started_at=now))
+            session.commit()
+        if took and name in JOBS:
             ran.append(_run(settings, engine, run_id, name, now))
     return ran
 

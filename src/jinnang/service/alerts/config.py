@@ -22,7 +22,7 @@ PACKAGED_CHANNELS = CONFIG_DIR / "alerts.yaml"
 MESSAGES_PATH = CONFIG_DIR / "messages.yaml"
 
 ChannelKind = Literal["in_app", "wecom", "dingtalk", "email"]
-JOB_NAMES = ("stall_check", "deliver", "playbook_refresh", "monthly_phi")
+JOB_NAMES = ("stall_check", "deliver", "playbook_refresh", "monthly_phi", "learn")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -156,7 +156,8 @@ class ChannelsFile(BaseModel):
 
 
 DEFAULT_SCHEDULE = {"stall_check": JobSchedule(at="02:00"), "deliver": JobSchedule(every="2m"),
-                    "playbook_refresh": JobSchedule(at="02:30"), "monthly_phi": JobSchedule(day=1, at="06:00")}
+                    "playbook_refresh": JobSchedule(at="02:30"), "monthly_phi": JobSchedule(day=1, at="06:00"),
+                    "learn": JobSchedule(enabled=False, at="03:00")}  # service/team_learning.py: why off
 
 
 # ------------------------------------------------------------------ message templates

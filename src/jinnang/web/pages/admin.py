@@ -27,7 +27,8 @@ from jinnang.core.users import (
     update_user,
 )
 from jinnang.service.alerts import outbox_counts
-from jinnang.service.scheduler import job_states, run_job_now
+from jinnang.service.queue import job_runner
+from jinnang.service.scheduler import job_states, request_job, run_job_now
 from jinnang.web.session import PageUser, check_csrf, page_user
 from jinnang.web.templating import render
 
@@ -167,5 +168,8 @@ async def run_job(request: Request, name: str, user: Admin, background: Backgrou
         raise HTTPException(status_code=404, detail=f"no job {name!r}")
     if state.running:
         return _done("job_busy", "jobs")
+    if job_runner(user.settings) == "workers":  # a worker runs it: no job loads models into a web process
+        request_job(user.settings, name)
+        return _done("job_requested", "jobs")
     background.add_task(_run_logged, user.settings, name)  # the page answers at once; the run is recorded
     return _done("job_started", "jobs")

@@ -1,0 +1,29 @@
+"""The `learn` job: the managers' reviewed records teach this data dir's objection models, as
+`jinnang learn` does, from the admin page's button or on a schedule sales operations turns on
+(`schedule: {learn: {at: "03:00"}}` in the alerts file; off by default: a team's own notes lifted
+objection F1 by −0.02 to +0.04 on the team sets measured, eval/data/generalisation/README.md).
+
+It refits only when the reviewed records say something the data dir has not learned yet, and keeps
+the refit only where it scores no worse on the shipped labelled sets (nlp/learning.refit); the
+summary the admin page shows says which, with both figures."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jinnang.core.settings import Settings
+
+
+def learn_from_reviews(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
+    from jinnang.nlp import learning
+
+    cases = learning.reviewed_cases(settings)
+    if not cases:
+        return {"skipped": "no reviewed records yet"}
+    before = learning.stored_notes(settings.data_dir)
+    added, total = learning.add_notes(settings.data_dir, cases)
+    if learning.stored_notes(settings.data_dir) == before:
+        return {"skipped": "nothing new since the last refit", "notes": total}
+    result = learning.refit(settings.data_dir)
+    return {"notes": total, "new": added, "kept": result.kept, "f1_refit": round(result.f1_new, 4),
+            "f1_current": round(result.f1_old, 4), "seconds": round(result.seconds, 1)}
