@@ -49,3 +49,13 @@ def test_it_is_off_by_default_and_runs_on_the_schedule_once_turned_on(tmp_path: 
     turned_on = Settings(data_dir=tmp_path / "data", alerts_file=alerts)
     ran = [r for r in run_due_jobs(turned_on, dt.datetime(2026, 3, 5, 3, 30)) if r.name == "learn"]
     assert len(ran) == 1 and ran[0].ok and ran[0].summary == {"skipped": "no reviewed records yet"}
+
+
+def test_a_new_review_after_a_refit_is_learned_at_the_next_run(tmp_path: Path):
+    settings = Settings(data_dir=tmp_path / "data")
+    _review(settings, "doc-1", "设备科说今年没有预算了。", [Objection(category="budget", evidence="今年没有预算了", start=4, end=11)])
+    assert run_job_now(settings, "learn").summary["new"] == 1  # type: ignore[index]
+    _review(settings, "doc-2", "科主任担心和现在的HIS接不上。", [Objection(category="integration", evidence="和现在的HIS接不上",
+                                                                       start=5, end=15)])
+    second = run_job_now(settings, "learn").summary or {}
+    assert second["notes"] == 2 and second["new"] == 1

@@ -1,10 +1,10 @@
 """The nightly jobs, run by the service itself: no cron line for a customer to write.
 
 The schedule is in the channels file (`schedule:`; defaults: stall check 02:00, delivery every 2 min,
-playbook refresh 02:30, process health on the 1st at 06:00; learning from reviewed records off). Each job runs once per *slot* — the
-latest scheduled moment — and a run is recorded before it starts under a unique (job, slot) key, so
-a restart, a second worker process or a service that was down at 02:00 runs a missed slot once,
-never twice. Every run is kept with its start, end, outcome and summary for the admin page.
+playbook refresh 02:30, process health on the 1st at 06:00, learning from reviewed records off). Each
+job runs once per *slot* — the latest scheduled moment — and a run is recorded before it starts under
+a unique (job, slot) key, so a restart, a second worker process or a service that was down at 02:00
+runs a missed slot once, never twice. Every run is kept with its start, end, outcome and summary for the admin page.
 
     stop = start_scheduler(settings)   # a thread that looks at the clock every tick_seconds
     run_job_now(settings, "stall_check")   # here, now

@@ -9,9 +9,12 @@ summary the admin page shows says which, with both figures."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from jinnang.core.settings import Settings
+
+MARK = "refit-from.sha256"  # beside the taught notes: which notes the last refit (kept or refused) was fitted on
 
 
 def learn_from_reviews(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
@@ -20,10 +23,13 @@ def learn_from_reviews(settings: Settings, now: dt.datetime | None = None) -> di
     cases = learning.reviewed_cases(settings)
     if not cases:
         return {"skipped": "no reviewed records yet"}
-    before = learning.stored_notes(settings.data_dir)
     added, total = learning.add_notes(settings.data_dir, cases)
-    if learning.stored_notes(settings.data_dir) == before:
+    folder = learning.learning_dir(settings.data_dir)
+    taught = hashlib.sha256((folder / "notes.jsonl").read_bytes()).hexdigest()
+    mark = folder / MARK
+    if mark.is_file() and mark.read_text(encoding="ascii") == taught:
         return {"skipped": "nothing new since the last refit", "notes": total}
     result = learning.refit(settings.data_dir)
+    mark.write_text(taught, encoding="ascii")  # after the refit: one that failed is tried again next time
     return {"notes": total, "new": added, "kept": result.kept, "f1_refit": round(result.f1_new, 4),
             "f1_current": round(result.f1_old, 4), "seconds": round(result.seconds, 1)}
