@@ -127,14 +127,18 @@ def test_run_now_runs_the_stall_check_and_the_page_shows_its_last_run(web):
     assert admin.post("/admin/jobs/backup/run", data={"csrf": admin.csrf}).status_code == 404
 
 
-def test_where_workers_run_the_jobs_run_now_hands_the_job_to_them(workers_web):
+def test_where_workers_run_the_jobs_run_now_hands_a_job_that_loads_models_to_them(workers_web):
     from jinnang.service.scheduler import run_due_jobs
 
-    web = workers_web
-    admin = web.client("demo-admin")
-    asked = admin.post("/admin/jobs/stall_check/run", data={"csrf": admin.csrf}, follow_redirects=False)
+    admin = workers_web.client("demo-admin")
+    asked = admin.post("/admin/jobs/learn/run", data={"csrf": admin.csrf}, follow_redirects=False)
     assert asked.status_code == 303 and "job_requested" in asked.headers["location"]
     page = admin.get("/admin")
-    assert re.search(r'data-job="stall_check"\s+data-last-ok=""', page.text) and 'data-testid="job-requested"' in page.text
-    assert [r.name for r in run_due_jobs(web.settings) if r.trigger == "manual"] == ["stall_check"]  # a worker's tick
+    assert re.search(r'data-job="learn"\s+data-last-ok=""', page.text) and 'data-testid="job-requested"' in page.text
+    ran = [r for r in run_due_jobs(workers_web.settings) if r.name == "learn"]  # a worker's next tick
+    assert [(r.trigger, r.summary) for r in ran] == [("manual", {"skipped": "no reviewed records yet"})]
+    assert re.search(r'data-job="learn"\s+data-last-ok="true"', admin.get("/admin").text)
+    # a job that loads no model still runs at once
+    started = admin.post("/admin/jobs/stall_check/run", data={"csrf": admin.csrf}, follow_redirects=False)
+    assert "job_started" in started.headers["location"]
     assert re.search(r'data-job="stall_check"\s+data-last-ok="true"', admin.get("/admin").text)

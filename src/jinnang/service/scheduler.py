@@ -78,6 +78,9 @@ JOBS: dict[str, Callable[[Settings, dt.datetime], dict[str, Any]]] = {
     "learn": learn_from_reviews,
 }
 assert set(JOBS) == set(JOB_NAMES)
+# jobs that load the NLP models (mining the playbook, refitting): where web processes leave the jobs to
+# workers, the admin page's "run now" hands these to a worker (request_job) and runs the others at once
+LOADS_MODELS = frozenset({"playbook_refresh", "learn"})
 _running = {name: threading.Lock() for name in JOBS}
 
 

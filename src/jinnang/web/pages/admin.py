@@ -28,7 +28,7 @@ from jinnang.core.users import (
 )
 from jinnang.service.alerts import outbox_counts
 from jinnang.service.queue import job_runner
-from jinnang.service.scheduler import job_states, request_job, run_job_now
+from jinnang.service.scheduler import LOADS_MODELS, job_states, request_job, run_job_now
 from jinnang.web.session import PageUser, check_csrf, page_user
 from jinnang.web.templating import render
 
@@ -168,7 +168,7 @@ async def run_job(request: Request, name: str, user: Admin, background: Backgrou
         raise HTTPException(status_code=404, detail=f"no job {name!r}")
     if state.running:
         return _done("job_busy", "jobs")
-    if job_runner(user.settings) == "workers":  # a worker runs it: no job loads models into a web process
+    if name in LOADS_MODELS and job_runner(user.settings) == "workers":  # never models in a web process
         request_job(user.settings, name)
         return _done("job_requested", "jobs")
     background.add_task(_run_logged, user.settings, name)  # the page answers at once; the run is recorded
