@@ -1,5 +1,5 @@
 """spaCy's thinc imports torch whenever it is installed (the `st` extra and the test tools bring it):
-about 1 s and 300 MB more in every process that extracts, for no use — nothing here runs a torch
+about 1 s and 180 MB more in every process that extracts, for no use — nothing here runs a torch
 layer. `thinc.compat` is the one module that looks for torch, so it is imported first with torch
 hidden; thinc then runs as in the default install. torch itself stays importable afterwards for
 what does use it (the sentence-transformers embedder, ingest/embed.py)."""

@@ -4,7 +4,8 @@ The schedule is in the channels file (`schedule:`; defaults: stall check 02:00, 
 playbook refresh 02:30, process health on the 1st at 06:00, learning from reviewed records off). Each
 job runs once per *slot* — the latest scheduled moment — and a run is recorded before it starts under
 a unique (job, slot) key, so a restart, a second worker process or a service that was down at 02:00
-runs a missed slot once, never twice. Every run is kept with its start, end, outcome and summary for the admin page.
+runs a missed slot once, never twice. Every run is kept with its start, end, outcome and summary for
+the admin page.
 
     stop = start_scheduler(settings)   # a thread that looks at the clock every tick_seconds
     run_job_now(settings, "stall_check")   # here, now
@@ -155,8 +156,8 @@ def run_due_jobs(settings: Settings, now: dt.datetime | None = None) -> list[Job
 
 def request_job(settings: Settings, name: str, now: dt.datetime | None = None) -> JobRun:
     """Record a run for whichever process runs the scheduler (a worker) to start at its next tick: the
-    admin page's button where web processes leave the jobs to workers, so that no job loads models
-    into a web process. Asked twice before a worker takes it: one run."""
+    admin page's button for a job in LOADS_MODELS where web processes leave the jobs to workers, so
+    that the models never load into a web process. Asked twice before a worker takes it: one run."""
     if name not in JOBS:
         raise NotFound("job", f"no job {name!r}; the jobs are {', '.join(JOBS)}")
     engine = _engine(settings)
