@@ -112,8 +112,8 @@ def run_queue_worker(settings: Settings, concurrency: int = 1, *, exit_when_idle
 
 def run_worker(settings: Settings, concurrency: int = 1, *, exit_when_idle: bool = False) -> None:
     """The worker for the settings' database (what `jinnang worker` runs). A long-running worker also
-    runs the scheduled jobs (stall check, delivery, playbook refresh, monthly PHI, learn), which the web leaves
-    to the workers when they run the uploads: each slot runs once however many workers tick
+    runs the scheduled jobs (stall check, delivery, playbook refresh, monthly PHI, learn), which the web
+    leaves to the workers when they run the uploads: each slot runs once however many workers tick
     (service/scheduler.py), and the heavy ones stay out of the web process."""
     from jinnang.service.scheduler import start_scheduler
 
