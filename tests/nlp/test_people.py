@@ -442,3 +442,30 @@ def test_a_hospital_named_again_in_brackets_keeps_the_form_department():
             "意见：操作顺手，建议采购。\n科主任：钱文华　　日期：2026-05-08\n")
     got = people(form)
     assert got["钱文华"].department == "泌尿外科" and got["钱文华"].role == "clinical_lead"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("设备处吐尔洪科长说下周可以", ("吐尔洪", "科长", "设备处")),  # after a department, over a surname (洪)
+    ("上午去见阿依古丽主任，她同意试用", ("阿依古丽", "主任", None)),
+    ("和巴特尔处长约了周五", ("巴特尔", "处长", None)),
+    ("试用意见\n护士长：其木格　日期：2026年3月2日", ("其木格", "护士长", None)),  # a form field's value
+    ("麻醉科主任：次仁多吉 签字", ("次仁多吉", "主任", "麻醉科")),  # not 次仁 alone
+    ("负责人：热依拉·买买提（主治医师）", ("热依拉·买买提", "主治医师", None)),
+])
+def test_names_written_by_sound_are_read_whole_where_they_carry_no_han_surname(text, expected):
+    assert [(d.name, d.title, d.department) for d in find_decision_makers(text)] == [expected]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("今天安排其他科室主任开会", []),  # everyday words, not a name
+    ("别让卢主任等太久", [("卢", "主任")]),  # LAC reads 卢主任 too: the surname stays
+    ("明天再去找马主任", [("马", "主任")]),
+])
+def test_a_run_of_name_characters_is_no_name_where_it_is_an_everyday_word_or_a_surname_is_read(text, expected):
+    assert [(d.name, d.title) for d in find_decision_makers(text)] == expected
+
+
+def test_a_crm_row_pairs_the_contact_with_the_post_and_department_fields_after_it():
+    text = "联系人：向明华 | 职务：主任 | 部门：心内科\n联系人：谭晓 | 职务：科长 | 部门：设备科"
+    assert [(d.name, d.title, d.department) for d in find_decision_makers(text)] == [
+        ("向明华", "主任", "心内科"), ("谭晓", "科长", "设备科")]

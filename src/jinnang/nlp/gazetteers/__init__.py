@@ -129,8 +129,11 @@ class Roles(_Strict):
 class Surnames(_Strict):
     single: str
     compound: list[str] = []
+    # characters of names written by sound (Uyghur, Kazakh, Mongolian, Tibetan, Yi …), which have
+    # no Han surname: 古丽娜尔, 额尔敦, 努尔兰·阿合买提
+    transliteration: str = ""
 
-    @field_validator("single")
+    @field_validator("single", "transliteration")
     @classmethod
     def _no_spaces(cls, v: str) -> str:
         return "".join(v.split())

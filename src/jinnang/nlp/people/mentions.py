@@ -11,6 +11,7 @@ from spacy.tokens import Doc
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title
 from jinnang.nlp.people.doc_facts import departments, lac_words, name_spans, words_at
+from jinnang.nlp.people.transliterated import names_by_sound
 from jinnang.nlp.people.vocabulary import (
     AFTER_SURNAME_BLOCKERS,
     CJK,
@@ -73,6 +74,14 @@ def english_mentions(text: str) -> list[PersonMention]:
 def mentions(doc: Doc) -> list[PersonMention]:
     """Every titled mention of the note, Chinese then English."""
     chinese = _Reader(doc).mentions()
+    # names by sound (古丽娜尔主任) where the surname rules read nobody, or a part (扎西 of 扎西才让)
+    by_sound = names_by_sound(doc, {m.title_start: m.name for m in chinese})
+    if by_sound:
+        depts = departments(doc)
+        replaced = {ts for *_, ts in by_sound}
+        chinese = [m for m in chinese if m.title_start not in replaced] + [
+            PersonMention(name, start, end, title, dept_before(doc_text(doc), start, depts), ts)
+            for name, start, end, title, ts in by_sound]
     english = english_mentions(doc_text(doc))
     # an English name read whole (Lin Hui) is not also read in part by the Chinese rules
     chinese = [m for m in chinese if not any(e.start <= m.start < e.end for e in english)]
@@ -185,15 +194,18 @@ class _Reader:
                     department = dept_before(text, ts, depts, 0) or dept_before(text, ns, depts)
                     out.append(PersonMention(nm, ns, te, title, department, ts))
                     continue
-            # form fields: 评价医师：陆海峰　　职称：副主任医师
-            field_m = re.search(r"职称[:：]\s*$", text[:ts])
+            # form fields: 评价医师：陆海峰　　职称：副主任医师 / 联系人: 谭晓 | 职务: 主任
+            field_m = re.search(r"(?:职称|职务)[:：]\s*$", text[:ts])
             if field_m:
                 line_start = text.rfind("\n", 0, ts) + 1
                 cands = [(s2, e2) for s2, e2 in names.items() if line_start <= s2 and e2 <= field_m.start()]
                 if cands:
                     s2, e2 = max(cands)
+                    if s2 > line_start and vocab.starts_surname(text, s2 - 1) \
+                            and re.search(r"[:：]\s*$", text[line_start:s2 - 1]):
+                        s2 -= 1  # 联系人: 向德辉: LAC reads 向 as a preposition
                     line_end = text.find("\n", te) if "\n" in text[te:] else len(text)
-                    dept_m = re.search(r"科室[:：]\s*(\S+)", text[te:line_end])
+                    dept_m = re.search(r"(?:科室|部门)[:：]\s*([^\s|｜,，;；]+)", text[te:line_end])
                     out.append(PersonMention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
         return out
 

@@ -1,0 +1,139 @@
+"""Names written by sound, which carry no Han surname: Uyghur, Kazakh, Mongolian, Tibetan, Yi …
+(古丽娜尔主任, 设备科额尔敦科长, 科主任：阿苦日哈, 努尔兰·阿合买提（副主任医师）).
+
+The surname-first rules of `mentions.py` find nobody there. This reader takes a run of the
+characters such names are written with (`transliteration` in nlp/gazetteers/surnames.yaml) where a
+name must stand: right before a title, from a boundary (a line or field start, a space, a
+department's end, 见/和/请 …), or as a form field's whole value after a title and a colon. Names of two
+characters stay with the surname rules (`compound` there lists the common ones: 卓玛, 苏和)."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from spacy.tokens import Doc
+
+from jinnang.nlp.components import doc_text
+from jinnang.nlp.gazetteers import Title, gazetteers
+from jinnang.nlp.people.doc_facts import departments, words_at
+from jinnang.nlp.people.vocabulary import CJK, COMMON_WORD_TAGS, people_vocab
+
+NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})
+DOTS = "·•・．"
+MIN_CHARS = 3  # without its dot
+MAX_PART = 8  # characters of one part of a dotted name
+
+
+@lru_cache(maxsize=1)
+def _name_rx() -> tuple[re.Pattern, re.Pattern]:
+    chars = re.escape(gazetteers()["surnames"].transliteration or "\u0000")
+    part = f"[{chars}]{{2,{MAX_PART}}}"
+    name = rf"{part}(?:[{DOTS}]{part})?"
+    # before a title: the run ends at the title (spaces or a bracket between)
+    before = re.compile(rf"({name})[ \u3000\t]*[（(]?[ \u3000\t]*$")
+    # after a title and a colon, the field's whole value
+    after = re.compile(rf"[ \u3000\t]*[:：][ \u3000\t]*({name})(?=$|[^\u4e00-\u9fff{DOTS}])")
+    return before, after
+
+
+# LAC tags of a run read before a title that make it no name (安排其他主任, 别让卢主任); numbers and
+# measure words are not among them: LAC reads 次仁多吉 as one
+NOT_NAME_WORD_TAGS = frozenset({"v", "vd", "vn", "d", "a", "ad", "an", "p", "c", "r", "u"})
+
+
+def _plausible(doc: Doc, start: int, name: str, field_value: bool = False) -> bool:
+    """A run that can be a name: long enough, no title or everyday word, no company or place, no
+    department. A form field's whole value (科主任：次仁多吉) needs no more; a run before a title
+    must also not begin with a word LAC or the dictionary read as an everyday one."""
+    from jinnang.nlp.crf_features import word_lexicon
+
+    bare = name.translate({ord(d): None for d in DOTS})
+    if len(bare) < MIN_CHARS or people_vocab().title_rx.search(name):
+        return False
+    lexicon = word_lexicon()[0]
+    if lexicon.get(name) in COMMON_WORD_TAGS:
+        return False
+    if any(s < start + len(name) and start < e for s, e in departments(doc)):
+        return False
+    word = words_at(doc).get(start)
+    if word and word[1] in NOT_NAME_PLACES:
+        return False
+    if field_value:
+        return True
+    if word and word[1] != "PER" and word[1] in NOT_NAME_WORD_TAGS and len(word[0]) > 1:
+        return False
+    return True
+
+
+# single characters after which a name begins (见阿依古丽主任, 和其木格护士长)
+BEFORE_NAME = set("的是和与及跟找让给见了位请约陪向由")
+
+
+def _boundary_before(doc: Doc, text: str, start: int) -> bool:
+    if start == 0 or not CJK.match(text[start - 1]) or text[start - 1] in BEFORE_NAME:
+        return True
+    return any(e == start for _, e in departments(doc))
+
+
+def name_before_title(doc: Doc, title_start: int) -> tuple[str, int] | None:
+    """(name, start) of a name by sound ending just before the title at `title_start`."""
+    text = doc_text(doc)
+    m = _name_rx()[0].search(text[max(0, title_start - 2 * MAX_PART - 4):title_start])
+    if not m:
+        return None
+    run_start = title_start - (len(m.group(0)))
+    run = m.group(1)
+    # the run may have taken in the end of the word before it: the longest part from a boundary
+    for cut in range(len(run) - MIN_CHARS + 1):
+        start, name = run_start + cut, run[cut:]
+        if name[0] in DOTS:
+            continue
+        if _boundary_before(doc, text, start) and _plausible(doc, start, name):
+            return name, start
+    return None
+
+
+def name_after_title(doc: Doc, title_end: int) -> tuple[str, int] | None:
+    """(name, start) of a name by sound that is a form field's whole value after a title:
+    科主任：阿苦日哈 日期：…"""
+    text = doc_text(doc)
+    m = _name_rx()[1].match(text, title_end)
+    if not m or not _plausible(doc, m.start(1), m.group(1), field_value=True):
+        return None
+    return m.group(1), m.start(1)
+
+
+def _reaches_back(doc: Doc, start: int, name: str, seen: str) -> bool:
+    """吐尔洪 for 洪 (a surname right before the title), but never 别让卢 for 卢: where LAC too reads a
+    name beginning at the surname (卢主任 as a person), the two readers agree and the surname stays."""
+    from jinnang.nlp.crf_features import word_lexicon
+
+    at_surname = start + len(name) - len(seen)
+    word = words_at(doc).get(at_surname)
+    return (name.endswith(seen) and word_lexicon()[0].get(name[:2]) not in COMMON_WORD_TAGS
+            and not (word and word[1] == "PER"))
+
+
+def names_by_sound(doc: Doc, claimed: dict[int, str]) -> list[tuple[str, int, int, Title, int]]:
+    """(name, start, end, title, title_start) of each title that `claimed` (title start → the name
+    the surname rules read there) leaves without a whole name, where a name by sound stands."""
+    text, vocab = doc_text(doc), people_vocab()
+    depts = departments(doc)
+    out = []
+    pos = 0
+    while (m := vocab.title_rx.search(text, pos)) is not None:
+        ts, te = m.span()
+        if any(s <= ts < e for s, e in depts):  # 麻醉科主任: the title is 主任, not 科主任
+            pos = ts + 1
+            continue
+        pos = te
+        title = vocab.titles[m.group()]
+        found = name_before_title(doc, ts) or (None if title.after_surname_only else name_after_title(doc, te))
+        if found is None:
+            continue
+        name, start = found
+        seen = claimed.get(ts)
+        if seen is not None and not (seen != name and (name.startswith(seen) or _reaches_back(doc, start, name, seen))):
+            continue  # the surname rules read someone else, or this very name
+        out.append((name, start, max(te, start + len(name)), title, ts))
+    return out
