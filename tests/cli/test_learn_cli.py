@@ -75,9 +75,12 @@ def test_leave_one_set_out_prints_the_shipped_and_the_held_out_figure_of_a_set()
     assert done.exit_code == 0, done.output
     tune5 = json.loads(done.output)["sets"]["tune5"]
     assert tune5["notes"] == 50
-    # fitted on tune5 itself the learned parts look better than on tune5 left out: tuning shows
-    assert tune5["shipped"]["rules+char+clauses"]["f1"] > tune5["left_out"]["rules+char+clauses"]["f1"]
-    assert run("eval", "leave-one-set-out", "--set", "holdout4").exit_code == 2
+    # the character scorer kept, only the clause model is refitted without tune5: the row before it agrees
+    shipped, left_out = tune5["shipped"], tune5["left_out"]
+    assert shipped["rules+char"] == left_out["rules+char"]
+    assert shipped["rules+char+clauses"] != left_out["rules+char+clauses"]
+    # a blind set still to be measured is no training set
+    assert run("eval", "leave-one-set-out", "--set", "holdout11").exit_code == 2
 
 
 def test_bench_learning_prints_a_row_per_number_of_notes_learned():

@@ -36,8 +36,11 @@ def test_the_packaged_model_is_small_and_its_threshold_was_chosen_high():
     assert path.stat().st_size < 500_000
     model = load_model(path)
     assert model is not None and 0.8 <= model.threshold < 1.0
-    assert model.weights.shape == (1024, len(OBJECTION_CATEGORIES))
-    assert "tune5" in model.card["threshold_chosen_on"]
+    # two embeddings, then the character scorer's and the cues' eight categories and the term groups
+    groups = model.term_groups
+    assert groups == sorted(default_finder().term_rx) and "brand" in groups
+    assert model.weights.shape == (1024 + 2 * len(OBJECTION_CATEGORIES) + len(groups), len(OBJECTION_CATEGORIES))
+    assert "leave-one-set-out" in model.card["threshold_chosen_on"]
 
 
 def test_a_clause_is_positive_for_each_gold_objection_whose_evidence_it_overlaps():
@@ -50,6 +53,23 @@ def test_a_clause_is_positive_for_each_gold_objection_whose_evidence_it_overlaps
     assert [r.nonzero()[0].tolist() for r in y] == [[0], [1], []]
     # the second half of each row is half the previous clause's vector
     assert np.allclose(x[1, 512:], 0.5 * x[0, :512]) and not x[0, 512:].any()
+
+
+def test_the_rules_findings_in_each_clause_are_read_beside_its_embeddings(finder):
+    text = "主任说价格偏高，奥林巴斯的人也来过。科里挺喜欢"
+    pairs, _, _ = note_features(text)
+    groups = sorted(finder.term_rx)
+    extras = finder.clause_extras(pairs, finder.scorer.clause_probs(text), finder.hits(text), [*groups, "gone"])
+    cats = list(OBJECTION_CATEGORIES)
+    price, competitor = cats.index("price"), cats.index("competitor")
+    cued = extras[:, len(cats):2 * len(cats)]
+    named = extras[:, 2 * len(cats):]
+    assert cued[0, price] == 1 and cued[1, competitor] == 1 and not cued[2].any()
+    assert named[1, groups.index("brand")] == 1 and not named[0, groups.index("brand")]
+    assert not named[:, -1].any()  # a term group the vocabulary no longer has reads as absent
+    assert extras[0, price] > extras[2, price]  # the character scorer's probability
+    _, _, x = note_features(text, extras=extras)
+    assert x.shape == (3, 1024 + extras.shape[1]) and np.array_equal(x[:, 1024:], extras)
 
 
 def test_it_adds_a_concern_the_rules_and_the_character_scorer_missed_with_the_clause_as_evidence(finder):

@@ -34,9 +34,12 @@ def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 
     from jinnang.core.jsonl_file import read_jsonl
 
     started = time.perf_counter()
-    sets = {name: prepare(cases) for name, cases in read_sets().items()}
+    sets = {name: prepare(cases, source=name) for name, cases in read_sets().items()}
     if group_file is not None:
         group = str(group_file)
+        # a retired team set is training data: the curve learns it without its own notes
+        for name in [n for n, path in TRAINING_SETS.items() if path.resolve() == Path(group_file).resolve()]:
+            del sets[name]
         notes = prepare(read_jsonl(group_file, required=("text", "gold")))
     elif group in TRAINING_SETS:
         notes = sets.pop(group)

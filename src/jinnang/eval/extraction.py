@@ -349,7 +349,7 @@ def leave_one_set_out(names: list[str] | None = None, refit_char_scorer: bool = 
     if unknown:
         raise GoldError(f"no training set named {', '.join(unknown)} (known: {', '.join(TRAINING_SETS)})")
     started = time.perf_counter()
-    sets = {name: prepare(cases) for name, cases in read_sets().items()}
+    sets = {name: prepare(cases, source=name) for name, cases in read_sets().items()}
     shipped = load_model(MODELS / MODEL_FILE)
     held_out = folds(sets, packaged_threshold(), refit_char_scorer=refit_char_scorer, only=names or None)
     out: dict[str, Any] = {}

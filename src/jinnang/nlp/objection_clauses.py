@@ -32,6 +32,7 @@ MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "objection_clauses.json"
 MIN_CHARS = 6  # shorter clauses are fragments and form labels; the rules read those
 N_CATS = len(OBJECTION_CATEGORIES)
+EMBEDDING_DIMENSION = 512  # USE's
 
 
 def clause_pairs(text: str) -> list[tuple[Unit, Unit]]:
@@ -51,27 +52,35 @@ def _embed(texts: Sequence[str]) -> np.ndarray:
     return np.asarray(encode(list(texts)), dtype=np.float32)
 
 
-def feature_rows(vectors: Mapping[int, np.ndarray], rows: Sequence[int], dimension: int) -> np.ndarray:
-    """[clause vector, 0.5 × the previous clause's vector] for each clause index in `rows`.
+def feature_rows(vectors: Mapping[int, np.ndarray], rows: Sequence[int], dimension: int,
+                 extras: np.ndarray | None = None) -> np.ndarray:
+    """[clause vector, 0.5 × the previous clause's vector, the clause's `extras` row] for each
+    clause index in `rows`.
 
-    The rules' hits are not features: the rules are 99–100 % right on the sets they were tuned
-    on, which are the training data, so a model taught with them leans on them and learns little
-    from the words (tune5, fitted without it: objection F1 0.734 with the hit flags, 0.762
-    without; training/train_objection_clauses.py)."""
+    The extras are what the rules saw in the clause (ObjectionFinder.clause_extras): the character
+    scorer's probabilities, which categories' cues hit it, which of the vocabulary's term groups
+    (brands, price words, IT systems …) it names. A model fitted on the tune sets alone leaned on
+    them, as the rules are right there by construction (tune5 F1 0.734 with, 0.762 without); fitted
+    with the retired holdouts and team sets too, where the rules meet writers they were never tuned
+    on, it learns how far to trust them (eval/data/generalisation/README.md, "Rules as features")."""
     zero = np.zeros(dimension, dtype=np.float32)
+    width = 2 * dimension + (extras.shape[1] if extras is not None else 0)
     if not rows:
-        return np.zeros((0, 2 * dimension), dtype=np.float32)
-    return np.vstack([np.concatenate([vectors[k], 0.5 * vectors.get(k - 1, zero)]) for k in rows])
+        return np.zeros((0, width), dtype=np.float32)
+    out = np.vstack([np.concatenate([vectors[k], 0.5 * vectors.get(k - 1, zero)]) for k in rows])
+    return np.hstack([out, extras[list(rows)]]).astype(np.float32) if extras is not None else out
 
 
-def note_features(text: str, keep: Sequence[bool] | None = None) -> tuple[list[tuple[Unit, Unit]], list[int], np.ndarray]:
+def note_features(text: str, keep: Sequence[bool] | None = None,
+                  extras: np.ndarray | None = None) -> tuple[list[tuple[Unit, Unit]], list[int], np.ndarray]:
     """The clauses of a note, the indexes of those read (`keep`, default all) and their feature
-    rows. The clauses read and the ones before them are embedded in one batch."""
+    rows (with each clause's `extras` row, when given). The clauses read and the ones before them
+    are embedded in one batch."""
     pairs = clause_pairs(text)
     rows = [k for k in range(len(pairs)) if keep is None or keep[k]]
     needed = sorted(set(rows) | {k - 1 for k in rows if k > 0})
     vectors = dict(zip(needed, _embed([pairs[k][1].text for k in needed]))) if needed else {}
-    return pairs, rows, feature_rows(vectors, rows, 512)
+    return pairs, rows, feature_rows(vectors, rows, EMBEDDING_DIMENSION, extras)
 
 
 def gold_labels(text: str, units: Sequence[Unit], objections: Iterable[Mapping[str, Any]]) -> np.ndarray:
@@ -99,6 +108,14 @@ class ClauseModel:
     # a clause is embedded only where the character scorer gives some category the note lacks at
     # least this: a third of the clauses, the same F1 on tune5 (0.762 at 0 and at 0.1)
     gate: float = 0.1
+
+    @property
+    def term_groups(self) -> list[str] | None:
+        """The term groups of its extras, in column order; None for a model of embeddings alone
+        (an older refit in a data dir keeps working)."""
+        if self.weights.shape[0] <= 2 * EMBEDDING_DIMENSION:
+            return None
+        return list(self.card.get("term_groups") or [])
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         from scipy.special import expit
@@ -184,19 +201,3 @@ _models: ChangedFileCache[ClauseModel] = ChangedFileCache()
 def load_model(path: Path | None = None) -> ClauseModel | None:
     """The model at `path` (default: model_path()), re-read when the file changes; None when absent."""
     return _models.get(path or model_path(), lambda p: ClauseModel.from_json(p.read_text(encoding="utf-8")))
-
-
-def training_matrix(cases: Iterable[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Feature rows, labels, and each row's case index, from gold-format cases."""
-    xs, ys, owners = [], [], []
-    for i, case in enumerate(cases):
-        text = case["text"]
-        pairs, _, x = note_features(text)
-        if not pairs:
-            continue
-        xs.append(x)
-        ys.append(gold_labels(text, [c for _, c in pairs], (case.get("gold") or {}).get("objections") or []))
-        owners += [i] * len(pairs)
-    if not xs:
-        return np.zeros((0, 2 * 512), dtype=np.float32), np.zeros((0, N_CATS), dtype=bool), []
-    return np.vstack(xs), np.vstack(ys), owners

@@ -27,10 +27,13 @@ from jinnang.nlp.vocab import (
     clauses,
     compile_rules,
     first_hit,
+    phrase_alternation,
     sentences,
 )
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from jinnang.nlp.objection_clauses import ClauseModel
     from jinnang.nlp.objection_scorer import ClauseScore, ObjectionScorer
 
@@ -130,6 +133,8 @@ class ObjectionFinder:
         self.unless_scope: dict[str, str] = {}
         self.unless_near: dict[str, list[CompiledRule]] = {}
         self.near: dict[str, int] = {}
+        # the vocabulary's term groups (brand, price_word, it_system …): features of the clause model
+        self.term_rx = {g: phrase_alternation(words, terms) for g, words in sorted(terms.items())}
         self.packaged_scorer: ObjectionScorer | None = None
         # None: the data dir's refit when it has one, else the packaged scorer; a scorer: that one
         self.scorer_override: ObjectionScorer | None = None
@@ -261,9 +266,36 @@ class ObjectionFinder:
 
         return load_model()
 
-    def clause_scored(self, text: str, skip: set[str], scores: list[ClauseScore] | None = None) -> list[Objection]:
+    def clause_extras(self, pairs: list[tuple[Unit, Unit]], scores: list[ClauseScore] | None,
+                      hits: dict[str, list[CueHit]], groups: list[str]) -> np.ndarray:
+        """What the rules saw in each clause, the clause model's features beside the embeddings: the
+        character scorer's probability of each category, whether a cue of each category stood in
+        it, and whether it names a word of each of `groups` (term groups of objections.yaml; one
+        the vocabulary no longer has reads as absent)."""
+        import numpy as np
+
+        n, cats = len(pairs), OBJECTION_CATEGORIES
+        scored = np.zeros((n, len(cats)), dtype=np.float32)
+        if scores and len(scores) == n:
+            scored[:] = [[s.probs.get(c, 0.0) for c in cats] for s in scores]
+        cued = np.zeros((n, len(cats)), dtype=np.float32)
+        for j, cat in enumerate(cats):
+            for h in hits.get(cat, ()):
+                for k, (_, clause) in enumerate(pairs):
+                    if clause.start < h.end and h.start < clause.end:
+                        cued[k, j] = 1.0
+        named = np.zeros((n, len(groups)), dtype=np.float32)
+        for g, group in enumerate(groups):
+            rx = self.term_rx.get(group)
+            if rx is not None:
+                named[:, g] = [1.0 if rx.search(clause.text) else 0.0 for _, clause in pairs]
+        return np.hstack([scored, cued, named])
+
+    def clause_scored(self, text: str, skip: set[str], scores: list[ClauseScore] | None = None,
+                      hits: dict[str, list[CueHit]] | None = None) -> list[Objection]:
         """Categories the clause classifier finds in clauses the rules' filters leave standing
-        (`scores`: the character scorer's, which decide which clauses are worth embedding)."""
+        (`scores`: the character scorer's, which decide which clauses are worth embedding;
+        `hits`: the rules' cue hits, which it reads as features)."""
         model = self.clause_model()
         if model is None or len(skip) == len(OBJECTION_CATEGORIES):
             return []
@@ -276,7 +308,10 @@ class ObjectionFinder:
                     for k, s in zip(keep, scores)]
         if not any(keep):
             return []
-        pairs, rows, x = note_features(text, keep)
+        groups = model.term_groups
+        extras = None if groups is None else self.clause_extras(
+            pairs, scores, self.hits(text) if hits is None else hits, groups)
+        pairs, rows, x = note_features(text, keep, extras)
         best: dict[str, tuple[float, Unit]] = {}
         for k, row in zip(rows, model.probabilities(x)):
             unit, clause = pairs[k]
@@ -304,14 +339,15 @@ class ObjectionFinder:
         scorer = self.scorer
         scores = scorer.clause_probs(masked) if scorer is not None else []
         rule_hits: dict[str, int] = {}
-        for cat, hits in self.hits(masked).items():
+        all_hits = self.hits(masked)
+        for cat, hits in all_hits.items():
             # the strongest rule wins; among equals the earliest mention
             hit, start, end = max(hits, key=lambda h: (h.hit.weight, -h.start))
             out.append(Objection(category=cat, evidence=text[start:end], start=start, end=end,  # type: ignore[arg-type]
                                  confidence=hit.weight))
             rule_hits[cat] = len(hits)
         out += self.scored(masked, {o.category for o in out}, scores)
-        out += self.clause_scored(masked, {o.category for o in out}, scores)
+        out += self.clause_scored(masked, {o.category for o in out}, scores, all_hits)
         out.sort(key=lambda o: o.start or 0)
         if details is not None:
             # the calibration knows two sources; a clause-classifier add-on is read as a learned one
