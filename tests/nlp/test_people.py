@@ -469,3 +469,36 @@ def test_a_crm_row_pairs_the_contact_with_the_post_and_department_fields_after_i
     text = "联系人：向明华 | 职务：主任 | 部门：心内科\n联系人：谭晓 | 职务：科长 | 部门：设备科"
     assert [(d.name, d.title, d.department) for d in find_decision_makers(text)] == [
         ("向明华", "主任", "心内科"), ("谭晓", "科长", "设备科")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("设备处贺处 说法务那边还在看合同", ("贺", "处长", "设备处")),
+    ("设备科 寇科: 耗材清单每周报一次", ("寇", "科长", "设备科")),
+    ("设备科杨科说下周可以", ("杨", "科长", "设备科")),
+])
+def test_a_head_called_by_surname_and_the_units_first_character_is_a_section_or_division_head(text, expected):
+    assert [(d.name, d.title, d.department) for d in find_decision_makers(text)] == [expected]
+
+
+@pytest.mark.parametrize("text", ["王处理了这件事", "保卫处 说不行", "心内科 说不行", "李科室的人都在"])
+def test_unit_characters_that_begin_a_word_or_end_a_department_are_no_title(text):
+    assert find_decision_makers(text) == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("院感第五主任说先做生物监测", ("第五", "主任")),  # 百家姓's compound surnames
+    ("消化科呼延主任说可以", ("呼延", "主任")),
+    ("设备科仵科长管这个", ("仵", "科长")),  # a regional surname
+])
+def test_rare_and_compound_surnames_mark_a_person(text, expected):
+    assert [(d.name, d.title) for d in find_decision_makers(text)] == [expected]
+
+
+def test_a_comment_inside_the_surname_list_is_refused_with_the_field(tmp_path):
+    from jinnang.core.config import ConfigError, load_yaml_model
+    from jinnang.nlp.gazetteers import Surnames
+
+    bad = tmp_path / "surnames.yaml"
+    bad.write_text("single: >-\n  赵钱孙李\n  # (rare ones)\n  拓折\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="single"):
+        load_yaml_model(bad, Surnames)

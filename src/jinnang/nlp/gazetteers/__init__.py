@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jinnang.core.config import ConfigFile, load_yaml_model
+from jinnang.core.config import ConfigFile, RegexPattern, load_yaml_model
 from jinnang.core.records import ROLES, Role
 
 HERE = Path(__file__).resolve().parent
@@ -27,6 +27,8 @@ class Title(_Strict):
     kind: Literal["post", "professional", "address"]
     after_surname_only: bool = False
     own_staff: bool = False
+    # what must follow a short written form for it to count (杨科 说… / 贺处: but not 科室, 处理)
+    followed_by: RegexPattern | None = None
 
 
 class Titles(_Strict):
@@ -135,8 +137,13 @@ class Surnames(_Strict):
 
     @field_validator("single", "transliteration")
     @classmethod
-    def _no_spaces(cls, v: str) -> str:
-        return "".join(v.split())
+    def _chinese_characters_only(cls, v: str) -> str:
+        v = "".join(v.split())
+        # a '# comment' inside the folded block would otherwise make '#', '(' … surnames
+        stray = sorted({c for c in v if not "\u4e00" <= c <= "\u9fff"})
+        if stray:
+            raise ValueError(f"only Chinese characters belong here, not {' '.join(stray)} (a comment goes above the field)")
+        return v
 
 
 def load(model: type[BaseModel], path: Path) -> Any:
