@@ -502,3 +502,14 @@ def test_a_comment_inside_the_surname_list_is_refused_with_the_field(tmp_path):
     bad.write_text("single: >-\n  赵钱孙李\n  # (rare ones)\n  拓折\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="single"):
         load_yaml_model(bad, Surnames)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("今天见了令狐晓燕主任，设备科谭科长也来了", [("令狐晓燕", "主任"), ("谭", "科长")]),  # not 燕 alone
+    ("设备科阎守成科长进来找主任签字", [("阎守成", "科长")]),  # not 成 alone
+    ("| 初德明主任 | 同意试用 |", [("初德明", "主任")]),
+    ("- 那个吴主任说可以", [("吴", "主任")]),  # an everyday word before the surname
+    ("收到，谢谢蓝主任！", [("蓝", "主任")]),
+])
+def test_a_whole_name_before_a_title_wins_over_its_last_character_read_as_a_surname(text, expected):
+    assert [(d.name, d.title) for d in find_decision_makers(text)] == expected

@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title
-from jinnang.nlp.people.doc_facts import departments, lac_words, name_spans, words_at
+from jinnang.nlp.people.doc_facts import departments, hospitals, lac_words, name_spans, words_at
 from jinnang.nlp.people.transliterated import names_by_sound
 from jinnang.nlp.people.vocabulary import (
     AFTER_SURNAME_BLOCKERS,
@@ -24,6 +24,7 @@ from jinnang.nlp.people.vocabulary import (
 )
 
 NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})  # LAC's organisations, places, brands
+BEFORE_NAME = set("了见是的和与及跟找让给位请约陪向由")  # a name may begin right after these
 
 
 @dataclass
@@ -134,6 +135,9 @@ class _Reader:
             if s is not None:
                 seen = list(self._seen_name_ending_at(ts, in_dept))
                 start = seen[-1] if seen else s  # the last name the taggers saw there
+                whole = None if seen or ts - start > 2 else self._whole_name_before(ts, in_dept, 4)
+                if whole is not None and ts - whole >= 3:
+                    start = whole  # 见了令狐晓燕主任, 设备科阎守成科长: not 燕 or 成 alone
                 # 'Vivian 宋' written before an English title or a surname
                 lat = re.search(r"([A-Z][a-z]+\s?)$", text[:start])
                 if lat and not CJK.match(text[start - 1:start] or "x") \
@@ -299,26 +303,35 @@ class _Reader:
             name = name[:m.start()]
         return name if len(name) >= 2 else None
 
-    def _whole_name_before(self, ts: int, in_dept: list[bool]) -> int | None:
-        """Start of a 3- or 2-character name (surname first) ending at the title at `ts` that begins at a
-        boundary: a department's end, a character that is no Chinese, or the text's start. Never a
-        dictionary word (常务副院长 is no 常务), a word the tagger read as a company or place (卫宁工程师 is
-        卫宁's engineer), a department (和科室主任) or a conjunction's 和."""
+    def _whole_name_before(self, ts: int, in_dept: list[bool], longest: int = 3) -> int | None:
+        """Start of a name of `longest` down to 2 characters (surname first, compound too) ending at
+        the title at `ts`, from a boundary (a department's or hospital's end, no Chinese, the text's
+        start, a word after 见/了/和 …). Never a dictionary word (常务副院长), a company or place
+        (卫宁工程师), a department (和科室主任) or a conjunction's 和."""
         from jinnang.nlp.crf_features import word_lexicon
 
         text, words = self.text, words_at(self.doc)
-        for length in (3, 2):
+        ends = {e for _, e in self.depts} | {e for _, e in hospitals(self.doc)}
+        for length in range(longest, 1, -1):
             p = ts - length
-            if p < 0 or text[p] not in self.vocab.surnames or any(in_dept[i] for i in range(p, ts)):
+            compound = text[p:p + 2] in self.vocab.compound_surnames and length >= 3
+            if p < 0 or not (text[p] in self.vocab.surnames or compound) or any(in_dept[i] for i in range(p, ts)):
+                continue
+            if length == 4 and not compound:
                 continue
             if not all(CJK.match(c) and c not in NAME_STOP for c in text[p + 1:ts]) or text[ts - 1] in "科室部处组院":
                 continue
-            if not (p == 0 or not CJK.match(text[p - 1]) or any(e == p for _, e in self.depts)):
+            after_word = text[p - 1:p] in BEFORE_NAME and p in words
+            if not (p == 0 or not CJK.match(text[p - 1]) or p in ends or after_word):
                 continue
             word, tag = words.get(p, ("", ""))
             if (word == text[p] and tag in ("c", "p")) or (word == text[p:ts] and tag in NOT_NAME_PLACES):
                 continue
-            if word_lexicon()[0].get(text[p:ts]) in COMMON_WORD_TAGS:
+            lexicon = word_lexicon()[0]
+            if lexicon.get(text[p:ts]) in COMMON_WORD_TAGS or (p not in self.names and _other_word(lexicon, text[p:ts])):
+                continue
+            # 那个吴主任, 谢谢蓝主任, 高峰侯技师, 后要给主任: LAC reads a word ending inside it, or a function word
+            if length >= 3 and tag != "PER" and (1 < len(word) < length or tag in ("f", "d", "p", "c", "r", "u")):
                 continue
             return p
         return None
@@ -380,3 +393,7 @@ class _Reader:
                 return tag == "PER"
             pos += len(word)
         return False
+
+
+def _other_word(lexicon: dict[str, str], word: str) -> bool:  # a dictionary word, no name (党委; not 令狐)
+    return not lexicon.get(word, "nr").startswith("nr")
