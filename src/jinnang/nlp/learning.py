@@ -1,6 +1,7 @@
 """Fitting, comparing and keeping the clause classifier (nlp/objection_clauses.py).
 
-A note's features do not depend on the model (rule hits and embeddings), so they are computed
+A note's features do not depend on the model (embeddings, and what the rules and the packaged character
+scorer saw), so they are computed
 once and every fold, threshold or refit reuses them: leave-one-set-out figures, the threshold
 choice, `jinnang learn`'s refit and its check against the model it would replace all run on
 `Prepared` notes.

@@ -1,9 +1,9 @@
 """A clause-level objection classifier over sentence embeddings, an add-on to the cue rules.
 
-Each comma-level clause is read as its USE embedding (ingest/embed.py) and the embedding of the
-clause before it; one
-logistic regression per category gives the probability that the clause carries an objection of
-that category (a clause is positive where it overlaps a gold objection's evidence). Embeddings
+Each comma-level clause is read as its USE embedding (ingest/embed.py), the embedding of the
+clause before it and what the rules saw in it (ObjectionFinder.clause_extras); one logistic
+regression per category gives the probability that the clause carries an objection of that
+category (a clause is positive where it overlaps a gold objection's evidence). Embeddings
 generalise to phrasings no cue list has seen; the rules stay the precise first source, and
 their filters (negation, speaker, distributor) still judge every clause the model picks. `nlp/objections.py` adds a category the rules and the character scorer missed
 where a clause scores at least the model's threshold (chosen on a set it was not fitted to, see
