@@ -1,10 +1,9 @@
 """Fitting, comparing and keeping the clause classifier (nlp/objection_clauses.py).
 
-A note's features do not depend on the model (embeddings, and what the rules and the packaged character
-scorer saw), so they are computed
-once and every fold, threshold or refit reuses them: leave-one-set-out figures, the threshold
-choice, `jinnang learn`'s refit and its check against the model it would replace all run on
-`Prepared` notes.
+A note's features do not depend on the model (embeddings, and what the rules and the packaged
+character scorer saw), so they are computed once and every fold, threshold or refit reuses them:
+leave-one-set-out figures, the threshold choice, `jinnang learn`'s refit and its check against the
+model it would replace all run on `Prepared` notes.
 
 A data dir learns under `<data_dir>/learning/`: `notes.jsonl` (the labelled notes it was taught,
 by id), `models/objection_clauses.json` (the model its extraction uses) and `models/previous/`
