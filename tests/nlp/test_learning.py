@@ -2,6 +2,8 @@
 extraction reading the refit, rollback."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from jinnang.nlp import learning
@@ -89,3 +91,19 @@ def test_extraction_in_a_data_dir_uses_its_own_character_scorer(tmp_path, shippe
         finder.scorer_override = None
     finally:
         get_settings.cache_clear()
+
+
+def test_the_shipped_sets_are_prepared_once_until_one_of_them_changes(tmp_path, monkeypatch):
+    import shutil
+
+    sets = {}
+    for name in ("dev", "tune"):
+        sets[name] = tmp_path / f"{name}.jsonl"
+        shutil.copy(learning.TRAINING_SETS[name], sets[name])
+    monkeypatch.setattr(learning, "TRAINING_SETS", sets)
+    first = learning.shipped_notes()
+    assert learning.shipped_notes() is first  # the second refit in a process reads nothing again
+    assert [n.source for n in first] == ["dev"] * 60 + ["tune"] * 30
+    assert {name: len(notes) for name, notes in learning.prepared_sets().items()} == {"dev": 60, "tune": 30}
+    os.utime(sets["tune"], ns=(0, 1))  # an edited set is read again
+    assert learning.shipped_notes() is not first

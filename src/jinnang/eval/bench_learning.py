@@ -24,7 +24,7 @@ from jinnang.nlp.learning import (
     micro,
     packaged_threshold,
     prepare,
-    read_sets,
+    prepared_sets,
     with_model,
 )
 
@@ -34,7 +34,7 @@ def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 
     from jinnang.core.jsonl_file import read_jsonl
 
     started = time.perf_counter()
-    sets = {name: prepare(cases, source=name) for name, cases in read_sets().items()}
+    sets = prepared_sets()
     if group_file is not None:
         group = str(group_file)
         # a retired team set is training data: the curve learns it without its own notes

@@ -332,14 +332,14 @@ def calibration_lines(calibration: dict[str, Any]) -> list[str]:
 def leave_one_set_out(names: list[str] | None = None, refit_char_scorer: bool = True) -> dict[str, Any]:
     """Objection micro-F1 of each training set with the learned parts (character scorer, clause
     classifier) as shipped — fitted on that set too — and fitted on the other sets only: the gap
-    is what tuning on a set is worth there. Holdouts are never among the sets."""
+    is what tuning on a set is worth there. A blind set is among the sets only once retired."""
     from jinnang.nlp.learning import (
         TRAINING_SETS,
         char_categories,
         micro,
+        packaged_c,
         packaged_threshold,
-        prepare,
-        read_sets,
+        prepared_sets,
         with_model,
     )
     from jinnang.nlp.learning import leave_one_set_out as folds
@@ -349,9 +349,9 @@ def leave_one_set_out(names: list[str] | None = None, refit_char_scorer: bool = 
     if unknown:
         raise GoldError(f"no training set named {', '.join(unknown)} (known: {', '.join(TRAINING_SETS)})")
     started = time.perf_counter()
-    sets = {name: prepare(cases, source=name) for name, cases in read_sets().items()}
+    sets = prepared_sets()
     shipped = load_model(MODELS / MODEL_FILE)
-    held_out = folds(sets, packaged_threshold(), refit_char_scorer=refit_char_scorer, only=names or None)
+    held_out = folds(sets, packaged_threshold(), c=packaged_c(), refit_char_scorer=refit_char_scorer, only=names or None)
     out: dict[str, Any] = {}
     for name, figures in held_out.items():
         notes = sets[name]
