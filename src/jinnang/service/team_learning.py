@@ -1,7 +1,8 @@
 """The `learn` job: the managers' reviewed records teach this data dir's objection models, as
 `jinnang learn` does, from the admin page's button or on a schedule sales operations turns on
 (`schedule: {learn: {at: "03:00"}}` in the alerts file; off by default: a team's own notes lifted
-objection F1 by −0.02 to +0.04 on the team sets measured, eval/data/generalisation/README.md).
+objection F1 by −0.02 to +0.11 over the eight team curves measured, two of them by +0.05 or more;
+eval/data/generalisation/README.md).
 
 It refits only when the reviewed records say something the data dir has not learned yet, and keeps
 the refit only where it scores no worse on the shipped labelled sets (nlp/learning.refit); the

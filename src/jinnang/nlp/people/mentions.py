@@ -14,17 +14,16 @@ from jinnang.nlp.people.doc_facts import departments, hospitals, lac_words, name
 from jinnang.nlp.people.transliterated import names_by_sound
 from jinnang.nlp.people.vocabulary import (
     AFTER_SURNAME_BLOCKERS,
+    BEFORE_NAME,
     CJK,
     COMMON_WORD_TAGS,
     LATIN_WORD,
     NAME_STOP,
+    NOT_NAME_PLACES,
     NOT_NAME_TAGS,
     english_rules,
     people_vocab,
 )
-
-NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})  # LAC's organisations, places, brands
-BEFORE_NAME = set("了见是的和与及跟找让给位请约陪向由")  # a name may begin right after these
 
 
 @dataclass

@@ -16,9 +16,8 @@ from spacy.tokens import Doc
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title, gazetteers
 from jinnang.nlp.people.doc_facts import departments, words_at
-from jinnang.nlp.people.vocabulary import CJK, COMMON_WORD_TAGS, people_vocab
+from jinnang.nlp.people.vocabulary import BEFORE_NAME, CJK, COMMON_WORD_TAGS, NOT_NAME_PLACES, people_vocab
 
-NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})
 DOTS = "·•・．"
 MIN_CHARS = 3  # without its dot
 MAX_PART = 8  # characters of one part of a dotted name
@@ -63,10 +62,6 @@ def _plausible(doc: Doc, start: int, name: str, field_value: bool = False) -> bo
     if word and word[1] != "PER" and word[1] in NOT_NAME_WORD_TAGS and len(word[0]) > 1:
         return False
     return True
-
-
-# single characters after which a name begins (见阿依古丽主任, 和其木格护士长)
-BEFORE_NAME = set("的是和与及跟找让给见了位请约陪向由")
 
 
 def _boundary_before(doc: Doc, text: str, start: int) -> bool:

@@ -25,6 +25,8 @@ AFTER_SURNAME_BLOCKERS = set("作程人厂艺资期具地业会序商伤友种")
 # (护士都麻木了, 护士长满意, 护士习惯了 have no person after the title)
 NOT_NAME_TAGS = frozenset({"d", "v", "vd", "vn", "a", "ad", "an", "u", "xc", "c", "p", "r", "m", "q",
                            "f", "s", "t", "w", "TIME"})
+NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})  # LAC's organisations, places, brands
+BEFORE_NAME = set("了见是的和与及跟找让给位请约陪向由")  # a name may begin right after these (见了令狐晓燕主任)
 # tags of dictionary words that are everyday words, not names (习惯, 满意, 马上)
 COMMON_WORD_TAGS = frozenset({"n", "v", "vn", "vd", "a", "ad", "an", "d", "t", "m", "q", "r", "c", "p", "u", "f", "s"})
 
