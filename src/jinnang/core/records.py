@@ -111,6 +111,9 @@ class ExtractionRecord(BaseModel):
     visit: VisitFacts | None = None
     journey_node: str | None = None
     journey_evidence: str | None = None
+    # set when the learned model (nlp/journey_model.py), not a rule, named the node: its probability
+    # calibrated on held-out notes
+    journey_learned_p: float | None = Field(default=None, ge=0.0, le=1.0)
     warnings: list[str] = Field(default_factory=list)
 
 

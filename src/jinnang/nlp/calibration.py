@@ -205,6 +205,8 @@ def visit_confidence(visit: VisitFacts | None) -> float | None:
 
 
 def journey_confidence(record: ExtractionRecord) -> float:
+    if record.journey_learned_p is not None:  # already calibrated, on held-out notes
+        return round(record.journey_learned_p, 3)
     return probability("journey_node", journey_features(record.journey_node, record.journey_evidence))
 
 

@@ -33,6 +33,8 @@ class Note:
     warnings: list[str] = field(default_factory=list)
     # what the finders knew of each item, per field, for the confidence calibration
     details: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # the key dates' types, once found: the learned journey node reads them
+    date_types: list[str] = field(default_factory=list)
 
     @lazy_property
     def doc(self) -> Doc:
@@ -68,8 +70,10 @@ def _objections(note: Note) -> Any:
 
 def _key_dates(note: Note) -> Any:
     # nlp/dates loads no model, so it is imported with this module
-    return find_key_dates(note.text, note.reference_date, kind=note.kind, warnings=note.warnings,
-                          details=note.details.setdefault("key_dates", []))
+    found = find_key_dates(note.text, note.reference_date, kind=note.kind, warnings=note.warnings,
+                           details=note.details.setdefault("key_dates", []))
+    note.date_types = [d.type for d in found]
+    return found
 
 
 def _visit_facts(note: Note) -> Any:
@@ -79,14 +83,14 @@ def _visit_facts(note: Note) -> Any:
 
 
 def _journey_node(note: Note) -> Any:
-    from jinnang.nlp.journey import find_journey_node
+    from jinnang.nlp.journey_model import find_journey
 
-    return find_journey_node(note.text, note.kind, note.reference_date)
+    return find_journey(note.text, note.kind, note.reference_date, note.date_types)
 
 
 def _set_journey(record: ExtractionRecord, found: Any) -> None:
     if found:
-        record.journey_node, record.journey_evidence = found
+        record.journey_node, record.journey_evidence, record.journey_learned_p = found
 
 
 FINDERS: tuple[Finder, ...] = (

@@ -1,0 +1,96 @@
+"""Train the learned journey node (nlp/journey_model.py) once, offline.
+
+    .venv/bin/python training/train_journey.py   # → src/jinnang/nlp/models/journey_fallback.joblib (+ .json)
+
+Data: every set of nlp/learning.py TRAINING_SETS (dev, the tune sets and the retired blind sets;
+never a blind set still to be measured). C and the threshold are chosen by leave-one-set-out over
+the retired sets, pooled: each retired set's notes are read by the rules, and where they name no
+node, by a model fitted on every other set. The confidence of a learned node is calibrated (Platt
+scaling) on those held-out predictions. The shipped model is then fitted on every set.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import time
+from pathlib import Path
+
+from jinnang.nlp.dates import find_key_dates
+from jinnang.nlp.journey import find_journey_node
+from jinnang.nlp.journey_model import MODEL_FILE, MODELS, NO_NODE, save, train
+from jinnang.nlp.learning import RETIRED_SETS, read_sets
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", type=Path, default=MODELS / MODEL_FILE)
+    ap.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0, 10.0, 30.0], help="inverse regularisation strengths")
+    args = ap.parse_args()
+    started = time.time()
+    notes = []  # (set, text, kind, date types, gold node, rules' node)
+    for name, cases in read_sets().items():
+        for case in cases:
+            ref = dt.date.fromisoformat(case["reference_date"])
+            kind = case.get("kind", "visit_note")
+            types = [d.type for d in find_key_dates(case["text"], ref, kind=kind)]
+            notes.append((name, case["text"], kind, types, case["gold"].get("journey_node"),
+                          find_journey_node(case["text"], kind, ref).node))
+    all_types = sorted({t for n in notes for t in n[3]})
+    print(f"{len(notes)} notes read in {time.time() - started:.1f}s")
+
+    held_out = [n for n in notes if n[0] in RETIRED_SETS]
+    right: dict[tuple[float, float], int] = {}
+    fired: dict[tuple[float, float], list[tuple[float, bool]]] = {}
+    for name in RETIRED_SETS:
+        rest = [n for n in notes if n[0] != name]
+        mine = [n for n in notes if n[0] == name]
+        for c in args.c:
+            model = train([n[1] for n in rest], [n[2] for n in rest], [n[3] for n in rest], [n[4] for n in rest],
+                          c, 0.5, all_types)
+            probs = model.probabilities([n[1] for n in mine], [n[2] for n in mine], [n[3] for n in mine])
+            for t in THRESHOLDS:
+                for note, p in zip(mine, probs):
+                    node, best = max(p.items(), key=lambda kv: kv[1])
+                    predicted = note[5]
+                    if predicted is None and node != NO_NODE and best >= t:
+                        predicted = node
+                        fired.setdefault((c, t), []).append((best, node == note[4]))
+                    right[(c, t)] = right.get((c, t), 0) + (predicted == note[4])
+    rules_right = sum(n[5] == n[4] for n in held_out)
+    (score, c, threshold) = max((r / len(held_out), c, t) for (c, t), r in right.items())
+    print(f"leave-one-set-out over {len(RETIRED_SETS)} retired sets ({len(held_out)} notes): journey accuracy "
+          f"rules alone {rules_right / len(held_out):.3f}, with the learned node {score:.3f} (C={c}, threshold={threshold})")
+
+    from sklearn.linear_model import LogisticRegression
+
+    outcomes = fired.get((c, threshold), [])
+    platt = (1.0, 0.0)
+    if len({ok for _, ok in outcomes}) == 2:
+        fit = LogisticRegression(C=1e6).fit([[_logit(p)] for p, _ in outcomes], [ok for _, ok in outcomes])
+        platt = (float(fit.coef_[0][0]), float(fit.intercept_[0]))
+    precision = sum(ok for _, ok in outcomes) / max(len(outcomes), 1)
+    print(f"held-out learned nodes: {len(outcomes)}, right {precision:.3f}; Platt a={platt[0]:.3f} b={platt[1]:.3f}")
+
+    model = train([n[1] for n in notes], [n[2] for n in notes], [n[3] for n in notes], [n[4] for n in notes],
+                  c, threshold, all_types)
+    model.platt = platt
+    save(model, args.out, {
+        "data": "dev, tune … tune5 and the retired sets (nlp/learning.py TRAINING_SETS)", "cases": len(notes),
+        "c": c, "threshold": threshold, "platt": list(platt),
+        "chosen_on": f"leave-one-set-out over {', '.join(RETIRED_SETS)}, pooled: journey accuracy "
+                     f"{rules_right / len(held_out):.3f} rules alone → {score:.3f}; learned nodes right "
+                     f"{precision:.3f} of {len(outcomes)}",
+        "note": "trained by: python training/train_journey.py"})
+    print(f"trained {args.out} on {len(notes)} notes in {time.time() - started:.0f}s")
+
+
+if __name__ == "__main__":
+    main()
