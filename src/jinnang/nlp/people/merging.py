@@ -24,8 +24,9 @@ from jinnang.nlp.people.doc_facts import departments, name_spans
 from jinnang.nlp.people.mentions import PersonMention, mentions
 from jinnang.nlp.people.vocabulary import CJK, KIND_RANK, people_vocab
 
-# a name restated right after a mention (章主任，章文斌，…); one pattern for every surname, not one compiled per name
-_APPOSITIVE = re.compile(r"[，,、\s\u3000]+([^，,、\s\u3000][\u4e00-\u9fff]{1,2})[，,、（(\s\u3000]")
+# a name restated right after a mention (章主任，章文斌，… / 公冶主任（公冶明）); one pattern for every
+# surname, not one compiled per name
+_APPOSITIVE = re.compile(r"[，,、\s\u3000（(]+([^，,、\s\u3000（(][\u4e00-\u9fff]{1,3})[，,、（()）\s\u3000]")
 
 
 @dataclass
@@ -63,13 +64,14 @@ def _people(doc: Doc, found: list[PersonMention]) -> dict[str, Person]:
     # a bare surname written near its full name: 章主任，章文斌，
     names = name_spans(doc)
     for key in list(people):
-        if len(key) == 1:
+        if len(key) == 1 or (len(key) == 2 and key in compounds):  # 章 / 公冶: a surname alone
             first = people[key].mentions[0]
             near = [text[s:e] for s, e in names.items()
-                    if text[s:s + 1] == key and 2 <= e - s <= 3 and abs(s - first.end) <= 6
-                    and not any(s < m.end and m.start < e for m in found)]
+                    if text[s:s + len(key)] == key and len(key) + 1 <= e - s <= len(key) + 2
+                    and abs(s - first.end) <= 6 and not any(s < m.end and m.start < e for m in found)]
             appositive = _APPOSITIVE.match(text, first.end)
-            if not near and appositive and appositive.group(1).startswith(key):
+            if (not near and appositive and appositive.group(1).startswith(key)
+                    and len(appositive.group(1)) <= len(key) + 2):
                 near = [appositive.group(1)]  # 章主任，章文斌，五十多岁 (the segmenters may miss the name)
             if len(near) == 1 and near[0] not in people:
                 people[near[0]] = people.pop(key)
