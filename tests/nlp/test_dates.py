@@ -504,3 +504,12 @@ def test_the_window_reaches_back_by_units_not_characters(text, pos, window, expe
 ])
 def test_hand_overs_lectures_and_review_meetings_are_typed_and_returns_left_out(text, expected):
     assert [(k.type, k.date.isoformat()) for k in find_key_dates(text, MON)] == expected
+
+
+def test_a_report_section_named_by_a_day_heads_the_plan_and_is_no_date_itself():
+    # 企业微信 daily reports: 明日计划：…; the dates inside the plan are listed, the heading's day is not
+    text = "今日工作：拜访眼科。\n明日计划：整理演示问题清单，下周二去做演示。"
+    found = find_key_dates(text, dt.date(2026, 4, 13))
+    assert [(k.type, k.date, k.evidence) for k in found] == [("demo", dt.date(2026, 4, 21), "下周二")]
+    # the same words as a sentence are a date: 明天计划去设备科
+    assert [k.date for k in find_key_dates("明天计划去设备科找科长。", dt.date(2026, 4, 13))] == [dt.date(2026, 4, 14)]

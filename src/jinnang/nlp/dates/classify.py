@@ -155,6 +155,8 @@ def left_out(text: str, mention: DateMention, config: DatesConfig) -> bool:
     after = text[mention.end:mention.end + 8].lstrip()
     if any(after.startswith(w) for w in config.approximate_after + config.either_or_after):
         return True
+    if any(re.match(rf"{re.escape(w)}[ \u3000]*[：:]", after) for w in config.section_heading_after):
+        return True
     if any(before.endswith(w) for w in config.approximate_before + config.recurring_before
            + config.lunar_before + config.either_or_after):
         return True

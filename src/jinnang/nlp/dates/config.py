@@ -62,6 +62,8 @@ class DatesConfig(BaseModel):
     trial_lookback: int = Field(default=16, ge=1, le=200)
     trial_lookahead: int = Field(default=8, ge=0, le=200)
     header_labels: list[str] = Field(default_factory=list)
+    # 明日计划： / 下周计划： a date word naming a report's section heads the plan, it is no date itself
+    section_heading_after: list[str] = Field(default_factory=list)
     approximate_after: list[str] = Field(default_factory=list)
     approximate_before: list[str] = Field(default_factory=list)
     either_or_after: list[str] = Field(default_factory=list)
