@@ -513,3 +513,21 @@ def test_a_comment_inside_the_surname_list_is_refused_with_the_field(tmp_path):
 ])
 def test_a_whole_name_before_a_title_wins_over_its_last_character_read_as_a_surname(text, expected):
     assert [(d.name, d.title) for d in find_decision_makers(text)] == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("今天拜访了骨科，欧阳主任（欧阳志远）说考虑一下。", ("欧阳志远", "主任")),  # a compound surname, then its full name
+    ("后勤处的司马处长（司马国庆）很痛快。", ("司马国庆", "处长")),
+    ("见了心内科的张主任（张建国），他说要看数据。", ("张建国", "主任")),  # as a single surname always was
+])
+def test_a_full_name_restated_in_brackets_after_surname_and_title_is_the_name(text, expected):
+    assert [(p.name, p.title) for p in people(text).values()] == [expected]
+
+
+def test_a_dotted_name_by_sound_right_after_a_title_needs_no_colon():
+    assert [(p.name, p.title) for p in people("心内科主任买买提·艾山说，下周再谈。").values()] == [("买买提·艾山", "主任")]
+
+
+@pytest.mark.parametrize("surname", list("承恽亢姒"))
+def test_regional_and_rarer_surnames_mark_a_person_before_a_title(surname):
+    assert [(p.name, p.title) for p in people(f"设备处的{surname}处长说预算要等。").values()] == [(surname, "处长")]

@@ -30,8 +30,9 @@ def _name_rx() -> tuple[re.Pattern, re.Pattern]:
     name = rf"{part}(?:[{DOTS}]{part})?"
     # before a title: the run ends at the title (spaces or a bracket between)
     before = re.compile(rf"({name})[ \u3000\t]*[（(]?[ \u3000\t]*$")
-    # after a title and a colon, the field's whole value
-    after = re.compile(rf"[ \u3000\t]*[:：][ \u3000\t]*({name})(?=$|[^\u4e00-\u9fff{DOTS}])")
+    # after a title and a colon, the field's whole value; a dotted name (病理科主任伊力哈木·艾山说)
+    # needs no colon: the dot marks it as a name by sound
+    after = re.compile(rf"[ \u3000\t]*(?:[:：][ \u3000\t]*({name})(?=$|[^\u4e00-\u9fff{DOTS}])|({part}[{DOTS}]{part}))")
     return before, after
 
 
@@ -93,9 +94,10 @@ def name_after_title(doc: Doc, title_end: int) -> tuple[str, int] | None:
     科主任：阿苦日哈 日期：…"""
     text = doc_text(doc)
     m = _name_rx()[1].match(text, title_end)
-    if not m or not _plausible(doc, m.start(1), m.group(1), field_value=True):
+    group = 1 if m and m.group(1) else 2
+    if not m or not _plausible(doc, m.start(group), m.group(group), field_value=True):
         return None
-    return m.group(1), m.start(1)
+    return m.group(group), m.start(group)
 
 
 def _reaches_back(doc: Doc, start: int, name: str, seen: str) -> bool:
