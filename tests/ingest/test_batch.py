@@ -1,4 +1,9 @@
 """Several jobs run together end as each would alone, with one Chroma write for all their chunks."""
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -7,7 +12,7 @@ from jinnang.ingest.batch import run_jobs
 from jinnang.ingest.chunking import document_chunks
 from jinnang.ingest.embed import get_embedder
 from jinnang.ingest.pipeline import CHUNKS_COLLECTION, register_document, run_job
-from jinnang.ingest.store import ChunkRow, DocumentRow, ingest_engine
+from jinnang.ingest.store import ChunkRow, DocumentRow, IngestJobRow, ingest_engine
 from jinnang.ingest.vectors import open_collection
 
 NOTES = [f"第{i}次拜访市一院设备科，王科长说注册证要齐全。价格偏高，约了下周{i}再去。".encode() for i in range(5)]
@@ -54,3 +59,41 @@ def test_the_chunks_ingest_embeds_are_served_again_without_embedding(settings):
     hits = embedder.memo.hits
     embedder.embed(document_chunks(text))  # what the playbook embeds for the same document
     assert embedder.memo.hits == hits + 1
+
+
+def _claimed_by(settings, job_id, worker):
+    with Session(ingest_engine(settings)) as session:
+        job = session.get(IngestJobRow, job_id)
+        job.status, job.worker = "running", worker
+        session.commit()
+
+
+def test_a_job_another_live_process_runs_is_waited_for_and_reported_as_it_ended(settings):
+    # a server's worker took up what this shell registered: the batch reports its end, not "running"
+    registration = register_document(settings, NOTES[0], "n.txt")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        _claimed_by(settings, registration.job_id, f"{socket.gethostname()}:{other.pid}")
+
+        def the_other_process_finishes():
+            with Session(ingest_engine(settings)) as session:
+                session.get(IngestJobRow, registration.job_id).status = "done"
+                session.commit()
+
+        threading.Timer(1.0, the_other_process_finishes).start()
+        started = time.monotonic()
+        [job] = run_jobs(settings, [registration.job_id])
+        assert job.status == "done" and time.monotonic() - started >= 1.0
+        assert open_collection(settings, CHUNKS_COLLECTION).count() == 0  # not run a second time here
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_job_whose_process_died_is_taken_over_and_run(settings):
+    registration = register_document(settings, NOTES[1], "n.txt")
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    _claimed_by(settings, registration.job_id, f"{socket.gethostname()}:{gone.pid}")
+    [job] = run_jobs(settings, [registration.job_id])
+    assert job.status == "done" and open_collection(settings, CHUNKS_COLLECTION).count() == 1

@@ -7,6 +7,7 @@ where each document stopped (`resume_unfinished`), and a failure stays the faili
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import delete
@@ -15,7 +16,15 @@ from sqlalchemy.orm import Session
 from jinnang.core.metrics import INGEST_STAGE
 from jinnang.core.settings import Settings
 from jinnang.ingest.indexing import index_chunks
-from jinnang.ingest.pipeline import DocumentHook, _claim, _read_text, _store_pages, run_claimed, with_retries
+from jinnang.ingest.pipeline import (
+    DocumentHook,
+    _claim,
+    _read_text,
+    _store_pages,
+    run_claimed,
+    with_retries,
+    worker_alive,
+)
 from jinnang.ingest.store import ChunkRow, DocumentRow, IngestJobRow, ingest_engine
 from jinnang.ingest.threads import limit_process_threads
 
@@ -26,6 +35,9 @@ log = logging.getLogger(__name__)
 # starts its extraction elsewhere there, so that it runs while this process embeds
 TextReady = Callable[[DocumentRow], None]
 Claimed = list[tuple[IngestJobRow, bool]]
+# how long a batch waits for a job another live process claimed first (a running server's worker
+# takes up what a second shell registers) before reporting it as still running
+OTHERS_JOB_WAIT = 600.0
 
 
 def _read_and_index(settings: Settings, document_ids: Sequence[str], on_text: TextReady | None = None) -> None:
@@ -81,4 +93,25 @@ def start_jobs(settings: Settings, job_ids: Sequence[str], on_text: TextReady | 
 def finish_jobs(settings: Settings, jobs: Claimed, hooks: Sequence[DocumentHook] = ()) -> list[IngestJobRow]:
     """Each claimed job's remaining stages and hooks, one by one, and its end recorded."""
     engine = ingest_engine(settings)
-    return [run_claimed(settings, engine, job, hooks) if ok else job for job, ok in jobs]
+    return [run_claimed(settings, engine, job, hooks) if ok else _await_other(settings, job, hooks)
+            for job, ok in jobs]
+
+
+def _await_other(settings: Settings, job: IngestJobRow, hooks: Sequence[DocumentHook],
+                 seconds: float = OTHERS_JOB_WAIT) -> IngestJobRow:
+    """A job this process did not claim, as it ends: done or failed by the process that has it, or
+    run here if that process died. The batch CLI then reports how the job ended, not "running"."""
+    engine = ingest_engine(settings)
+    deadline = time.monotonic() + seconds
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            current = session.get(IngestJobRow, job.id) or job
+        if current.status not in ("queued", "running"):
+            return current
+        if not worker_alive(current.worker):
+            taken, ok = _claim(engine, job.id, True)
+            if ok:
+                return run_claimed(settings, engine, taken, hooks)
+        if time.monotonic() >= deadline:
+            return current
+        time.sleep(0.25)
