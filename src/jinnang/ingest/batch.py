@@ -10,7 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from sqlalchemy import delete
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from jinnang.core.metrics import INGEST_STAGE
@@ -93,15 +93,14 @@ def start_jobs(settings: Settings, job_ids: Sequence[str], on_text: TextReady | 
 def finish_jobs(settings: Settings, jobs: Claimed, hooks: Sequence[DocumentHook] = ()) -> list[IngestJobRow]:
     """Each claimed job's remaining stages and hooks, one by one, and its end recorded."""
     engine = ingest_engine(settings)
-    return [run_claimed(settings, engine, job, hooks) if ok else _await_other(settings, job, hooks)
+    return [run_claimed(settings, engine, job, hooks) if ok else _await_other(settings, engine, job, hooks)
             for job, ok in jobs]
 
 
-def _await_other(settings: Settings, job: IngestJobRow, hooks: Sequence[DocumentHook],
+def _await_other(settings: Settings, engine: Engine, job: IngestJobRow, hooks: Sequence[DocumentHook],
                  seconds: float = OTHERS_JOB_WAIT) -> IngestJobRow:
     """A job this process did not claim, as it ends: done or failed by the process that has it, or
     run here if that process died. The batch CLI then reports how the job ended, not "running"."""
-    engine = ingest_engine(settings)
     deadline = time.monotonic() + seconds
     while True:
         with Session(engine, expire_on_commit=False) as session:

@@ -19,10 +19,8 @@ nlp/models/ with a JSON card.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import math
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,6 +31,7 @@ import numpy as np
 
 from jinnang.core.records import JOURNEY_NODES
 from jinnang.nlp.journey import find_journey_node
+from jinnang.nlp.model_files import packaged_path, save_joblib
 from jinnang.nlp.vocab import sentences
 
 log = logging.getLogger(__name__)
@@ -63,8 +62,11 @@ class JourneyModel:
         return hstack([self.vectorizer.transform(texts), csr_matrix(self._extra(kinds, date_types))]).tocsr()
 
     def _extra(self, kinds: Sequence[str], date_types: Sequence[Iterable[str]]) -> np.ndarray:
-        return np.array([[t in set(types) for t in self.date_types] + [kind == "trial_feedback"]
-                         for kind, types in zip(kinds, date_types)], dtype=float) * DATE_WEIGHT
+        rows = []
+        for kind, types in zip(kinds, date_types):
+            found = set(types)
+            rows.append([t in found for t in self.date_types] + [kind == "trial_feedback"])
+        return np.array(rows, dtype=float) * DATE_WEIGHT
 
     def _probs(self, texts: Sequence[str], kinds: Sequence[str], date_types: Sequence[Iterable[str]]) -> np.ndarray:
         # predict_proba by hand: the sparse stack and sklearn's checks were a third of the time a note
@@ -116,20 +118,12 @@ def train(texts: Sequence[str], kinds: Sequence[str], date_types: Sequence[Itera
 
 
 def save(model: JourneyModel, path: Path, card: dict[str, Any]) -> None:
-    import joblib
-    import sklearn
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    card = {**card, "sklearn": sklearn.__version__}
-    path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp = path.with_suffix(".tmp")
-    joblib.dump({"vectorizer": model.vectorizer, "model": model.model, "date_types": model.date_types,
-                 "threshold": model.threshold, "platt": model.platt}, tmp, compress=3)
-    os.replace(tmp, path)  # a reader never sees half a file
+    save_joblib({"vectorizer": model.vectorizer, "model": model.model, "date_types": model.date_types,
+                 "threshold": model.threshold, "platt": model.platt}, path, card)
 
 
 def model_path(model: str = MODEL_FILE) -> Path:
-    return Path(model) if Path(model).is_absolute() else MODELS / model
+    return packaged_path(MODELS, model)
 
 
 @lru_cache(maxsize=4)

@@ -16,8 +16,6 @@ the fitted model is a joblib file under nlp/models/ with a JSON card naming its 
 """
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,6 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from jinnang.core.records import OBJECTION_CATEGORIES
+from jinnang.nlp.model_files import packaged_path, save_joblib
 from jinnang.nlp.objection_clauses import ChangedFileCache, learned_dir
 from jinnang.nlp.vocab import Unit, clauses, sentences
 
@@ -124,22 +123,12 @@ def train(cases: Iterable[dict], c: float = 4.0) -> ObjectionScorer:
 
 
 def save(scorer: ObjectionScorer, path: Path, card: dict[str, Any]) -> None:
-    import joblib
-    import sklearn
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    card = {**card, "sklearn": sklearn.__version__}
-    path.with_suffix(".json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
-    # plain scikit-learn objects only, so the file does not depend on where this module lives; written
-    # beside and moved into place, so a reader (extraction in a data dir that is learning) never sees half
-    tmp = path.with_suffix(".tmp")
-    joblib.dump({"clause_vectorizer": scorer.clause_vectorizer, "previous_vectorizer": scorer.previous_vectorizer,
-                 "model": scorer.model}, tmp, compress=3)
-    os.replace(tmp, path)
+    save_joblib({"clause_vectorizer": scorer.clause_vectorizer, "previous_vectorizer": scorer.previous_vectorizer,
+                 "model": scorer.model}, path, card)
 
 
 def model_path(model: str) -> Path:
-    return Path(model) if Path(model).is_absolute() else MODELS / model
+    return packaged_path(MODELS, model)
 
 
 @lru_cache(maxsize=4)
