@@ -106,9 +106,34 @@ def test_a_table_row_pairs_a_title_cell_with_the_name_cell():
     assert got["邢燕"].title == "护士长"
 
 
+def test_a_spreadsheet_table_pairs_the_title_cell_with_the_name_cell_before_it():
+    got = people("医院\t科室\t联系人\t职务\t进展\n"
+                 "毕节市第一人民医院\t药剂科\t龙泽文\t主任\t方案已看\n"
+                 "毕节市第一人民医院\t设备科\t禄亚\t工程师\t参数已收\n")
+    assert {n: p.title for n, p in got.items()} == {"龙泽文": "主任", "禄亚": "工程师"}
+
+
+def test_a_crm_export_with_one_field_a_line_pairs_contact_and_post():
+    got = people("客户名称: 通钢总医院\n科室: 医学装备部\n联系人: 车向东\n职务: 部长\n拜访方式: 电话")
+    assert list(got) == ["车向东"] and got["车向东"].title == "部长"
+    assert people("备注: 先看看\n职务: 主任") == {}  # a field's text that is no name
+
+
+def test_a_name_with_hospital_and_department_in_brackets_keeps_its_title():
+    got = people("叶秋菊（光山县人民医院 妇产科主任）：设备没问题，就是物价那边没有收费项目。")
+    assert list(got) == ["叶秋菊"] and got["叶秋菊"].title == "主任"
+
+
+def test_a_full_name_just_before_the_surname_and_title_is_the_persons_name():
+    assert list(people("今天去了口腔颌面外科 见到罗世英 罗副主任医师 就是那个超声骨刀的事情")) == ["罗世英"]
+    # 谭总 is a surname and a form of address (our manager), not 谭科长's full name
+    assert list(people("谭总，郴州一医谭科长说院采委定在12月10号开。")) == ["谭"]
+
+
 def test_less_common_surnames_mark_a_person():
     got = people("麦主任和设备科隋工、苑科长都在。")
     assert set(got) == {"麦", "隋", "苑"}
+    assert list(people("眼科主任玄明哲：拍完的片子要传到州医院。")) == ["玄明哲"]  # 延边's Korean 玄
 
 
 # ------------------------------------------------------------------ notes in other hands

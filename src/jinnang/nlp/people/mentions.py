@@ -163,18 +163,19 @@ class _Reader:
             if title.after_surname_only:
                 continue
             # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长 (the name, spaces, the
-            # title); a title ending its line belongs to the name before it, not to the next line's
+            # title); a title ending its line belongs to the name before it, not to the next line's. In a
+            # table pasted from a spreadsheet (…\t龙泽文\t主任\t…) a title cell belongs to the cell before it
             gap = re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])
             owner = gap and self._field_value_ending_at(ts - len(gap.group()))
-            if owner and re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]):
+            if owner and (re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]) or (gap.group() == "\t" and text[te:te + 1] == "\t")):
                 out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
                 continue
             found = self._name_after_title(ts, te, title)
             if found:
                 out.append(found)
                 continue
-            # name（title）: 沈卫东（副主任医师）, 王莉（骨科护士长）, 韩医生（主治，…）
-            paren = re.search(r"([（(])([^（()）]{0,8})$", text[:ts])
+            # name（title）: 沈卫东（副主任医师）, 王莉（骨科护士长）, 韩医生（主治，…）, 叶秋菊（光山县人民医院 妇产科主任）
+            paren = re.search(r"([（(])([^（()）]{0,8}|[^（()），,。；;：:]{9,20})$", text[:ts])
             if paren:
                 ps = paren.start()
                 while ps > 0 and text[ps - 1] in " \u3000\t":  # OCR'd forms: 方志远 （主治医师）
@@ -210,6 +211,10 @@ class _Reader:
                     line_end = text.find("\n", te) if "\n" in text[te:] else len(text)
                     dept_m = re.search(r"(?:科室|部门)[:：]\s*([^\s|｜,，;；]+)", text[te:line_end])
                     out.append(PersonMention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
+                elif line_start > 0:  # a CRM export, a field a line: 联系人: 车向东 / 职务: 部长
+                    owner = self._field_value_ending_at(len(text[:line_start - 1].rstrip(" \u3000\t\r")))
+                    if owner and re.search(r"[:：][ \u3000\t]*$", text[text.rfind("\n", 0, owner[1]) + 1:owner[1]]):
+                        out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
         return out
 
     def _name_after_title(self, ts: int, te: int, title: Title) -> PersonMention | None:
@@ -369,7 +374,7 @@ class _Reader:
         for ns, ne in self.names.items():
             if ne == pos and 2 <= pos - ns <= 4 and vocab.starts_surname(text, ns):
                 return text[ns:ne], ns
-        value = re.search(r"[:：][ \u3000\t]*([\u4e00-\u9fff]{2,4})$", text[max(0, pos - 12):pos])
+        value = re.search(r"(?:[:：][ \u3000\t]*|\t)([\u4e00-\u9fff]{2,4})$", text[max(0, pos - 12):pos])
         if value:
             name, ns = value.group(1), pos - len(value.group(1))
             if vocab.starts_surname(name) and len(name) <= 3 + (name[:2] in vocab.compound_surnames) \

@@ -22,7 +22,7 @@ from jinnang.nlp.people.attribution import (
 )
 from jinnang.nlp.people.doc_facts import departments, name_spans
 from jinnang.nlp.people.mentions import PersonMention, mentions
-from jinnang.nlp.people.vocabulary import CJK, KIND_RANK, people_vocab
+from jinnang.nlp.people.vocabulary import ADDRESS_TAILS, CJK, KIND_RANK, people_vocab
 
 # a name restated right after a mention (章主任，章文斌，… / 公冶主任（公冶明）); one pattern for every
 # surname, not one compiled per name
@@ -61,14 +61,16 @@ def _people(doc: Doc, found: list[PersonMention]) -> dict[str, Person]:
             if latin:
                 key = latin[0]
         people.setdefault(key, Person(key)).mentions.append(m)
-    # a bare surname written near its full name: 章主任，章文斌，
+    # a bare surname written near its full name: 章主任，章文斌， / 见到罗世英，罗主任说
     names = name_spans(doc)
     for key in list(people):
         if len(key) == 1 or (len(key) == 2 and key in compounds):  # 章 / 公冶: a surname alone
             first = people[key].mentions[0]
             near = [text[s:e] for s, e in names.items()
                     if text[s:s + len(key)] == key and len(key) + 1 <= e - s <= len(key) + 2
-                    and abs(s - first.end) <= 6 and not any(s < m.end and m.start < e for m in found)]
+                    and (abs(s - first.end) <= 6 or 0 <= first.start - e <= 6)  # after it, or just before
+                    and not (e - s == len(key) + 1 and text[e - 1] in ADDRESS_TAILS)
+                    and not any(s < m.end and m.start < e for m in found)]
             appositive = _APPOSITIVE.match(text, first.end)
             if (not near and appositive and appositive.group(1).startswith(key)
                     and len(appositive.group(1)) <= len(key) + 2):

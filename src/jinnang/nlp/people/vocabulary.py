@@ -27,6 +27,7 @@ NOT_NAME_TAGS = frozenset({"d", "v", "vd", "vn", "a", "ad", "an", "u", "xc", "c"
                            "f", "s", "t", "w", "TIME"})
 NOT_NAME_PLACES = frozenset({"ORG", "LOC", "nz", "nw", "ns", "nt"})  # LAC's organisations, places, brands
 BEFORE_NAME = set("了见是的和与及跟找让给位请约陪向由")  # a name may begin right after these (见了令狐晓燕主任)
+ADDRESS_TAILS = set("总工哥姐")  # 谭总, 李工: a surname and a form of address, no full name
 # tags of dictionary words that are everyday words, not names (习惯, 满意, 马上)
 COMMON_WORD_TAGS = frozenset({"n", "v", "vn", "vd", "a", "ad", "an", "d", "t", "m", "q", "r", "c", "p", "u", "f", "s"})
 
