@@ -4,9 +4,10 @@
 
 Data: every set of nlp/learning.py TRAINING_SETS — the dev set, the tune sets and the retired blind
 sets (holdouts and team sets already measured once and whose errors were read); never a blind set
-still to be measured. Features: each clause's USE embedding, the previous clause's, and what the
-rules saw in it (the packaged character scorer's probabilities, the categories whose cues stood,
-the term groups it names).
+still to be measured. Features: each clause's USE embedding, the previous and the next clause's, and
+what the rules saw in it (the packaged character scorer's probabilities, the categories whose cues
+stood, the term groups it names). A note's clauses that voice a gold category without being its
+evidence are left out of that category's fit (the gold keeps one evidence span a category).
 
 C and the threshold are chosen by leave-one-set-out over the retired sets, pooled: each retired
 set is scored by a model fitted on every other set, with the rules and the packaged character
@@ -59,7 +60,8 @@ def main() -> None:
             "threshold": threshold,
             "threshold_chosen_on": f"leave-one-set-out over {', '.join(RETIRED_SETS)}, pooled (F1 {f1}; "
                                    f"rules + character scorer {shipped_start})",
-            "features": "USE clause + 0.5 × previous clause + character scorer, cue hits and term groups of the clause",
+            "features": "USE clause + 0.5 × previous and 0.5 × next clause + character scorer, cue hits and term groups "
+                        "of the clause; a note's other clauses of a gold category left out of its fit",
             "note": "trained by: python training/train_objection_clauses.py"}
     model = fit_prepared([n for notes in sets.values() for n in notes], c=c, threshold=threshold, card=card)
     save(model, args.out)

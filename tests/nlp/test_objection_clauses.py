@@ -36,10 +36,12 @@ def test_the_packaged_model_is_small_and_its_threshold_was_chosen_high():
     assert path.stat().st_size < 500_000
     model = load_model(path)
     assert model is not None and 0.8 <= model.threshold < 1.0
-    # two embeddings, then the character scorer's and the cues' eight categories and the term groups
+    # three embeddings (clause, previous, next), then the character scorer's and the cues' eight
+    # categories and the term groups
     groups = model.term_groups
     assert groups == sorted(default_finder().term_rx) and "brand" in groups
-    assert model.weights.shape == (1024 + 2 * len(OBJECTION_CATEGORIES) + len(groups), len(OBJECTION_CATEGORIES))
+    assert model.context == 3
+    assert model.weights.shape == (1536 + 2 * len(OBJECTION_CATEGORIES) + len(groups), len(OBJECTION_CATEGORIES))
     assert "leave-one-set-out" in model.card["threshold_chosen_on"]
 
 
@@ -49,10 +51,11 @@ def test_a_clause_is_positive_for_each_gold_objection_whose_evidence_it_overlaps
     y = gold_labels(text, [c for _, c in pairs], [{"category": "price", "evidence": "价格偏高"},
                                                   {"category": "budget", "evidence": "预算也紧张"}])
     assert [c.text for _, c in pairs] == ["主任说价格偏高", "预算也紧张", "科里挺喜欢"]
-    assert rows == [0, 1, 2] and x.shape == (3, 1024)
+    assert rows == [0, 1, 2] and x.shape == (3, 1536)
     assert [r.nonzero()[0].tolist() for r in y] == [[0], [1], []]
-    # the second half of each row is half the previous clause's vector
-    assert np.allclose(x[1, 512:], 0.5 * x[0, :512]) and not x[0, 512:].any()
+    # then half the previous clause's vector, and half the next one's
+    assert np.allclose(x[1, 512:1024], 0.5 * x[0, :512]) and not x[0, 512:1024].any()
+    assert np.allclose(x[1, 1024:], 0.5 * x[2, :512]) and not x[2, 1024:].any()
 
 
 def test_the_rules_findings_in_each_clause_are_read_beside_its_embeddings(finder):
@@ -69,7 +72,7 @@ def test_the_rules_findings_in_each_clause_are_read_beside_its_embeddings(finder
     assert not named[:, -1].any()  # a term group the vocabulary no longer has reads as absent
     assert extras[0, price] > extras[2, price]  # the character scorer's probability
     _, _, x = note_features(text, extras=extras)
-    assert x.shape == (3, 1024 + extras.shape[1]) and np.array_equal(x[:, 1024:], extras)
+    assert x.shape == (3, 1536 + extras.shape[1]) and np.array_equal(x[:, 1536:], extras)
 
 
 def test_it_adds_a_concern_the_rules_and_the_character_scorer_missed_with_the_clause_as_evidence(finder):
@@ -115,3 +118,27 @@ def test_a_model_of_other_categories_is_refused(tmp_path):
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match="categories"):
         load_model(path)
+
+
+def test_a_clause_voicing_a_gold_category_elsewhere_in_its_note_is_left_out_of_that_categorys_fit():
+    # two rows alike; the gold names the first as price's evidence. Read as a negative, the second
+    # would cancel the first; marked unknown, the fit sees only the positive and the other notes
+    x = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]], dtype=np.float32)
+    y = np.zeros((4, len(OBJECTION_CATEGORIES)), dtype=bool)
+    y[0, 0] = True
+    unknown = np.zeros_like(y)
+    unknown[1, 0] = True
+    rows = np.array([[1.0, 0.0]], dtype=np.float32)
+    with_unknown = fit(x, y, c=100.0, unknown=unknown).probabilities(rows)[0, 0]
+    as_negative = fit(x, y, c=100.0).probabilities(rows)[0, 0]
+    assert with_unknown > 0.95 and as_negative < 0.8
+
+
+def test_a_model_fitted_before_the_next_clause_was_read_still_reads_its_own_columns():
+    rng = np.random.default_rng(1)
+    old = ClauseModel(rng.normal(size=(1024 + 3, len(OBJECTION_CATEGORIES))).astype(np.float32),
+                      np.zeros(len(OBJECTION_CATEGORIES), dtype=np.float32), 0.9, {"term_groups": ["a"]})
+    assert old.context == 2 and old.term_groups == ["a"]
+    x = rng.normal(size=(2, 1536 + 3)).astype(np.float32)  # rows as this version builds them
+    expected = 1 / (1 + np.exp(-(np.hstack([x[:, :1024], x[:, 1536:]]) @ old.weights)))
+    assert np.allclose(old.probabilities(x), expected, atol=1e-5)

@@ -47,8 +47,8 @@ TUNE_SETS = ("dev", "tune", "tune2", "tune3", "tune4", "tune5")
 # blind sets once measured and then retired (their errors read; eval/data/generalisation/README.md):
 # the clause model learns from these too, where the rules meet writers they were not tuned on.
 # A blind set that is still to be measured is never here.
-RETIRED_SETS = (*(f"holdout{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14)),
-                *(f"team{n}" for n in (6, 7, 8, 9, 10, 11, 12, 13)))
+RETIRED_SETS = (*(f"holdout{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)),
+                *(f"team{n}" for n in (6, 7, 8, 9, 10, 11, 12, 13, 14)))
 TRAINING_SETS: dict[str, Path] = {
     "dev": SHARED_DATA / "dev" / "extraction.jsonl",
     **{name: GENERALISATION / f"{name}.jsonl" for name in (*TUNE_SETS[1:], *RETIRED_SETS)},
@@ -161,7 +161,16 @@ def fit_prepared(notes: Sequence[Prepared], c: float = DEFAULT_C, threshold: flo
                              + [np.full(len(n.x), own_weight) for n in own if len(n.x)])
     card = {**(card or {}), "term_groups": term_groups()}
     return fit(np.vstack([n.x for n in rows]), np.vstack([n.y for n in rows]), c=c, threshold=threshold, card=card,
-               sample_weight=weights)
+               sample_weight=weights, unknown=np.vstack([unlabelled_repeats(n) for n in rows]))
+
+
+def unlabelled_repeats(note: Prepared) -> np.ndarray:
+    """Clauses × categories: a clause of a note whose gold has the category but whose evidence is
+    elsewhere. The gold keeps one evidence span a category, so a second clause voicing the same
+    concern is no negative example, only an unlabelled one (pooled leave-one-set-out objection F1
+    +0.007 with these left out of the fit)."""
+    has = np.array([c in note.gold_cats for c in OBJECTION_CATEGORIES], dtype=bool)
+    return has[None, :] & ~note.y
 
 
 def fit_learned_parts(base: Sequence[Prepared], own: Sequence[Prepared] = (), threshold: float = 0.9,

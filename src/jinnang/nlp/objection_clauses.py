@@ -33,6 +33,7 @@ MODEL_FILE = "objection_clauses.json"
 MIN_CHARS = 6  # shorter clauses are fragments and form labels; the rules read those
 N_CATS = len(OBJECTION_CATEGORIES)
 EMBEDDING_DIMENSION = 512  # USE's
+CONTEXT = 3  # vectors a feature row holds: the clause's, the previous clause's, the next clause's
 
 
 def clause_pairs(text: str) -> list[tuple[Unit, Unit]]:
@@ -54,8 +55,12 @@ def _embed(texts: Sequence[str]) -> np.ndarray:
 
 def feature_rows(vectors: Mapping[int, np.ndarray], rows: Sequence[int], dimension: int,
                  extras: np.ndarray | None = None) -> np.ndarray:
-    """[clause vector, 0.5 × the previous clause's vector, the clause's `extras` row] for each
-    clause index in `rows`.
+    """[clause vector, 0.5 × the previous clause's, 0.5 × the next clause's, the clause's `extras` row]
+    for each clause index in `rows`.
+
+    The neighbours carry what a comma cut off: 主任说 before a concern, 所以还要再等等 after it. The
+    next clause was added when 24 sets could judge it: pooled leave-one-set-out objection F1 +0.003
+    (eval/data/generalisation/README.md, "Clause context and unlabelled repeats").
 
     The extras are what the rules saw in the clause (ObjectionFinder.clause_extras): the character
     scorer's probabilities, which categories' cues hit it, which of the vocabulary's term groups
@@ -64,21 +69,22 @@ def feature_rows(vectors: Mapping[int, np.ndarray], rows: Sequence[int], dimensi
     with the retired holdouts and team sets too, where the rules meet writers they were never tuned
     on, it learns how far to trust them (eval/data/generalisation/README.md, "Rules as features")."""
     zero = np.zeros(dimension, dtype=np.float32)
-    width = 2 * dimension + (extras.shape[1] if extras is not None else 0)
+    width = CONTEXT * dimension + (extras.shape[1] if extras is not None else 0)
     if not rows:
         return np.zeros((0, width), dtype=np.float32)
-    out = np.vstack([np.concatenate([vectors[k], 0.5 * vectors.get(k - 1, zero)]) for k in rows])
+    out = np.vstack([np.concatenate([vectors[k], 0.5 * vectors.get(k - 1, zero), 0.5 * vectors.get(k + 1, zero)])
+                     for k in rows])
     return np.hstack([out, extras[list(rows)]]).astype(np.float32) if extras is not None else out
 
 
 def note_features(text: str, keep: Sequence[bool] | None = None,
                   extras: np.ndarray | None = None) -> tuple[list[tuple[Unit, Unit]], list[int], np.ndarray]:
     """The clauses of a note, the indexes of those read (`keep`, default all) and their feature
-    rows (with each clause's `extras` row, when given). The clauses read and the ones before them
-    are embedded in one batch."""
+    rows (with each clause's `extras` row, when given). The clauses read and their neighbours are
+    embedded in one batch."""
     pairs = clause_pairs(text)
     rows = [k for k in range(len(pairs)) if keep is None or keep[k]]
-    needed = sorted(set(rows) | {k - 1 for k in rows if k > 0})
+    needed = sorted(set(rows) | {k - 1 for k in rows if k > 0} | {k + 1 for k in rows if k + 1 < len(pairs)})
     vectors = dict(zip(needed, _embed([pairs[k][1].text for k in needed]))) if needed else {}
     return pairs, rows, feature_rows(vectors, rows, EMBEDDING_DIMENSION, extras)
 
@@ -110,16 +116,25 @@ class ClauseModel:
     gate: float = 0.1
 
     @property
+    def context(self) -> int:
+        """How many clause vectors its rows hold: 3 (clause, previous, next), or 2 for a model
+        fitted before the next clause was read (an older refit in a data dir keeps working)."""
+        return int(self.card.get("context", 2))
+
+    @property
     def term_groups(self) -> list[str] | None:
-        """The term groups of its extras, in column order; None for a model of embeddings alone
-        (an older refit in a data dir keeps working)."""
-        if self.weights.shape[0] <= 2 * EMBEDDING_DIMENSION:
+        """The term groups of its extras, in column order; None for a model of embeddings alone."""
+        if self.weights.shape[0] <= self.context * EMBEDDING_DIMENSION:
             return None
         return list(self.card.get("term_groups") or [])
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """Per category, for feature rows as feature_rows builds them."""
         from scipy.special import expit
 
+        if self.context < CONTEXT:  # an older model: no next clause
+            d = EMBEDDING_DIMENSION
+            features = np.hstack([features[:, :self.context * d], features[:, CONTEXT * d:]])
         return expit(features @ self.weights + self.bias)
 
     def to_json(self) -> str:
@@ -138,18 +153,22 @@ class ClauseModel:
 
 
 def fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, threshold: float = 0.9,
-        card: dict[str, Any] | None = None, sample_weight: np.ndarray | None = None) -> ClauseModel:
-    """One balanced logistic regression per category (a category with no positive row stays off)."""
+        card: dict[str, Any] | None = None, sample_weight: np.ndarray | None = None,
+        unknown: np.ndarray | None = None) -> ClauseModel:
+    """One balanced logistic regression per category (a category with no positive row stays off).
+    Rows marked `unknown` for a category (rows × categories) are left out of its fit."""
     from sklearn.linear_model import LogisticRegression
 
     weights = np.zeros((x.shape[1], N_CATS), dtype=np.float32)
     bias = np.full(N_CATS, -20.0, dtype=np.float32)
     for j in range(N_CATS):
-        if y[:, j].sum() == 0:
+        use = np.ones(len(x), dtype=bool) if unknown is None else ~unknown[:, j]
+        if y[use, j].sum() == 0:
             continue
-        lr = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(x, y[:, j], sample_weight=sample_weight)
+        lr = LogisticRegression(C=c, class_weight="balanced", max_iter=3000).fit(
+            x[use], y[use, j], sample_weight=None if sample_weight is None else sample_weight[use])
         weights[:, j], bias[j] = lr.coef_.ravel(), lr.intercept_[0]
-    return ClauseModel(weights, bias, threshold, dict(card or {}))
+    return ClauseModel(weights, bias, threshold, {**(card or {}), "context": CONTEXT})
 
 
 def save(model: ClauseModel, path: Path) -> None:

@@ -162,12 +162,11 @@ class _Reader:
                 continue
             if title.after_surname_only:
                 continue
-            # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长 (the name, spaces, the
-            # title); a title ending its line belongs to the name before it, not to the next line's. In a
-            # table pasted from a spreadsheet (…\t龙泽文\t主任\t…) a title cell belongs to the cell before it
-            gap = re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])
-            owner = gap and self._field_value_ending_at(ts - len(gap.group()))
-            if owner and (re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]) or (gap.group() == "\t" and text[te:te + 1] == "\t")):
+            # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长; a title ending its line belongs
+            # to the name before it, not the next line's, and so does a spreadsheet's title cell (\t龙泽文\t主任\t)
+            space = g.group() if (g := re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])) else ""
+            owner = self._field_value_ending_at(ts - len(space)) if space else None
+            if owner and (re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]) or (space == "\t" and text[te:te + 1] == "\t")):
                 out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
                 continue
             found = self._name_after_title(ts, te, title)
@@ -180,11 +179,9 @@ class _Reader:
                 ps = paren.start()
                 while ps > 0 and text[ps - 1] in " \u3000\t":  # OCR'd forms: 方志远 （主治医师）
                     ps -= 1
-                inner_dept = dept_before(text, ts, depts)
-                owner = self._name_ending_at(ps) or self._field_value_ending_at(ps)
-                if owner:
-                    nm, ns = owner
-                    out.append(PersonMention(nm, ns, te, title, dept_before(text, ns, depts) or inner_dept, ts))
+                if owner := self._name_ending_at(ps) or self._field_value_ending_at(ps):
+                    department = dept_before(text, owner[1], depts) or dept_before(text, ts, depts)
+                    out.append(PersonMention(owner[0], owner[1], te, title, department, ts))
                     continue
             if owner:
                 out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
@@ -211,10 +208,10 @@ class _Reader:
                     line_end = text.find("\n", te) if "\n" in text[te:] else len(text)
                     dept_m = re.search(r"(?:科室|部门)[:：]\s*([^\s|｜,，;；]+)", text[te:line_end])
                     out.append(PersonMention(text[s2:e2], s2, te, title, dept_m.group(1) if dept_m else None, ts))
-                elif line_start > 0:  # a CRM export, a field a line: 联系人: 车向东 / 职务: 部长
-                    owner = self._field_value_ending_at(len(text[:line_start - 1].rstrip(" \u3000\t\r")))
-                    if owner and re.search(r"[:：][ \u3000\t]*$", text[text.rfind("\n", 0, owner[1]) + 1:owner[1]]):
-                        out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
+                elif line_start > 0 and (owner := self._field_value_ending_at(len(text[:line_start - 1].rstrip()))) \
+                        and re.search(r"[:：][ \u3000\t]*$", text[text.rfind("\n", 0, owner[1]) + 1:owner[1]]):
+                    # a CRM export, a field a line: 联系人: 车向东 / 职务: 部长
+                    out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
         return out
 
     def _name_after_title(self, ts: int, te: int, title: Title) -> PersonMention | None:
