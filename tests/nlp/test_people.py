@@ -130,6 +130,13 @@ def test_a_full_name_just_before_the_surname_and_title_is_the_persons_name():
     assert list(people("谭总，郴州一医谭科长说院采委定在12月10号开。")) == ["谭"]
 
 
+def test_a_title_that_holds_a_departments_word_still_marks_a_person():
+    # 采购 is a department (采购主管 罗小芳); in 采购员 it is the title's own word
+    got = people("招标办的吴采购员说挂网要等下个月。")
+    assert list(got) == ["吴"] and got["吴"].title == "采购员" and got["吴"].role == "procurement"
+    assert people("带量采购以后，刘主任说价格要再谈。")["刘"].title == "主任"
+
+
 def test_less_common_surnames_mark_a_person():
     got = people("麦主任和设备科隋工、苑科长都在。")
     assert set(got) == {"麦", "隋", "苑"}

@@ -117,9 +117,9 @@ class _Reader:
         text, vocab, names, depts = self.text, self.vocab, self.names, self.depts
         out: list[PersonMention] = []
         in_dept = [False] * (len(text) + 1)
-        for s0, e0 in depts:
-            for i in range(s0, e0):
-                in_dept[i] = True
+        for s0, e0 in depts:  # not where a title holds a department's word: 吴采购员 (采购)
+            if not ((t := vocab.title_rx.match(text, s0)) and t.end() > e0):
+                in_dept[s0:e0] = [True] * (e0 - s0)
         for m in self._title_matches(in_dept):
             title = vocab.titles[m.group()]
             ts, te = m.start(), m.end()
