@@ -137,6 +137,14 @@ def test_a_title_that_holds_a_departments_word_still_marks_a_person():
     assert people("带量采购以后，刘主任说价格要再谈。")["刘"].title == "主任"
 
 
+def test_a_manager_is_a_customer_only_with_a_unit_of_theirs():
+    # hospitals seldom say 经理: in a note it is mostly the report's addressee, our own manager or a distributor
+    assert people("王经理：\n您好！汇报一下今天在市一院的情况。设备科冯科长说预算已批。").keys() == {"冯"}
+    assert people("经销商太原恒瑞的郝经理说可以帮着对接财政那边。") == {}
+    got = people("美年大健康西安高新分院 采购部孙经理说今年的预算还没下来。")
+    assert got["孙"].title == "经理" and got["孙"].department == "采购部"
+
+
 def test_less_common_surnames_mark_a_person():
     got = people("麦主任和设备科隋工、苑科长都在。")
     assert set(got) == {"麦", "隋", "苑"}

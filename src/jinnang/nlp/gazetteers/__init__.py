@@ -29,6 +29,9 @@ class Title(_Strict):
     own_staff: bool = False
     # what must follow a short written form for it to count (杨科 说… / 贺处: but not 科室, 处理)
     followed_by: RegexPattern | None = None
+    # a post hospitals seldom give without a unit (经理: more often our own manager, a distributor
+    # or a report's addressee): the person is listed only where a department is read with them
+    needs_department: bool = False
 
 
 class Titles(_Strict):

@@ -99,9 +99,12 @@ def find_decision_makers_in(doc: Doc, organization_hint: str | None = None) -> l
             continue
         if all(m.title.kind == "address" for m in ms):
             continue  # people without a title are never listed
-        title = _best_title(ms).bare
+        best = _best_title(ms)
+        title = best.bare
         department = next((m.department for m in ms if m.department), None) or next(
             (d for d in (context_department(text, m, depts, starts) for m in ms) if d), None)
+        if department is None and best.needs_department:
+            continue  # 王经理：您好 (the report's addressee), 经销商的郝经理
         if department:
             department = fuller_department(text, department, depts)
         committee = any(on_committee(text, m, depts) for m in ms)
