@@ -145,6 +145,11 @@ def test_a_manager_is_a_customer_only_with_a_unit_of_theirs():
     assert got["孙"].title == "经理" and got["孙"].department == "采购部"
 
 
+def test_a_surname_and_gong_that_make_a_verb_are_no_engineer():
+    assert list(people("管道改造可以分区施工，扎西科长认可了。")) == ["扎西"]  # 施工 is building work
+    assert people("信息科施工程师说接口文档可以给。")["施"].title == "工程师"
+
+
 def test_less_common_surnames_mark_a_person():
     got = people("麦主任和设备科隋工、苑科长都在。")
     assert set(got) == {"麦", "隋", "苑"}

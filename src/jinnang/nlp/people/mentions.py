@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc
 
 from jinnang.nlp.components import doc_text
+from jinnang.nlp.crf_features import word_lexicon
 from jinnang.nlp.gazetteers import Title
 from jinnang.nlp.people.doc_facts import departments, hospitals, lac_words, name_spans, words_at
 from jinnang.nlp.people.transliterated import names_by_sound
@@ -123,8 +124,9 @@ class _Reader:
         for m in self._title_matches(in_dept):
             title = vocab.titles[m.group()]
             ts, te = m.start(), m.end()
-            if title.after_surname_only and (te < len(text) and text[te] in AFTER_SURNAME_BLOCKERS):
-                continue
+            if title.after_surname_only and ((te < len(text) and text[te] in AFTER_SURNAME_BLOCKERS)
+                                             or word_lexicon()[0].get(text[ts - 1:te]) in ("v", "vn", "vd")):
+                continue  # 王工作, 施工, 完工: words, no 工程师 (石工 the stonemason is rarer than 石工程师)
             # surname + title: 林主任, 戴工, 章文斌主任
             s = self._surname_before(ts)
             if s is None:  # 刘敏科长: a name the taggers saw, whose last character is no surname
@@ -261,8 +263,6 @@ class _Reader:
         are no adverb, verb or adjective (护士都麻木了), end where a word ends (护士习惯贝朗的…)
         and are no everyday dictionary word (护士习惯). A form field's whole value (麻醉科主任：管长青)
         needs only to be no everyday word: LAC often splits rare names there."""
-        from jinnang.nlp.crf_features import word_lexicon
-
         text = self.text
         if start in self.names:
             return True
@@ -309,8 +309,6 @@ class _Reader:
         the title at `ts`, from a boundary (a department's or hospital's end, no Chinese, the text's
         start, a word after 见/了/和 …). Never a dictionary word (常务副院长), a company or place
         (卫宁工程师), a department (和科室主任) or a conjunction's 和."""
-        from jinnang.nlp.crf_features import word_lexicon
-
         text, words = self.text, words_at(self.doc)
         ends = {e for _, e in self.depts} | {e for _, e in hospitals(self.doc)}
         for length in range(longest, 1, -1):
