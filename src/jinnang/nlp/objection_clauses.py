@@ -60,7 +60,7 @@ def feature_rows(vectors: Mapping[int, np.ndarray], rows: Sequence[int], dimensi
 
     The neighbours carry what a comma cut off: 主任说 before a concern, 所以还要再等等 after it. The
     next clause was added when 24 sets could judge it: pooled leave-one-set-out objection F1 +0.003
-    (eval/data/generalisation/README.md, "Clause context and unlabelled repeats").
+    (eval/data/generalisation/README.md, "Holdout 15 and team set 9 retired").
 
     The extras are what the rules saw in the clause (ObjectionFinder.clause_extras): the character
     scorer's probabilities, which categories' cues hit it, which of the vocabulary's term groups
