@@ -576,3 +576,30 @@ def test_a_dotted_name_by_sound_right_after_a_title_needs_no_colon():
 @pytest.mark.parametrize("surname", list("承恽亢姒"))
 def test_regional_and_rarer_surnames_mark_a_person_before_a_title(surname):
     assert [(p.name, p.title) for p in people(f"设备处的{surname}处长说预算要等。").values()] == [(surname, "处长")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("参会：财务处处长 鲜于涛；采购中心主任 盖文斌；", [("鲜于涛", "处长"), ("盖文斌", "主任")]),  # LAC reads 鲜/盖 as words
+    ("评审组：心内科护士长简丽，设备科科长 陶然。", [("简丽", "护士长"), ("陶然", "科长")]),
+    ("联系人：病区护士长 卞秋云/电话另发", [("卞秋云", "护士长")]),  # not 区, a surname ending the ward's name
+])
+def test_a_name_listed_after_its_title_up_to_a_separator_is_read_whole(text, expected):
+    assert sorted((p.name, p.title) for p in people(text).values()) == sorted(expected)
+
+
+@pytest.mark.parametrize("text", ["用了十年，护士都熟，换了要磨合。", "主治医师都来了，", "迟科长\n东华那边回话了", "院长松口了。"])
+def test_a_word_after_a_title_is_no_listed_name_nor_is_the_next_line(text):
+    assert [p.name for p in people(text).values()] in ([], ["迟"])
+
+
+def test_a_given_name_of_two_characters_follows_a_compound_surname():
+    assert [(p.name, p.title) for p in people("儿科主任夹谷丽娟问了培训的事。").values()] == [("夹谷丽娟", "主任")]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("见了康复科主任苏德毕力格和两位治疗师。", ("苏德毕力格", "主任")),  # a run by sound that ends at 和
+    ("昨天艾力克江主任不在科里。", ("艾力克江", "主任")),  # LAC reads the run itself as a person
+    ("今天安排主任值班。", None),  # an everyday word is no name
+])
+def test_names_by_sound_after_a_title_or_after_a_time_word_are_read_whole(text, expected):
+    assert [(p.name, p.title) for p in people(text).values()] == ([expected] if expected else [])

@@ -11,7 +11,7 @@ from jinnang.core.records import Role
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import gazetteers
 from jinnang.nlp.people.doc_facts import hospitals, words_at
-from jinnang.nlp.people.mentions import PersonMention
+from jinnang.nlp.people.mention import PersonMention
 from jinnang.nlp.people.vocabulary import CJK, CLAUSE_BREAKS, SENTENCE_BREAKS, english_vocab, people_vocab
 
 Spans = Sequence[tuple[int, int]]

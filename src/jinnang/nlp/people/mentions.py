@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 
 from spacy.tokens import Doc
 
@@ -12,13 +11,15 @@ from jinnang.nlp.components import doc_text
 from jinnang.nlp.crf_features import word_lexicon
 from jinnang.nlp.gazetteers import Title
 from jinnang.nlp.people.doc_facts import departments, hospitals, lac_words, name_spans, words_at
+from jinnang.nlp.people.english import english_mentions
+from jinnang.nlp.people.mention import PersonMention, dept_before
 from jinnang.nlp.people.transliterated import names_by_sound
 from jinnang.nlp.people.vocabulary import (
+    ADDRESS_TAILS,
     AFTER_SURNAME_BLOCKERS,
     BEFORE_NAME,
     CJK,
     COMMON_WORD_TAGS,
-    LATIN_WORD,
     NAME_STOP,
     NOT_NAME_PLACES,
     NOT_NAME_TAGS,
@@ -26,50 +27,10 @@ from jinnang.nlp.people.vocabulary import (
     people_vocab,
 )
 
-
-@dataclass
-class PersonMention:
-    name: str
-    start: int  # where the name starts
-    end: int  # end of the whole mention (name and title)
-    title: Title
-    department: str | None = None
-    title_start: int = -1
-
-    @property
-    def begin(self) -> int:
-        """Where the mention begins, name or title first."""
-        return min(self.start, self.title_start if self.title_start >= 0 else self.start)
-
-
-def dept_before(text: str, pos: int, depts: Sequence[tuple[int, int]], max_gap: int = 3) -> str | None:
-    """A department ending just before `pos` (设备科沈科长, 药学部的尤主任, 信息科：科长 钱卫,
-    委员会秘书（审计处）邹科长)."""
-    for s, e in reversed(depts):
-        if e <= pos and pos - e <= max_gap and re.fullmatch(r"[的\s\u3000:：、）)]*", text[e:pos]):
-            return text[s:e]
-    return None
-
-
-def english_mentions(text: str) -> list[PersonMention]:
-    """Director Feng of the IT department / Dr. Song, Deputy Director of Anesthesiology."""
-    if not LATIN_WORD.search(text):
-        return []
-    rules = english_rules()
-    out: list[PersonMention] = []
-    for rx in (rules.title_name, rules.name_title):
-        for m in rx.finditer(text):
-            title = rules.titles[m.group("title")]
-            if title.after_surname_only and text[m.end():m.end() + 1] in AFTER_SURNAME_BLOCKERS:
-                continue
-            name = m.group("name")
-            if " " in name and name.split()[1] in ("Of", "From", "In", "At", "And", "The"):
-                name = name.split()[0]
-            rest = text[m.end():]
-            dept = rules.department_after.match(text, m.end() + len(rest) - len(rest.lstrip()))
-            department = dept.group("dept").strip() if dept else rules.vocab.title_departments.get(m.group("title"))
-            out.append(PersonMention(name, m.start("name"), m.end(), title, department, m.start("title")))
-    return out
+FIELD_END = r"[\s\u3000；;，,、。）)|/]|$"  # what may follow a name written as a field's or list's value
+# LAC tags of a word that begins no listed name: verbs, adverbs, function words, places and companies
+LISTED_NOT_NAME_TAGS = NOT_NAME_TAGS - {"a", "an"} | NOT_NAME_PLACES
+FUNCTION_WORD_TAGS = frozenset({"d", "p", "c", "u", "r", "m", "q", "f"})
 
 
 def mentions(doc: Doc) -> list[PersonMention]:
@@ -153,6 +114,11 @@ class _Reader:
                     prior = vocab.titles[before.group(1)]
                     if prior.kind == title.kind and title.bare in prior.bare and prior.bare != title.bare:
                         title = prior
+                # 失能区护士长 卞小红: a full name set off after the title outweighs a lone surname before it
+                if len(name) == 1 and not title.after_surname_only and text[te:te + 1] in (" ", "\u3000") \
+                        and (found := self._name_after_title(ts, te, title)) and re.match(FIELD_END, text[found.end:]):
+                    out.append(found)
+                    continue
                 if self._plausible_surname_start(start):
                     out.append(PersonMention(name, start, te, title, dept_before(text, start, depts), ts))
                     continue
@@ -224,7 +190,8 @@ class _Reader:
         assert after is not None  # every part of the pattern is optional
         p = te + after.end()
         name = self._full_name_at(p)
-        if name and not self._looks_like_name(p, name, bool(re.search(r"[:：|]", after.group()))):
+        field = bool(re.search(r"[:：|]", after.group())) or bool(name and self._listed(p, name, after.group()))
+        if name and not self._looks_like_name(p, name, field):
             name = None
         lat = re.match(r"([A-Z][a-z]+)\s?([\u4e00-\u9fff])", text[p:])
         if lat and lat.group(2) in self.vocab.surnames:
@@ -264,9 +231,9 @@ class _Reader:
         and are no everyday dictionary word (护士习惯). A form field's whole value (麻醉科主任：管长青)
         needs only to be no everyday word: LAC often splits rare names there."""
         text = self.text
-        if start in self.names:
-            return True
-        if field_value and re.match(r"[\s\u3000]|$", text[start + len(name):]):
+        if start in self.names or (len(name) >= 3 and self._compound_surname(name)):
+            return True  # 夹谷秀梅
+        if field_value and re.match(FIELD_END, text[start + len(name):]):
             return word_lexicon()[0].get(name) not in COMMON_WORD_TAGS
         words = words_at(self.doc)
         first = words.get(start)
@@ -283,6 +250,23 @@ class _Reader:
         pos = word_lexicon()[0].get(word)
         return not (len(word) >= 2 and pos in COMMON_WORD_TAGS and len(name) <= len(word))
 
+    def _listed(self, start: int, name: str, gap: str) -> bool:
+        """A list entry's name (医务处处长 鲜于红；设备科科长 盖立新；护士长简红，): on the title's line, ending
+        at a separator, beginning with no everyday or function word (护士习惯了。护士都熟，院长松口了。)."""
+        word = words_at(self.doc).get(start)
+        if "\n" in gap or not re.match(FIELD_END, self.text[start + len(name):]) or self._begins_with_word(name):
+            return False
+        # LAC splits rare names into single characters (盖/立/新 as verbs): only function words count there
+        banned = LISTED_NOT_NAME_TAGS if word and len(word[0]) > 1 else FUNCTION_WORD_TAGS
+        return name[-1] not in ADDRESS_TAILS and not (word and word[1] in banned)
+
+    def _compound_surname(self, name: str) -> bool:
+        """Begins with a compound surname that is no number, place or adverb (百里, 东门, 单于)."""
+        return name[:2] in self.vocab.compound_surnames and word_lexicon()[0].get(name[:2]) not in ("m", "s", "ns", "d")
+
+    def _begins_with_word(self, name: str) -> bool:  # 习惯了: an everyday word, no surname and given name
+        return not self._compound_surname(name) and word_lexicon()[0].get(name[:2]) in COMMON_WORD_TAGS
+
     def _full_name_at(self, start: int) -> str | None:
         """A person's name starting at `start` (surname first), or None."""
         text, vocab = self.text, self.vocab
@@ -295,8 +279,8 @@ class _Reader:
         if end and 2 <= end - start <= 4:
             name = text[start:end]
         else:
-            end = start + len(first)
-            while end < len(text) and end - start < 3 and CJK.match(text[end]) and text[end] not in NAME_STOP:
+            end = start + len(first)  # a given name of up to two characters: 夹谷秀梅
+            while end < len(text) and end - start < len(first) + 2 and CJK.match(text[end]) and text[end] not in NAME_STOP:
                 end += 1
             name = text[start:end]
         m = vocab.title_rx.search(name, 1)

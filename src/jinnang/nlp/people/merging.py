@@ -21,7 +21,8 @@ from jinnang.nlp.people.attribution import (
     role,
 )
 from jinnang.nlp.people.doc_facts import departments, name_spans
-from jinnang.nlp.people.mentions import PersonMention, mentions
+from jinnang.nlp.people.mention import PersonMention
+from jinnang.nlp.people.mentions import mentions
 from jinnang.nlp.people.vocabulary import ADDRESS_TAILS, CJK, KIND_RANK, people_vocab
 
 # a name restated right after a mention (章主任，章文斌，… / 公冶主任（公冶明）); one pattern for every

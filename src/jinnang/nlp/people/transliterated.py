@@ -31,8 +31,11 @@ def _name_rx() -> tuple[re.Pattern, re.Pattern]:
     # before a title: the run ends at the title (spaces or a bracket between)
     before = re.compile(rf"({name})[ \u3000\t]*[（(]?[ \u3000\t]*$")
     # after a title and a colon, the field's whole value; a dotted name (病理科主任伊力哈木·艾山说)
-    # needs no colon: the dot marks it as a name by sound
-    after = re.compile(rf"[ \u3000\t]*(?:[:：][ \u3000\t]*({name})(?=$|[^\u4e00-\u9fff{DOTS}])|({part}[{DOTS}]{part}))")
+    # needs no colon: the dot marks it as a name by sound; nor does a run of four or more that ends at a
+    # break (主任乌云毕力格和…, 护士 阿依古丽/)
+    stop = "和与及跟说问的是在也都就"
+    after = re.compile(rf"[ \u3000\t]*(?:[:：][ \u3000\t]*({name})(?=$|[^\u4e00-\u9fff{DOTS}])|({part}[{DOTS}]{part})"
+                       rf"|([{chars}]{{4,{MAX_PART}}})(?=$|[^\u4e00-\u9fff{DOTS}]|[{stop}]))")
     return before, after
 
 
@@ -65,10 +68,21 @@ def _plausible(doc: Doc, start: int, name: str, field_value: bool = False) -> bo
     return True
 
 
-def _boundary_before(doc: Doc, text: str, start: int) -> bool:
+def _boundary_before(doc: Doc, text: str, start: int, name: str = "") -> bool:
     if start == 0 or not CJK.match(text[start - 1]) or text[start - 1] in BEFORE_NAME:
         return True
-    return any(e == start for _, e in departments(doc))
+    # 今天阿力木江主任: LAC reads the very run as a person
+    return any(e == start for _, e in departments(doc)) or words_at(doc).get(start) == (name, "PER")
+
+
+def _whole_per(doc: Doc, start: int, name: str) -> str:
+    """The run, or the person LAC reads from its start when that goes a little further
+    (艾克拜尔·吐尔逊: 逊 is no character the inventory lists)."""
+    word = words_at(doc).get(start)
+    if word and word[1] == "PER" and word[0].startswith(name) and len(word[0]) - len(name) <= 2 \
+            and all(CJK.match(c) for c in word[0][len(name):]):
+        return word[0]
+    return name
 
 
 def name_before_title(doc: Doc, title_start: int) -> tuple[str, int] | None:
@@ -84,7 +98,7 @@ def name_before_title(doc: Doc, title_start: int) -> tuple[str, int] | None:
         start, name = run_start + cut, run[cut:]
         if name[0] in DOTS:
             continue
-        if _boundary_before(doc, text, start) and _plausible(doc, start, name):
+        if _boundary_before(doc, text, start, name) and _plausible(doc, start, name):
             return name, start
     return None
 
@@ -94,10 +108,12 @@ def name_after_title(doc: Doc, title_end: int) -> tuple[str, int] | None:
     科主任：阿苦日哈 日期：…"""
     text = doc_text(doc)
     m = _name_rx()[1].match(text, title_end)
-    group = 1 if m and m.group(1) else 2
-    if not m or not _plausible(doc, m.start(group), m.group(group), field_value=True):
+    if not m:
         return None
-    return m.group(group), m.start(group)
+    group = next(g for g in (1, 2, 3) if m.group(g))
+    if not _plausible(doc, m.start(group), m.group(group), field_value=group < 3):
+        return None
+    return _whole_per(doc, m.start(group), m.group(group)), m.start(group)
 
 
 def _reaches_back(doc: Doc, start: int, name: str, seen: str) -> bool:
