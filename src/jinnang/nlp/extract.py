@@ -77,9 +77,9 @@ def _key_dates(note: Note) -> Any:
 
 
 def _visit_facts(note: Note) -> Any:
-    from jinnang.nlp.visit import find_visit_facts
+    from jinnang.nlp.visit_questions import find_visit
 
-    return find_visit_facts(note.text)
+    return find_visit(note.text)
 
 
 def _journey_node(note: Note) -> Any:

@@ -1,0 +1,126 @@
+"""A learned count of the questions answered on the spot, beside the rules (issue 15: learned
+components where the rules overfit).
+
+The rules of nlp/visit.py count an answer where a cue says so (当场答了, 现场解释, 我：…). Over the
+retired blind sets they were right on about seven notes in ten: most misses are answers written
+plainly — 主任问投放中不中，俺说省里好些医院都这么弄 — which no cue names. This model reads a note's
+question passages (each sentence holding a question word of visit.yaml's `terms.question`, and the
+sentence after it) by their characters (1–3-grams), with the rules' count as a feature, and names a
+count of 0, 1, 2 or 3-and-more. Where it disagrees with the rules and its probability passes the
+packaged threshold, its count stands, with the question passage it read as evidence.
+
+Trained offline by `python training/train_visit_questions.py` (C and threshold chosen by pooled
+leave-one-set-out over the retired blind sets); a joblib file under nlp/models/ with a JSON card.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from jinnang.core.records import Evidence, VisitFacts
+from jinnang.nlp.model_files import packaged_path, save_joblib
+from jinnang.nlp.visit import default_reader, find_visit_facts
+from jinnang.nlp.vocab import sentences
+
+log = logging.getLogger(__name__)
+MODELS = Path(__file__).resolve().parent / "models"
+MODEL_FILE = "visit_questions.joblib"
+MOST = 3  # the last class: three questions or more
+RULE_WEIGHT = 3.0  # the rules' count weighs as much as a handful of telling characters
+
+
+def question_passages(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence with a question word, joined to the sentence after it."""
+    question = default_reader().question_context
+    units = sentences(text)
+    out: list[tuple[int, int]] = []
+    for i, unit in enumerate(units):
+        if question.search(unit.text):
+            end = units[i + 1].start + len(units[i + 1].text) if i + 1 < len(units) else unit.start + len(unit.text)
+            out.append((unit.start, end))
+    return out
+
+
+def passage_text(text: str) -> str:
+    return " | ".join(text[s:e] for s, e in question_passages(text))
+
+
+@dataclass
+class QuestionsModel:
+    vectorizer: Any  # TfidfVectorizer over characters of the question passages
+    model: Any  # LogisticRegression; classes 0 … MOST
+    threshold: float
+
+    def _matrix(self, passages: Sequence[str], rule_counts: Sequence[int]) -> Any:
+        from scipy.sparse import csr_matrix, hstack
+
+        rules = np.zeros((len(rule_counts), MOST + 1))
+        for row, count in enumerate(rule_counts):
+            rules[row, min(count, MOST)] = RULE_WEIGHT
+        return hstack([self.vectorizer.transform(passages), csr_matrix(rules)]).tocsr()
+
+    def probabilities(self, passages: Sequence[str], rule_counts: Sequence[int]) -> np.ndarray:
+        return self.model.predict_proba(self._matrix(passages, rule_counts))
+
+    def count(self, text: str, rule_count: int) -> int | None:
+        """The model's count where it differs from the rules' and passes the threshold, else None."""
+        passages = passage_text(text)
+        if not passages:
+            return None
+        probs = self.probabilities([passages], [rule_count])[0]
+        best = int(np.argmax(probs))
+        count = int(self.model.classes_[best])
+        if count == min(rule_count, MOST) or probs[best] < self.threshold:
+            return None
+        return count
+
+
+def train(passages: Sequence[str], rule_counts: Sequence[int], gold: Sequence[int], c: float,
+          threshold: float) -> QuestionsModel:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    model = QuestionsModel(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True).fit(passages),
+                           LogisticRegression(C=c, max_iter=3000), threshold)
+    model.model.fit(model._matrix(passages, rule_counts), [min(g, MOST) for g in gold])
+    return model
+
+
+def save(model: QuestionsModel, path: Path, card: dict[str, Any]) -> None:
+    save_joblib({"vectorizer": model.vectorizer, "model": model.model, "threshold": model.threshold}, path, card)
+
+
+@lru_cache(maxsize=4)
+def load_questions_model(model: str = MODEL_FILE) -> QuestionsModel | None:
+    """The fitted model, or None (with one log line) when its file is missing: the rules count alone."""
+    import joblib
+
+    path = packaged_path(MODELS, model)
+    if not path.is_file():
+        log.warning("visit questions model %s is missing (run `python training/train_visit_questions.py`): rules only",
+                    path)
+        return None
+    fields = joblib.load(path)
+    return QuestionsModel(fields["vectorizer"], fields["model"], float(fields["threshold"]))
+
+
+def find_visit(text: str, model: str = MODEL_FILE) -> VisitFacts:
+    """The rules' visit facts, with the learned count of questions answered where it overrules them."""
+    facts = find_visit_facts(text)
+    learned = load_questions_model(model)
+    count = learned.count(text, facts.questions_resolved) if learned else None
+    if count is None:
+        return facts
+    evidence = list(facts.evidence)
+    if count > facts.questions_resolved:  # the first question passage no rule's evidence lies in
+        for s, e in question_passages(text):
+            if not any(s <= ev.start < e for ev in evidence if ev.start is not None):
+                evidence.append(Evidence(text=text[s:e], start=s, end=e))
+                break
+    return facts.model_copy(update={"questions_resolved": count, "evidence": evidence})
