@@ -603,3 +603,23 @@ def test_a_given_name_of_two_characters_follows_a_compound_surname():
 ])
 def test_names_by_sound_after_a_title_or_after_a_time_word_are_read_whole(text, expected):
     assert [(p.name, p.title) for p in people(text).values()] == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("见了分管院长揭文军，还有设备科贡科长。", [("揭文军", "院长"), ("贡", "科长")]),  # LAC reads 揭文军 as a verb
+    ("院长松口了。主任都来了，", []),  # a word that ends in 了 is no name
+])
+def test_a_listed_name_may_be_a_word_lac_calls_a_verb_but_never_ends_in_a_particle(text, expected):
+    assert sorted((p.name, p.title) for p in people(text).values()) == sorted(expected)
+
+
+def test_a_dotted_name_by_sound_before_its_title_in_brackets_is_read_whole():
+    # 逊 is no character of the inventory of names by sound: LAC's reading of the person counts
+    assert [(p.name, p.title) for p in people("评价人：帕尔哈提·吐尔逊（主治医师）\n日期：").values()] \
+        == [("帕尔哈提·吐尔逊", "主治医师")]
+
+
+def test_a_crm_contact_line_gives_its_post_after_a_slash():
+    found = find_decision_makers("联系人1: 邰振东 / 心内科主任\n联系人2: 霍明 / 护士长\n产品: 监护仪")
+    assert [(d.name, d.title) for d in found] == [("邰振东", "主任"), ("霍明", "护士长")]
+    assert found[0].department == "心内科"

@@ -29,8 +29,10 @@ from jinnang.nlp.people.vocabulary import (
 
 FIELD_END = r"[\s\u3000；;，,、。）)|/]|$"  # what may follow a name written as a field's or list's value
 # LAC tags of a word that begins no listed name: verbs, adverbs, function words, places and companies
-LISTED_NOT_NAME_TAGS = NOT_NAME_TAGS - {"a", "an"} | NOT_NAME_PLACES
 FUNCTION_WORD_TAGS = frozenset({"d", "p", "c", "u", "r", "m", "q", "f"})
+# LAC's verbs and adjectives are left out: it reads rare names so (揭国平 v, 暴立 v), and everyday words
+# are the dictionary's to refuse
+LISTED_NOT_NAME_TAGS = FUNCTION_WORD_TAGS | {"t", "TIME", "w", "xc"} | NOT_NAME_PLACES
 
 
 def mentions(doc: Doc) -> list[PersonMention]:
@@ -134,8 +136,14 @@ class _Reader:
             # to the name before it, not the next line's, and so does a spreadsheet's title cell (\t龙泽文\t主任\t)
             space = g.group() if (g := re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])) else ""
             owner = self._field_value_ending_at(ts - len(space)) if space else None
+            # …and a CRM contact line's post after a slash (联系人: 伍家豪 / 急诊科主任)
+            dept_start = next((s0 for s0, e0 in depts if e0 == ts), ts)
+            slash = re.search(r"[ \u3000\t]*[/／][ \u3000\t]*$", text[max(0, dept_start - 8):dept_start])
+            if not owner and slash:
+                owner = self._field_value_ending_at(dept_start - len(slash.group()))
             if owner and (re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]) or (space == "\t" and text[te:te + 1] == "\t")):
-                out.append(PersonMention(owner[0], owner[1], te, title, dept_before(text, owner[1], depts), ts))
+                department = dept_before(text, owner[1], depts) or (text[dept_start:ts] if dept_start < ts else None)
+                out.append(PersonMention(owner[0], owner[1], te, title, department, ts))
                 continue
             found = self._name_after_title(ts, te, title)
             if found:
@@ -258,7 +266,7 @@ class _Reader:
             return False
         # LAC splits rare names into single characters (盖/立/新 as verbs): only function words count there
         banned = LISTED_NOT_NAME_TAGS if word and len(word[0]) > 1 else FUNCTION_WORD_TAGS
-        return name[-1] not in ADDRESS_TAILS and not (word and word[1] in banned)
+        return name[-1] not in ADDRESS_TAILS and name[-1] not in "了着过" and not (word and word[1] in banned)
 
     def _compound_surname(self, name: str) -> bool:
         """Begins with a compound surname that is no number, place or adverb (百里, 东门, 单于)."""
@@ -336,8 +344,8 @@ class _Reader:
     def _name_ending_at(self, pos: int) -> tuple[str, int] | None:
         """(name, start) of a person written just before `pos`: 沈卫东 / 韩医生 / 刘主任."""
         text = self.text
-        for ns, ne in self.names.items():
-            if ne == pos and 2 <= pos - ns <= 4:
+        for ns, ne in self.names.items():  # a dotted name by sound may be longer: 艾尔肯·吐尔逊（副主任医师）
+            if ne == pos and (2 <= pos - ns <= 4 or (pos - ns <= 16 and any(d in text[ns:ne] for d in "·•・．"))):
                 return text[ns:ne], ns
         for written in self.vocab.titles:
             if text[:pos].endswith(written):
