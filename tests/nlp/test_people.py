@@ -623,3 +623,12 @@ def test_a_crm_contact_line_gives_its_post_after_a_slash():
     found = find_decision_makers("联系人1: 邰振东 / 心内科主任\n联系人2: 霍明 / 护士长\n产品: 监护仪")
     assert [(d.name, d.title) for d in found] == [("邰振东", "主任"), ("霍明", "护士长")]
     assert found[0].department == "心内科"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Met Director 穆建平 (骨科 head) today.", [("穆建平", "主任")]),  # a name in characters after an English title
+    ("Attendees: Dr. 祁 (心内科 Director), Nurse Manager 滕芳 (护士长).", [("祁", "主任"), ("滕芳", "护士长")]),
+    ("Attendees: 信息中心 Director 邝 (邝主任), 设备科 Ms. 杭.", [("邝", "主任")]),  # not 邝主任 as a name
+])
+def test_english_titles_and_honorifics_read_names_written_in_characters(text, expected):
+    assert sorted((p.name, p.title) for p in people(text).values()) == sorted(expected)

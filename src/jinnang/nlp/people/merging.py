@@ -74,7 +74,8 @@ def _people(doc: Doc, found: list[PersonMention]) -> dict[str, Person]:
                     and not any(s < m.end and m.start < e for m in found)]
             appositive = _APPOSITIVE.match(text, first.end)
             if (not near and appositive and appositive.group(1).startswith(key)
-                    and len(appositive.group(1)) <= len(key) + 2):
+                    and len(appositive.group(1)) <= len(key) + 2
+                    and not people_vocab().title_rx.search(appositive.group(1), 1)):  # Director 马 (马主任)
                 near = [appositive.group(1)]  # 章主任，章文斌，五十多岁 (the segmenters may miss the name)
             if len(near) == 1 and near[0] not in people:
                 people[near[0]] = people.pop(key)

@@ -104,6 +104,8 @@ class EnglishRules:
     titles: dict[str, Title]  # written → title
     title_name: re.Pattern  # Director Feng
     name_title: re.Pattern  # Song, Deputy Director / Zhang 科长
+    title_han_name: re.Pattern  # Director 向红军
+    han_name_title: re.Pattern  # Dr. 揭 (消化内科 Director)
     department_after: re.Pattern
     organization: re.Pattern
     department_before: re.Pattern
@@ -121,6 +123,13 @@ def _english_rules(v: EnglishPeople) -> EnglishRules:
     surname = "|".join(sorted(set(v.surnames), key=len, reverse=True))
     # a pinyin name: surname, optionally one given name (Gu Wei, Lin Hui)
     name = rf"(?P<name>(?:{surname})(?:\s[A-Z][a-z]{{1,6}}(?![A-Za-z]))?)(?![A-Za-z])"
+    # a name in characters after an English title or honorific: a Chinese surname and up to two more,
+    # standing alone (Director 向红军 (泌尿外科 head), Dr. 揭 (消化内科 Director))
+    han = gazetteers()["surnames"]
+    han_surname = "|".join([*sorted(han.compound, key=len, reverse=True), f"[{re.escape(''.join(han.single))}]"])
+    han_name = rf"(?P<name>(?:{han_surname})[\u4e00-\u9fff]{{0,2}})(?![\u4e00-\u9fff])"
+    latin_titles = "|".join(re.escape(w) for w in longest_first
+                            if re.fullmatch(r"[A-Za-z ]+", w) and not by_written[w].after_surname_only)
     words = {w for t in v.titles for w in t.written.split()} | {h.rstrip(".") for h in v.honorifics}
     words |= {t.written for t in gazetteers()["titles"].titles if re.fullmatch(r"[A-Za-z]+", t.written)}
     return EnglishRules(
@@ -128,7 +137,12 @@ def _english_rules(v: EnglishPeople) -> EnglishRules:
         titles=by_written,
         title_name=re.compile(rf"(?<![A-Za-z])(?P<title>{titles_before})\s+(?:(?:{honor})\s+)?{name}"),
         # a Chinese title may follow the pinyin name with no comma (Zhang 科长); an English one needs it
+        # …and in brackets after the department written in characters (Dr. 揭 (消化内科 Director))
         name_title=re.compile(rf"(?<![A-Za-z])(?:(?:{honor})\s+)?{name}(?:\s*[,，(（]\s*(?:the\s+)?|\s*(?=[\u4e00-\u9fff]))(?P<title>{titles})(?![A-Za-z])"),
+        title_han_name=re.compile(rf"(?<![A-Za-z])(?P<title>{latin_titles})\s+(?:(?:{honor})\s+)?{han_name}"),
+        # the title in brackets, after the department written in characters
+        han_name_title=re.compile(rf"(?<![A-Za-z])(?:{honor})\s+{han_name}\s*[(（]\s*(?:[\u4e00-\u9fff]{{2,8}}\s*)?"
+                                  rf"(?P<title>{titles})(?![A-Za-z])"),
         department_after=re.compile(v.department_pattern),
         organization=re.compile(v.organization_pattern),
         department_before=re.compile(v.department_before_pattern),
