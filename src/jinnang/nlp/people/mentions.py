@@ -28,10 +28,10 @@ from jinnang.nlp.people.vocabulary import (
 )
 
 FIELD_END = r"[\s\u3000；;，,、。）)|/]|$"  # what may follow a name written as a field's or list's value
-# LAC tags of a word that begins no listed name: verbs, adverbs, function words, places and companies
+# LAC tags of a word that begins no listed name: function words (都熟), and for a longer word also times,
+# places and companies. Verbs and adjectives are left out: LAC reads rare names so (揭国平 v, 暴立 v), and
+# everyday words are the dictionary's to refuse
 FUNCTION_WORD_TAGS = frozenset({"d", "p", "c", "u", "r", "m", "q", "f"})
-# LAC's verbs and adjectives are left out: it reads rare names so (揭国平 v, 暴立 v), and everyday words
-# are the dictionary's to refuse
 LISTED_NOT_NAME_TAGS = FUNCTION_WORD_TAGS | {"t", "TIME", "w", "xc"} | NOT_NAME_PLACES
 
 
