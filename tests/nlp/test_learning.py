@@ -107,3 +107,28 @@ def test_the_shipped_sets_are_prepared_once_until_one_of_them_changes(tmp_path, 
     assert {name: len(notes) for name, notes in learning.prepared_sets().items()} == {"dev": 60, "tune": 30}
     os.utime(sets["tune"], ns=(0, 1))  # an edited set is read again
     assert learning.shipped_notes() is not first
+
+
+def test_a_learn_process_reads_the_shipped_notes_from_its_disk_cache_until_an_input_changes(tmp_path, monkeypatch):
+    import shutil
+
+    import numpy as np
+
+    sets = {}
+    for name in ("dev", "tune"):
+        sets[name] = tmp_path / f"{name}.jsonl"
+        shutil.copy(learning.TRAINING_SETS[name], sets[name])
+    monkeypatch.setattr(learning, "TRAINING_SETS", sets)
+    cache = tmp_path / "cache"
+    learning._shipped.clear()
+    first = learning.shipped_notes(cache)
+    written = list(cache.glob("shipped-*.joblib"))
+    assert len(written) == 1
+    learning._shipped.clear()  # as in the next process
+    again = learning.shipped_notes(cache)
+    assert again is not first and [n.case["id"] for n in again] == [n.case["id"] for n in first]
+    assert all(np.array_equal(a.x, b.x) and np.array_equal(a.stands, b.stands) for a, b in zip(again, first))
+    sets["tune"].write_text(sets["tune"].read_text(encoding="utf-8").splitlines(keepends=True)[0], encoding="utf-8")
+    learning._shipped.clear()
+    assert [n.source for n in learning.shipped_notes(cache)] == ["dev"] * 60 + ["tune"]  # read afresh
+    assert len(list(cache.glob("shipped-*.joblib"))) == 1 and not written[0].exists()  # the old file gone
