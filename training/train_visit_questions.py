@@ -26,7 +26,7 @@ THRESHOLDS = (0.0, 0.4, 0.5, 0.6, 0.7, 0.8)
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=MODELS / MODEL_FILE)
-    ap.add_argument("--c", type=float, nargs="+", default=[3.0, 10.0, 30.0], help="inverse regularisation strengths")
+    ap.add_argument("--c", type=float, nargs="+", default=[30.0, 100.0, 300.0], help="inverse regularisation strengths")
     args = ap.parse_args()
     started = time.time()
     notes = []  # (set, question passages, rules' count, gold count)
