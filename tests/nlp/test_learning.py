@@ -93,7 +93,8 @@ def test_extraction_in_a_data_dir_uses_its_own_character_scorer(tmp_path, shippe
         get_settings.cache_clear()
 
 
-def test_the_shipped_sets_are_prepared_once_until_one_of_them_changes(tmp_path, monkeypatch):
+def _dev_and_tune_only(tmp_path, monkeypatch):
+    """Copies of two small training sets, standing for all of them."""
     import shutil
 
     sets = {}
@@ -101,6 +102,11 @@ def test_the_shipped_sets_are_prepared_once_until_one_of_them_changes(tmp_path, 
         sets[name] = tmp_path / f"{name}.jsonl"
         shutil.copy(learning.TRAINING_SETS[name], sets[name])
     monkeypatch.setattr(learning, "TRAINING_SETS", sets)
+    return sets
+
+
+def test_the_shipped_sets_are_prepared_once_until_one_of_them_changes(tmp_path, monkeypatch):
+    sets = _dev_and_tune_only(tmp_path, monkeypatch)
     first = learning.shipped_notes()
     assert learning.shipped_notes() is first  # the second refit in a process reads nothing again
     assert [n.source for n in first] == ["dev"] * 60 + ["tune"] * 30
@@ -110,15 +116,9 @@ def test_the_shipped_sets_are_prepared_once_until_one_of_them_changes(tmp_path, 
 
 
 def test_a_learn_process_reads_the_shipped_notes_from_its_disk_cache_until_an_input_changes(tmp_path, monkeypatch):
-    import shutil
-
     import numpy as np
 
-    sets = {}
-    for name in ("dev", "tune"):
-        sets[name] = tmp_path / f"{name}.jsonl"
-        shutil.copy(learning.TRAINING_SETS[name], sets[name])
-    monkeypatch.setattr(learning, "TRAINING_SETS", sets)
+    sets = _dev_and_tune_only(tmp_path, monkeypatch)
     cache = tmp_path / "cache"
     learning._shipped.clear()
     first = learning.shipped_notes(cache)

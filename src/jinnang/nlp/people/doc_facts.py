@@ -10,7 +10,7 @@ from spacy.tokens import Doc
 
 from jinnang.nlp.components import carry_on_doc, doc_text, find_hospitals, gazetteer_regexes
 from jinnang.nlp.lac import Words, tagged_spans
-from jinnang.nlp.people.vocabulary import LATIN_WORD, english_rules, people_vocab
+from jinnang.nlp.people.vocabulary import DOTS, LATIN_WORD, english_rules, people_vocab
 
 Spans = tuple[tuple[int, int], ...]
 T = TypeVar("T")
@@ -65,7 +65,7 @@ def _name_spans(doc: Doc) -> dict[int, int]:
         m = title_rx.search(part, 1)
         if m:  # LAC glues 林主任 into one PER word
             part = part[:m.start()]
-        if 2 <= len(part) <= 4 or (len(part) <= 16 and any(d in part for d in "·•・．")):  # 艾尔肯·吐尔逊
+        if 2 <= len(part) <= 4 or (len(part) <= 16 and any(d in part for d in DOTS)):  # 艾尔肯·吐尔逊
             clean[s] = max(clean.get(s, 0), s + len(part))
     return clean
 

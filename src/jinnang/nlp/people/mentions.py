@@ -20,6 +20,7 @@ from jinnang.nlp.people.vocabulary import (
     BEFORE_NAME,
     CJK,
     COMMON_WORD_TAGS,
+    DOTS,
     NAME_STOP,
     NOT_NAME_PLACES,
     NOT_NAME_TAGS,
@@ -345,7 +346,7 @@ class _Reader:
         """(name, start) of a person written just before `pos`: 沈卫东 / 韩医生 / 刘主任."""
         text = self.text
         for ns, ne in self.names.items():  # a dotted name by sound may be longer: 艾尔肯·吐尔逊（副主任医师）
-            if ne == pos and (2 <= pos - ns <= 4 or (pos - ns <= 16 and any(d in text[ns:ne] for d in "·•・．"))):
+            if ne == pos and (2 <= pos - ns <= 4 or (pos - ns <= 16 and any(d in text[ns:ne] for d in DOTS))):
                 return text[ns:ne], ns
         for written in self.vocab.titles:
             if text[:pos].endswith(written):

@@ -16,9 +16,8 @@ from spacy.tokens import Doc
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title, gazetteers
 from jinnang.nlp.people.doc_facts import departments, words_at
-from jinnang.nlp.people.vocabulary import BEFORE_NAME, CJK, COMMON_WORD_TAGS, NOT_NAME_PLACES, people_vocab
+from jinnang.nlp.people.vocabulary import BEFORE_NAME, CJK, COMMON_WORD_TAGS, DOTS, NOT_NAME_PLACES, people_vocab
 
-DOTS = "·•・．"
 MIN_CHARS = 3  # without its dot
 MAX_PART = 8  # characters of one part of a dotted name
 

@@ -18,6 +18,7 @@ CLAUSE_BREAKS = SENTENCE_BREAKS + "，,"
 # characters that end a name read after a title (科主任：钱不是问题 has no person 钱不)
 NAME_STOP = set("，,。；;：:、（）()【】[]「」“”\"' \u3000\t\n签说问的是在和与及跟等也都就又还不没很太把被让再才")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+DOTS = "·•・．"  # the dots of a name by sound: 努尔兰·阿合买提
 LATIN_WORD = re.compile(r"[A-Za-z]{3}")  # a note with English in it
 # 工 after a surname is 工程师 unless it begins a word (王工作, 李工程, 张工人)
 AFTER_SURNAME_BLOCKERS = set("作程人厂艺资期具地业会序商伤友种")
