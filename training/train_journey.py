@@ -20,6 +20,7 @@ from jinnang.nlp.dates import find_key_dates
 from jinnang.nlp.journey import find_journey_node
 from jinnang.nlp.journey_model import MODEL_FILE, MODELS, NO_NODE, save, train
 from jinnang.nlp.learning import RETIRED_SETS, read_sets
+from jinnang.nlp.traditional import simplified
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
@@ -40,9 +41,10 @@ def main() -> None:
         for case in cases:
             ref = dt.date.fromisoformat(case["reference_date"])
             kind = case.get("kind", "visit_note")
-            types = [d.type for d in find_key_dates(case["text"], ref, kind=kind)]
-            notes.append((name, case["text"], kind, types, case["gold"].get("journey_node"),
-                          find_journey_node(case["text"], kind, ref).node))
+            text = simplified(case["text"])  # as extraction reads it
+            types = [d.type for d in find_key_dates(text, ref, kind=kind)]
+            notes.append((name, text, kind, types, case["gold"].get("journey_node"),
+                          find_journey_node(text, kind, ref).node))
     all_types = sorted({t for n in notes for t in n[3]})
     print(f"{len(notes)} notes read in {time.time() - started:.1f}s")
 

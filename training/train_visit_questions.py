@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from jinnang.nlp.learning import RETIRED_SETS, read_sets
+from jinnang.nlp.traditional import simplified
 from jinnang.nlp.visit import find_visit_facts
 from jinnang.nlp.visit_questions import MODEL_FILE, MODELS, MOST, passage_text, save, train
 
@@ -35,7 +36,8 @@ def main() -> None:
             gold = case["gold"].get("visit")
             if gold is None:
                 continue
-            notes.append((name, passage_text(case["text"]), find_visit_facts(case["text"]).questions_resolved,
+            text = simplified(case["text"])  # as extraction reads it
+            notes.append((name, passage_text(text), find_visit_facts(text).questions_resolved,
                           gold["questions_resolved"]))
     print(f"{len(notes)} visit notes read in {time.time() - started:.1f}s")
 

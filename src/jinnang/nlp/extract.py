@@ -118,12 +118,15 @@ def extract_uncalibrated(text: str, reference_date: dt.date,
                          kind: DocumentKind = "visit_note") -> tuple[ExtractionRecord, Note]:
     """The record with the finders' raw scores, and the note with what they knew of each item
     (training/train_calibration.py fits the calibration on these)."""
-    note = Note(text, reference_date, kind)
+    from jinnang.nlp.traditional import restore, simplified
+
+    note = Note(simplified(text), reference_date, kind)
     record = ExtractionRecord()
     for finder in FINDERS:
         if finder.kinds is None or kind in finder.kinds:
             finder.store(record, _run(finder, note))
     record.warnings = note.warnings
+    restore(record, text, note.text)
     return record, note
 
 
@@ -132,7 +135,7 @@ def extract(text: str, reference_date: dt.date, kind: DocumentKind = "visit_note
     try:
         from jinnang.nlp.calibration import calibrate_record
 
-        calibrate_record(record, text, kind, reference_date, note.details)
+        calibrate_record(record, note.text, kind, reference_date, note.details)
     except Exception as exc:  # the facts stand without calibrated confidences; say so
         log.exception("confidence calibration failed")
         record.warnings.append(f"confidences are not calibrated ({type(exc).__name__}: {exc})")

@@ -39,6 +39,7 @@ from jinnang.nlp.objection_clauses import (
     save,
 )
 from jinnang.nlp.objection_scorer import MODEL_FILE as SCORER_FILE
+from jinnang.nlp.traditional import simplified
 from jinnang.nlp.vocab import Hit
 
 GENERALISATION = CHECKOUT / "eval" / "data" / "generalisation"
@@ -159,8 +160,7 @@ def prepare(cases: Iterable[Mapping[str, Any]], finder: Any = None, source: str 
     groups = sorted(finder.term_rx)
     out = []
     for case in cases:
-        text = case["text"]
-        masked = mask_unticked(text)
+        masked = mask_unticked(simplified(case["text"]))
         hits = finder.hits(masked)
         pairs = clause_pairs(masked)
         scores = finder.scorer.clause_probs(masked) if finder.scorer is not None else []
