@@ -573,7 +573,7 @@ def test_a_dotted_name_by_sound_right_after_a_title_needs_no_colon():
     assert [(p.name, p.title) for p in people("心内科主任买买提·艾山说，下周再谈。").values()] == [("买买提·艾山", "主任")]
 
 
-@pytest.mark.parametrize("surname", list("承恽亢姒"))
+@pytest.mark.parametrize("surname", list("承恽亢姒税敬冶俸"))
 def test_regional_and_rarer_surnames_mark_a_person_before_a_title(surname):
     assert [(p.name, p.title) for p in people(f"设备处的{surname}处长说预算要等。").values()] == [(surname, "处长")]
 
@@ -594,6 +594,7 @@ def test_a_word_after_a_title_is_no_listed_name_nor_is_the_next_line(text):
 
 def test_a_given_name_of_two_characters_follows_a_compound_surname():
     assert [(p.name, p.title) for p in people("儿科主任夹谷丽娟问了培训的事。").values()] == [("夹谷丽娟", "主任")]
+    assert [(p.name, p.title) for p in people("今天见到妇产科欧阳淑仪主任。").values()] == [("欧阳淑仪", "主任")]
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -632,3 +633,34 @@ def test_a_crm_contact_line_gives_its_post_after_a_slash():
 ])
 def test_english_titles_and_honorifics_read_names_written_in_characters(text, expected):
     assert sorted((p.name, p.title) for p in people(text).values()) == sorted(expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("设备科的麴科长（麴文涛）说要比价。", ("麴文涛", "科长")),
+    ("见了骨科的勐主任（勐建平），他要看数据。", ("勐建平", "主任")),  # a surname the list lacks, restated
+    ("参会：心内科主任（林海洋）、护理部副主任（邱小云）", None),  # no surname before: the bracket's name
+])
+def test_a_bracketed_full_name_after_a_title_is_the_name(text, expected):
+    got = [(p.name, p.title) for p in people(text).values()]
+    assert got == ([expected] if expected else [("林海洋", "主任"), ("邱小云", "副主任")])
+
+
+def test_a_bracket_holding_no_name_leaves_the_surname_before_the_title():
+    assert [(p.name, p.title) for p in people("王主任（主持工作）说可以再谈。").values()] == [("王", "主任")]
+
+
+@pytest.mark.parametrize("text, expected", [("科室主任：禚建国\n日期：", ["禚建国"]), ("科主任：仡晓东", ["仡晓东"]),
+                                            ("科主任：同意\n", []), ("科主任：已签", []), ("院长：无异议", [])])
+def test_a_form_fields_whole_value_after_a_title_is_a_name_whatever_its_surname(text, expected):
+    assert [p.name for p in people(text).values()] == expected
+
+
+def test_a_spreadsheet_row_gives_the_person_of_a_department_and_title_cell():
+    text = "日期\t联系人\t职务\t内容\n3/2\t钟永年\t信息科科长\t接口\n3/5\t温雅\t护理部主任\t演示"
+    assert sorted((p.name, p.title, p.department) for p in people(text).values()) == [
+        ("温雅", "主任", "护理部"), ("钟永年", "科长", "信息科")]
+
+
+@pytest.mark.parametrize("text", ["他和主治医师阿依努尔都试了机器。", "任主任（哈尼族）和住院医师仡洁一起看的。"])
+def test_he_after_a_pronoun_or_a_bracket_is_a_conjunction_not_a_surname(text):
+    assert "和" not in people(text)

@@ -10,6 +10,7 @@ from spacy.tokens import Doc
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.crf_features import word_lexicon
 from jinnang.nlp.gazetteers import Title
+from jinnang.nlp.people.brackets import bracketed_name, field_value_name
 from jinnang.nlp.people.doc_facts import departments, hospitals, lac_words, name_spans, words_at
 from jinnang.nlp.people.english import english_mentions
 from jinnang.nlp.people.mention import PersonMention, dept_before
@@ -91,6 +92,9 @@ class _Reader:
             if title.after_surname_only and ((te < len(text) and text[te] in AFTER_SURNAME_BLOCKERS)
                                              or word_lexicon()[0].get(text[ts - 1:te]) in ("v", "vn", "vd")):
                 continue  # 王工作, 施工, 完工: words, no 工程师 (石工 the stonemason is rarer than 石工程师)
+            if found_b := bracketed_name(text, ts, te, vocab):  # 符主任（符海燕）, 康复科主任（崔光日）
+                out.append(PersonMention(found_b[0], found_b[1], te, title, dept_before(text, found_b[2], depts), ts))
+                continue
             # surname + title: 林主任, 戴工, 章文斌主任
             s = self._surname_before(ts)
             if s is None:  # 刘敏科长: a name the taggers saw, whose last character is no surname
@@ -127,7 +131,7 @@ class _Reader:
                     continue
             # 设备科马永康科长, "- 钱建华主任": a full name the segmenter split wrongly (科马永康 as a place),
             # read from where it must begin: after a department, a separator or the start of a line
-            whole = self._whole_name_before(ts, in_dept)
+            whole = self._whole_name_before(ts, in_dept, 4)  # 4: a compound surname and two more (欧阳淑仪主任)
             if whole is not None:
                 out.append(PersonMention(text[whole:ts], whole, te, title, dept_before(text, whole, depts), ts))
                 continue
@@ -137,8 +141,10 @@ class _Reader:
             # to the name before it, not the next line's, and so does a spreadsheet's title cell (\t龙泽文\t主任\t)
             space = g.group() if (g := re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])) else ""
             owner = self._field_value_ending_at(ts - len(space)) if space else None
-            # …and a CRM contact line's post after a slash (联系人: 伍家豪 / 急诊科主任)
+            # …and a CRM contact line's post after a slash (联系人: 伍家豪 / 急诊科主任) or a cell's (\t于海波\t设备科科长\t)
             dept_start = next((s0 for s0, e0 in depts if e0 == ts), ts)
+            if not owner and dept_start < ts and text[dept_start - 1:dept_start] == "\t":
+                space, owner = "\t", self._field_value_ending_at(dept_start - 1)
             slash = re.search(r"[ \u3000\t]*[/／][ \u3000\t]*$", text[max(0, dept_start - 8):dept_start])
             if not owner and slash:
                 owner = self._field_value_ending_at(dept_start - len(slash.group()))
@@ -199,6 +205,8 @@ class _Reader:
         assert after is not None  # every part of the pattern is optional
         p = te + after.end()
         name = self._full_name_at(p)
+        if not name and re.search(r"[:：]", after.group()):
+            name = field_value_name(text, p)  # 科室主任：俸丽华
         field = bool(re.search(r"[:：|]", after.group())) or bool(name and self._listed(p, name, after.group()))
         if name and not self._looks_like_name(p, name, field):
             name = None
@@ -330,7 +338,7 @@ class _Reader:
 
     def _conjunction_before_title(self, s: int, ts: int, te: int) -> bool:
         """和/与/及/跟/同 before a title are also surnames: read as a conjunction (LAC c/p) when a
-        name follows the title."""
+        name follows the title or a pronoun goes before (他和住院医门晓婷)."""
         if ts - s != 1:
             return False
         word = words_at(self.doc).get(s)
@@ -340,7 +348,7 @@ class _Reader:
         assert after is not None  # matches the empty string at least
         p = te + after.end()
         name = self._full_name_at(p)
-        return bool(name) and self._looks_like_name(p, name or "")
+        return self.text[s - 1:s] in "他她我你它们）)" or (bool(name) and self._looks_like_name(p, name or ""))
 
     def _name_ending_at(self, pos: int) -> tuple[str, int] | None:
         """(name, start) of a person written just before `pos`: 沈卫东 / 韩医生 / 刘主任."""
