@@ -1,12 +1,12 @@
-"""A data dir's own learned objection parts: notes kept by id, a refit kept only when it is not worse,
-extraction reading the refit, rollback."""
+"""A data dir's own learned parts (objections and visit facts): notes kept by id, a refit kept only
+when it is not worse, extraction reading the refit, rollback."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from jinnang.nlp import learning
+from jinnang.nlp import learning, refit, visit_needs, visit_questions
 from jinnang.nlp.objection_clauses import MODEL_FILE, MODELS, load_model
 from jinnang.nlp.objection_scorer import MODEL_FILE as SCORER_FILE
 from jinnang.nlp.objection_scorer import learned_scorer, load_scorer
@@ -35,7 +35,7 @@ def test_a_refit_taught_nonsense_is_refused_and_nothing_changes(tmp_path, shippe
                                          for c in ("price", "budget", "service", "integration")]}}
                 for i, case in enumerate(learning.read_sets(["tune2"])["tune2"])]
     learning.add_notes(tmp_path, nonsense)
-    result = learning.refit(tmp_path, shipped=shipped)
+    result = refit.refit(tmp_path, shipped=shipped)
     assert not result.kept and result.f1_new < result.f1_old
     assert not (tmp_path / "learning" / "models" / MODEL_FILE).exists()
     assert learned_scorer(tmp_path) is None
@@ -44,7 +44,7 @@ def test_a_refit_taught_nonsense_is_refused_and_nothing_changes(tmp_path, shippe
 def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_path, shipped):
     good = [dict(n.case) | {"id": f"g{i}"} for i, n in enumerate(shipped[30:40])]
     learning.add_notes(tmp_path, good)
-    first = learning.refit(tmp_path, tolerance=0.05, shipped=shipped)
+    first = refit.refit(tmp_path, tolerance=0.05, shipped=shipped)
     assert first.kept and first.notes == 10 and first.seconds < 60
     own = tmp_path / "learning" / "models" / MODEL_FILE
     assert learning.current_model_path(tmp_path) == own
@@ -53,16 +53,21 @@ def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_p
     scorer = learned_scorer(tmp_path)
     assert scorer is not None and scorer is not load_scorer()
     assert (tmp_path / "learning" / "models" / SCORER_FILE).is_file()
+    # …and so are the learned visit facts, which this data dir's extraction now reads
+    assert first.visit_new >= first.visit_old - 0.05 > 0
+    assert visit_questions.current_path(tmp_path) == tmp_path / "learning" / "models" / visit_questions.MODEL_FILE
+    assert visit_needs.current_path(tmp_path) == tmp_path / "learning" / "models" / visit_needs.MODEL_FILE
     learning.add_notes(tmp_path, [dict(n.case) | {"id": f"h{i}"} for i, n in enumerate(shipped[40:45])])
-    assert learning.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
+    assert refit.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
     assert load_model(own).card["learned_notes"] == 15
-    assert learning.rollback(tmp_path) == "the previous refit"
+    assert refit.rollback(tmp_path) == "the previous refit"
     assert load_model(own).card["learned_notes"] == 10
-    assert learning.rollback(tmp_path) == "the packaged model"
+    assert refit.rollback(tmp_path) == "the packaged model"
     assert learning.current_model_path(tmp_path) == MODELS / MODEL_FILE
     assert learned_scorer(tmp_path) is None
+    assert visit_needs.current_path(tmp_path) == visit_needs.MODELS / visit_needs.MODEL_FILE
     with pytest.raises(FileNotFoundError, match="nothing to roll back"):
-        learning.rollback(tmp_path)
+        refit.rollback(tmp_path)
 
 
 def test_leave_one_set_out_fits_without_the_set_it_scores(shipped):
@@ -84,7 +89,7 @@ def test_extraction_in_a_data_dir_uses_its_own_character_scorer(tmp_path, shippe
         finder = default_finder()
         assert finder.scorer is finder.packaged_scorer
         learning.add_notes(tmp_path, [dict(n.case) | {"id": f"g{i}"} for i, n in enumerate(shipped[30:40])])
-        assert learning.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
+        assert refit.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
         assert finder.scorer is learned_scorer(tmp_path) is not finder.packaged_scorer
         finder.scorer = finder.packaged_scorer  # an explicit scorer wins (how training compares them)
         assert finder.scorer is finder.packaged_scorer

@@ -20,17 +20,18 @@ def learn_cmd(
                                     help="How much lower F1 on the shipped sets a refit may score and be kept."),
 ) -> None:
     """Add labelled notes (--from GOLD.jsonl, or the managers' reviewed records) to this data dir's
-    training set and refit its learned objection parts (character scorer and clause classifier). Exit 0: kept; 1: refused because
-    it scored worse on the shipped labelled sets than the model it would replace; 2: could not run."""
+    training set and refit its learned parts (the objection character scorer and clause classifier, and the learned visit
+    facts). Exit 0: kept; 1: refused because it scored worse on the shipped labelled sets than the models it would replace
+    (objection F1 or visit accuracy); 2: could not run."""
     from jinnang.core.settings import get_settings
-    from jinnang.nlp import learning
+    from jinnang.nlp import learning, refit
 
     data_dir = get_settings().data_dir
     if rollback:
         if gold is not None:
             fail("give either --rollback or --from, not both")
         try:
-            typer.echo(f"rolled back to {learning.rollback(data_dir)}")
+            typer.echo(f"rolled back to {refit.rollback(data_dir)}")
         except FileNotFoundError as exc:
             fail(str(exc))
         return
@@ -49,9 +50,10 @@ def learn_cmd(
         fail(f"no labelled notes in {source}")
     added, total = learning.add_notes(data_dir, cases)
     typer.echo(f"{len(cases)} notes from {source}: {added} new, {total} in {learning.learning_dir(data_dir)}")
-    result = learning.refit(data_dir, tolerance=tolerance)
+    result = refit.refit(data_dir, tolerance=tolerance)
     typer.echo(f"objection F1 on the shipped labelled sets: refit {result.f1_new:.4f}, "
-               f"current model {result.f1_old:.4f} ({result.seconds:.1f} s)")
+               f"current model {result.f1_old:.4f}; visit accuracy: refit {result.visit_new:.4f}, "
+               f"current model {result.visit_old:.4f} ({result.seconds:.1f} s)")
     if not result.kept:
         typer.echo("refused: the refit scores worse than the model it would replace; nothing changed")
         raise typer.Exit(1)

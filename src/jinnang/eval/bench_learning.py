@@ -3,11 +3,12 @@
 One writer group is split in two halves: a tune set (by default tune5, the one set the objection
 rules were never tuned on) or a file of one team's notes in date order (`--group-file`, e.g.
 eval/data/generalisation/team6.jsonl: learn from the first half, score on the second). The learned
-parts start from every training set but the group; then, as `jinnang learn` does, both the character
-scorer and the clause classifier are refitted with the first 0, 10, 20, … notes of the first half,
-each counting OWN_WEIGHT times, and each refit is scored on the second half: objection micro-F1,
-precision, recall, and the refit's seconds. Only the objection parts learn, so the other fields do
-not move and are not shown.
+parts start from every training set but the group; then, as `jinnang learn` does, the character
+scorer and the clause classifier (the group's notes counting OWN_WEIGHT times) and the learned visit
+facts are refitted with the first 0, 10, 20, … notes of the first half, and each refit is scored on
+the second half: objection micro-F1, precision, recall, visit-field accuracy and the refit's seconds.
+The journey node is not refitted by `jinnang learn` (its fit takes minutes), so it does not move and
+is not shown.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from jinnang.nlp.learning import (
     prepared_sets,
     with_model,
 )
+from jinnang.nlp.visit_learning import fit_visit, visit_accuracy, visit_rows
 
 
 def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 20, 40),
@@ -50,14 +52,18 @@ def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 
     base = [n for other in sets.values() for n in other]
     gold = [n.gold_cats for n in test]
     threshold = packaged_threshold()
-    rows = [{"learned": 0, "model": "rules only", **micro(zip(gold, [n.rule_cats for n in test])), "refit_s": 0.0}]
+    base_visits, pool_visits = visit_rows(n.case for n in base), [visit_rows([n.case]) for n in pool]
+    test_visits = visit_rows(n.case for n in test)
+    rows = [{"learned": 0, "model": "rules only", **micro(zip(gold, [n.rule_cats for n in test])),
+             "visit": round(visit_accuracy(test_visits, None, None), 4), "refit_s": 0.0}]
     for k in sorted({min(s, len(pool)) for s in sizes}):
         t = time.perf_counter()
         char, model = fit_learned_parts(base, pool[:k], threshold)
+        questions, needs = fit_visit([*base_visits, *(r for rows_k in pool_visits[:k] for r in rows_k)])
         seconds = time.perf_counter() - t
-        rows.append({"learned": k, "model": "+ both learned parts",
+        rows.append({"learned": k, "model": "+ the learned parts",
                      **micro(zip(gold, with_model(test, char_categories(test, char), model))),
-                     "refit_s": round(seconds, 2)})
+                     "visit": round(visit_accuracy(test_visits, questions, needs), 4), "refit_s": round(seconds, 2)})
     return {"group": group, "pool": len(pool), "test": len(test), "rows": rows,
             "seconds": round(time.perf_counter() - started, 1), "load": os.getloadavg()[0]}
 
@@ -65,8 +71,8 @@ def learning_curve(group: str = THRESHOLD_SET, sizes: tuple[int, ...] = (0, 10, 
 def curve_lines(result: dict[str, Any]) -> list[str]:
     lines = [f"learning curve on {result['group']}: learn from up to {result['pool']} notes, score on "
              f"{result['test']} others of the same writers",
-             f"  {'learned':>7}  {'model':<30} {'F1':>6} {'P':>6} {'R':>6} {'refit s':>8}"]
-    lines += [f"  {r['learned']:>7}  {r['model']:<30} {r['f1']:>6.3f} {r['precision']:>6.3f} {r['recall']:>6.3f} "
-              f"{r['refit_s']:>8.2f}" for r in result["rows"]]
+             f"  {'learned':>7}  {'model':<22} {'objection F1':>12} {'P':>6} {'R':>6} {'visit':>6} {'refit s':>8}"]
+    lines += [f"  {r['learned']:>7}  {r['model']:<22} {r['f1']:>12.3f} {r['precision']:>6.3f} {r['recall']:>6.3f} "
+              f"{r['visit']:>6.3f} {r['refit_s']:>8.2f}" for r in result["rows"]]
     lines.append(f"  ({result['seconds']} s in all; load average {result['load']:.2f})")
     return lines

@@ -77,9 +77,10 @@ def _key_dates(note: Note) -> Any:
 
 
 def _visit_facts(note: Note) -> Any:
+    from jinnang.nlp.visit_needs import with_learned_needs
     from jinnang.nlp.visit_questions import find_visit
 
-    return find_visit(note.text)
+    return with_learned_needs(note.text, find_visit(note.text))
 
 
 def _journey_node(note: Note) -> Any:

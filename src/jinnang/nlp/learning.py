@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +35,6 @@ from jinnang.nlp.objection_clauses import (
     learned_dir,
     load_model,
     note_features,
-    save,
 )
 from jinnang.nlp.objection_scorer import MODEL_FILE as SCORER_FILE
 from jinnang.nlp.traditional import simplified
@@ -230,7 +228,9 @@ def best_added(model: ClauseModel, note: Prepared) -> dict[str, float]:
 def char_categories(notes: Sequence[Prepared], char_scorer: Any = "default") -> list[set[str]]:
     """What the rules and the character scorer find in each note (the clause model's starting point)."""
     finder = _finder(char_scorer)
-    return [n.rule_cats | {o.category for o in finder.scored(n.masked, set(n.rule_cats))} for n in notes]
+    scores = finder.scorer.clause_probs_many([n.masked for n in notes]) if finder.scorer is not None else []
+    return [n.rule_cats | {o.category for o in finder.scored(n.masked, set(n.rule_cats), s)}
+            for n, s in zip(notes, scores or [None] * len(notes))]
 
 
 def micro(pairs: Iterable[tuple[set[str], set[str]]]) -> dict[str, float]:
@@ -317,73 +317,6 @@ def packaged_c() -> float:
     """The regularisation chosen when the packaged model was trained (DEFAULT_C when unknown)."""
     model = load_model(MODELS / MODEL_FILE)
     return float(model.card.get("c", DEFAULT_C)) if model is not None else DEFAULT_C
-
-
-@dataclass
-class RefitResult:
-    kept: bool
-    f1_new: float
-    f1_old: float
-    notes: int
-    seconds: float
-
-
-def _model_files(models: Path) -> list[Path]:
-    """The files of one refit: the clause model, the character scorer and its card."""
-    return [models / MODEL_FILE, models / SCORER_FILE, (models / SCORER_FILE).with_suffix(".json")]
-
-
-def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | None = None) -> RefitResult:
-    """Refit both learned parts (the character scorer and the clause model) on the shipped training
-    sets and the data dir's notes, each of those counting OWN_WEIGHT times; keep the refit only if
-    objection F1 on the shipped sets is not worse than the current pair's (which moves to previous/)."""
-    import time
-
-    from jinnang.nlp.objection_scorer import learned_scorer, load_scorer
-    from jinnang.nlp.objection_scorer import save as save_char
-
-    started = time.perf_counter()
-    if shipped is None:
-        shipped = shipped_notes(learning_dir(data_dir) / "cache")
-    own = prepare(stored_notes(data_dir))
-    threshold = packaged_threshold()
-    card = {"data": [*TRAINING_SETS, "<data_dir>/learning/notes.jsonl"], "learned_notes": len(own),
-            "own_weight": OWN_WEIGHT}
-    char, model = fit_learned_parts(shipped, own, threshold, card={
-        **card, "threshold_from": "the packaged model (chosen on tune5, fitted without it)"})
-    current = load_model(current_model_path(data_dir))  # None: no clause model yet, rules + char scorer
-    current_char = learned_scorer(data_dir) or load_scorer()
-    gold = [n.gold_cats for n in shipped]
-    f1_new = micro(zip(gold, with_model(shipped, char_categories(shipped, char), model)))["f1"]
-    f1_old = micro(zip(gold, with_model(shipped, char_categories(shipped, current_char), current)))["f1"]
-    kept = f1_new >= f1_old - tolerance
-    if kept:
-        models = learned_dir(data_dir)
-        previous = models / "previous"
-        if any(f.is_file() for f in _model_files(models)):
-            shutil.rmtree(previous, ignore_errors=True)
-            previous.mkdir(parents=True)
-            for f in _model_files(models):
-                if f.is_file():
-                    shutil.copy2(f, previous / f.name)
-        save_char(char, models / SCORER_FILE, card)
-        save(model, models / MODEL_FILE)
-    return RefitResult(kept, f1_new, f1_old, len(own), time.perf_counter() - started)
-
-
-def rollback(data_dir: Path) -> str:
-    """Back to the pair before the last refit (the packaged ones when there was none before it)."""
-    models = learned_dir(data_dir)
-    previous = models / "previous"
-    had_previous = any(f.is_file() for f in _model_files(previous))
-    if not had_previous and not any(f.is_file() for f in _model_files(models)):
-        raise FileNotFoundError("nothing to roll back: this data dir uses the packaged model")
-    for f in _model_files(models):
-        f.unlink(missing_ok=True)
-    for f in _model_files(previous):
-        if f.is_file():
-            os.replace(f, models / f.name)
-    return "the previous refit" if had_previous else "the packaged model"
 
 
 def reviewed_cases(settings: Any) -> list[dict[str, Any]]:

@@ -79,6 +79,22 @@ class ObjectionScorer:
         return [ClauseScore(s, c, {cat: float(p) for cat, p in zip(OBJECTION_CATEGORIES, row)})
                 for (s, c), row in zip(pairs, probs)]
 
+    def clause_probs_many(self, texts: Sequence[str]) -> list[list[ClauseScore]]:
+        """`clause_probs` of each text, the clauses of all of them scored at once (a refit's check
+        scores 1,800 notes twice: one matrix instead of one a note)."""
+        pairs = [[(s, c) for s in sentences(text) for c in clauses(s)] for text in texts]
+        clause_texts = [[c.text for _, c in note] for note in pairs]
+        flat = [t for note in clause_texts for t in note]
+        if not flat:
+            return [[] for _ in texts]
+        probs = self._probabilities(self._matrix(flat, [p for note in clause_texts for p in ["", *note[:-1]]]))
+        out, at = [], 0
+        for note in pairs:
+            out.append([ClauseScore(s, c, {cat: float(p) for cat, p in zip(OBJECTION_CATEGORIES, row)})
+                        for (s, c), row in zip(note, probs[at:at + len(note)])])
+            at += len(note)
+        return out
+
 
 def training_rows(cases: Iterable[dict]) -> tuple[list[str], list[str], np.ndarray]:
     """Clauses, the clause before each, and their categories (a clause is labelled with every gold

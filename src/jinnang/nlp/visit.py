@@ -48,8 +48,9 @@ class VisitVocab(BaseModel):
 
     @model_validator(mode="after")
     def _phrases_compile(self) -> "VisitVocab":
-        if "question" not in self.terms:
-            raise ValueError("terms.question (words that raise a question) is required [at terms]")
+        for key in ("question", "passage_sample_brought", *(f"passage_{need}" for need in self.cross_dept_needs)):
+            if key not in self.terms:  # passage_…: what the learned visit facts read (nlp/visit_needs.py)
+                raise ValueError(f"terms.{key} is required [at terms]")
         check_phrases(self.sample_brought.signals, self.terms, "sample_brought/signals")
         check_phrases(self.sample_brought.unless, self.terms, "sample_brought/unless")
         for key in ("answered", "answered_after_question", "unanswered"):

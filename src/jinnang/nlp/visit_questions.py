@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,9 @@ import numpy as np
 
 from jinnang.core.records import Evidence, VisitFacts
 from jinnang.nlp.model_files import packaged_path, save_joblib
+from jinnang.nlp.objection_clauses import ChangedFileCache, learned_dir
 from jinnang.nlp.visit import default_reader, find_visit_facts
-from jinnang.nlp.vocab import sentences
+from jinnang.nlp.vocab import first_hit, sentences
 
 log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parent / "models"
@@ -82,12 +82,22 @@ class QuestionsModel:
 
 
 def train(passages: Sequence[str], rule_counts: Sequence[int], gold: Sequence[int], c: float,
-          threshold: float) -> QuestionsModel:
+          threshold: float, start: QuestionsModel | None = None) -> QuestionsModel:
+    """Fitted afresh, or from `start` (`jinnang learn`): its characters and its weights as the first
+    guess, which a few more notes move in seconds rather than the minute of a fresh fit."""
+    import copy
+
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    model = QuestionsModel(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True).fit(passages),
-                           LogisticRegression(C=c, max_iter=3000), threshold)
+    classes = sorted({min(g, MOST) for g in gold})
+    if start is not None:  # a warm start needs the classes it was fitted with (a small refit may lack one)
+        fresh = list(start.model.classes_) != classes
+        model = QuestionsModel(start.vectorizer, LogisticRegression(C=c, max_iter=3000) if fresh
+                               else copy.deepcopy(start.model).set_params(C=c, warm_start=True), threshold)
+    else:
+        model = QuestionsModel(TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True)
+                               .fit(passages), LogisticRegression(C=c, max_iter=3000), threshold)
     model.model.fit(model._matrix(passages, rule_counts), [min(g, MOST) for g in gold])
     return model
 
@@ -96,21 +106,36 @@ def save(model: QuestionsModel, path: Path, card: dict[str, Any]) -> None:
     save_joblib({"vectorizer": model.vectorizer, "model": model.model, "threshold": model.threshold}, path, card)
 
 
-@lru_cache(maxsize=4)
-def load_questions_model(model: str = MODEL_FILE) -> QuestionsModel | None:
-    """The fitted model, or None (with one log line) when its file is missing: the rules count alone."""
+_loaded: ChangedFileCache[QuestionsModel] = ChangedFileCache()
+_warned: set[Path] = set()
+
+
+def current_path(data_dir: Path | None = None) -> Path:
+    """The data dir's refit (`jinnang learn`) when there is one, else the packaged model."""
+    own = learned_dir(data_dir) / MODEL_FILE
+    return own if own.is_file() else MODELS / MODEL_FILE
+
+
+def read_questions_model(path: Path) -> QuestionsModel:
     import joblib
 
-    path = packaged_path(MODELS, model)
-    if not path.is_file():
-        log.warning("visit questions model %s is missing (run `python training/train_visit_questions.py`): rules only",
-                    path)
-        return None
     fields = joblib.load(path)
     return QuestionsModel(fields["vectorizer"], fields["model"], float(fields["threshold"]))
 
 
-def find_visit(text: str, model: str = MODEL_FILE) -> VisitFacts:
+def load_questions_model(model: str | None = None) -> QuestionsModel | None:
+    """The fitted model (`model`, else the data dir's refit or the packaged one), re-read when its file
+    changes; None (with one log line) when the file is missing: the rules count alone."""
+    path = packaged_path(MODELS, model) if model else current_path()
+    found = _loaded.get(path, read_questions_model)
+    if found is None and path not in _warned:
+        _warned.add(path)
+        log.warning("visit questions model %s is missing (run `python training/train_visit_questions.py`): rules only",
+                    path)
+    return found
+
+
+def find_visit(text: str, model: str | None = None) -> VisitFacts:
     """The rules' visit facts, with the learned count of questions answered where it overrules them."""
     facts = find_visit_facts(text)
     learned = load_questions_model(model)
@@ -119,7 +144,11 @@ def find_visit(text: str, model: str = MODEL_FILE) -> VisitFacts:
         return facts
     evidence = list(facts.evidence)
     if count > facts.questions_resolved:  # the first question passage no rule's evidence lies in
-        for s, e in question_passages(text):
+        unanswered = default_reader().unanswered
+        open_ = [(s, e) for s, e in question_passages(text) if not first_hit(unanswered, text[s:e])]
+        if not open_:
+            return facts  # every question was put off (我说回去申请): no answer to count
+        for s, e in open_:
             if not any(s <= ev.start < e for ev in evidence if ev.start is not None):
                 evidence.append(Evidence(text=text[s:e], start=s, end=e))
                 break

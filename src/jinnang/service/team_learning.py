@@ -19,7 +19,7 @@ MARK = "refit-from.sha256"  # beside the taught notes: which notes the last refi
 
 
 def learn_from_reviews(settings: Settings, now: dt.datetime | None = None) -> dict[str, Any]:
-    from jinnang.nlp import learning
+    from jinnang.nlp import learning, refit
 
     cases = learning.reviewed_cases(settings)
     if not cases:
@@ -30,7 +30,8 @@ def learn_from_reviews(settings: Settings, now: dt.datetime | None = None) -> di
     mark = folder / MARK
     if mark.is_file() and mark.read_text(encoding="ascii") == taught:
         return {"skipped": "nothing new since the last refit", "notes": total}
-    result = learning.refit(settings.data_dir)
+    result = refit.refit(settings.data_dir)
     mark.write_text(taught, encoding="ascii")  # after the refit: one that failed is tried again next time
     return {"notes": total, "new": added, "kept": result.kept, "f1_refit": round(result.f1_new, 4),
-            "f1_current": round(result.f1_old, 4), "seconds": round(result.seconds, 1)}
+            "f1_current": round(result.f1_old, 4), "visit_refit": round(result.visit_new, 4),
+            "visit_current": round(result.visit_old, 4), "seconds": round(result.seconds, 1)}
