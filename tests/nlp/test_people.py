@@ -650,7 +650,8 @@ def test_a_bracket_holding_no_name_leaves_the_surname_before_the_title():
 
 
 @pytest.mark.parametrize("text, expected", [("科室主任：禚建国\n日期：", ["禚建国"]), ("科主任：仡晓东", ["仡晓东"]),
-                                            ("科主任：同意\n", []), ("科主任：已签", []), ("院长：无异议", [])])
+                                            ("科主任：同意\n", []), ("科主任：已签", []), ("院长：无异议", []),
+                                            ("院长：小罗\n这个方案先放一放", [])])
 def test_a_form_fields_whole_value_after_a_title_is_a_name_whatever_its_surname(text, expected):
     assert [p.name for p in people(text).values()] == expected
 

@@ -46,6 +46,6 @@ def field_value_name(text: str, p: int) -> str | None:
     if not m or not VALUE_END.match(text, p + m.end()):
         return None
     value, lexicon = m.group(), word_lexicon()[0]
-    if value[0] in STATUS_START or PARTICLES & set(value):
-        return None
+    if value[0] in STATUS_START or PARTICLES & set(value) or (len(value) == 2 and value[0] in "小老阿"):
+        return None  # …nor a form of address: 院长：小罗，… is a speaker talking to our rep
     return None if any(not lexicon.get(w, "nr").startswith("nr") for w in {value, value[-2:], value[:2]}) else value
