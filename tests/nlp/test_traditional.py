@@ -42,3 +42,13 @@ def test_extraction_reads_a_traditional_note_like_a_simplified_one():
     assert {"price", "budget"} <= {o.category for o in record.objections}
     assert all(o.evidence in NOTE for o in record.objections)
     assert ("next_meeting", dt.date(2026, 3, 11)) in {(d.type, d.date) for d in record.key_dates}
+
+
+def test_reading_a_traditional_note_prints_nothing_so_json_output_stays_json():
+    # importing jionlp prints a banner on stdout; the table is read as data instead
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", f"from jinnang.nlp.traditional import simplified; simplified({NOTE!r})"],
+                          capture_output=True, text=True, check=True)
+    assert done.stdout == ""

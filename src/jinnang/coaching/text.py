@@ -14,6 +14,7 @@ from pathlib import Path
 
 from jinnang.coaching.config import ConceptLexicon, load_concepts
 from jinnang.core.text import SENTENCE_OR_LINE_END
+from jinnang.nlp.traditional import simplified_table
 
 _PUNCT_OR_SPACE = re.compile(r"^[\W_]+$", re.UNICODE)
 _SENTENCE_END = re.compile(rf"(?<=[{re.escape(SENTENCE_OR_LINE_END)}])")
@@ -24,27 +25,9 @@ _RUNS = re.compile(r"[\u3400-\u9fff]+|[a-z0-9][a-z0-9.+\-]*")
 STOPWORDS = frozenset(["的", "了", "是", "在", "和", "与", "及", "也", "都", "就", "还", "又", "把", "被", "给", "让", "对", "跟", "我", "我们", "你", "你们", "他", "她", "他们", "它", "这", "那", "这个", "那个", "吗", "呢", "吧", "啊", "呀", "嘛", "么", "说", "要", "有", "没", "不", "很", "太", "个", "一", "上", "下", "里", "后", "前", "时", "会", "能", "可以", "就是", "一下"])
 
 
-@lru_cache(maxsize=1)
-def _tra2sim_table() -> dict[int, str]:
-    """Traditional → simplified characters, from the table jionlp ships (read directly: no banner on stdout)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("jionlp")
-    if spec is None or not spec.submodule_search_locations:
-        return {}
-    path = Path(list(spec.submodule_search_locations)[0]) / "dictionary" / "tra2sim_char.txt"
-    table: dict[int, str] = {}
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            parts = line.split("\t")
-            if len(parts) == 2 and len(parts[0]) == 1 and parts[1]:
-                table[ord(parts[0])] = parts[1][0]
-    return table
-
-
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width), lower case, traditional → simplified."""
-    return unicodedata.normalize("NFKC", text or "").lower().translate(_tra2sim_table())
+    return unicodedata.normalize("NFKC", text or "").lower().translate(simplified_table())
 
 
 def sentences(text: str) -> list[str]:

@@ -12,6 +12,8 @@ carry the odd character the table maps too (答覆, 著, Cantonese 嘅), and tho
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
@@ -23,14 +25,29 @@ MIN_SHARE = 0.05
 MIN_CHARS = 4
 
 
+@lru_cache(maxsize=1)
+def simplified_table() -> dict[int, str]:
+    """Traditional → simplified characters, one for one, from the table jionlp ships (read as data:
+    importing jionlp prints a banner on stdout, which would spoil `--json` output)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(list(spec.submodule_search_locations)[0]) / "dictionary" / "tra2sim_char.txt"
+    table: dict[int, str] = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            parts = line.split("\t")
+            if len(parts) == 2 and len(parts[0]) == 1 and parts[1]:
+                table[ord(parts[0])] = parts[1][0]
+    return table
+
+
 def simplified(text: str) -> str:
     """`text` in simplified characters, offset for offset, if it is written in traditional ones;
     otherwise `text` itself."""
-    import jionlp
-
-    converted = jionlp.tra2sim(text, mode="char")
-    if len(converted) != len(text):  # never expected of a character map; read the note as written
-        return text
+    converted = text.translate(simplified_table())
     changed = sum(a != b for a, b in zip(text, converted))
     han = len(HAN.findall(text))
     return converted if changed >= MIN_CHARS and changed >= MIN_SHARE * han else text
