@@ -6,8 +6,9 @@ leave-one-set-out figures, the threshold choice, `jinnang learn`'s refit and its
 model it would replace all run on `Prepared` notes.
 
 A data dir learns under `<data_dir>/learning/`: `notes.jsonl` (the labelled notes it was taught,
-by id), `models/objection_clauses.json` (the model its extraction uses) and `models/previous/`
-(the one before, for `jinnang learn --rollback`).
+by id), `models/` (the refitted models its extraction uses: nlp/refit.py writes them, with the
+visit models beside the objection parts) and `models/previous/` (the ones before, for
+`jinnang learn --rollback`).
 """
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
-"""The `learn` job: the managers' reviewed records teach this data dir's objection models, as
+"""The `learn` job: the managers' reviewed records teach this data dir's objection and visit models, as
 `jinnang learn` does, from the admin page's button or on a schedule sales operations turns on
 (`schedule: {learn: {at: "03:00"}}` in the alerts file; off by default: a team's own notes lifted
 objection F1 by −0.02 to +0.11 over the eight team curves measured, two of them by +0.05 or more;
 eval/data/generalisation/README.md).
 
 It refits only when the reviewed records say something the data dir has not learned yet, and keeps
-the refit only where it scores no worse on the shipped labelled sets (nlp/learning.refit); the
+the refit only where it scores no worse on the shipped labelled sets (nlp/refit.refit: objection F1 and visit accuracy); the
 summary the admin page shows says which, with both figures."""
 from __future__ import annotations
 
