@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import json
 import os
-import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import numpy as np
 
 from jinnang.core.records import OBJECTION_CATEGORIES
+from jinnang.nlp.model_files import ChangedFileCache, learned_dir
 from jinnang.nlp.vocab import Unit, clauses, sentences
 
-T = TypeVar("T")
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "objection_clauses.json"
 MIN_CHARS = 6  # shorter clauses are fragments and form labels; the rules read those
@@ -179,39 +178,10 @@ def save(model: ClauseModel, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def learned_dir(data_dir: Path | None = None) -> Path:
-    """Where a data dir keeps its own refitted models."""
-    if data_dir is None:
-        from jinnang.core.settings import get_settings
-
-        data_dir = get_settings().data_dir
-    return Path(data_dir) / "learning" / "models"
-
-
 def model_path(data_dir: Path | None = None) -> Path:
     """The data dir's refit when there is one, else the packaged model."""
     own = learned_dir(data_dir) / MODEL_FILE
     return own if own.is_file() else MODELS / MODEL_FILE
-
-
-class ChangedFileCache(Generic[T]):
-    """What `read(path)` made of a file, read again when the file changes; None when it is absent.
-    A data dir's refits are replaced while extraction runs, so each use asks the file's time."""
-
-    def __init__(self) -> None:
-        self._items: dict[Path, tuple[int, T]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, path: Path, read: Callable[[Path], T]) -> T | None:
-        try:
-            stamp = path.stat().st_mtime_ns
-        except FileNotFoundError:
-            return None
-        with self._lock:
-            cached = self._items.get(path)
-            if cached is None or cached[0] != stamp:
-                cached = self._items[path] = (stamp, read(path))
-            return cached[1]
 
 
 _models: ChangedFileCache[ClauseModel] = ChangedFileCache()

@@ -25,8 +25,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from jinnang.core.records import OBJECTION_CATEGORIES
-from jinnang.nlp.model_files import packaged_path, save_joblib
-from jinnang.nlp.objection_clauses import ChangedFileCache, learned_dir
+from jinnang.nlp.model_files import ChangedFileCache, learned_dir, packaged_path, save_joblib
 from jinnang.nlp.vocab import Unit, clauses, sentences
 
 MODELS = Path(__file__).resolve().parent / "models"

@@ -85,6 +85,9 @@ class VisitReader:
         self.count_asked = re.compile(rf"({nums})\s*个(?:问题|疑问|顾虑)") if nums else re.compile(r"(?!)")
         self.circled = re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]+\s*$")
         self.needs = {need: compile_rules(rules, t) for need, rules in vocab.cross_dept_needs.items()}
+        # what the learned visit facts read (nlp/visit_needs.py), compiled once a load
+        self.passage_words = {key.removeprefix("passage_"): phrase_alternation(words, t)
+                              for key, words in t.items() if key.startswith("passage_")}
 
     def _sample(self, text: str) -> Evidence | None:
         units = sentences(text)
@@ -178,6 +181,18 @@ class VisitReader:
                 evidence.append(Evidence(text=text[s:e], start=s, end=e))
         return VisitFacts(sample_brought=sample is not None, questions_resolved=count,
                           cross_dept_needs=needs, evidence=evidence)  # type: ignore[arg-type]
+
+
+def passages_matching(text: str, pattern: re.Pattern) -> list[tuple[int, int]]:
+    """(start, end) of each sentence `pattern` finds something in, joined to the sentence after it:
+    what the learned visit facts read (a question and its answer, a sample and what was done with it)."""
+    units = sentences(text)
+    out: list[tuple[int, int]] = []
+    for i, unit in enumerate(units):
+        if pattern.search(unit.text):
+            end = units[i + 1].start + len(units[i + 1].text) if i + 1 < len(units) else unit.start + len(unit.text)
+            out.append((unit.start, end))
+    return out
 
 
 # rebuilt when visit.yaml changes (an edit that does not validate keeps the last good one)

@@ -13,7 +13,6 @@ leave-one-set-out over the retired blind sets); a joblib file under nlp/models/ 
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +21,9 @@ from typing import Any
 import numpy as np
 
 from jinnang.core.records import Evidence, VisitFacts
-from jinnang.nlp.model_files import packaged_path, save_joblib
-from jinnang.nlp.objection_clauses import ChangedFileCache, learned_dir
-from jinnang.nlp.visit import default_reader
-from jinnang.nlp.vocab import phrase_alternation, sentences
+from jinnang.nlp.model_files import DataDirModel, save_joblib
+from jinnang.nlp.visit import default_reader, passages_matching
 
-log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "visit_needs.joblib"
 FACTS = ("sample_brought", "clinical_training", "custom_interface", "compliance_docs")
@@ -36,15 +32,7 @@ RULE_WEIGHT = 3.0  # the rules' answer weighs as much as a handful of telling ch
 
 def passages(text: str, fact: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence with a word of `terms.passage_<fact>`, joined to the sentence after."""
-    terms = default_reader().vocab.terms
-    words = phrase_alternation(terms[f"passage_{fact}"], terms)
-    units = sentences(text)
-    out: list[tuple[int, int]] = []
-    for i, unit in enumerate(units):
-        if words.search(unit.text):
-            end = units[i + 1].start + len(units[i + 1].text) if i + 1 < len(units) else unit.start + len(unit.text)
-            out.append((unit.start, end))
-    return out
+    return passages_matching(text, default_reader().passage_words[fact])
 
 
 def passage_text(text: str, fact: str) -> str:
@@ -111,16 +99,6 @@ def save(model: NeedsModel, path: Path, card: dict[str, Any]) -> None:
                  "thresholds": model.thresholds}, path, card)
 
 
-_loaded: ChangedFileCache[NeedsModel] = ChangedFileCache()
-_warned: set[Path] = set()
-
-
-def current_path(data_dir: Path | None = None) -> Path:
-    """The data dir's refit (`jinnang learn`) when there is one, else the packaged model."""
-    own = learned_dir(data_dir) / MODEL_FILE
-    return own if own.is_file() else MODELS / MODEL_FILE
-
-
 def read_needs_model(path: Path) -> NeedsModel:
     import joblib
 
@@ -129,15 +107,19 @@ def read_needs_model(path: Path) -> NeedsModel:
                       {f: float(t) for f, t in fields["thresholds"].items()})
 
 
+_file: DataDirModel[NeedsModel] = DataDirModel(
+    MODELS, MODEL_FILE, read_needs_model, "visit needs model %s is missing (run `python training/train_visit_needs.py`): rules only")
+
+
+def current_path(data_dir: Path | None = None) -> Path:
+    """The data dir's refit (`jinnang learn`) when there is one, else the packaged model."""
+    return _file.current_path(data_dir)
+
+
 def load_needs_model(model: str | None = None) -> NeedsModel | None:
     """The fitted model (`model`, else the data dir's refit or the packaged one), re-read when its file
-    changes; None (with one log line) when the file is missing: the rules answer alone."""
-    path = packaged_path(MODELS, model) if model else current_path()
-    found = _loaded.get(path, read_needs_model)
-    if found is None and path not in _warned:
-        _warned.add(path)
-        log.warning("visit needs model %s is missing (run `python training/train_visit_needs.py`): rules only", path)
-    return found
+    changes; None (with one log line) when the file is missing: the rules alone."""
+    return _file.load(model)
 
 
 def with_learned_needs(text: str, facts: VisitFacts, model: str | None = None) -> VisitFacts:

@@ -14,7 +14,6 @@ leave-one-set-out over the retired blind sets); a joblib file under nlp/models/ 
 """
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +22,10 @@ from typing import Any
 import numpy as np
 
 from jinnang.core.records import Evidence, VisitFacts
-from jinnang.nlp.model_files import packaged_path, save_joblib
-from jinnang.nlp.objection_clauses import ChangedFileCache, learned_dir
-from jinnang.nlp.visit import default_reader, find_visit_facts
-from jinnang.nlp.vocab import first_hit, sentences
+from jinnang.nlp.model_files import DataDirModel, save_joblib
+from jinnang.nlp.visit import default_reader, find_visit_facts, passages_matching
+from jinnang.nlp.vocab import first_hit
 
-log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "visit_questions.joblib"
 MOST = 3  # the last class: three questions or more
@@ -37,14 +34,7 @@ RULE_WEIGHT = 3.0  # the rules' count weighs as much as a handful of telling cha
 
 def question_passages(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence with a question word, joined to the sentence after it."""
-    question = default_reader().question_context
-    units = sentences(text)
-    out: list[tuple[int, int]] = []
-    for i, unit in enumerate(units):
-        if question.search(unit.text):
-            end = units[i + 1].start + len(units[i + 1].text) if i + 1 < len(units) else unit.start + len(unit.text)
-            out.append((unit.start, end))
-    return out
+    return passages_matching(text, default_reader().question_context)
 
 
 def passage_text(text: str) -> str:
@@ -106,16 +96,6 @@ def save(model: QuestionsModel, path: Path, card: dict[str, Any]) -> None:
     save_joblib({"vectorizer": model.vectorizer, "model": model.model, "threshold": model.threshold}, path, card)
 
 
-_loaded: ChangedFileCache[QuestionsModel] = ChangedFileCache()
-_warned: set[Path] = set()
-
-
-def current_path(data_dir: Path | None = None) -> Path:
-    """The data dir's refit (`jinnang learn`) when there is one, else the packaged model."""
-    own = learned_dir(data_dir) / MODEL_FILE
-    return own if own.is_file() else MODELS / MODEL_FILE
-
-
 def read_questions_model(path: Path) -> QuestionsModel:
     import joblib
 
@@ -123,16 +103,19 @@ def read_questions_model(path: Path) -> QuestionsModel:
     return QuestionsModel(fields["vectorizer"], fields["model"], float(fields["threshold"]))
 
 
+_file: DataDirModel[QuestionsModel] = DataDirModel(
+    MODELS, MODEL_FILE, read_questions_model, "visit questions model %s is missing (run `python training/train_visit_questions.py`): rules only")
+
+
+def current_path(data_dir: Path | None = None) -> Path:
+    """The data dir's refit (`jinnang learn`) when there is one, else the packaged model."""
+    return _file.current_path(data_dir)
+
+
 def load_questions_model(model: str | None = None) -> QuestionsModel | None:
     """The fitted model (`model`, else the data dir's refit or the packaged one), re-read when its file
-    changes; None (with one log line) when the file is missing: the rules count alone."""
-    path = packaged_path(MODELS, model) if model else current_path()
-    found = _loaded.get(path, read_questions_model)
-    if found is None and path not in _warned:
-        _warned.add(path)
-        log.warning("visit questions model %s is missing (run `python training/train_visit_questions.py`): rules only",
-                    path)
-    return found
+    changes; None (with one log line) when the file is missing: the rules alone."""
+    return _file.load(model)
 
 
 def find_visit(text: str, model: str | None = None) -> VisitFacts:
