@@ -21,6 +21,7 @@ from jinnang.nlp.people.attribution import (
     role,
 )
 from jinnang.nlp.people.doc_facts import departments, name_spans
+from jinnang.nlp.people.learned_names import with_learned_names
 from jinnang.nlp.people.mention import PersonMention
 from jinnang.nlp.people.mentions import mentions
 from jinnang.nlp.people.vocabulary import ADDRESS_TAILS, CJK, KIND_RANK, people_vocab
@@ -86,11 +87,17 @@ def _people(doc: Doc, found: list[PersonMention]) -> dict[str, Person]:
 def find_decision_makers_in(doc: Doc, organization_hint: str | None = None) -> list[DecisionMaker]:
     """Customer-side people of a note's Doc named with a title, merged across mentions, in order of
     first mention."""
-    text = doc_text(doc)
-    if not text.strip():
+    if not doc_text(doc).strip():
         return []
+    return decision_makers_from(doc, with_learned_names(doc, [m for m in mentions(doc) if m.name.strip()]),
+                                organization_hint)
+
+
+def decision_makers_from(doc: Doc, found: list[PersonMention], organization_hint: str | None = None) -> list[DecisionMaker]:
+    """The people of `found`, the note's mentions: its own staff left out, merged, each with title,
+    department, organization and buying role."""
+    text = doc_text(doc)
     depts = departments(doc)
-    found = [m for m in mentions(doc) if m.name.strip()]
     own = {id(m) for m in found if own_staff(doc, m)}
     own_names = {m.name for m in found if id(m) in own}
     starts = sorted({m.begin for m in found})

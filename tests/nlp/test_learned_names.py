@@ -1,0 +1,59 @@
+"""The learned reading of names at titles: its candidates, that it only reads where the rules read
+nobody (or lengthens what they read), and that the rules stand alone without its file."""
+import json
+
+import pytest
+
+from jinnang.nlp.people import find_decision_makers
+from jinnang.nlp.people import learned_names
+from jinnang.nlp.people.learned_names import MODEL_FILE, MODELS, candidates, load, titles_in, with_learned_names
+from jinnang.nlp.people.mentions import mentions
+from jinnang.nlp.pipeline import note_doc
+
+
+def _runs(text: str, title: str) -> list[tuple[str, str]]:
+    at = next(a for a in titles_in(note_doc(text)) if text[a.start:a.end] == title)
+    return [(c.name(text), c.side) for c in candidates(text, at)]
+
+
+def test_candidates_are_runs_of_han_characters_ending_at_the_title_or_starting_after_it():
+    runs = _runs("见了，哈斯护士长：其木格", "护士长")
+    assert ("哈斯", "before") in runs and ("见了", "before") not in runs
+    assert ("斯", "before") not in runs  # a lone character only as a surname
+    assert ("其木格", "after:") in runs and ("其木", "after:") in runs
+    assert not any("是" in run for run, _ in _runs("科主任：钱不是问题", "科主任"))  # no name holds 是
+    # a name's dots stay inside it, never at either end; a bracket and spaces may stand before the title
+    runs = _runs("经办：阿不都·吐尔逊（工程师）", "工程师")
+    assert ("阿不都·吐尔逊", "before+gap") in runs and ("·吐尔逊", "before+gap") not in runs
+
+
+def test_the_packaged_model_was_chosen_held_out_on_the_retired_sets():
+    card = json.loads((MODELS / MODEL_FILE).with_suffix(".json").read_text(encoding="utf-8"))
+    model = load(MODELS / MODEL_FILE)
+    assert model is not None and model.add_threshold == card["add_threshold"]
+    assert "leave-one-set-out" in card["chosen_on"] and card["cases"] > 1000
+
+
+@pytest.mark.parametrize("text, person", [
+    ("今天见了普外科贺主任和手术室哈斯护士长，带了样品。", ("哈斯", "护士长")),
+    ("感染性疾病科 玉罕主任：科里每周随访一百多人，想上弹性。", ("玉罕", "主任")),
+    ("上午先去院办见了泽仁多吉院长，院长对熏蒸舱挺有兴趣。", ("泽仁多吉", "院长")),
+])
+def test_names_the_surname_rules_cannot_read_are_found(text, person):
+    assert person in [(d.name, d.title) for d in find_decision_makers(text)]
+
+
+def test_it_never_takes_away_what_the_rules_read():
+    text = "设备科沈科长说可以，护士长其木格在旁边插了一句。"
+    doc = note_doc(text)
+    found = mentions(doc)
+    learned = with_learned_names(doc, list(found))
+    assert {(m.name, m.title_start) for m in found} <= {(m.name, m.title_start) for m in learned}
+
+
+def test_without_its_file_the_rules_answer_alone(monkeypatch, tmp_path):
+    text = "上午先去院办见了泽仁多吉院长，院长对熏蒸舱挺有兴趣。"
+    assert load(tmp_path / "none.joblib") is None
+    monkeypatch.setattr(learned_names, "_PACKAGED", [None])
+    doc = note_doc(text)
+    assert with_learned_names(doc, mentions(doc)) == mentions(doc)
