@@ -236,20 +236,33 @@ def with_learned_names(doc: Doc, found: list[PersonMention], model: NamesModel |
     depts = departments(doc)
     taken = [(m.start, m.end) for m in found]
     out = list(found)
-    per_title = [(at, cands) for at in titles_in(doc) if (cands := candidates(text, at))]
+    read_at: dict[int, list[PersonMention]] = {}
+    for m in found:
+        read_at.setdefault(m.title_start, []).append(m)
+
+    def wanted(at: TitleAt) -> list[Candidate]:
+        """Every candidate where the rules read nobody; where they read one name, only it and its
+        lengthenings (the model may do no more there, and scoring fewer keeps extraction fast)."""
+        read = read_at.get(at.start, [])
+        if len(read) > 1:
+            return []
+        cands = candidates(text, at)
+        return [c for c in cands if c.name(text).endswith(read[0].name)] if read else cands
+
+    per_title = [(at, cands) for at in titles_in(doc) if (cands := wanted(at))]
     scores = iter(model.probabilities([reader.features(at, c) for at, cands in per_title for c in cands]))
     for at, cands in per_title:
         probs = [next(scores) for _ in cands]  # one call to the model a note: a title at a time is slower
         best = max(range(len(cands)), key=probs.__getitem__)
         c, p = cands[best], probs[best]
         name = c.name(text)
-        read = [m for m in out if m.title_start == at.start]
+        read = read_at.get(at.start, [])
         if not read:
             if p < model.add_threshold or any(s < c.end and c.start < e for s, e in taken):
                 continue
             out.append(PersonMention(name, c.start, max(at.end, c.end), at.title, dept_before(text, c.start, depts), at.start))
             taken.append((c.start, c.end))
-        elif len(read) == 1 and name != read[0].name and name.endswith(read[0].name) and p >= model.lengthen_threshold:
+        elif name != read[0].name and p >= model.lengthen_threshold:
             rule_p = next((q for q, o in zip(probs, cands) if o.name(text) == read[0].name), 0.0)
             if p > rule_p:
                 m = read[0]
