@@ -70,10 +70,12 @@ def _objections(note: Note) -> Any:
 
 def _key_dates(note: Note) -> Any:
     # nlp/dates loads no model, so it is imported with this module
-    found = find_key_dates(note.text, note.reference_date, kind=note.kind, warnings=note.warnings,
-                           details=note.details.setdefault("key_dates", []))
-    note.date_types = [d.type for d in found]
-    return found
+    from jinnang.nlp.date_types import with_learned_types
+
+    details = note.details.setdefault("key_dates", [])
+    found = find_key_dates(note.text, note.reference_date, kind=note.kind, warnings=note.warnings, details=details)
+    note.date_types = [d.type for d in found]  # the journey's rules and model were fitted on the rules' types
+    return with_learned_types(note.text, found, details)
 
 
 def _visit_facts(note: Note) -> Any:

@@ -1,0 +1,62 @@
+"""The learned key-date type: what it reads, that it only retypes past its threshold (the dates
+themselves stay the rules'), and that the rules type alone without its file."""
+import datetime as dt
+import json
+
+from jinnang.core.records import KeyDate
+from jinnang.nlp import date_types
+from jinnang.nlp.date_types import MODEL_FILE, MODELS, context, fit, packaged_model, with_learned_types
+from jinnang.nlp.dates import find_key_dates
+
+REF = dt.date(2026, 6, 1)
+
+
+def test_a_date_is_read_by_its_sentence_on_either_side():
+    text = "上周见了主任。约了6月10号去科里演示样机，设备科也来。下一句不算"
+    start = text.index("6月10号")
+    assert context(text, start, start + 5) == "约了⟨D⟩去科里演示样机，设备科也来"
+
+
+def test_the_packaged_model_was_chosen_held_out_on_the_retired_sets():
+    card = json.loads((MODELS / MODEL_FILE).with_suffix(".json").read_text(encoding="utf-8"))
+    model = packaged_model()
+    assert model is not None and model.threshold == card["threshold"]
+    assert "leave-one-set-out" in card["chosen_on"] and card["cases"] > 1000
+
+
+def _tiny_model(threshold: float):
+    demo = ["约了⟨D⟩去科里演示样机", "⟨D⟩上午在设备科现场演示", "定在⟨D⟩给主任演示一下"]
+    meeting = ["⟨D⟩再去拜访主任", "约好⟨D⟩再碰一下", "⟨D⟩下午再过去聊"]
+    texts = (demo + meeting) * 4
+    model = fit(texts, ["other"] * len(texts), [False] * len(texts), (["demo"] * 3 + ["next_meeting"] * 3) * 4, c=10.0)
+    model.threshold = threshold
+    return model
+
+
+def _dates(text: str) -> tuple[list[KeyDate], list[dict[str, bool]]]:
+    details: list[dict[str, bool]] = []
+    return find_key_dates(text, REF, kind="visit_note", details=details), details
+
+
+def test_a_sure_model_retypes_and_a_shy_one_leaves_the_rules_type():
+    text = "约了6月10号去科里演示样机。"
+    found = [KeyDate(type="other", date=dt.date(2026, 6, 10), evidence="6月10号", start=2, end=7)]
+    assert [d.type for d in with_learned_types(text, found, None, _tiny_model(0.5))] == ["demo"]
+    assert [d.type for d in with_learned_types(text, found, None, _tiny_model(1.01))] == ["other"]
+    retyped = with_learned_types(text, found, None, _tiny_model(0.5))[0]
+    assert (retyped.date, retyped.evidence, retyped.start) == (found[0].date, found[0].evidence, found[0].start)
+
+
+def test_a_day_then_named_twice_with_one_type_is_kept_once_and_the_details_stay_aligned():
+    text = "6月10号去科里演示样机，定在6月10号给主任演示一下。"
+    found = [KeyDate(type="other", date=dt.date(2026, 6, 10), evidence="6月10号", start=0, end=5),
+             KeyDate(type="demo", date=dt.date(2026, 6, 10), evidence="6月10号", start=14, end=19)]
+    details = [{"cued": False}, {"cued": True}]
+    out = with_learned_types(text, found, details, _tiny_model(0.5))
+    assert [(d.type, d.start) for d in out] == [("demo", 0)] and details == [{"cued": False}]
+
+
+def test_without_its_file_the_rules_type_alone(monkeypatch):
+    found, details = _dates("主任说下周三再过来聊，6月10号去科里演示样机。")
+    monkeypatch.setattr(date_types, "_PACKAGED", [None])
+    assert with_learned_types("主任说下周三再过来聊，6月10号去科里演示样机。", found, details) == found
