@@ -4,8 +4,7 @@ import json
 
 import pytest
 
-from jinnang.nlp.people import find_decision_makers
-from jinnang.nlp.people import learned_names
+from jinnang.nlp.people import find_decision_makers, learned_names
 from jinnang.nlp.people.learned_names import MODEL_FILE, MODELS, candidates, load, titles_in, with_learned_names
 from jinnang.nlp.people.mentions import mentions
 from jinnang.nlp.pipeline import note_doc

@@ -98,9 +98,9 @@ def candidates(text: str, at: TitleAt) -> list[Candidate]:
             break
         if _may_be_name(text[start:end]):
             out.append(Candidate(start, end, "before" + ("+gap" if end < at.start else "")))
-    after = GAP_AFTER.match(text, at.end)
-    start = after.end()
-    kind = "after" + (":" if re.search("[:：∶]", after.group()) else "+gap" if after.group() else "")
+    gap_after = m.group() if (m := GAP_AFTER.match(text, at.end)) else ""  # it matches empty at worst
+    start = at.end + len(gap_after)
+    kind = "after" + (":" if re.search("[:：∶]", gap_after) else "+gap" if gap_after else "")
     for stop in range(start + 1, min(len(text), start + LONGEST) + 1):
         if not _name_char(text[stop - 1]):
             break
