@@ -60,3 +60,9 @@ def test_without_its_file_the_rules_type_alone(monkeypatch):
     found, details = _dates("主任说下周三再过来聊，6月10号去科里演示样机。")
     monkeypatch.setattr(date_types, "_PACKAGED", [None])
     assert with_learned_types("主任说下周三再过来聊，6月10号去科里演示样机。", found, details) == found
+
+
+def test_an_unreadable_model_file_leaves_the_rules_alone(tmp_path):
+    path = tmp_path / "date_types.joblib"
+    path.write_bytes(b"not a model")
+    assert date_types.load(path) is None

@@ -56,3 +56,9 @@ def test_without_its_file_the_rules_answer_alone(monkeypatch, tmp_path):
     monkeypatch.setattr(learned_names, "_PACKAGED", [None])
     doc = note_doc(text)
     assert with_learned_names(doc, mentions(doc)) == mentions(doc)
+
+
+def test_an_unreadable_model_file_leaves_the_rules_alone(tmp_path):
+    path = tmp_path / "names.joblib"
+    path.write_bytes(b"not a model")
+    assert load(path) is None

@@ -15,6 +15,7 @@ Without the file the rules type alone.
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ import numpy as np
 from jinnang.core.records import KEY_DATE_TYPES, KeyDate
 from jinnang.nlp.model_files import save_joblib
 
+log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "date_types.joblib"
 WINDOW = 30  # characters on either side, within the sentence
@@ -106,15 +108,22 @@ def save(model: DateTypesModel, path: Path, card: dict[str, Any]) -> None:
 _PACKAGED: list[DateTypesModel | None] = []
 
 
+def load(path: Path) -> DateTypesModel | None:
+    """The model in `path`; None when it is missing or unreadable (the rules then type alone)."""
+    if not path.exists():
+        return None
+    import joblib
+
+    try:
+        return DateTypesModel(**joblib.load(path))
+    except Exception as e:  # a damaged or foreign file must not empty the key dates
+        log.warning("date types model %s not read (%s); the rules type alone", path, e)
+        return None
+
+
 def packaged_model() -> DateTypesModel | None:
     if not _PACKAGED:
-        path = MODELS / MODEL_FILE
-        if path.exists():
-            import joblib
-
-            _PACKAGED.append(DateTypesModel(**joblib.load(path)))
-        else:
-            _PACKAGED.append(None)
+        _PACKAGED.append(load(MODELS / MODEL_FILE))
     return _PACKAGED[0]
 
 

@@ -69,7 +69,7 @@ def _objections(note: Note) -> Any:
 
 
 def _key_dates(note: Note) -> Any:
-    # nlp/dates loads no model, so it is imported with this module
+    # nlp/dates loads no model, so it is imported with this module; the learned types load one
     from jinnang.nlp.date_types import with_learned_types
 
     details = note.details.setdefault("key_dates", [])
