@@ -87,5 +87,6 @@ def test_bench_learning_prints_a_row_per_number_of_notes_learned():
     done = run("bench", "learning", "--sizes", "0,10")
     assert done.exit_code == 0, done.output
     assert "learning curve on tune5" in done.output and "load average" in done.output
+    assert done.output.splitlines()[1].split()[-4:] == ["visit", "dates", "refit", "s"]
     assert [line.split()[0] for line in done.output.splitlines()[2:5]] == ["0", "0", "10"]
     assert run("bench", "learning", "--sizes", "x").exit_code == 2

@@ -5,7 +5,7 @@ import json
 
 from jinnang.core.records import KeyDate
 from jinnang.nlp import date_types
-from jinnang.nlp.date_types import MODEL_FILE, MODELS, context, fit, packaged_model, with_learned_types
+from jinnang.nlp.date_types import MODEL_FILE, MODELS, context, fit, load_model, with_learned_types
 from jinnang.nlp.dates import find_key_dates
 
 REF = dt.date(2026, 6, 1)
@@ -19,7 +19,7 @@ def test_a_date_is_read_by_its_sentence_on_either_side():
 
 def test_the_packaged_model_was_chosen_held_out_on_the_retired_sets():
     card = json.loads((MODELS / MODEL_FILE).with_suffix(".json").read_text(encoding="utf-8"))
-    model = packaged_model()
+    model = load_model(str(MODELS / MODEL_FILE))
     assert model is not None and model.threshold == card["threshold"]
     assert "leave-one-set-out" in card["chosen_on"] and card["cases"] > 1000
 
@@ -56,10 +56,10 @@ def test_a_day_then_named_twice_with_one_type_is_kept_once_and_the_details_stay_
     assert [(d.type, d.start) for d in out] == [("demo", 0)] and details == [{"cued": False}]
 
 
-def test_without_its_file_the_rules_type_alone(monkeypatch):
-    found, details = _dates("主任说下周三再过来聊，6月10号去科里演示样机。")
-    monkeypatch.setattr(date_types, "_PACKAGED", [None])
-    assert with_learned_types("主任说下周三再过来聊，6月10号去科里演示样机。", found, details) == found
+def test_without_its_file_the_rules_type_alone(tmp_path):
+    text = "主任说下周三再过来聊，6月10号去科里演示样机。"
+    found, details = _dates(text)
+    assert with_learned_types(text, found, details, str(tmp_path / "none.joblib")) == found
 
 
 def test_an_unreadable_model_file_leaves_the_rules_alone(tmp_path):

@@ -1,4 +1,4 @@
-"""A data dir's own learned parts (objections and visit facts): notes kept by id, a refit kept only
+"""A data dir's own learned parts (objections, visit facts and key-date types): notes kept by id, a refit kept only
 when it is not worse, extraction reading the refit, rollback."""
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from jinnang.nlp import learning, refit, visit_needs, visit_questions
+from jinnang.nlp import date_types, learning, refit, visit_needs, visit_questions
 from jinnang.nlp.objection_clauses import MODEL_FILE, MODELS, load_model
 from jinnang.nlp.objection_scorer import MODEL_FILE as SCORER_FILE
 from jinnang.nlp.objection_scorer import learned_scorer, load_scorer
@@ -57,6 +57,9 @@ def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_p
     assert first.visit_new >= first.visit_old - 0.05 > 0
     assert visit_questions.current_path(tmp_path) == tmp_path / "learning" / "models" / visit_questions.MODEL_FILE
     assert visit_needs.current_path(tmp_path) == tmp_path / "learning" / "models" / visit_needs.MODEL_FILE
+    # …and the learned key-date type
+    assert first.dates_new >= first.dates_old - 0.05 > 0
+    assert date_types.current_path(tmp_path) == tmp_path / "learning" / "models" / date_types.MODEL_FILE
     learning.add_notes(tmp_path, [dict(n.case) | {"id": f"h{i}"} for i, n in enumerate(shipped[40:45])])
     assert refit.refit(tmp_path, tolerance=0.05, shipped=shipped).kept
     assert load_model(own).card["learned_notes"] == 15
@@ -66,6 +69,7 @@ def test_a_kept_refit_is_used_and_the_one_before_it_comes_back_on_rollback(tmp_p
     assert learning.current_model_path(tmp_path) == MODELS / MODEL_FILE
     assert learned_scorer(tmp_path) is None
     assert visit_needs.current_path(tmp_path) == visit_needs.MODELS / visit_needs.MODEL_FILE
+    assert date_types.current_path(tmp_path) == date_types.MODELS / date_types.MODEL_FILE
     with pytest.raises(FileNotFoundError, match="nothing to roll back"):
         refit.rollback(tmp_path)
 

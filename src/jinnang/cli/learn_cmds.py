@@ -53,7 +53,8 @@ def learn_cmd(
     result = refit.refit(data_dir, tolerance=tolerance)
     typer.echo(f"objection F1 on the shipped labelled sets: refit {result.f1_new:.4f}, "
                f"current model {result.f1_old:.4f}; visit accuracy: refit {result.visit_new:.4f}, "
-               f"current model {result.visit_old:.4f} ({result.seconds:.1f} s)")
+               f"current model {result.visit_old:.4f}; typed-date F1: refit {result.dates_new:.4f}, "
+               f"current model {result.dates_old:.4f} ({result.seconds:.1f} s)")
     if not result.kept:
         typer.echo("refused: the refit scores worse than the model it would replace; nothing changed")
         raise typer.Exit(1)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from jinnang.core.records import KEY_DATE_TYPES, KeyDate
-from jinnang.nlp.model_files import save_joblib
+from jinnang.nlp.model_files import DataDirModel, save_joblib
 
 log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parent / "models"
@@ -105,9 +105,6 @@ def save(model: DateTypesModel, path: Path, card: dict[str, Any]) -> None:
     save_joblib({"vectorizer": model.vectorizer, "model": model.model, "threshold": model.threshold}, path, card)
 
 
-_PACKAGED: list[DateTypesModel | None] = []
-
-
 def load(path: Path) -> DateTypesModel | None:
     """The model in `path`; None when it is missing or unreadable (the rules then type alone)."""
     if not path.exists():
@@ -121,16 +118,27 @@ def load(path: Path) -> DateTypesModel | None:
         return None
 
 
-def packaged_model() -> DateTypesModel | None:
-    if not _PACKAGED:
-        _PACKAGED.append(load(MODELS / MODEL_FILE))
-    return _PACKAGED[0]
+_file: DataDirModel[DateTypesModel | None] = DataDirModel(
+    MODELS, MODEL_FILE, load, "date types model %s is missing (run `python training/train_date_types.py`): rules only")
+
+
+def current_path(data_dir: Path | None = None) -> Path:
+    """The data dir's refit (`jinnang learn`) when there is one, else the packaged model."""
+    return _file.current_path(data_dir)
+
+
+def load_model(model: str | None = None) -> DateTypesModel | None:
+    """The fitted model (`model`, else the data dir's refit or the packaged one), re-read when its file
+    changes; None when it is missing or unreadable: the rules alone."""
+    return _file.load(model)
 
 
 def with_learned_types(text: str, found: list[KeyDate], details: list[dict[str, bool]] | None = None,
-                       model: DateTypesModel | None = None) -> list[KeyDate]:
-    """The rules' dates, typed by the packaged model where it is sure of another type."""
-    model = model if model is not None else packaged_model()
+                       model: DateTypesModel | str | None = None) -> list[KeyDate]:
+    """The rules' dates, typed by the model (`model`, a path, else the data dir's refit or the packaged
+    one) where it is sure of another type."""
+    if not isinstance(model, DateTypesModel):
+        model = load_model(model)
     if model is None or not found:
         return found
     aligned = details is not None and len(details) == len(found)

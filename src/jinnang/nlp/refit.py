@@ -1,10 +1,10 @@
 """`jinnang learn`'s refit: every part a data dir can teach, kept or refused together.
 
-The objection parts (the character scorer and the clause model, nlp/learning.py) and the learned visit
+The objection parts (the character scorer and the clause model, nlp/learning.py), the learned visit
 facts (the count of questions answered, the sample brought and the cross-department needs,
-nlp/visit_learning.py) are refitted on the shipped training sets and the data dir's notes. The refit is
-kept only if neither objection F1 nor visit accuracy on the shipped labelled sets is worse than the
-current models' by more than the tolerance; then the current files move to `previous/`, which
+nlp/visit_learning.py) and the learned key-date type (nlp/date_learning.py) are refitted on the shipped
+training sets and the data dir's notes. The refit is kept only if neither objection F1, visit accuracy
+nor typed-date F1 on the shipped labelled sets is worse than the current models' by more than the tolerance; then the current files move to `previous/`, which
 `jinnang learn --rollback` brings back. Extraction in the data dir reads the files as they change.
 """
 from __future__ import annotations
@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinnang.nlp import visit_needs, visit_questions
+from jinnang.nlp import date_types, visit_needs, visit_questions
+from jinnang.nlp.date_learning import dated_notes, fit_dates, typed_f1
 from jinnang.nlp.learning import (
     OWN_WEIGHT,
     TRAINING_SETS,
@@ -46,20 +47,23 @@ class RefitResult:
     seconds: float
     visit_new: float = 0.0  # visit-field accuracy on the shipped visit notes: the refit's
     visit_old: float = 0.0  # …and the current models'
+    dates_new: float = 0.0  # typed-date F1 on the shipped notes: the refit's
+    dates_old: float = 0.0  # …and the current model's
 
 
 def model_files(models: Path) -> list[Path]:
-    """The files of one refit: the clause model, the character scorer and the two visit models, with cards."""
+    """The files of one refit: the clause model, the character scorer, the two visit models and the date
+    model, with cards."""
     files = [models / MODEL_FILE]
-    for name in (SCORER_FILE, visit_questions.MODEL_FILE, visit_needs.MODEL_FILE):
+    for name in (SCORER_FILE, visit_questions.MODEL_FILE, visit_needs.MODEL_FILE, date_types.MODEL_FILE):
         files += [models / name, (models / name).with_suffix(".json")]
     return files
 
 
 def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | None = None) -> RefitResult:
     """Refit every learned part on the shipped sets and the data dir's notes (these counting OWN_WEIGHT
-    times for the objection parts); keep it only if neither objection F1 nor visit accuracy on the
-    shipped sets is worse than the current models' by more than `tolerance`."""
+    times for the objection parts); keep it only if neither objection F1, visit accuracy nor typed-date
+    F1 on the shipped sets is worse than the current models' by more than `tolerance`."""
     from jinnang.nlp.objection_scorer import learned_scorer, load_scorer
     from jinnang.nlp.objection_scorer import save as save_char
 
@@ -85,7 +89,13 @@ def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | 
     visit_old = visit_accuracy(shipped_visits, visit_questions.read_questions_model(now_q) if now_q.is_file() else None,
                                visit_needs.read_needs_model(now_n) if now_n.is_file() else None)
 
-    kept = f1_new >= f1_old - tolerance and visit_new >= visit_old - tolerance
+    shipped_dates = dated_notes(n.case for n in shipped)
+    dates_model = fit_dates([*shipped_dates, *dated_notes(own_cases)])
+    dates_new = typed_f1(shipped_dates, dates_model)
+    dates_old = typed_f1(shipped_dates, date_types.load_model(str(date_types.current_path(data_dir))))
+
+    kept = (f1_new >= f1_old - tolerance and visit_new >= visit_old - tolerance
+            and dates_new >= dates_old - tolerance)
     if kept:
         models = learned_dir(data_dir)
         previous = models / "previous"
@@ -99,7 +109,10 @@ def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | 
         save(model, models / MODEL_FILE)
         visit_questions.save(questions, models / visit_questions.MODEL_FILE, card)
         visit_needs.save(needs, models / visit_needs.MODEL_FILE, card)
-    return RefitResult(kept, f1_new, f1_old, len(own), time.perf_counter() - started, visit_new, visit_old)
+        if dates_model is not None:
+            date_types.save(dates_model, models / date_types.MODEL_FILE, card)
+    return RefitResult(kept, f1_new, f1_old, len(own), time.perf_counter() - started, visit_new, visit_old,
+                       dates_new, dates_old)
 
 
 def rollback(data_dir: Path) -> str:

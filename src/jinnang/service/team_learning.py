@@ -34,4 +34,5 @@ def learn_from_reviews(settings: Settings, now: dt.datetime | None = None) -> di
     mark.write_text(taught, encoding="ascii")  # after the refit: one that failed is tried again next time
     return {"notes": total, "new": added, "kept": result.kept, "f1_refit": round(result.f1_new, 4),
             "f1_current": round(result.f1_old, 4), "visit_refit": round(result.visit_new, 4),
-            "visit_current": round(result.visit_old, 4), "seconds": round(result.seconds, 1)}
+            "visit_current": round(result.visit_old, 4), "dates_refit": round(result.dates_new, 4),
+            "dates_current": round(result.dates_old, 4), "seconds": round(result.seconds, 1)}
