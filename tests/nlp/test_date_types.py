@@ -12,8 +12,8 @@ REF = dt.date(2026, 6, 1)
 
 
 def test_a_date_is_read_by_its_sentence_on_either_side():
-    text = "上周见了主任。约了6月10号去科里演示样机，设备科也来。下一句不算"
-    start = text.index("6月10号")
+    text = "上周见了主任。约了6月18号去科里演示样机，设备科也来。下一句不算"
+    start = text.index("6月18号")
     assert context(text, start, start + 5) == "约了⟨D⟩去科里演示样机，设备科也来"
 
 
@@ -39,8 +39,8 @@ def _dates(text: str) -> tuple[list[KeyDate], list[dict[str, bool]]]:
 
 
 def test_a_sure_model_retypes_and_a_shy_one_leaves_the_rules_type():
-    text = "约了6月10号去科里演示样机。"
-    found = [KeyDate(type="other", date=dt.date(2026, 6, 10), evidence="6月10号", start=2, end=7)]
+    text = "约了6月18号去科里演示样机。"
+    found = [KeyDate(type="other", date=dt.date(2026, 6, 18), evidence="6月18号", start=2, end=7)]
     assert [d.type for d in with_learned_types(text, found, None, _tiny_model(0.5))] == ["demo"]
     assert [d.type for d in with_learned_types(text, found, None, _tiny_model(1.01))] == ["other"]
     retyped = with_learned_types(text, found, None, _tiny_model(0.5))[0]
@@ -48,16 +48,16 @@ def test_a_sure_model_retypes_and_a_shy_one_leaves_the_rules_type():
 
 
 def test_a_day_then_named_twice_with_one_type_is_kept_once_and_the_details_stay_aligned():
-    text = "6月10号去科里演示样机，定在6月10号给主任演示一下。"
-    found = [KeyDate(type="other", date=dt.date(2026, 6, 10), evidence="6月10号", start=0, end=5),
-             KeyDate(type="demo", date=dt.date(2026, 6, 10), evidence="6月10号", start=14, end=19)]
+    text = "6月18号去科里演示样机，定在6月18号给主任演示一下。"
+    found = [KeyDate(type="other", date=dt.date(2026, 6, 18), evidence="6月18号", start=0, end=5),
+             KeyDate(type="demo", date=dt.date(2026, 6, 18), evidence="6月18号", start=14, end=19)]
     details = [{"cued": False}, {"cued": True}]
     out = with_learned_types(text, found, details, _tiny_model(0.5))
     assert [(d.type, d.start) for d in out] == [("demo", 0)] and details == [{"cued": False}]
 
 
 def test_without_its_file_the_rules_type_alone(tmp_path):
-    text = "主任说下周三再过来聊，6月10号去科里演示样机。"
+    text = "主任说下周三再过来聊，6月18号去科里演示样机。"
     found, details = _dates(text)
     assert with_learned_types(text, found, details, str(tmp_path / "none.joblib")) == found
 

@@ -3,7 +3,7 @@ where the rules overfit).
 
 On notes by new hands the rules find nearly every deal date (date-only F1 0.91–0.99 on fresh sets) but
 type one in six or seven wrongly: the cue words of nlp/config/dates.yaml stand near the date in one
-writer's phrasing and not in the next one's (约了6月10号过去给科里看机器 is a demo; 1月20号再碰一下 a next
+writer's phrasing and not in the next one's (约了6月18号过去给科里看机器 is a demo; 下周二再碰一下 a next
 meeting). This model reads the characters (1–3-grams) of the date's sentence on either side of it, with
 the rules' type and whether a cue typed it as features, and names one of the ten types. Where it names
 another type than the rules past its threshold, its type stands; the date, its evidence and every date
@@ -144,6 +144,6 @@ def with_learned_types(text: str, found: list[KeyDate], details: list[dict[str, 
     aligned = details is not None and len(details) == len(found)
     cued = [bool(d.get("cued")) for d in details] if aligned else [True] * len(found)  # type: ignore[union-attr]
     kept = model.retyped(text, found, cued)
-    if aligned and len(kept) < len(found):  # the details stay one a date (calibration zips them)
+    if aligned and len(kept) < len(found):  # the details stay one per date (calibration zips them)
         details[:] = [details[i] for i, _ in kept]  # type: ignore[index]
     return [d for _, d in kept]

@@ -4,8 +4,9 @@ The objection parts (the character scorer and the clause model, nlp/learning.py)
 facts (the count of questions answered, the sample brought and the cross-department needs,
 nlp/visit_learning.py) and the learned key-date type (nlp/date_learning.py) are refitted on the shipped
 training sets and the data dir's notes. The refit is kept only if neither objection F1, visit accuracy
-nor typed-date F1 on the shipped labelled sets is worse than the current models' by more than the tolerance; then the current files move to `previous/`, which
-`jinnang learn --rollback` brings back. Extraction in the data dir reads the files as they change.
+nor typed-date F1 on the shipped labelled sets is worse than the current models' by more than the
+tolerance; then the current files move to `previous/`, which `jinnang learn --rollback` brings back.
+Extraction in the data dir reads the files as they change.
 """
 from __future__ import annotations
 
