@@ -15,7 +15,6 @@ Without the file the rules type alone.
 """
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,9 +24,8 @@ from typing import Any
 import numpy as np
 
 from jinnang.core.records import KEY_DATE_TYPES, KeyDate
-from jinnang.nlp.model_files import DataDirModel, save_joblib
+from jinnang.nlp.model_files import DataDirModel, load_joblib, save_joblib
 
-log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "date_types.joblib"
 WINDOW = 30  # characters on either side, within the sentence
@@ -107,15 +105,7 @@ def save(model: DateTypesModel, path: Path, card: dict[str, Any]) -> None:
 
 def load(path: Path) -> DateTypesModel | None:
     """The model in `path`; None when it is missing or unreadable (the rules then type alone)."""
-    if not path.exists():
-        return None
-    import joblib
-
-    try:
-        return DateTypesModel(**joblib.load(path))
-    except Exception as e:  # a damaged or foreign file must not empty the key dates
-        log.warning("date types model %s not read (%s); the rules type alone", path, e)
-        return None
+    return load_joblib(path, DateTypesModel, "date types model")
 
 
 _file: DataDirModel[DateTypesModel | None] = DataDirModel(

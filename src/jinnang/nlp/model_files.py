@@ -30,6 +30,20 @@ def save_joblib(fields: dict[str, Any], path: Path, card: dict[str, Any]) -> Non
     os.replace(tmp, path)
 
 
+def load_joblib(path: Path, make: Callable[..., T], what: str) -> T | None:
+    """`make(**fields)` of the joblib file at `path`; None when it is missing or unreadable (logged,
+    naming `what`), so that a damaged or foreign file leaves the rules to answer alone."""
+    if not path.exists():
+        return None
+    import joblib
+
+    try:
+        return make(**joblib.load(path))
+    except Exception as e:  # never let a bad file empty an extraction field
+        log.warning("%s %s not read (%s); the rules answer alone", what, path, e)
+        return None
+
+
 def packaged_path(models: Path, model: str) -> Path:
     """`model` as given when absolute, else the packaged file of that name under `models`."""
     return Path(model) if Path(model).is_absolute() else models / model

@@ -16,7 +16,6 @@ Without the file the rules answer alone.
 """
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,11 +27,11 @@ from spacy.tokens import Doc
 
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title, gazetteers
+from jinnang.nlp.model_files import load_joblib
 from jinnang.nlp.people.doc_facts import departments, name_spans, words_at
 from jinnang.nlp.people.mention import PersonMention, dept_before
 from jinnang.nlp.people.vocabulary import BEFORE_NAME, CJK, DOTS, people_vocab
 
-log = logging.getLogger(__name__)
 MODELS = Path(__file__).resolve().parents[1] / "models"
 MODEL_FILE = "names.joblib"
 LONGEST = 8  # characters of a candidate, dots included (阿不都热依木·吐尔逊 is 10: its parts are read by LAC)
@@ -284,12 +283,4 @@ def packaged_model() -> NamesModel | None:
 
 def load(path: Path) -> NamesModel | None:
     """The model in `path`; None when it is missing or unreadable (the rules then read alone)."""
-    if not path.exists():
-        return None
-    import joblib
-
-    try:
-        return NamesModel(**joblib.load(path))
-    except Exception as e:  # a damaged or foreign file must not empty the people field
-        log.warning("learned names model %s not read (%s); the rules read alone", path, e)
-        return None
+    return load_joblib(path, NamesModel, "learned names model")
