@@ -1,11 +1,12 @@
-"""The learned key-date type: what it reads, that it only retypes past its threshold (the dates
-themselves stay the rules'), and that the rules type alone without its file."""
+"""The learned key-date type: what it reads, that it only retypes past its threshold (the days
+themselves stay the rules'), that it leaves out a date only when sure it is no deal date, and that the
+rules type alone without its file."""
 import datetime as dt
 import json
 
 from jinnang.core.records import KeyDate
 from jinnang.nlp import date_types
-from jinnang.nlp.date_types import MODEL_FILE, MODELS, context, fit, load_model, with_learned_types
+from jinnang.nlp.date_types import MODEL_FILE, MODELS, NONE, context, fit, load_model, with_learned_types
 from jinnang.nlp.dates import find_key_dates
 
 REF = dt.date(2026, 6, 1)
@@ -21,6 +22,7 @@ def test_the_packaged_model_was_chosen_held_out_on_the_retired_sets():
     card = json.loads((MODELS / MODEL_FILE).with_suffix(".json").read_text(encoding="utf-8"))
     model = load_model(str(MODELS / MODEL_FILE))
     assert model is not None and model.threshold == card["threshold"]
+    assert model.drop_threshold == card["drop_threshold"]
     assert "leave-one-set-out" in card["chosen_on"] and card["cases"] > 1000
 
 
@@ -66,3 +68,29 @@ def test_an_unreadable_model_file_leaves_the_rules_alone(tmp_path):
     path = tmp_path / "date_types.joblib"
     path.write_bytes(b"not a model")
     assert date_types.load(path) is None
+
+
+def _model_with_none(drop: float):
+    demo = ["约了⟨D⟩去科里演示样机", "⟨D⟩上午在设备科现场演示", "定在⟨D⟩给主任演示一下"]
+    holiday = ["国庆放假⟨D⟩到10月7日", "⟨D⟩到10月7日放假，调休", "放假安排：⟨D⟩起休息"]
+    texts = (demo + holiday) * 4
+    model = fit(texts, ["other"] * len(texts), [False] * len(texts), (["demo"] * 3 + [NONE] * 3) * 4, c=10.0)
+    model.threshold, model.drop_threshold = 0.5, drop
+    return model
+
+
+def test_a_date_the_model_is_sure_is_no_deal_date_is_left_out_and_the_details_stay_aligned():
+    text = "国庆放假10月1日到10月7日。约了10月9号去科里演示样机。"
+    found = [KeyDate(type="other", date=dt.date(2026, 10, 1), evidence="10月1日", start=4, end=9),
+             KeyDate(type="other", date=dt.date(2026, 10, 9), evidence="10月9号", start=17, end=22)]
+    details = [{"cued": False}, {"cued": False}]
+    out = with_learned_types(text, found, details, _model_with_none(0.5))
+    assert [(d.type, d.date.day) for d in out] == [("demo", 9)] and details == [{"cued": False}]
+
+
+def test_a_model_not_sure_enough_leaves_every_date_in():
+    text = "国庆放假10月1日到10月7日。约了10月9号去科里演示样机。"
+    found = [KeyDate(type="other", date=dt.date(2026, 10, 1), evidence="10月1日", start=4, end=9),
+             KeyDate(type="other", date=dt.date(2026, 10, 9), evidence="10月9号", start=17, end=22)]
+    out = with_learned_types(text, found, None, _model_with_none(1.01))
+    assert [d.date.day for d in out] == [1, 9] and NONE not in {d.type for d in out}

@@ -1,5 +1,5 @@
 """What `jinnang learn` refits of the key dates: the learned type (nlp/date_types.py), on the shipped
-notes and a data dir's own, with the C and threshold the packaged model was chosen with. Typed-date
+notes and a data dir's own, with the C and thresholds the packaged model was chosen with. Typed-date
 F1 is scored as `jinnang eval extraction` scores it: a date right when its type and day both are."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jinnang.core.records import KeyDate
-from jinnang.nlp.date_types import MODEL_FILE, MODELS, DateTypesModel, context, fit
+from jinnang.nlp.date_types import MODEL_FILE, MODELS, NONE, DateTypesModel, context, fit
 from jinnang.nlp.dates import find_key_dates
 from jinnang.nlp.traditional import simplified
 from jinnang.nlp.visit_learning import packaged_choice
@@ -25,13 +25,15 @@ class DatedNote:
     gold: frozenset[tuple[str, str]]  # (type, ISO day)
 
     def rows(self) -> list[tuple[str, str, bool, str]]:
-        """(context, the rules' type, cued, the gold's type) of each date on a day the gold lists."""
+        """(context, the rules' type, cued, the gold's type) of each date the rules find: NONE where
+        the gold lists no date on its day."""
         out: list[tuple[str, str, bool, str]] = []
         for d, c in zip(self.found, self.cued):
+            if d.start is None:
+                continue
             types = sorted(t for t, day in self.gold if day == d.date.isoformat())
-            if d.start is not None and types:
-                out.append((context(self.text, d.start, d.end or d.start), d.type, c,
-                            d.type if d.type in types else types[0]))
+            out.append((context(self.text, d.start, d.end or d.start), d.type, c,
+                        (d.type if d.type in types else types[0]) if types else NONE))
         return out
 
 
@@ -59,6 +61,7 @@ def fit_dates(notes: Sequence[DatedNote]) -> DateTypesModel | None:
     model = fit([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows],
                 float(card.get("c", 300.0)))
     model.threshold = float(card.get("threshold", 0.3))
+    model.drop_threshold = float(card.get("drop_threshold", 1.01))
     return model
 
 

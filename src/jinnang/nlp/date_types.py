@@ -5,9 +5,11 @@ On notes by new hands the rules find nearly every deal date (date-only F1 0.91�
 type one in six or seven wrongly: the cue words of nlp/config/dates.yaml stand near the date in one
 writer's phrasing and not in the next one's (约了6月18号过去给科里看机器 is a demo; 下周二再碰一下 a next
 meeting). This model reads the characters (1–3-grams) of the date's sentence on either side of it, with
-the rules' type and whether a cue typed it as features, and names one of the ten types. Where it names
-another type than the rules past its threshold, its type stands; the date, its evidence and every date
-the rules left out are unchanged.
+the rules' type and whether a cue typed it as features, and names one of the ten types or none: a date
+the writer mentions that is no deal date (a holiday's days off, a day in a list of past visits). Where
+it names another type than the rules past its threshold, its type stands; where it is sure past its drop
+threshold that the date is none, the date is left out. The day, the evidence and every date the rules
+left out are unchanged.
 
 Trained offline by `python training/train_date_types.py` (C and threshold chosen by pooled
 leave-one-set-out over the retired blind sets); a joblib file under nlp/models/ with a JSON card.
@@ -30,6 +32,7 @@ MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "date_types.joblib"
 WINDOW = 30  # characters on either side, within the sentence
 RULE_WEIGHT = 3.0  # the rules' type weighs as much as a handful of telling characters
+NONE = "none"  # the class of a date the rules find on a day the gold does not list
 _BREAK = re.compile(r"[。；;！!？?\n]")
 
 
@@ -55,11 +58,17 @@ def _rule_columns(types: Sequence[str], cued: Sequence[bool]) -> Any:
     return csr_matrix(cols)
 
 
+def usable_rows(found: Sequence[KeyDate]) -> list[int]:
+    """The dates the model reads: those with their place in the text."""
+    return [i for i, d in enumerate(found) if d.start is not None and d.end is not None]
+
+
 @dataclass
 class DateTypesModel:
     vectorizer: Any  # TfidfVectorizer over characters of the contexts
-    model: Any  # LogisticRegression over the types
+    model: Any  # LogisticRegression over the types (and NONE, when fitted with such rows)
     threshold: float
+    drop_threshold: float = 1.01  # 1.01: no date is left out (a model fitted without NONE rows)
 
     def probabilities(self, contexts: Sequence[str], types: Sequence[str], cued: Sequence[bool]) -> np.ndarray:
         from scipy.sparse import hstack
@@ -67,23 +76,36 @@ class DateTypesModel:
         x = hstack([self.vectorizer.transform(contexts), _rule_columns(types, cued)]).tocsr()
         return self.model.predict_proba(x)
 
-    def retyped(self, text: str, found: list[KeyDate], cued: Sequence[bool]) -> list[tuple[int, KeyDate]]:
+    def retyped(self, text: str, found: list[KeyDate], cued: Sequence[bool],
+                probs: np.ndarray | None = None) -> list[tuple[int, KeyDate]]:
         """(index in `found`, date) with the model's type where it differs from the rules' past the
-        threshold; a day then named twice with one type is kept once (the first)."""
-        usable = [i for i, d in enumerate(found) if d.start is not None and d.end is not None]
-        out = list(found)
+        threshold, less the dates it holds no deal date past the drop threshold; a day then named
+        twice with one type is kept once (the first). `probs`: those of `usable_rows`, when known (a
+        training script trying thresholds)."""
+        usable = usable_rows(found)
+        out: list[KeyDate | None] = list(found)
         if usable:
-            probs = self.probabilities([context(text, found[i].start or 0, found[i].end or 0) for i in usable],
-                                       [found[i].type for i in usable], [cued[i] for i in usable])
+            if probs is None:
+                probs = self.probabilities([context(text, found[i].start or 0, found[i].end or 0) for i in usable],
+                                           [found[i].type for i in usable], [cued[i] for i in usable])
             classes = list(self.model.classes_)
+            none = classes.index(NONE) if NONE in classes else None
             for row, i in enumerate(usable):
-                best = int(np.argmax(probs[row]))
-                if classes[best] != found[i].type and probs[row][best] >= self.threshold:
+                p = probs[row].copy()
+                if none is not None:
+                    if p[none] >= self.drop_threshold:
+                        out[i] = None
+                        continue
+                    # the type's share of what is left: a date kept is one of the types
+                    p[none], rest = 0.0, 1.0 - p[none]
+                    p = p / rest if rest > 0 else p
+                best = int(np.argmax(p))
+                if classes[best] != found[i].type and p[best] >= self.threshold:
                     out[i] = found[i].model_copy(update={"type": classes[best]})
         seen: set[tuple[str, Any]] = set()
         kept = []
         for i, d in enumerate(out):
-            if (d.type, d.date) not in seen:
+            if d is not None and (d.type, d.date) not in seen:
                 seen.add((d.type, d.date))
                 kept.append((i, d))
         return kept
@@ -100,7 +122,8 @@ def fit(contexts: Sequence[str], types: Sequence[str], cued: Sequence[bool], gol
 
 
 def save(model: DateTypesModel, path: Path, card: dict[str, Any]) -> None:
-    save_joblib({"vectorizer": model.vectorizer, "model": model.model, "threshold": model.threshold}, path, card)
+    save_joblib({"vectorizer": model.vectorizer, "model": model.model, "threshold": model.threshold,
+                 "drop_threshold": model.drop_threshold}, path, card)
 
 
 def load(path: Path) -> DateTypesModel | None:
