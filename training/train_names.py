@@ -18,14 +18,23 @@ from pathlib import Path
 
 from jinnang.nlp.learning import RETIRED_SETS, read_sets
 from jinnang.nlp.model_files import save_joblib
-from jinnang.nlp.people.learned_names import MODEL_FILE, MODELS, NamesModel, NoteReader, candidates, fit, titles_in
+from jinnang.nlp.people.learned_names import (
+    MODEL_FILE,
+    MODELS,
+    NamesModel,
+    NoteReader,
+    candidates,
+    fit,
+    lengthenings,
+    titles_in,
+)
 from jinnang.nlp.people.mentions import mentions
 from jinnang.nlp.people.merging import decision_makers_from
 from jinnang.nlp.pipeline import note_doc
 from jinnang.nlp.traditional import simplified
 
 ADD = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01)  # 1.01: the rules alone
-LENGTHEN = (0.3, 0.5, 0.7, 0.9, 1.01)
+LENGTHEN = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.01)
 
 
 def _pairs(people) -> set[tuple[str, str]]:
@@ -36,7 +45,7 @@ def _pairs(people) -> set[tuple[str, str]]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=MODELS / MODEL_FILE)
-    ap.add_argument("--c", type=float, nargs="+", default=[0.3, 1.0, 3.0])
+    ap.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0, 10.0])
     args = ap.parse_args()
     started = time.time()
     notes = []  # (set, doc, rule mentions, rows, labels, gold pairs)
@@ -49,7 +58,13 @@ def main() -> None:
             reader = NoteReader(doc, rule)
             rows, labels = [], []
             for at in titles_in(doc):
-                for c in candidates(text, at):
+                # what extraction scores: the title's candidates, and where the rules read a name before
+                # it, that name's lengthenings
+                cands = set(candidates(text, at))
+                for m in rule:
+                    if m.title_start == at.start:
+                        cands.update(lengthenings(text, m))
+                for c in sorted(cands, key=lambda c: (c.start, c.end)):
                     rows.append(reader.features(at, c))
                     labels.append((c.name(text), at.title.bare) in gold)
             notes.append((name, doc, rule, rows, labels, gold))

@@ -5,7 +5,15 @@ import json
 import pytest
 
 from jinnang.nlp.people import find_decision_makers, learned_names
-from jinnang.nlp.people.learned_names import MODEL_FILE, MODELS, candidates, load, titles_in, with_learned_names
+from jinnang.nlp.people.learned_names import (
+    MODEL_FILE,
+    MODELS,
+    candidates,
+    lengthenings,
+    load,
+    titles_in,
+    with_learned_names,
+)
 from jinnang.nlp.people.mentions import mentions
 from jinnang.nlp.pipeline import note_doc
 
@@ -24,6 +32,15 @@ def test_candidates_are_runs_of_han_characters_ending_at_the_title_or_starting_a
     # a name's dots stay inside it, never at either end; a bracket and spaces may stand before the title
     runs = _runs("经办：阿不都·吐尔逊（工程师）", "工程师")
     assert ("阿不都·吐尔逊", "before+gap") in runs and ("·吐尔逊", "before+gap") not in runs
+
+
+def test_a_rule_name_is_lengthened_from_where_it_ends_even_with_another_title_between():
+    text = "下午在门诊碰到谷春梅大夫（副主任医师），聊了十分钟"
+    mention = next(m for m in mentions(note_doc(text)) if text[m.title_start:].startswith("副主任医师"))
+    runs = [(c.name(text), c.side) for c in lengthenings(text, mention)]
+    assert runs[0] == (mention.name, "before+gap")  # the rules' own reading is scored beside its lengthenings
+    assert all(run.endswith(mention.name) and len(run) <= 8 for run, _ in runs)
+    assert ("谷春梅", "before+gap") in runs
 
 
 def test_the_packaged_model_was_chosen_held_out_on_the_retired_sets():

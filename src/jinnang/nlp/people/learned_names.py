@@ -8,7 +8,8 @@ that ends at the title, or starts after it, is a candidate; a logistic regressio
 characters, what LAC and the entity tagger read there, what stands before and after it, whether it
 recurs, and what the rules read at the title (rules as features). The best candidate past the
 packaged threshold becomes a mention. Where the rules read a name, the model may only lengthen it
-to the left (多吉 → 泽仁多吉) when it is surer of the longer one.
+to the left (多吉 → 泽仁多吉) when it is surer of the longer one: the runs scored end where the rules'
+name ends, so a name read in part before a second title (梅 in 佟雪梅大夫（副主任医师）) is lengthened too.
 
 Trained offline by `python training/train_names.py` (C and thresholds chosen by pooled
 leave-one-set-out over the retired blind sets); a joblib file under nlp/models/ with a JSON card.
@@ -107,6 +108,23 @@ def candidates(text: str, at: TitleAt) -> list[Candidate]:
             break
         if stop - start >= 2 and _may_be_name(text[start:stop]):
             out.append(Candidate(start, stop, kind))
+    return out
+
+
+def lengthenings(text: str, mention: PersonMention) -> list[Candidate]:
+    """A rule's name read before its title, and each longer run ending where it ends (曲秀兰 for 兰 in
+    曲秀兰主任; 佟雪梅 for 梅 in 佟雪梅大夫（副主任医师）, where another title stands between); empty
+    for a name read after its title or not as written."""
+    start, end = mention.start, mention.start + len(mention.name)
+    if end > mention.title_start or text[start:end] != mention.name:
+        return []
+    side = "before" + ("+gap" if end < mention.title_start else "")
+    out = [Candidate(start, end, side)]
+    for s in range(start - 1, max(-1, end - LONGEST - 1), -1):
+        if not _name_char(text[s]):
+            break
+        if _may_be_name(text[s:end]):
+            out.append(Candidate(s, end, side))
     return out
 
 
@@ -247,6 +265,8 @@ def with_learned_names(doc: Doc, found: list[PersonMention], model: NamesModel |
         read = read_at.get(at.start, [])
         if len(read) > 1:
             return []
+        if read and (longer := lengthenings(text, read[0])):
+            return longer
         cands = candidates(text, at)
         return [c for c in cands if c.name(text).endswith(read[0].name)] if read else cands
 
