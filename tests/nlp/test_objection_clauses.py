@@ -82,7 +82,7 @@ def test_it_adds_a_concern_the_rules_and_the_character_scorer_missed_with_the_cl
     added = [o for o in finder.find(OUT_OF_POCKET) if o.category not in without]
     assert [(o.category, o.evidence) for o in added] == [("price", "病人不一定愿意自费")]
     assert OUT_OF_POCKET[added[0].start:added[0].end] == added[0].evidence
-    assert added[0].confidence < 0.8  # below a rule's
+    assert added[0].confidence <= 0.8  # its probability × 0.8: below a rule's
 
 
 def test_the_rules_filters_still_judge_its_clauses(finder):
