@@ -83,11 +83,10 @@ def _name_char(c: str) -> bool:
 
 
 def _may_be_name(run: str) -> bool:
-    """A run that may be a name: no dot at either end, no word it cannot begin with, and a lone
-    character only as a surname (王主任)."""
-    if run[0] in DOTS or run[-1] in DOTS or run[0] in NEVER_BEGINS_NAME:
-        return False
-    return len(run) > 1 or run in people_vocab().surnames
+    """A run that may be a name: no dot at either end and no word it cannot begin with. A lone
+    character is a candidate too, a surname of the list or not (弭科长, 甯院长): the model reads
+    whether it stands where a name starts."""
+    return not (run[0] in DOTS or run[-1] in DOTS or run[0] in NEVER_BEGINS_NAME)
 
 
 def candidates(text: str, at: TitleAt) -> list[Candidate]:
@@ -181,6 +180,8 @@ class NoteReader:
         f[f"by_sound={'all' if share == 1 else 'most' if share >= 0.5 else 'some' if share else 'none'}"] = 1
         if name[0] in self.vocab.surnames:
             f["surname"] = 1
+        elif len(bare) == 1:
+            f["lone_unlisted"] = 1  # a rare surname, or a word before the title (找科长)
         if any(name.startswith(s) for s in self.vocab.compound_surnames):
             f["compound_surname"] = 1
         before = text[c.start - 1] if c.start else "\n"
