@@ -76,3 +76,8 @@ if [ "$(cat "$assets/node_modules/.jinnang-installed" 2>/dev/null)" != "$want" ]
   (cd "$assets" && npm ci --omit=peer --ignore-scripts --no-audit --no-fund --loglevel=error >&2)
   echo "$want" > "$assets/node_modules/.jinnang-installed"
 fi
+
+# the shipped training notes' features, which every data dir's `jinnang learn` reads: prepared once a machine
+# (40–50 s the first time, a second's check after), so that a team's first refit takes seconds, not a minute
+echo "setup: the training notes prepared for \`jinnang learn\` (40–50 s the first time on a machine)" >&2
+.venv/bin/python -c "from jinnang.nlp.learning import warm_shared_cache; warm_shared_cache()" >&2

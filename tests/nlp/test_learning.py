@@ -141,3 +141,18 @@ def test_a_learn_process_reads_the_shipped_notes_from_its_disk_cache_until_an_in
     learning._shipped.clear()
     assert [n.source for n in learning.shipped_notes(cache)] == ["dev"] * 60 + ["tune"]  # read afresh
     assert len(list(cache.glob("shipped-*.joblib"))) == 1 and not written[0].exists()  # the old file gone
+
+
+def test_the_shipped_notes_features_are_kept_once_a_machine_where_the_settings_say(tmp_path, monkeypatch):
+    from jinnang.core.settings import get_settings
+
+    monkeypatch.delenv("JINNANG_LEARNING_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    get_settings.cache_clear()
+    try:
+        assert learning.shared_cache_dir() == tmp_path / "xdg" / "jinnang" / "learning"
+        monkeypatch.setenv("JINNANG_LEARNING_CACHE", str(tmp_path / "elsewhere"))
+        get_settings.cache_clear()
+        assert learning.shared_cache_dir() == tmp_path / "elsewhere"
+    finally:
+        get_settings.cache_clear()

@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     # "use-multilingual" = the packaged Universal Sentence Encoder; anything else must be
     # a local sentence-transformers model directory (never a hub name: nothing downloads).
     embedding_model: str = "use-multilingual"
+    # where `jinnang learn` keeps the shipped training notes' features (the same for every data dir, so one copy a
+    # machine; scripts/setup.sh prepares it); None: $XDG_CACHE_HOME/jinnang/learning (~/.cache/jinnang/learning)
+    learning_cache: Path | None = None
     chroma_host: str | None = None  # set to use a Chroma server instead of the embedded store
     chroma_port: int = Field(default=8001, ge=1, le=65535)
     # the database on the Chroma server: two deployments (or test runs) sharing a server each need their own,

@@ -284,6 +284,23 @@ def learning_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "learning"
 
 
+def shared_cache_dir() -> Path:
+    """Where the shipped notes' prepared features are kept on this machine: they depend on no data
+    dir, and preparing them (40–50 s here) would otherwise make each data dir's first `learn` slow."""
+    from jinnang.core.settings import get_settings
+
+    configured = get_settings().learning_cache
+    if configured is not None:
+        return Path(configured)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jinnang" / "learning"
+
+
+def warm_shared_cache() -> int:
+    """Prepare the shipped notes into the machine's cache unless it already holds them (scripts/setup.sh);
+    the number of notes."""
+    return len(shipped_notes(shared_cache_dir()))
+
+
 def stored_notes(data_dir: Path) -> list[dict[str, Any]]:
     path = learning_dir(data_dir) / "notes.jsonl"
     return read_jsonl(path, required=("id", "text", "gold")) if path.is_file() else []

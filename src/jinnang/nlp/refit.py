@@ -26,10 +26,10 @@ from jinnang.nlp.learning import (
     char_categories,
     current_model_path,
     fit_learned_parts,
-    learning_dir,
     micro,
     packaged_threshold,
     prepare,
+    shared_cache_dir,
     shipped_notes,
     stored_notes,
     with_model,
@@ -70,7 +70,7 @@ def refit(data_dir: Path, tolerance: float = 0.0, shipped: Sequence[Prepared] | 
 
     started = time.perf_counter()
     if shipped is None:
-        shipped = shipped_notes(learning_dir(data_dir) / "cache")
+        shipped = shipped_notes(shared_cache_dir())
     own_cases = stored_notes(data_dir)
     own = prepare(own_cases)
     card = {"data": [*TRAINING_SETS, "<data_dir>/learning/notes.jsonl"], "learned_notes": len(own),
