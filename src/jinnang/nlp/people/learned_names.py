@@ -9,7 +9,7 @@ characters, what LAC and the entity tagger read there, what stands before and af
 recurs, and what the rules read at the title (rules as features). The best candidate past the
 packaged threshold becomes a mention. Where the rules read a name, the model may only lengthen it
 to the left (多吉 → 泽仁多吉) when it is surer of the longer one: the runs scored end where the rules'
-name ends, so a name read in part before a second title (梅 in 佟雪梅大夫（副主任医师）) is lengthened too.
+name ends, so a name read in part before a second title (梅 in 佘雪梅大夫（副主任医师）) is lengthened too.
 
 Trained offline by `python training/train_names.py` (C and thresholds chosen by pooled
 leave-one-set-out over the retired blind sets); a joblib file under nlp/models/ with a JSON card.
@@ -111,8 +111,8 @@ def candidates(text: str, at: TitleAt) -> list[Candidate]:
 
 
 def lengthenings(text: str, mention: PersonMention) -> list[Candidate]:
-    """A rule's name read before its title, and each longer run ending where it ends (曲秀兰 for 兰 in
-    曲秀兰主任; 佟雪梅 for 梅 in 佟雪梅大夫（副主任医师）, where another title stands between); empty
+    """A rule's name read before its title, and each longer run ending where it ends (屠秀兰 for 兰 in
+    屠秀兰主任; 佘雪梅 for 梅 in 佘雪梅大夫（副主任医师）, where another title stands between); empty
     for a name read after its title or not as written."""
     start, end = mention.start, mention.start + len(mention.name)
     if end > mention.title_start or text[start:end] != mention.name:
