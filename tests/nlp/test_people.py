@@ -665,3 +665,15 @@ def test_a_spreadsheet_row_gives_the_person_of_a_department_and_title_cell():
 @pytest.mark.parametrize("text", ["他和主治医师阿依努尔都试了机器。", "任主任（哈尼族）和住院医师仡洁一起看的。"])
 def test_he_after_a_pronoun_or_a_bracket_is_a_conjunction_not_a_surname(text):
     assert "和" not in people(text)
+
+
+@pytest.mark.parametrize("text, person", [
+    ("放疗科的晏物理师说计划系统要先做验收。", ("晏", "物理师")),
+    ("民营那边财务总监 贾文静 也来了，问能不能分期。", ("贾文静", "总监")),
+])
+def test_a_physicist_and_a_hospitals_director_of_finance_are_titled_people(text, person):
+    assert person in [(d.name, d.title) for d in find_decision_makers(text)]
+
+
+def test_our_own_sales_director_is_never_listed():
+    assert not find_decision_makers("我方：销售总监 邬总陪同，见了设备科。")
