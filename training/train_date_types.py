@@ -13,14 +13,12 @@ fitted on every set.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import time
 from pathlib import Path
 
+from jinnang.nlp.date_learning import dated_notes
 from jinnang.nlp.date_types import MODEL_FILE, MODELS, NONE, context, fit, save, usable_rows
-from jinnang.nlp.dates import find_key_dates
 from jinnang.nlp.learning import RETIRED_SETS, read_sets
-from jinnang.nlp.traditional import simplified
 
 THRESHOLDS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01)  # 1.01: the rules alone
 DROPS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)  # 1.01: no date left out
@@ -32,23 +30,10 @@ def main() -> None:
     ap.add_argument("--c", type=float, nargs="+", default=[30.0, 100.0, 300.0, 1000.0])
     args = ap.parse_args()
     started = time.time()
-    notes = []  # (set, text, found, cued, gold pairs)
-    rows = []  # (set, context, rules' type, cued, gold type)
-    for name, cases in read_sets().items():
-        for case in cases:
-            text = simplified(case["text"])
-            details: list[dict[str, bool]] = []
-            found = find_key_dates(text, dt.date.fromisoformat(case["reference_date"]), kind=case.get("kind"),
-                                   details=details)
-            cued = [bool(d.get("cued")) for d in details] if len(details) == len(found) else [True] * len(found)
-            gold = {(k["type"], k["date"]) for k in case["gold"].get("key_dates") or []}
-            notes.append((name, text, found, cued, gold))
-            for d, c in zip(found, cued):
-                types = [t for t, day in gold if day == d.date.isoformat()]
-                if d.start is None:
-                    continue
-                rows.append((name, context(text, d.start, d.end or d.start), d.type, c,
-                             (d.type if d.type in types else sorted(types)[0]) if types else NONE))
+    # each note as `jinnang learn` reads it (nlp/date_learning.py), and its rows: (set, context, rules' type, cued,
+    # gold type or NONE)
+    notes = [(name, n) for name, cases in read_sets().items() for n in dated_notes(cases)]
+    rows = [(name, *r) for name, n in notes for r in n.rows()]
     print(f"{len(notes)} notes, {len(rows)} dates read ({sum(r[4] == NONE for r in rows)} on no gold day) "
           f"in {time.time() - started:.0f}s")
 
@@ -56,7 +41,9 @@ def main() -> None:
 
     def pooled(models: dict[str, object] | None, threshold: float, drop: float = 1.01) -> tuple[float, int, int, int]:
         tp = fp = fn = 0
-        for k, (name, text, found, cued, gold) in enumerate(held_out):
+        for k, (name, note) in enumerate(held_out):
+            text, found, cued = note.text, note.found, note.cued
+            gold = note.gold
             dates = found
             if models is not None:
                 model = models[name]

@@ -26,12 +26,15 @@ def test_the_packaged_model_was_chosen_held_out_on_the_retired_sets():
     assert "leave-one-set-out" in card["chosen_on"] and card["cases"] > 1000
 
 
-def _tiny_model(threshold: float):
-    demo = ["约了⟨D⟩去科里演示样机", "⟨D⟩上午在设备科现场演示", "定在⟨D⟩给主任演示一下"]
-    meeting = ["⟨D⟩再去拜访主任", "约好⟨D⟩再碰一下", "⟨D⟩下午再过去聊"]
-    texts = (demo + meeting) * 4
-    model = fit(texts, ["other"] * len(texts), [False] * len(texts), (["demo"] * 3 + ["next_meeting"] * 3) * 4, c=10.0)
-    model.threshold = threshold
+DEMO = ["约了⟨D⟩去科里演示样机", "⟨D⟩上午在设备科现场演示", "定在⟨D⟩给主任演示一下"]
+
+
+def _tiny_model(threshold: float, other: tuple[str, list[str]] | None = None, drop: float = 1.01):
+    """Demo sentences against `other` (a class and its sentences; default next meetings)."""
+    label, sentences = other or ("next_meeting", ["⟨D⟩再去拜访主任", "约好⟨D⟩再碰一下", "⟨D⟩下午再过去聊"])
+    texts = (DEMO + sentences) * 4
+    model = fit(texts, ["other"] * len(texts), [False] * len(texts), (["demo"] * 3 + [label] * 3) * 4, c=10.0)
+    model.threshold, model.drop_threshold = threshold, drop
     return model
 
 
@@ -70,27 +73,18 @@ def test_an_unreadable_model_file_leaves_the_rules_alone(tmp_path):
     assert date_types.load(path) is None
 
 
-def _model_with_none(drop: float):
-    demo = ["约了⟨D⟩去科里演示样机", "⟨D⟩上午在设备科现场演示", "定在⟨D⟩给主任演示一下"]
-    holiday = ["国庆放假⟨D⟩到10月7日", "⟨D⟩到10月7日放假，调休", "放假安排：⟨D⟩起休息"]
-    texts = (demo + holiday) * 4
-    model = fit(texts, ["other"] * len(texts), [False] * len(texts), (["demo"] * 3 + [NONE] * 3) * 4, c=10.0)
-    model.threshold, model.drop_threshold = 0.5, drop
-    return model
+HOLIDAY = (NONE, ["国庆放假⟨D⟩到10月7日", "⟨D⟩到10月7日放假，调休", "放假安排：⟨D⟩起休息"])
+HOLIDAY_NOTE = "国庆放假10月1日到10月7日。约了10月9号去科里演示样机。"
+HOLIDAY_DATES = [KeyDate(type="other", date=dt.date(2026, 10, 1), evidence="10月1日", start=4, end=9),
+                 KeyDate(type="other", date=dt.date(2026, 10, 9), evidence="10月9号", start=17, end=22)]
 
 
 def test_a_date_the_model_is_sure_is_no_deal_date_is_left_out_and_the_details_stay_aligned():
-    text = "国庆放假10月1日到10月7日。约了10月9号去科里演示样机。"
-    found = [KeyDate(type="other", date=dt.date(2026, 10, 1), evidence="10月1日", start=4, end=9),
-             KeyDate(type="other", date=dt.date(2026, 10, 9), evidence="10月9号", start=17, end=22)]
     details = [{"cued": False}, {"cued": False}]
-    out = with_learned_types(text, found, details, _model_with_none(0.5))
+    out = with_learned_types(HOLIDAY_NOTE, HOLIDAY_DATES, details, _tiny_model(0.5, HOLIDAY, drop=0.5))
     assert [(d.type, d.date.day) for d in out] == [("demo", 9)] and details == [{"cued": False}]
 
 
 def test_a_model_not_sure_enough_leaves_every_date_in():
-    text = "国庆放假10月1日到10月7日。约了10月9号去科里演示样机。"
-    found = [KeyDate(type="other", date=dt.date(2026, 10, 1), evidence="10月1日", start=4, end=9),
-             KeyDate(type="other", date=dt.date(2026, 10, 9), evidence="10月9号", start=17, end=22)]
-    out = with_learned_types(text, found, None, _model_with_none(1.01))
+    out = with_learned_types(HOLIDAY_NOTE, HOLIDAY_DATES, None, _tiny_model(0.5, HOLIDAY, drop=1.01))
     assert [d.date.day for d in out] == [1, 9] and NONE not in {d.type for d in out}
