@@ -156,3 +156,11 @@ def test_the_shipped_notes_features_are_kept_once_a_machine_where_the_settings_s
         assert learning.shared_cache_dir() == tmp_path / "elsewhere"
     finally:
         get_settings.cache_clear()
+
+
+def test_a_cache_dir_that_cannot_be_written_only_costs_the_next_run_its_time(tmp_path, monkeypatch):
+    _dev_and_tune_only(tmp_path, monkeypatch)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory", encoding="utf-8")
+    learning._shipped.clear()
+    assert [n.source for n in learning.shipped_notes(blocked / "cache")] == ["dev"] * 60 + ["tune"] * 30

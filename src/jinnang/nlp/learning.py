@@ -13,6 +13,7 @@ visit models beside the objection parts) and `models/previous/` (the ones before
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -108,14 +109,17 @@ def _cached(cache_dir: Path, inputs: Sequence[Path]) -> list["Prepared"]:
     try:
         return joblib.load(target)
     except Exception:  # missing, or damaged: prepared again, never trusted
-        target.unlink(missing_ok=True)
+        pass
     notes = _prepare_shipped()
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    for old in cache_dir.glob("shipped-*.joblib"):
-        old.unlink(missing_ok=True)
-    tmp = target.with_suffix(".tmp")
-    joblib.dump(notes, tmp)
-    os.replace(tmp, target)
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for old in cache_dir.glob("shipped-*.joblib"):
+            old.unlink(missing_ok=True)
+        tmp = target.with_suffix(".tmp")
+        joblib.dump(notes, tmp)
+        os.replace(tmp, target)
+    except OSError as e:  # a read-only or full cache dir costs the next run its time, never this one its notes
+        logging.getLogger(__name__).warning("shipped notes not cached in %s (%s)", cache_dir, e)
     return notes
 
 
