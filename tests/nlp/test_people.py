@@ -677,3 +677,9 @@ def test_a_physicist_and_a_hospitals_director_of_finance_are_titled_people(text,
 
 def test_our_own_sales_director_is_never_listed():
     assert not find_decision_makers("我方：销售总监 邬总陪同，见了设备科。")
+
+
+def test_a_head_nurse_called_hu_zhang_is_a_head_nurse_and_monitoring_for_long_is_nobody():
+    """护长 is how 粤 and 港 writers call a head nurse (冼护长); the same characters inside 监护长期 are no title."""
+    assert [(d.name, d.title) for d in find_decision_makers("手术室冼护长问：喉镜几时到？")] == [("冼", "护士长")]
+    assert not find_decision_makers("监护长期用落去，报警要分级。")
