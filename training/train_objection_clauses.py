@@ -36,7 +36,7 @@ from jinnang.nlp.objection_clauses import MODEL_FILE, MODELS, save
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", type=Path, default=MODELS / MODEL_FILE)
-    ap.add_argument("--c", type=float, nargs="+", default=[0.3, 1.0, 3.0], help="inverse regularisation strengths to try")
+    ap.add_argument("--c", type=float, nargs="+", default=[1.0, 3.0, 10.0], help="inverse regularisation strengths to try")
     args = ap.parse_args()
     started = time.time()
     sets = {name: prepare(cases, source=name) for name, cases in read_sets().items()}
