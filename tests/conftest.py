@@ -47,3 +47,19 @@ def postgres_url() -> Iterator[str]:
 def pg_settings(tmp_path: Path, postgres_url: str) -> Settings:
     """`settings` on PostgreSQL: the same keys and data dir (blobs, embedded Chroma), the tables on the server."""
     return Settings(data_dir=tmp_path / "data", database_url=postgres_url, api_keys=TEST_KEYS)
+
+
+@pytest.fixture
+def few_shipped_sets(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """`jinnang learn` and its job read three of the shipped training sets (dev, tune, tune5: 140 notes) with a
+    cache of their own: the refit, its guard, the rollback and the curve run as with every set, in seconds
+    rather than a minute each (the whole of them grows with every retired set)."""
+    from jinnang.core.settings import get_settings
+    from jinnang.nlp import learning
+
+    monkeypatch.setattr(learning, "TRAINING_SETS", {n: learning.TRAINING_SETS[n] for n in ("dev", "tune", "tune5")})
+    monkeypatch.setenv("JINNANG_LEARNING_CACHE", str(tmp_path_factory.getbasetemp() / "learning-cache"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+    learning._shipped.clear()

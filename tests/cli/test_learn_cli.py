@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -12,6 +13,9 @@ from jinnang.cli.app import app
 from jinnang.core.paths import SHARED_DATA
 from jinnang.core.settings import get_settings
 from jinnang.nlp.objection_clauses import MODEL_FILE, MODELS, model_path
+
+# learning reads a slice of the shipped sets (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("few_shipped_sets")
 
 
 def run(*args: str):

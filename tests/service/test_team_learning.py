@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from jinnang.core.records import ExtractionRecord, Objection
@@ -13,6 +14,9 @@ from jinnang.core.settings import Settings
 from jinnang.nlp.learning import stored_notes
 from jinnang.nlp.store import mark_reviewed, records_engine, save_record
 from jinnang.service.scheduler import job_states, run_due_jobs, run_job_now
+
+# learning reads a slice of the shipped sets (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("few_shipped_sets")
 
 
 def _review(settings: Settings, document_id: str, text: str, objections: list[Objection]) -> None:
