@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jinnang.core.settings import Settings
+from jinnang.core.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DEV = ROOT.parent / "shared" / "data" / "dev"
@@ -54,7 +54,6 @@ def few_shipped_sets(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     """`jinnang learn` and its job read three of the shipped training sets (dev, tune, tune5: 140 notes) with a
     cache of their own: the refit, its guard, the rollback and the curve run as with every set, in seconds
     rather than a minute each (the whole of them grows with every retired set)."""
-    from jinnang.core.settings import get_settings
     from jinnang.nlp import learning
 
     monkeypatch.setattr(learning, "TRAINING_SETS", {n: learning.TRAINING_SETS[n] for n in ("dev", "tune", "tune5")})

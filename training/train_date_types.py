@@ -42,8 +42,7 @@ def main() -> None:
     def pooled(models: dict[str, object] | None, threshold: float, drop: float = 1.01) -> tuple[float, int, int, int]:
         tp = fp = fn = 0
         for k, (name, note) in enumerate(held_out):
-            text, found, cued = note.text, note.found, note.cued
-            gold = note.gold
+            text, found, cued, gold = note.text, note.found, note.cued, note.gold
             dates = found
             if models is not None:
                 model = models[name]
