@@ -683,3 +683,27 @@ def test_a_head_nurse_called_hu_zhang_is_a_head_nurse_and_monitoring_for_long_is
     """护长 is how 粤 and 港 writers call a head nurse (冼护长); the same characters inside 监护长期 are no title."""
     assert [(d.name, d.title) for d in find_decision_makers("手术室冼护长问：喉镜几时到？")] == [("冼", "护士长")]
     assert not find_decision_makers("监护长期用落去，报警要分级。")
+
+
+def test_a_dotted_names_first_part_may_hold_everyday_characters_and_starts_after_a_time_word():
+    """阿不都 and 外 are no characters of the names-by-sound inventory (不, 都 are everyday words), but the
+    dot marks the whole as one name; a time word before it (上午, 今天) is no part of it."""
+    got = [(p.name, p.title) for p in people("上午阿不都外力·买合木提主任签了试用单。").values()]
+    assert got == [("阿不都外力·买合木提", "主任")]
+    got = [(p.name, p.title) for p in people("今天吾守尔江·艾山主任说再等等。").values()]
+    assert got == [("吾守尔江·艾山", "主任")]
+    assert [p.name for p in people("见了艾尔肯·依明院长，他同意了。").values()] == ["艾尔肯·依明"]
+
+
+def test_regional_surnames_of_shanxi_mark_a_person():
+    assert list(people("下午续主任说再等等。")) == ["续"]
+    assert set(people("设备处畅科长和续振华主任都在。")) == {"畅", "续振华"}
+
+
+def test_our_service_departments_engineer_is_never_listed():
+    assert list(people("周二服务部邵工装好机器，设备科苟科长验收。")) == ["苟"]
+
+
+def test_a_form_field_followed_by_the_next_field_on_its_line_keeps_the_name_before_its_title():
+    got = people("填表：房丽 副主任医师　　审核：续国平 主任\n")
+    assert (got["房丽"].title, got["续国平"].title) == ("副主任医师", "主任")

@@ -148,7 +148,9 @@ class _Reader:
             slash = re.search(r"[ \u3000\t]*[/／][ \u3000\t]*$", text[max(0, dept_start - 8):dept_start])
             if not owner and slash:
                 owner = self._field_value_ending_at(dept_start - len(slash.group()))
-            if owner and (re.match(r"[ \u3000\t]*(?:\n|$)", text[te:]) or (space == "\t" and text[te:te + 1] == "\t")):
+            # …or a form's field followed by the next field on its line (填表：成丽 副主任医师　　审核：…)
+            if owner and (re.match(r"[ \u3000\t]*(?:\n|$)|(?:[ \t]{2,}|\u3000+)[^\s:：]{1,6}[:：]", text[te:])
+                          or (space == "\t" and text[te:te + 1] == "\t")):
                 department = dept_before(text, owner[1], depts) or (text[dept_start:ts] if dept_start < ts else None)
                 out.append(PersonMention(owner[0], owner[1], te, title, department, ts))
                 continue

@@ -27,8 +27,11 @@ def _name_rx() -> tuple[re.Pattern, re.Pattern]:
     chars = re.escape(gazetteers()["surnames"].transliteration or "\u0000")
     part = f"[{chars}]{{2,{MAX_PART}}}"
     name = rf"{part}(?:[{DOTS}]{part})?"
-    # before a title: the run ends at the title (spaces or a bracket between)
-    before = re.compile(rf"({name})[ \u3000\t]*[（(]?[ \u3000\t]*$")
+    # before a title: the run ends at the title (spaces or a bracket between). The dot marks a name by
+    # sound, so a dotted name's first part may hold characters the inventory leaves out as everyday
+    # ones (阿不都外力·依沙克主任); name_before_title still starts it at a boundary
+    dotted = rf"[\u4e00-\u9fff]{{2,{MAX_PART}}}[{DOTS}]{part}"
+    before = re.compile(rf"({dotted}|{name})[ \u3000\t]*[（(]?[ \u3000\t]*$")
     # after a title and a colon, the field's whole value; a dotted name (病理科主任伊力哈木·艾山说)
     # needs no colon: the dot marks it as a name by sound; nor does a run of four or more that ends at a
     # break (主任乌云毕力格和…, 护士 阿依古丽/)
@@ -97,9 +100,44 @@ def name_before_title(doc: Doc, title_start: int) -> tuple[str, int] | None:
         start, name = run_start + cut, run[cut:]
         if name[0] in DOTS:
             continue
-        if _boundary_before(doc, text, start, name) and _plausible(doc, start, name):
+        if any(d in name for d in DOTS):
+            # a dotted name (its first part may hold any characters) starts at a boundary or where an
+            # everyday word (今天, 下午, 见了) ends, never inside or at one
+            if _everyday_word(doc, start) or not (_after_everyday_word(doc, start) or (
+                    not _outside_inventory(name) and _boundary_before(doc, text, start, name))):
+                continue
+            if _plausible(doc, start, name):
+                return name, start
+        elif _boundary_before(doc, text, start, name) and _plausible(doc, start, name):
             return name, start
     return None
+
+
+def _outside_inventory(name: str) -> bool:
+    first = name.split(next((d for d in DOTS if d in name), DOTS[0]))[0]
+    inventory = gazetteers()["surnames"].transliteration or ""
+    return any(ch not in inventory for ch in first)
+
+
+# LAC's tags of words no dotted name begins with: everyday words, times, places, organisations
+NOT_NAME_START_TAGS = COMMON_WORD_TAGS | {"TIME", "LOC", "ORG"}
+
+
+def _everyday_word(doc: Doc, start: int) -> bool:
+    """An everyday word starts at `start`; a one-character one only if names by sound are not written
+    with it (LAC cuts 吾 off 吾买尔江 as a pronoun, but 见 of 见了 is no name's)."""
+    word = words_at(doc).get(start)
+    if not word or word[1] not in NOT_NAME_START_TAGS:
+        return False
+    return len(word[0]) > 1 or word[0] not in (gazetteers()["surnames"].transliteration or "")
+
+
+def _after_everyday_word(doc: Doc, start: int) -> bool:
+    """`start` is the text's, a line's or a clause's start, or where an everyday word ends."""
+    text = doc_text(doc)
+    if start == 0 or not CJK.match(text[start - 1]) or text[start - 1] in BEFORE_NAME:
+        return True
+    return any(s + len(w) == start and tag in NOT_NAME_START_TAGS for s, (w, tag) in words_at(doc).items())
 
 
 def name_after_title(doc: Doc, title_end: int) -> tuple[str, int] | None:
