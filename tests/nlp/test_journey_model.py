@@ -21,7 +21,11 @@ def test_where_the_rules_are_silent_the_model_names_the_node_with_a_sentence_of_
     found = find_journey(SIGNED, "visit_note", REF, date_types=["delivery"])
     assert found.node == "contract_signed" and type(found.node) is str
     assert found.evidence and found.evidence in SIGNED
-    assert 0.0 < found.learned_p < 0.9
+    # the model's own probability, put through the calibration fitted on held-out notes: less sure than the
+    # raw fit, which is more confident than its held-out record (right on 0.74 of its held-out nodes)
+    model = load_journey_model()
+    raw = model.probabilities([SIGNED], ["visit_note"], [["delivery"]])[0]["contract_signed"]
+    assert found.learned_p == round(model.calibrated(raw), 3) and 0.0 < found.learned_p < raw
 
 
 def test_a_routine_note_stays_without_a_node():
