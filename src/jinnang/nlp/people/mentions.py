@@ -137,8 +137,8 @@ class _Reader:
                 continue
             if title.after_surname_only:
                 continue
-            # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长; a title ending its line belongs
-            # to the name before it, not the next line's, and so does a spreadsheet's title cell (\t龙泽文\t主任\t)
+            # a signature or form row: 科室负责人: 刘国华 主任 / 设备科：林志　科长; a title ending its line or its field
+            # (填表：成丽 副主任医师　　审核：…) belongs to the name before it, and so does a spreadsheet's title cell
             space = g.group() if (g := re.search(r"[ \u3000\t]+$", text[max(0, ts - 8):ts])) else ""
             owner = self._field_value_ending_at(ts - len(space)) if space else None
             # …and a CRM contact line's post after a slash (联系人: 伍家豪 / 急诊科主任) or a cell's (\t于海波\t设备科科长\t)
@@ -148,7 +148,6 @@ class _Reader:
             slash = re.search(r"[ \u3000\t]*[/／][ \u3000\t]*$", text[max(0, dept_start - 8):dept_start])
             if not owner and slash:
                 owner = self._field_value_ending_at(dept_start - len(slash.group()))
-            # …or a form's field followed by the next field on its line (填表：成丽 副主任医师　　审核：…)
             if owner and (re.match(r"[ \u3000\t]*(?:\n|$)|(?:[ \t]{2,}|\u3000+)[^\s:：]{1,6}[:：]", text[te:])
                           or (space == "\t" and text[te:te + 1] == "\t")):
                 department = dept_before(text, owner[1], depts) or (text[dept_start:ts] if dept_start < ts else None)
