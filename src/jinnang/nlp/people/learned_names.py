@@ -20,17 +20,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from spacy.tokens import Doc
 
 from jinnang.nlp.components import doc_text
-from jinnang.nlp.gazetteers import Title, gazetteers
+from jinnang.nlp.gazetteers import Title
 from jinnang.nlp.model_files import load_joblib
 from jinnang.nlp.people.doc_facts import departments, name_spans, words_at
 from jinnang.nlp.people.mention import PersonMention, dept_before
+from jinnang.nlp.people.transliterated import inventory
 from jinnang.nlp.people.vocabulary import BEFORE_NAME, CJK, DOTS, people_vocab
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -141,11 +141,6 @@ def _char_class(c: str) -> str:
     return "punct"
 
 
-@lru_cache(maxsize=1)
-def _inventory() -> frozenset[str]:
-    return frozenset(gazetteers()["surnames"].transliteration or "")
-
-
 class NoteReader:
     """What the features of one note's candidates need, read once."""
 
@@ -176,7 +171,7 @@ class NoteReader:
             f[f"tail={name[-2:]}"] = 1
         if len(bare) < len(name):
             f["dotted"] = 1
-        share = sum(ch in _inventory() for ch in bare) / len(bare)
+        share = sum(ch in inventory() for ch in bare) / len(bare)
         f[f"by_sound={'all' if share == 1 else 'most' if share >= 0.5 else 'some' if share else 'none'}"] = 1
         if name[0] in self.vocab.surnames:
             f["surname"] = 1

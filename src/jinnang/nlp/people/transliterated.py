@@ -113,10 +113,15 @@ def name_before_title(doc: Doc, title_start: int) -> tuple[str, int] | None:
     return None
 
 
+@lru_cache(maxsize=1)
+def inventory() -> frozenset[str]:
+    """The characters names by sound are written with (`transliteration` in surnames.yaml)."""
+    return frozenset(gazetteers()["surnames"].transliteration or "")
+
+
 def _outside_inventory(name: str) -> bool:
-    first = name.split(next((d for d in DOTS if d in name), DOTS[0]))[0]
-    inventory = gazetteers()["surnames"].transliteration or ""
-    return any(ch not in inventory for ch in first)
+    """The dotted name's first part holds a character the inventory leaves out."""
+    return not set(re.split(f"[{DOTS}]", name)[0]) <= inventory()
 
 
 # LAC's tags of words no dotted name begins with: everyday words, times, places, organisations
@@ -129,7 +134,7 @@ def _everyday_word(doc: Doc, start: int) -> bool:
     word = words_at(doc).get(start)
     if not word or word[1] not in NOT_NAME_START_TAGS:
         return False
-    return len(word[0]) > 1 or word[0] not in (gazetteers()["surnames"].transliteration or "")
+    return len(word[0]) > 1 or word[0] not in inventory()
 
 
 def _after_everyday_word(doc: Doc, start: int) -> bool:
