@@ -707,3 +707,18 @@ def test_our_service_departments_engineer_is_never_listed():
 def test_a_form_field_followed_by_the_next_field_on_its_line_keeps_the_name_before_its_title():
     got = people("填表：房丽 副主任医师　　审核：续国平 主任\n")
     assert (got["房丽"].title, got["续国平"].title) == ("副主任医师", "主任")
+
+
+def test_a_senior_doctor_called_zhuren_by_surname_keeps_the_professional_title_written_with_the_full_name():
+    got = people("今天冉文静副主任医师做了两台，冉主任说手感还行。")
+    assert got["冉文静"].title == "副主任医师"
+
+
+def test_a_post_written_with_the_full_name_still_wins_over_the_professional_title():
+    got = people("心内科主任冉文静（主任医师）到场，冉主任说下月上会。")
+    assert got["冉文静"].title == "主任"
+    assert people("冉文静主任签了字，负责医生写的冉文静（副主任医师）。")["冉文静"].title == "主任"
+
+
+def test_rare_surnames_of_anhui_mark_a_person():
+    assert set(people("设备科茆科长和骨科操主任、疏院长都在。")) == {"茆", "操", "疏"}

@@ -32,6 +32,9 @@ class Title(_Strict):
     # a post hospitals seldom give without a unit (经理: more often our own manager, a distributor
     # or a report's addressee): the person is listed only where a department is read with them
     needs_department: bool = False
+    # professional titles this post is also a form of address for, after a surname alone: a
+    # person named in full with one of them and elsewhere as 邵主任 keeps the professional title
+    addresses: list[str] = []
 
 
 class Titles(_Strict):

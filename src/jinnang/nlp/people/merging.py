@@ -37,8 +37,13 @@ class Person:
     mentions: list[PersonMention] = field(default_factory=list)
 
 
-def _best_title(ms: list[PersonMention]) -> Title:
-    titled = [m.title for m in ms if m.title.kind != "address"]
+def _best_title(ms: list[PersonMention], name: str) -> Title:
+    in_full = [m.title for m in ms if m.name == name and len(name) >= 2 and m.title.kind != "address"]
+    # 邵主任 beside 邵敏副主任医师 is how a senior doctor is addressed, not a post, unless the
+    # full name itself carries a post
+    addressed = set() if any(t.kind == "post" for t in in_full) else {t.bare for t in in_full}
+    titled = [m.title for m in ms if m.title.kind != "address"
+              and not (m.name != name and addressed.intersection(m.title.addresses))]
     best = max(titled, key=lambda t: KIND_RANK[t.kind])
     for t in titled:  # 副院长 over 院长 for the same person
         if t.kind == best.kind and t.bare != best.bare and best.bare in t.bare:
@@ -108,7 +113,7 @@ def decision_makers_from(doc: Doc, found: list[PersonMention], organization_hint
             continue
         if all(m.title.kind == "address" for m in ms):
             continue  # people without a title are never listed
-        best = _best_title(ms)
+        best = _best_title(ms, person.name)
         title = best.bare
         department = next((m.department for m in ms if m.department), None) or next(
             (d for d in (context_department(text, m, depts, starts) for m in ms) if d), None)
