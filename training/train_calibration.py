@@ -1,4 +1,8 @@
-"""Fit the confidence calibration (nlp/calibration.py) once, offline.
+"""Fit the confidence calibration (nlp/calibration.py) on the dev and tune sets, offline.
+
+The shipped calibration is fitted by calibrate_on_unseen.py instead (on blind sets' items as read
+before the learned parts were fitted on them), which runs far closer to new writers' notes; this
+fit is kept to compare with, and calibrate_on_unseen.py reuses its row and fit helpers.
 
     .venv/bin/python training/train_calibration.py   # → src/jinnang/nlp/models/calibration.joblib (+ .json)
 

@@ -5,8 +5,9 @@ so a "lowest confidence first" review list was in no order at all. Here each ite
 an objection, a key date, the visit facts, the journey node) is described by features its
 finder already knows — which source fired, how many cues agreed, the scorer's probability,
 the span's length, how many mentions — and a per-field logistic regression (Platt scaling over
-those features) maps them to a probability. The regressions are fitted offline on the labelled
-tune sets by `python training/train_calibration.py`; the fitted file is
+those features) maps them to a probability. The regressions are fitted offline by
+`python training/calibrate_on_unseen.py` on items of blind sets as the extractor read them
+before it learned from them (what a new writer's notes look like); the fitted file is
 nlp/models/calibration.json: each field's weights and bias (plain numbers, so that no
 scikit-learn is loaded to apply them), the review line, and a card (data, cross-validated
 reliability).
@@ -145,7 +146,7 @@ def load_calibrator(name: str = CALIBRATION_FILE) -> CalibrationFile:
     path = model_path(name)
     if not path.is_file():
         raise CalibrationMissing(f"confidence calibration {path} is missing: "
-                                 "run `python training/train_calibration.py` once")
+                                 "run `python training/calibrate_on_unseen.py` once")
     bundle = CalibrationFile.model_validate_json(path.read_text(encoding="utf-8"))
     missing = [f for f in FIELDS if f not in bundle.fields]
     if missing:
