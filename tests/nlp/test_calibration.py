@@ -118,3 +118,24 @@ def test_applying_the_calibration_needs_neither_scikit_learn_nor_torch():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert 0.0 < float(done.stdout) <= 1.0
+
+
+def test_the_calibration_rows_hold_features_of_retired_sets_and_no_note_text():
+    from jinnang.core.paths import CHECKOUT
+    from jinnang.nlp.learning import RETIRED_SETS
+
+    kept = sorted((CHECKOUT / "training" / "calibration_rows").glob("*.jsonl"))
+    assert kept and {p.stem for p in kept} <= set(RETIRED_SETS)
+    for path in kept:
+        for line in path.read_text(encoding="utf-8").splitlines()[:200]:
+            row = json.loads(line)
+            assert set(row) == {"set", "field", "features", "right", "read_by"}
+            assert all(isinstance(v, (int, float)) for v in row["features"].values())
+
+
+def test_reading_a_set_the_learned_parts_are_fitted_on_is_refused():
+    from jinnang.core.paths import CHECKOUT
+
+    done = subprocess.run([sys.executable, str(CHECKOUT / "training" / "calibrate_on_unseen.py"), "--read", "tune5"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "error: set tune5" in done.stderr and "not unseen" in done.stderr
