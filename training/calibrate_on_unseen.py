@@ -9,8 +9,8 @@
 Why: train_calibration.py fits on the dev and tune sets, where the rules and the learned parts
 have been fitted; their items are right far more often than a new writer's, so the confidences it
 gives run high on new notes (objections on a fresh team set: mean confidence 0.80, right 0.52).
-Items of a blind set read at its first use are what new notes look like; each retirement adds a
-few hundred. A kept row holds the item's features and whether it was right, never the note's text,
+Items of a blind set read before any learned part is fitted on it are what new notes look like;
+each retirement adds a few hundred. A kept row holds the item's features and whether it was right, never the note's text,
 and the commit that read it. `--read` refuses a set the learned parts are already fitted on
 (nlp/learning.py RETIRED_SETS), so the rows stay unseen ones.
 
@@ -100,8 +100,8 @@ def main() -> None:
     card = {"data": {name: f"{ROWS.relative_to(CHECKOUT)}/{name}.jsonl" for name in sorted(read_by)},
             "read_by": read_by, "c": args.c, "line": line, "cross_validated_by_set": report,
             "sklearn": sklearn.__version__,
-            "note": "fitted by: python training/calibrate_on_unseen.py on items of blind sets as read at "
-                    "their first use, before any learned part was fitted on them"}
+            "note": "fitted by: python training/calibrate_on_unseen.py on items of blind sets as read "
+                    "before any learned part was fitted on them"}
     bundle = calibration.CalibrationFile(fields=models, line=line, card=card)
     args.out.write_text(json.dumps(bundle.model_dump(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(report, indent=1))
