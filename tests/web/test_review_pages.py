@@ -6,16 +6,21 @@ import pytest
 from sqlalchemy.orm import Session
 
 from jinnang.core.records import DecisionMaker, Evidence, ExtractionRecord, Objection
+from jinnang.nlp.calibration import record_confidence
 from jinnang.nlp.store import records_engine, save_record
 
 TEXT = "见到了关节外科吴主任。吴主任说价格偏高。"
 
 
-def _store(settings, document_id, rep_id, confidence, hospital="金华市人民医院") -> int:
-    record = ExtractionRecord(
+def _record(confidence: float) -> ExtractionRecord:
+    return ExtractionRecord(
         decision_makers=[DecisionMaker(name="吴", title="主任", department="关节外科", confidence=confidence,
                                        evidence=[Evidence(text="吴主任", start=7, end=10)])],
         objections=[Objection(category="price", evidence="价格偏高", start=15, end=19)])
+
+
+def _store(settings, document_id, rep_id, confidence, hospital="金华市人民医院") -> int:
+    record = _record(confidence)
     with Session(records_engine(settings)) as session:
         row = save_record(session, document_id=document_id, kind="visit_note", reference_date=dt.date(2026, 3, 2),
                           text=TEXT, record=record, rep_id=rep_id, hospital=hospital)
@@ -33,7 +38,10 @@ def test_the_queue_lists_the_teams_records_lowest_confidence_first(web, records)
     page = web.client("demo-manager").get("/review")
     assert page.status_code == 200
     items = re.findall(r'data-testid="review-item" data-record-id="(\d+)"\s+data-confidence="([0-9.]+)"', page.text)
-    assert items == [(str(records["doubtful"]), "0.40"), (str(records["sure"]), "0.90")]
+    # a record's confidence is its least sure item's (here the sure one's journey, as calibrated)
+    sure = f"{record_confidence(_record(0.9)):.2f}"
+    assert float(sure) > 0.4
+    assert items == [(str(records["doubtful"]), "0.40"), (str(records["sure"]), sure)]
     assert "成都一院" not in page.text
     filtered = web.client("demo-manager").get("/review?rep=rep-07&field=objections&status=unreviewed&date_from=2026-03-01")
     assert re.findall(r'data-record-id="(\d+)"', filtered.text) == [str(records["sure"])]
