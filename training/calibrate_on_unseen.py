@@ -10,8 +10,8 @@ Why: train_calibration.py fits on the dev and tune sets, where the rules and the
 have been fitted; their items are right far more often than a new writer's, so the confidences it
 gives run high on new notes (objections on a fresh team set: mean confidence 0.80, right 0.52).
 Items of a blind set read before any learned part is fitted on it are what new notes look like;
-each retirement adds a few hundred. A kept row holds the item's features and whether it was right, never the note's text,
-and the commit that read it. `--read` refuses a set the learned parts are already fitted on
+each retirement adds a few hundred. A kept row holds the item's features and whether it was right,
+never the note's text, and the commit that read it. `--read` refuses a set the learned parts are already fitted on
 (nlp/learning.py RETIRED_SETS), so the rows stay unseen ones.
 
 C is fixed (0.3, as train_calibration.py); reliability is reported leaving one set out at a time,

@@ -24,8 +24,8 @@ def test_the_shipped_file_loads_and_names_a_line_and_every_field():
     bundle = calibration.load_calibrator()
     assert set(calibration.FIELDS) <= set(bundle.fields)
     assert 0.3 <= bundle.line <= 0.95
-    # fitted on sets the project trains on (blind sets read at first use, then retired), never on
-    # a blind set still to be measured
+    # fitted on sets the project trains on (blind sets read before their retirement), never on a
+    # blind set still to be measured
     assert bundle.card["data"] and set(bundle.card["data"]) <= set(TRAINING_SETS)
 
 
