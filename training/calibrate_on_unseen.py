@@ -12,7 +12,7 @@ gives run high on new notes (objections on a fresh team set: mean confidence 0.8
 Items of a blind set read before any learned part is fitted on it are what new notes look like;
 each retirement adds a few hundred. A kept row holds the item's features and whether it was right,
 never the note's text, and the commit that read it. `--read` refuses a set the learned parts are already fitted on
-(nlp/learning.py RETIRED_SETS), so the rows stay unseen ones.
+(nlp/learning.py TRAINING_SETS: dev, the tune sets and the retired ones), so the rows stay unseen ones.
 
 C is fixed (0.3, as train_calibration.py); reliability is reported leaving one set out at a time,
 and the review line is chosen on those out-of-fold probabilities. The fields' features are
@@ -33,14 +33,14 @@ from jinnang.core.jsonl_file import read_jsonl
 from jinnang.core.paths import CHECKOUT
 from jinnang.eval.extraction import GoldCase, Reliability, expected_calibration_error
 from jinnang.nlp import calibration
-from jinnang.nlp.learning import GENERALISATION, RETIRED_SETS
+from jinnang.nlp.learning import GENERALISATION, TRAINING_SETS
 
 ROWS = CHECKOUT / "training" / "calibration_rows"
 
 
 def read_unseen(name: str) -> Path:
     """Write the rows of set `name` as today's extractor reads it; refuse a set it was fitted on."""
-    if name in RETIRED_SETS or name.startswith(("tune", "dev")):
+    if name in TRAINING_SETS:
         raise SystemExit(f"error: set {name}: the learned parts are fitted on it, so its items are not unseen")
     path = GENERALISATION / f"{name}.jsonl"
     cases = [GoldCase.model_validate(c) for c in read_jsonl(path, required=("text", "gold"))]
