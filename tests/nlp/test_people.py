@@ -722,3 +722,34 @@ def test_a_post_written_with_the_full_name_still_wins_over_the_professional_titl
 
 def test_rare_surnames_of_anhui_mark_a_person():
     assert set(people("设备科茆科长和骨科操主任、疏院长都在。")) == {"茆", "操", "疏"}
+
+
+def test_a_table_rows_name_cell_owns_the_title_in_the_cells_after_it():
+    """A pipe table of contacts: the name's cell, then the post (with or without its department); a
+    department's own cell may stand between; a surname alone in its cell is the person too."""
+    got = people("姓名 | 职务 | 态度\n卜文海 | 设备科科长 | 中立\n| 艾桂芳 | 院长 | 支持 |\n"
+                 "邝秀兰 | 手术室 | 护士长 | 无意见\n戚 | 财务科科长 | 没见过\n")
+    assert {n: p.title for n, p in got.items()} == {"卜文海": "科长", "艾桂芳": "院长", "邝秀兰": "护士长", "戚": "科长"}
+
+
+def test_a_cell_written_as_surname_and_title_is_no_full_name():
+    assert {n: p.title for n, p in people("林主任 | 普外科主任 | 支持\n").items()} == {"林": "主任"}
+
+
+def test_a_title_ending_its_line_takes_no_label_of_the_next_line_as_a_name():
+    """A four-character name by sound no surname rule reads; 付款 on the next line is a field's label."""
+    got = people("验收:设备科 乌力吉仓科长\n付款:验收合格后付九成\n")
+    assert {n: p.title for n, p in got.items()} == {"乌力吉仓": "科长"}
+
+
+def test_a_name_read_after_a_title_stops_where_the_next_title_begins():
+    assert {n: p.title for n, p in people("见了分管副院长韦副院长，他说下月上会。").items()} == {"韦": "副院长"}
+
+
+def test_a_signature_right_after_the_opinion_is_the_signers_name():
+    got = people("科主任意见：同意。庞立新 日期：2026年5月6日\n院长意见：同意。柴志远 2026.5.8\n")
+    assert {n: p.title for n, p in got.items()} == {"庞立新": "主任", "柴志远": "院长"}
+
+
+def test_a_full_name_then_its_surname_with_the_title_is_one_person_under_the_full_name():
+    assert {n: p.title for n, p in people("信息科的俞海涛俞工说接口没问题。").items()} == {"俞海涛": "工程师"}

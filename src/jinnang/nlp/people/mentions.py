@@ -11,9 +11,10 @@ from jinnang.nlp.components import doc_text
 from jinnang.nlp.crf_features import word_lexicon
 from jinnang.nlp.gazetteers import Title
 from jinnang.nlp.people.brackets import bracketed_name, field_value_name
-from jinnang.nlp.people.doc_facts import departments, hospitals, lac_words, name_spans, words_at
+from jinnang.nlp.people.doc_facts import departments, hospitals, words_at
 from jinnang.nlp.people.english import english_mentions
 from jinnang.nlp.people.mention import PersonMention, dept_before
+from jinnang.nlp.people.reading import FIELD_END, NoteReader
 from jinnang.nlp.people.transliterated import names_by_sound
 from jinnang.nlp.people.vocabulary import (
     ADDRESS_TAILS,
@@ -21,15 +22,11 @@ from jinnang.nlp.people.vocabulary import (
     BEFORE_NAME,
     CJK,
     COMMON_WORD_TAGS,
-    DOTS,
     NAME_STOP,
     NOT_NAME_PLACES,
-    NOT_NAME_TAGS,
     english_rules,
-    people_vocab,
 )
 
-FIELD_END = r"[\s\u3000；;，,、。）)|/]|$"  # what may follow a name written as a field's or list's value
 # LAC tags of a word that begins no listed name: function words (都熟), and for a longer word also times,
 # places and companies. Verbs and adjectives are left out: LAC reads rare names so (揭国平 v, 暴立 v), and
 # everyday words are the dictionary's to refuse
@@ -54,30 +51,8 @@ def mentions(doc: Doc) -> list[PersonMention]:
     return chinese + english
 
 
-class _Reader:
-    """The Chinese rules over one note: its text, the names and departments the taggers saw."""
-
-    def __init__(self, doc: Doc):
-        self.doc, self.text = doc, doc_text(doc)
-        self.vocab = people_vocab()
-        self.names = name_spans(doc)
-        self.depts = departments(doc)
-
-    def _surname_before(self, pos: int) -> int | None:
-        """Start of a surname ending at `pos`, if there is one."""
-        text = self.text
-        for c in self.vocab.compound_surnames:
-            if text[max(0, pos - len(c)):pos] == c:
-                return pos - len(c)
-        if pos >= 1 and text[pos - 1] in self.vocab.surnames:
-            return pos - 1
-        return None
-
-    def _seen_name_ending_at(self, pos: int, in_dept: list[bool]) -> Iterator[int]:
-        """Starts of names the taggers saw ending at `pos` (2–3 characters, surname first)."""
-        for ns, ne in self.names.items():
-            if ne == pos and 2 <= pos - ns <= 3 and not in_dept[ns] and self.vocab.starts_surname(self.text, ns):
-                yield ns
+class _Reader(NoteReader):
+    """The Chinese rules over one note."""
 
     def mentions(self) -> list[PersonMention]:
         text, vocab, names, depts = self.text, self.vocab, self.names, self.depts
@@ -143,13 +118,13 @@ class _Reader:
             owner = self._field_value_ending_at(ts - len(space)) if space else None
             # …and a CRM contact line's post after a slash (联系人: 伍家豪 / 急诊科主任) or a cell's (\t于海波\t设备科科长\t)
             dept_start = next((s0 for s0, e0 in depts if e0 == ts), ts)
-            if not owner and dept_start < ts and text[dept_start - 1:dept_start] == "\t":
-                space, owner = "\t", self._field_value_ending_at(dept_start - 1)
+            if not owner and (cell := self._row_cell_owner(dept_start)):
+                space, owner = "\t", cell
             slash = re.search(r"[ \u3000\t]*[/／][ \u3000\t]*$", text[max(0, dept_start - 8):dept_start])
             if not owner and slash:
                 owner = self._field_value_ending_at(dept_start - len(slash.group()))
             if owner and (re.match(r"[ \u3000\t]*(?:\n|$)|(?:[ \t]{2,}|\u3000+)[^\s:：]{1,6}[:：]", text[te:])
-                          or (space == "\t" and text[te:te + 1] == "\t")):
+                          or (space == "\t" and re.match(r"[ \u3000]*[\t|｜]", text[te:]))):
                 department = dept_before(text, owner[1], depts) or (text[dept_start:ts] if dept_start < ts else None)
                 out.append(PersonMention(owner[0], owner[1], te, title, department, ts))
                 continue
@@ -211,15 +186,18 @@ class _Reader:
         field = bool(re.search(r"[:：|]", after.group())) or bool(name and self._listed(p, name, after.group()))
         if name and not self._looks_like_name(p, name, field):
             name = None
+        if name and "\n" in after.group() and not re.match(FIELD_END, text[p + len(name):]):
+            name = None  # 科长\n付款:验收…: the next line's label, no name
         lat = re.match(r"([A-Z][a-z]+)\s?([\u4e00-\u9fff])", text[p:])
         if lat and lat.group(2) in self.vocab.surnames:
             name = lat.group(0)
         if not name:  # 科主任意见：同意。　郑国栋 (a signature after the field's text)
-            sig = re.match(r"意见[:：][^\n:：]{0,8}?[。.，,]?[\s\u3000]+", text[te:])
-            if sig:
+            sig = re.match(r"意见[:：][^\n:：]{0,8}?(?:[。.，,][ \u3000\t]*|[\s\u3000]+)", text[te:])
+            if sig:  # …and the signature ends its line, or a date or the next field follows
                 p = te + sig.end()
                 name = self._full_name_at(p)
-                if name and not re.match(r"[\s\u3000]*(?:\n|$)", text[p + len(name):]):
+                if name and not re.match(r"[\s\u3000]*(?:\n|$)|[ \u3000\t]+(?:[0-9]|[^\s:：]{1,6}[:：])",
+                                         text[p + len(name):]):
                     name = None
         if not name:  # 主治陈医生: a title, then a surname with a form of address
             addressed = re.match(r"(欧阳|司马|上官|诸葛|南宫|[\u4e00-\u9fff])(医生|大夫|老师)", text[p:])
@@ -243,31 +221,6 @@ class _Reader:
             yield m
             pos = m.end()
 
-    def _looks_like_name(self, start: int, name: str, field_value: bool = False) -> bool:
-        """A name read after a bare title must look like one: a name the taggers saw, or words that
-        are no adverb, verb or adjective (护士都麻木了), end where a word ends (护士习惯贝朗的…)
-        and are no everyday dictionary word (护士习惯). A form field's whole value (麻醉科主任：管长青)
-        needs only to be no everyday word: LAC often splits rare names there."""
-        text = self.text
-        if start in self.names or (len(name) >= 3 and self._compound_surname(name)):
-            return True  # 夹谷秀梅
-        if field_value and re.match(FIELD_END, text[start + len(name):]):
-            return word_lexicon()[0].get(name) not in COMMON_WORD_TAGS
-        words = words_at(self.doc)
-        first = words.get(start)
-        if first is None:
-            return True  # the name starts inside a word (OCR'd forms glue words); nothing to judge
-        word, tag = first
-        if tag == "PER":
-            return True
-        if tag in NOT_NAME_TAGS:
-            return False
-        end = start + len(name)
-        if end < len(text) and end not in words and CJK.match(text[end]):
-            return False  # 习惯贝 ends inside 贝朗
-        pos = word_lexicon()[0].get(word)
-        return not (len(word) >= 2 and pos in COMMON_WORD_TAGS and len(name) <= len(word))
-
     def _listed(self, start: int, name: str, gap: str) -> bool:
         """A list entry's name (医务处处长 鲜于红；设备科科长 盖立新；护士长简红，): on the title's line, ending
         at a separator, beginning with no everyday or function word (护士习惯了。护士都熟，院长松口了。)."""
@@ -277,10 +230,6 @@ class _Reader:
         # LAC splits rare names into single characters (盖/立/新 as verbs): only function words count there
         banned = LISTED_NOT_NAME_TAGS if word and len(word[0]) > 1 else FUNCTION_WORD_TAGS
         return name[-1] not in ADDRESS_TAILS and name[-1] not in "了着过" and not (word and word[1] in banned)
-
-    def _compound_surname(self, name: str) -> bool:
-        """Begins with a compound surname that is no number, place or adverb (百里, 东门, 单于)."""
-        return name[:2] in self.vocab.compound_surnames and word_lexicon()[0].get(name[:2]) not in ("m", "s", "ns", "d")
 
     def _begins_with_word(self, name: str) -> bool:  # 习惯了: an everyday word, no surname and given name
         return not self._compound_surname(name) and word_lexicon()[0].get(name[:2]) in COMMON_WORD_TAGS
@@ -301,9 +250,9 @@ class _Reader:
             while end < len(text) and end - start < len(first) + 2 and CJK.match(text[end]) and text[end] not in NAME_STOP:
                 end += 1
             name = text[start:end]
-        m = vocab.title_rx.search(name, 1)
-        if m:  # 王主任 is a surname and a title, not a name
-            name = name[:m.start()]
+        # 王主任 is a surname and a title, not a name; nor is 佘副院 of 佘副院长
+        cut = next((i for i in range(1, len(name)) if vocab.title_rx.match(text, start + i)), len(name))
+        name = name[:cut]
         return name if len(name) >= 2 else None
 
     def _whole_name_before(self, ts: int, in_dept: list[bool], longest: int = 3) -> int | None:
@@ -350,51 +299,6 @@ class _Reader:
         p = te + after.end()
         name = self._full_name_at(p)
         return self.text[s - 1:s] in "他她我你它们）)" or (bool(name) and self._looks_like_name(p, name or ""))
-
-    def _name_ending_at(self, pos: int) -> tuple[str, int] | None:
-        """(name, start) of a person written just before `pos`: 沈卫东 / 韩医生 / 刘主任."""
-        text = self.text
-        for ns, ne in self.names.items():  # a dotted name by sound may be longer: 艾尔肯·吐尔逊（副主任医师）
-            if ne == pos and (2 <= pos - ns <= 4 or (pos - ns <= 16 and any(d in text[ns:ne] for d in DOTS))):
-                return text[ns:ne], ns
-        for written in self.vocab.titles:
-            if text[:pos].endswith(written):
-                s = self._surname_before(pos - len(written))
-                if s is not None:
-                    return text[s:pos - len(written)], s
-        return None
-
-    def _field_value_ending_at(self, pos: int) -> tuple[str, int] | None:
-        """(name, start) of a full name ending at `pos` that the taggers saw, or that is a form
-        field's whole value (签字：祝文（科长）): never a bare surname or a word of a sentence."""
-        text, vocab = self.text, self.vocab
-        for ns, ne in self.names.items():
-            if ne == pos and 2 <= pos - ns <= 4 and vocab.starts_surname(text, ns):
-                return text[ns:ne], ns
-        value = re.search(r"(?:[:：][ \u3000\t]*|\t)([\u4e00-\u9fff]{2,4})$", text[max(0, pos - 12):pos])
-        if value:
-            name, ns = value.group(1), pos - len(value.group(1))
-            if vocab.starts_surname(name) and len(name) <= 3 + (name[:2] in vocab.compound_surnames) \
-                    and self._looks_like_name(ns, name, field_value=True):
-                return name, ns
-        return None
-
-    def _plausible_surname_start(self, start: int) -> bool:
-        """The surname begins a word: not the tail of 加工/施工 or of another word."""
-        text = self.text
-        if start == 0 or not CJK.match(text[start - 1]) or text[start - 1] in "的是和与及跟找让给见了位":
-            return True
-        if any(e == start for _, e in self.depts) or any(s <= start < e for s, e in self.names.items()):
-            return True
-        pos = 0
-        for word, tag in lac_words(self.doc):
-            if pos == start:
-                return True
-            if pos < start < pos + len(word):
-                return tag == "PER"
-            pos += len(word)
-        return False
-
 
 def _other_word(lexicon: dict[str, str], word: str) -> bool:  # a dictionary word, no name (党委; not 令狐)
     return not lexicon.get(word, "nr").startswith("nr")
