@@ -283,6 +283,8 @@ def with_learned_names(doc: Doc, found: list[PersonMention], model: NamesModel |
             rule_p = next((q for q, o in zip(probs, cands) if o.name(text) == read[0].name), 0.0)
             if p > rule_p:
                 m = read[0]
+                if len(m.name) == 1 and len(name) >= 3 and name[0] == m.name:
+                    name = name[:-1]  # 马福祥马工: the full name, then its surname as the title's form of address
                 out[out.index(m)] = PersonMention(name, c.start, m.end, m.title,
                                                   m.department or dept_before(text, c.start, depts), m.title_start)
     return out
