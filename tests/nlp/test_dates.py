@@ -513,3 +513,14 @@ def test_a_report_section_named_by_a_day_heads_the_plan_and_is_no_date_itself():
     assert [(k.type, k.date, k.evidence) for k in found] == [("demo", dt.date(2026, 4, 21), "下周二")]
     # the same words as a sentence are a date: 明天计划去设备科
     assert [k.date for k in find_key_dates("明天计划去设备科找科长。", dt.date(2026, 4, 13))] == [dt.date(2026, 4, 14)]
+
+
+def test_a_photographed_forms_ocr_digit_confusions_are_read_as_digits_and_spans_stay_the_originals():
+    """OCR reads 0 as O, 1 as l and 日 as 口; beside a digit or a date's unit they are digits, and
+    the evidence is the text as written."""
+    text = "试用时间：2O26年3月l6口至2026年4月3O口\n"
+    found = find_key_dates(text, dt.date(2026, 5, 7), kind="trial_feedback")
+    assert [(d.type, d.date.isoformat(), d.evidence) for d in found] == [
+        ("trial_start", "2026-03-16", "2O26年3月l6口"), ("trial_end", "2026-04-30", "2026年4月3O口")]
+    assert days("合同签订后3O口内到货。", dt.date(2026, 7, 22)) == days("合同签订后30日内到货。", dt.date(2026, 7, 22))
+    assert days("Hello, the model HF-6O ships in April.") == []

@@ -9,6 +9,7 @@ own events, approximate and recurring dates, …).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from jinnang.core.records import KeyDate, KeyDateType
 from jinnang.nlp.dates.classify import TRIAL_TYPES, classify, left_out, rescheduled_from, superseded
@@ -27,6 +28,24 @@ _SAME_LENGTH_FOLD = str.maketrans({**{chr(0xFF10 + i): str(i) for i in range(10)
                                    "／": "/", "．": ".", "曰": "日", "﹣": "-"})
 
 
+# OCR of a photographed form confuses O with 0, l with 1 and reads 日 as 口 (2O26年l月7口): read as
+# digits only beside a digit or a date's unit, and 口 only as a day's unit after a month's day or a count
+_OCR_DIGIT = re.compile(r"(?<![A-Za-z])[OoIl](?=[0-9OoIl]*[0-9年月日号口.\-/])(?=[OoIl]*[0-9]|[OoIl]*[年月日号口])"
+                        r"|(?<=[0-9])[OoIl](?![A-Za-z])")
+_OCR_DAY = re.compile(r"(?<=月[0-9]{1})口|(?<=月[0-9]{2})口|(?<=[0-9])口(?=内|后|前|起)")
+_OCR_DASH = re.compile(r"(?<=[日号])一(?=[0-9]{4}年|[0-9]{1,2}月)")  # a range's dash read as 一
+
+
+def _ocr_fold(text: str) -> str:
+    """One character for one, so that spans stay those of the original text."""
+    for _ in range(3):  # lO月: the O is a digit once the l before it is one
+        folded = _OCR_DIGIT.sub(lambda m: "0" if m.group() in "Oo" else "1", text)
+        if folded == text:
+            break
+        text = folded
+    return _OCR_DASH.sub("-", _OCR_DAY.sub("日", text))
+
+
 def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
                    warnings: list[str] | None = None, config: DatesConfig | None = None,
                    details: list[dict[str, bool]] | None = None) -> list[KeyDate]:
@@ -36,7 +55,7 @@ def find_key_dates(text: str, reference_date: dt.date, kind: str | None = None,
     (if given) receives for each date whether a cue typed it and whether it is a range's end.
     """
     config = config or dates_config()
-    original, text = text, text.translate(_SAME_LENGTH_FOLD)  # spans stay valid on the original
+    original, text = text, _ocr_fold(text.translate(_SAME_LENGTH_FOLD))  # spans stay valid on the original
     notices: list[str] = warnings if warnings is not None else []
     mentions = mark_ranges(text, find_mentions(text, reference_date, notices), reference_date, config)
     replaced = superseded(text, mentions, config)
