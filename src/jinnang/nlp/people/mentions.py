@@ -14,7 +14,7 @@ from jinnang.nlp.people.brackets import bracketed_name, field_value_name
 from jinnang.nlp.people.doc_facts import departments, hospitals, words_at
 from jinnang.nlp.people.english import english_mentions
 from jinnang.nlp.people.mention import PersonMention, dept_before
-from jinnang.nlp.people.reading import FIELD_END, NoteReader
+from jinnang.nlp.people.reading import FIELD_END, SurnameRules
 from jinnang.nlp.people.transliterated import names_by_sound
 from jinnang.nlp.people.vocabulary import (
     ADDRESS_TAILS,
@@ -51,7 +51,7 @@ def mentions(doc: Doc) -> list[PersonMention]:
     return chinese + english
 
 
-class _Reader(NoteReader):
+class _Reader(SurnameRules):
     """The Chinese rules over one note."""
 
     def mentions(self) -> list[PersonMention]:

@@ -16,8 +16,8 @@ from jinnang.nlp.people.vocabulary import CJK, COMMON_WORD_TAGS, DOTS, NOT_NAME_
 FIELD_END = r"[\s\u3000；;，,、。）)|/]|$"  # what may follow a name written as a field's or list's value
 
 
-class NoteReader:
-    """One note as the name rules see it."""
+class SurnameRules:
+    """One note as the surname-first rules see it; mentions.py reads its titles with these."""
 
     def __init__(self, doc: Doc):
         self.doc, self.text = doc, doc_text(doc)
@@ -110,9 +110,10 @@ class NoteReader:
             end = pos - len(sep.group())
             if found := self._field_value_ending_at(end):
                 return found
-            if (lone := re.search(r"(?:^|[\n\t|｜])[ \u3000]*([\u4e00-\u9fff])$", self.text[:end])) \
+            before = self.text[max(0, end - 4):end] if end > 4 else "\n" + self.text[:end]
+            if (lone := re.search(r"[\n\t|｜][ \u3000]*([\u4e00-\u9fff])$", before)) \
                     and lone.group(1) in self.vocab.surnames:
-                return lone.group(1), end - 1  # | 茅 | 分管设备副院长 |: a surname alone in its cell
+                return lone.group(1), end - 1  # | 戚 | 财务科科长 |: a surname alone in its cell
             pos = next((s0 for s0, e0 in self.depts if e0 == end), -1)
             if pos < 0:
                 return None
