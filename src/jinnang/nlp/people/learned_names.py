@@ -99,6 +99,8 @@ def candidates(text: str, at: TitleAt) -> list[Candidate]:
             break
         if _may_be_name(text[start:end]):
             out.append(Candidate(start, end, "before" + ("+gap" if end < at.start else "")))
+    if at.title.after_surname_only:
+        return out  # 戴工, 设备科拓科: written after a surname only, so no name follows it
     gap_after = m.group() if (m := GAP_AFTER.match(text, at.end)) else ""  # it matches empty at worst
     start = at.end + len(gap_after)
     kind = "after" + (":" if re.search("[:：∶]", gap_after) else "+gap" if gap_after else "")
