@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from jinnang.core.records import KEY_DATE_TYPES, KeyDate
+from jinnang.nlp.logistic import logistic_proba
 from jinnang.nlp.model_files import DataDirModel, load_joblib, save_joblib
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -74,7 +75,7 @@ class DateTypesModel:
         from scipy.sparse import hstack
 
         x = hstack([self.vectorizer.transform(contexts), _rule_columns(types, cued)]).tocsr()
-        return self.model.predict_proba(x)
+        return logistic_proba(self.model, x)
 
     def retyped(self, text: str, found: list[KeyDate], cued: Sequence[bool],
                 probs: np.ndarray | None = None) -> list[tuple[int, KeyDate]]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from jinnang.core.records import Evidence, VisitFacts
+from jinnang.nlp.logistic import logistic_proba
 from jinnang.nlp.model_files import DataDirModel, save_joblib
 from jinnang.nlp.visit import default_reader, passages_matching
 
@@ -53,7 +54,7 @@ class FactModel:
         from scipy.sparse import csr_matrix, hstack
 
         flags = csr_matrix(np.array([[RULE_WEIGHT * r] for r in rules], dtype=float))
-        return self.model.predict_proba(hstack([self.vectorizer.transform(texts), flags]).tocsr())[:, 1]
+        return logistic_proba(self.model, hstack([self.vectorizer.transform(texts), flags]).tocsr())[:, 1]
 
 
 def fit_fact(texts: Sequence[str], rules: Sequence[bool], gold: Sequence[bool], c: float,

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from jinnang.core.records import Evidence, VisitFacts
+from jinnang.nlp.logistic import logistic_proba
 from jinnang.nlp.model_files import DataDirModel, save_joblib
 from jinnang.nlp.visit import default_reader, find_visit_facts, passages_matching
 from jinnang.nlp.vocab import first_hit
@@ -56,7 +57,7 @@ class QuestionsModel:
         return hstack([self.vectorizer.transform(passages), csr_matrix(rules)]).tocsr()
 
     def probabilities(self, passages: Sequence[str], rule_counts: Sequence[int]) -> np.ndarray:
-        return self.model.predict_proba(self._matrix(passages, rule_counts))
+        return logistic_proba(self.model, self._matrix(passages, rule_counts))
 
     def count(self, text: str, rule_count: int) -> int | None:
         """The model's count where it differs from the rules' and passes the threshold, else None."""

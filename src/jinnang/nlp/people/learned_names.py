@@ -27,6 +27,7 @@ from spacy.tokens import Doc
 
 from jinnang.nlp.components import doc_text
 from jinnang.nlp.gazetteers import Title
+from jinnang.nlp.logistic import logistic_proba
 from jinnang.nlp.model_files import load_joblib
 from jinnang.nlp.people.doc_facts import departments, name_spans, words_at
 from jinnang.nlp.people.mention import PersonMention, dept_before
@@ -230,7 +231,7 @@ class NamesModel:
     def probabilities(self, rows: Sequence[dict[str, float]]) -> list[float]:
         if not rows:
             return []
-        return list(self.model.predict_proba(self.vectorizer.transform(rows))[:, 1])
+        return list(logistic_proba(self.model, self.vectorizer.transform(rows))[:, 1])
 
 
 def fit(rows: Sequence[dict[str, float]], gold: Sequence[bool], c: float) -> tuple[Any, Any]:
