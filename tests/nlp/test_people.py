@@ -753,3 +753,24 @@ def test_a_signature_right_after_the_opinion_is_the_signers_name():
 
 def test_a_full_name_then_its_surname_with_the_title_is_one_person_under_the_full_name():
     assert {n: p.title for n, p in people("信息科的俞海涛俞工说接口没问题。").items()} == {"俞海涛": "工程师"}
+
+
+def test_a_chief_physician_addressed_as_director_is_the_director():
+    """The post wins over the professional title (gold-format.md): 钭主任 beside 钭国庆主任医师 is most
+    often the department's head. An associate chief physician addressed as 主任 keeps their title."""
+    got = people("钭主任签的字，责任医师写的钭国庆主任医师。")
+    assert {n: p.title for n, p in got.items()} == {"钭国庆": "主任"}
+    got = people("邵主任看了样机，试用医生写的邵敏副主任医师。")
+    assert {n: p.title for n, p in got.items()} == {"邵敏": "副主任医师"}
+
+
+def test_the_heads_meeting_is_no_person():
+    """院长办公会 is a meeting: the character before it is no surname."""
+    got = people("采购与否由院长办公会决定，须再经院长办公会审议，逯科长已报院办。")
+    assert {n: p.title for n, p in got.items()} == {"逯": "科长"}
+
+
+def test_a_signature_whose_title_carries_its_room_in_brackets():
+    """微生 is a compound surname, but 微生物室 in brackets after the title is the signer's room."""
+    got = people("试用意见（检验科）\n反馈人：窦建华 主管技师（微生物室）\n试用期：2026年7月6日—2026年8月5日\n")
+    assert {n: p.title for n, p in got.items()} == {"窦建华": "主管技师"}

@@ -40,6 +40,8 @@ class Title(_Strict):
 class Titles(_Strict):
     titles: list[Title]
     title_modifiers: list[str] = []
+    # what makes a title part of a body's name, no person's (院长办公会 is a meeting)
+    body_words: list[str] = []
 
 
 class OwnCompany(_Strict):

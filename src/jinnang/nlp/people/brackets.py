@@ -13,6 +13,8 @@ VALUE_END = re.compile(r"[\s\u3000；;（(|/]|$")  # not a comma: 主任：太�
 # a field's value beginning so is a status, no name (科主任：已签, 主任：未到, 院长：请批示)
 STATUS_START = "已未无不待同请详见略否是有另"
 PARTICLES = set("的了吗呢啊吧么")  # speech, no name (院长：钱的事)
+# a department's or a unit's ending: 主管技师（微生物室） names a room, not a 微生 (a compound surname)
+UNIT_END = re.compile(r"(?:室|科|处|部|组|办|中心)$")
 
 
 def bracketed_name(text: str, ts: int, te: int, vocab: PeopleVocab) -> tuple[str, int, int] | None:
@@ -32,7 +34,7 @@ def bracketed_name(text: str, ts: int, te: int, vocab: PeopleVocab) -> tuple[str
             return name, m.start(1), ts - length
     # a surname before the title that the bracket does not restate keeps it (韩处长（回族）, 林主任（兼））
     if text[ts - 1:ts] not in vocab.surnames and vocab.starts_surname(name) \
-            and len(name) <= 3 + (name[:2] in vocab.compound_surnames):
+            and len(name) <= 3 + (name[:2] in vocab.compound_surnames) and not UNIT_END.search(name):
         return name, m.start(1), ts
     return None
 

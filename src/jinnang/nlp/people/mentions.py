@@ -123,7 +123,9 @@ class _Reader(SurnameRules):
             slash = re.search(r"[ \u3000\t]*[/／][ \u3000\t]*$", text[max(0, dept_start - 8):dept_start])
             if not owner and slash:
                 owner = self._field_value_ending_at(dept_start - len(slash.group()))
-            if owner and (re.match(r"[ \u3000\t]*(?:\n|$)|(?:[ \t]{2,}|\u3000+)[^\s:：]{1,6}[:：]", text[te:])
+            # (a bracket may follow the title: 窦建华 主管技师（微生物室）)
+            if owner and (re.match(r"(?:[（(][^（()）\n]{1,10}[)）])?(?:[ \u3000\t]*(?:\n|$)|(?:[ \t]{2,}|\u3000+)[^\s:：]{1,6}[:：])",
+                                   text[te:])
                           or (space == "\t" and re.match(r"[ \u3000]*[\t|｜]", text[te:]))):
                 department = dept_before(text, owner[1], depts) or (text[dept_start:ts] if dept_start < ts else None)
                 out.append(PersonMention(owner[0], owner[1], te, title, department, ts))

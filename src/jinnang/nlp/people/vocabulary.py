@@ -61,10 +61,12 @@ def people_vocab() -> PeopleVocab:
     titles = sorted(g["titles"].titles, key=lambda t: len(t.written), reverse=True)
     cues = g["roles"].committee_cues
     own = g["own_company"]
+    bodies = g["titles"].body_words
+    body = f"(?!{'|'.join(map(re.escape, bodies))})" if bodies else ""
     return PeopleVocab(
         titles={t.written: t for t in titles},
         title_rx=re.compile("|".join(re.escape(t.written) + (f"(?={t.followed_by})" if t.followed_by else "")
-                                     for t in titles)),
+                                     + body for t in titles)),
         surnames=set(g["surnames"].single),
         compound_surnames=tuple(g["surnames"].compound),
         committee_rx=re.compile("|".join(re.escape(c) + ("(?!会)" if c.endswith("委员") else "") for c in cues)),
