@@ -524,3 +524,11 @@ def test_a_photographed_forms_ocr_digit_confusions_are_read_as_digits_and_spans_
         ("trial_start", "2026-03-16", "2O26年3月l6口"), ("trial_end", "2026-04-30", "2026年4月3O口")]
     assert days("合同签订后3O口内到货。", dt.date(2026, 7, 22)) == days("合同签订后30日内到货。", dt.date(2026, 7, 22))
     assert days("Hello, the model HF-6O ships in April.") == []
+
+
+def test_a_month_part_a_few_months_back_is_past_not_next_years():
+    """8月底已通过 written on 10月9日 is last August's end, so no key date; 3月中旬 written in November
+    is next March."""
+    assert days("准入8月底已通过，下一步上会。", dt.date(2026, 10, 9)) == []
+    assert days("方案6月中旬交给卿科长后，副院长批示先试用。", dt.date(2026, 6, 30)) == []
+    assert days("论证会定在3月中旬开。", dt.date(2026, 11, 20)) == ["2027-03-15"]

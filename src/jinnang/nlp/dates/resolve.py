@@ -110,8 +110,8 @@ def resolve(kind: str, groups: dict[str, str | None], ref: dt.date, warnings: li
                 day = _part_day(ref.year + year_of[g["yrel"]], m, g["part"])
             else:
                 day = _part_day(ref.year, m, g["part"])
-                if day and day < ref:
-                    day = _part_day(ref.year + 1, m, g["part"])
+                if day and day < ref and (ref - day).days > RECENT_PAST_DAYS:
+                    day = _part_day(ref.year + 1, m, g["part"])  # 8月底已通过 on 10月9日 is past
             return _on(day)
         if kind == "rel_month_part":
             rel = g["mrel"]
