@@ -28,6 +28,7 @@ import numpy as np
 from jinnang.core.records import KEY_DATE_TYPES, KeyDate
 from jinnang.nlp.logistic import logistic_proba
 from jinnang.nlp.model_files import DataDirModel, load_joblib, save_joblib
+from jinnang.nlp.tfidf import tfidf_transform
 
 MODELS = Path(__file__).resolve().parent / "models"
 MODEL_FILE = "date_types.joblib"
@@ -74,7 +75,7 @@ class DateTypesModel:
     def probabilities(self, contexts: Sequence[str], types: Sequence[str], cued: Sequence[bool]) -> np.ndarray:
         from scipy.sparse import hstack
 
-        x = hstack([self.vectorizer.transform(contexts), _rule_columns(types, cued)]).tocsr()
+        x = hstack([tfidf_transform(self.vectorizer, contexts), _rule_columns(types, cued)]).tocsr()
         return logistic_proba(self.model, x)
 
     def retyped(self, text: str, found: list[KeyDate], cued: Sequence[bool],

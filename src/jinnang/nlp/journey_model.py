@@ -32,6 +32,7 @@ import numpy as np
 from jinnang.core.records import JOURNEY_NODES
 from jinnang.nlp.journey import find_journey_node
 from jinnang.nlp.model_files import packaged_path, save_joblib
+from jinnang.nlp.tfidf import tfidf_transform
 from jinnang.nlp.vocab import sentences
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ class JourneyModel:
     def _matrix(self, texts: Sequence[str], kinds: Sequence[str], date_types: Sequence[Iterable[str]]):
         from scipy.sparse import csr_matrix, hstack
 
-        return hstack([self.vectorizer.transform(texts), csr_matrix(self._extra(kinds, date_types))]).tocsr()
+        return hstack([tfidf_transform(self.vectorizer, texts), csr_matrix(self._extra(kinds, date_types))]).tocsr()
 
     def _extra(self, kinds: Sequence[str], date_types: Sequence[Iterable[str]]) -> np.ndarray:
         rows = []
@@ -73,7 +74,7 @@ class JourneyModel:
         from scipy.special import softmax
 
         coef, n_text = self.model.coef_, len(self.vectorizer.vocabulary_)
-        logits = (self.vectorizer.transform(texts) @ coef[:, :n_text].T
+        logits = (tfidf_transform(self.vectorizer, texts) @ coef[:, :n_text].T
                   + self._extra(kinds, date_types) @ coef[:, n_text:].T + self.model.intercept_)
         return softmax(np.asarray(logits), axis=1)
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from jinnang.core.records import OBJECTION_CATEGORIES
 from jinnang.nlp.model_files import ChangedFileCache, learned_dir, packaged_path, save_joblib
+from jinnang.nlp.tfidf import tfidf_transform
 from jinnang.nlp.vocab import Unit, clauses, sentences
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -55,8 +56,8 @@ class ObjectionScorer:
     def _matrix(self, texts: Sequence[str], previous: Sequence[str]):
         from scipy.sparse import hstack
 
-        return hstack([self.clause_vectorizer.transform(texts),
-                       PREVIOUS_CLAUSE_WEIGHT * self.previous_vectorizer.transform(previous)]).tocsr()
+        return hstack([tfidf_transform(self.clause_vectorizer, texts),
+                       PREVIOUS_CLAUSE_WEIGHT * tfidf_transform(self.previous_vectorizer, previous)]).tocsr()
 
     def _probabilities(self, matrix) -> np.ndarray:
         # the eight regressions as one product: predict_proba's per-estimator overhead was

@@ -23,6 +23,7 @@ import numpy as np
 from jinnang.core.records import Evidence, VisitFacts
 from jinnang.nlp.logistic import logistic_proba
 from jinnang.nlp.model_files import DataDirModel, save_joblib
+from jinnang.nlp.tfidf import tfidf_transform
 from jinnang.nlp.visit import default_reader, passages_matching
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -54,7 +55,7 @@ class FactModel:
         from scipy.sparse import csr_matrix, hstack
 
         flags = csr_matrix(np.array([[RULE_WEIGHT * r] for r in rules], dtype=float))
-        return logistic_proba(self.model, hstack([self.vectorizer.transform(texts), flags]).tocsr())[:, 1]
+        return logistic_proba(self.model, hstack([tfidf_transform(self.vectorizer, texts), flags]).tocsr())[:, 1]
 
 
 def fit_fact(texts: Sequence[str], rules: Sequence[bool], gold: Sequence[bool], c: float,

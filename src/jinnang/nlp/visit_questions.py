@@ -24,6 +24,7 @@ import numpy as np
 from jinnang.core.records import Evidence, VisitFacts
 from jinnang.nlp.logistic import logistic_proba
 from jinnang.nlp.model_files import DataDirModel, save_joblib
+from jinnang.nlp.tfidf import tfidf_transform
 from jinnang.nlp.visit import default_reader, find_visit_facts, passages_matching
 from jinnang.nlp.vocab import first_hit
 
@@ -54,7 +55,7 @@ class QuestionsModel:
         rules = np.zeros((len(rule_counts), MOST + 1))
         for row, count in enumerate(rule_counts):
             rules[row, min(count, MOST)] = RULE_WEIGHT
-        return hstack([self.vectorizer.transform(passages), csr_matrix(rules)]).tocsr()
+        return hstack([tfidf_transform(self.vectorizer, passages), csr_matrix(rules)]).tocsr()
 
     def probabilities(self, passages: Sequence[str], rule_counts: Sequence[int]) -> np.ndarray:
         return logistic_proba(self.model, self._matrix(passages, rule_counts))
