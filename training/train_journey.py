@@ -23,6 +23,10 @@ from jinnang.nlp.learning import RETIRED_SETS, read_sets
 from jinnang.nlp.traditional import simplified
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+# where the rules name a node: the model's node replaces it at or above OVERRIDES (1.01: never) when the
+# model gives the rules' node no more than VETOES
+OVERRIDES = (1.01, 0.95, 0.9, 0.8, 0.7)
+VETOES = (0.02, 0.05, 0.1)
 
 
 def _logit(p: float) -> float:
@@ -50,8 +54,9 @@ def main() -> None:
     print(f"{len(notes)} notes read in {time.time() - started:.1f}s")
 
     held_out = [n for n in notes if n[0] in RETIRED_SETS]
-    right: dict[tuple[float, float], int] = {}
-    fired: dict[tuple[float, float], list[tuple[float, bool]]] = {}
+    Choice = tuple[float, float, float, float]  # C, threshold, override, veto
+    right: dict[Choice, int] = {}
+    fired: dict[Choice, list[tuple[float, bool]]] = {}
     for name in RETIRED_SETS:
         rest = [n for n in notes if n[0] != name]
         mine = [n for n in notes if n[0] == name]
@@ -59,22 +64,32 @@ def main() -> None:
             model = train([n[1] for n in rest], [n[2] for n in rest], [n[3] for n in rest], [n[4] for n in rest],
                           c, 0.5, all_types)
             probs = model.probabilities([n[1] for n in mine], [n[2] for n in mine], [n[3] for n in mine])
-            for t in THRESHOLDS:
+            for choice in ((c, t, o, v) for t in THRESHOLDS for o in OVERRIDES for v in VETOES):
+                _, t, o, v = choice
                 for note, p in zip(mine, probs):
                     node, best = max(p.items(), key=lambda kv: kv[1])
                     predicted = note[5]
                     if predicted is None and node != NO_NODE and best >= t:
                         predicted = node
-                        fired.setdefault((c, t), []).append((best, node == note[4]))
-                    right[(c, t)] = right.get((c, t), 0) + (predicted == note[4])
+                        fired.setdefault(choice, []).append((best, node == note[4]))
+                    elif predicted is not None and node != predicted and best >= o and p.get(predicted, 0.0) <= v:
+                        predicted = None if node == NO_NODE else node
+                        if predicted is not None:
+                            fired.setdefault(choice, []).append((best, node == note[4]))
+                    right[choice] = right.get(choice, 0) + (predicted == note[4])
     rules_right = sum(n[5] == n[4] for n in held_out)
-    (score, c, threshold) = max((r / len(held_out), c, t) for (c, t), r in right.items())
+    # ties go to the rules (no override) and to the smaller veto
+    (score, _, _, c, threshold, override, veto) = max(
+        (r / len(held_out), o, -v, c, t, o, v) for (c, t, o, v), r in right.items())
+    fallback_only = max(r for (cc, t, o, v), r in right.items() if o > 1.0 and cc == c) / len(held_out)
     print(f"leave-one-set-out over {len(RETIRED_SETS)} retired sets ({len(held_out)} notes): journey accuracy "
-          f"rules alone {rules_right / len(held_out):.3f}, with the learned node {score:.3f} (C={c}, threshold={threshold})")
+          f"rules alone {rules_right / len(held_out):.3f}, with the learned node where the rules name none "
+          f"{fallback_only:.3f}, and overruling them {score:.3f} (C={c}, threshold={threshold}, "
+          f"override={override}, veto={veto})")
 
     from sklearn.linear_model import LogisticRegression
 
-    outcomes = fired.get((c, threshold), [])
+    outcomes = fired.get((c, threshold, override, veto), [])
     platt = (1.0, 0.0)
     if len({ok for _, ok in outcomes}) == 2:
         fit = LogisticRegression(C=1e6).fit([[_logit(p)] for p, _ in outcomes], [ok for _, ok in outcomes])
@@ -85,11 +100,13 @@ def main() -> None:
     model = train([n[1] for n in notes], [n[2] for n in notes], [n[3] for n in notes], [n[4] for n in notes],
                   c, threshold, all_types)
     model.platt = platt
+    model.override, model.veto = override, veto
     save(model, args.out, {
         "data": "dev, tune … tune5 and the retired sets (nlp/learning.py TRAINING_SETS)", "cases": len(notes),
-        "c": c, "threshold": threshold, "platt": list(platt),
+        "c": c, "threshold": threshold, "platt": list(platt), "override": override, "veto": veto,
         "chosen_on": f"leave-one-set-out over {', '.join(RETIRED_SETS)}, pooled: journey accuracy "
-                     f"{rules_right / len(held_out):.3f} rules alone → {score:.3f}; learned nodes right "
+                     f"{rules_right / len(held_out):.3f} rules alone → {fallback_only:.3f} with the learned node "
+                     f"where they name none → {score:.3f} overruling them too; learned nodes right "
                      f"{precision:.3f} of {len(outcomes)}",
         "note": "trained by: python training/train_journey.py"})
     print(f"trained {args.out} on {len(notes)} notes in {time.time() - started:.0f}s")

@@ -32,10 +32,35 @@ def test_a_routine_note_stays_without_a_node():
     assert find_journey(ROUTINE, "visit_note", REF, date_types=[]) == (None, None, None)
 
 
-def test_a_rules_node_is_never_replaced_and_carries_no_learned_probability():
+def test_a_rules_node_stands_where_the_model_does_not_overrule_it_and_carries_no_learned_probability():
     text = "院采委会议定在4月14号下午，我们排第三个议题。"
     found = find_journey(text, "visit_note", REF, date_types=["committee_meeting"])
     assert found == ("committee_scheduled", "院采委会议定在4月14号", None)
+
+
+def test_the_model_overrules_the_rules_only_when_near_certain_and_theirs_all_but_impossible(tmp_path):
+    """A month's summary: its 试用中 is another deal's; the contract is this note's stage."""
+    text = "七月小结：合同双方盖章了，永川那台还在试用中。"
+    assert find_journey_node(text, "visit_note", REF).node == "trial_in_progress"
+    signed = ["合同双方盖章了，下月到货", "合同盖章寄回，还有一台在试用中", "合同今天签了"] * 3
+    trials = ["试用第二周随访", "试用开始装机"] * 3
+    model = train(signed + trials + ["送彩页聊了聊"] * 3, ["visit_note"] * 18, [[]] * 18,
+                  ["contract_signed"] * 9 + ["trial_in_progress"] * 6 + [None] * 3, c=100.0, threshold=0.5,
+                  all_date_types=["demo"])
+    probs = model.probabilities([text], ["visit_note"], [[]])[0]
+    assert probs["contract_signed"] > 0.8 and probs["trial_in_progress"] < 0.1
+    path = tmp_path / "journey.joblib"
+    for override, veto, expected in ((1.01, 0.0, "trial_in_progress"),  # the packaged default: the rules win
+                                     (0.8, 0.1, "contract_signed"),
+                                     (0.99, 0.1, "trial_in_progress"),  # the model not sure enough
+                                     (0.8, 0.001, "trial_in_progress")):  # the rules' node not unlikely enough
+        model.override, model.veto = override, veto
+        save(model, path, {"note": "test"})
+        load_journey_model.cache_clear()
+        found = find_journey(text, "visit_note", REF, [], model=str(path))
+        assert found.node == expected, (override, veto)
+        assert (found.learned_p is None) == (expected == "trial_in_progress")
+    load_journey_model.cache_clear()
 
 
 def test_a_variant_journey_without_the_node_gets_none_from_the_model():
@@ -78,6 +103,7 @@ def test_a_model_fitted_and_saved_reads_back_the_same(tmp_path):
     again = load_journey_model(str(path))
     assert again is not None and json.loads(path.with_suffix(".json").read_text())["note"] == "test"
     assert again.probabilities(["合同盖章"], ["visit_note"], [[]]) == model.probabilities(["合同盖章"], ["visit_note"], [[]])
+    assert (again.override, again.veto) == (1.01, 0.0)  # the rules win unless a training chose otherwise
 
 
 def test_the_hand_computed_probabilities_are_scikit_learns():

@@ -7,8 +7,10 @@ are silent, a logistic regression over the note's characters (1–3-grams) and t
 date finder typed (demo, trial_start, committee_meeting …) names a node when its probability passes
 the packaged threshold; "no node" is one of its classes, so a routine note stays without one.
 
-The rules always win where they speak. A learned node carries its evidence (the note's sentence
-that the model reads as most of that node) and a confidence calibrated on held-out predictions
+The rules win where they speak, unless the model reads another node (or none) with near certainty
+and gives theirs next to no chance (`override` and `veto`, chosen with the threshold by the same
+leave-one-set-out: a summary's 试用中 over a signed contract). A learned node carries its evidence
+(the note's sentence that the model reads as most of that node) and a confidence calibrated on held-out predictions
 (Platt scaling over leave-one-set-out folds), lower than a rule's: the evidence gates of
 shared/spec/journey.md still decide whether an account moves.
 
@@ -56,6 +58,10 @@ class JourneyModel:
     date_types: tuple[str, ...]
     threshold: float
     platt: tuple[float, float] = (1.0, 0.0)  # calibrated p = sigmoid(a × logit(p) + b)
+    # where the rules name a node, the model's own reading replaces it only when it reaches
+    # `override` and gives the rules' node no more than `veto` (1.01 / 0: the rules always win)
+    override: float = 1.01
+    veto: float = 0.0
 
     def _matrix(self, texts: Sequence[str], kinds: Sequence[str], date_types: Sequence[Iterable[str]]):
         from scipy.sparse import csr_matrix, hstack
@@ -98,6 +104,20 @@ class JourneyModel:
             return None
         return LearnedNode(node, self.evidence(text, kind, node), round(self.calibrated(p), 3))
 
+    def second_reading(self, text: str, kind: str, date_types: Iterable[str], rule_node: str,
+                       node_order: Sequence[str]) -> LearnedNode | None:
+        """The model's node where it overrules the rules' `rule_node` (NO_NODE: no node at all), or None
+        where the rules' node stands."""
+        if self.override > 1.0:
+            return None
+        probs = self.probabilities([text], [kind], [list(date_types)])[0]
+        node, p = max(probs.items(), key=lambda kv: kv[1])
+        if node == rule_node or p < self.override or probs.get(rule_node, 0.0) > self.veto \
+                or (node != NO_NODE and node not in node_order):
+            return None
+        evidence = "" if node == NO_NODE else self.evidence(text, kind, node)
+        return LearnedNode(node, evidence, round(self.calibrated(p), 3))
+
     def evidence(self, text: str, kind: str, node: str) -> str:
         """The note's sentence that reads most as `node` (by characters alone)."""
         units = [u.text.strip() for u in sentences(text) if u.text.strip()] or [text.strip()]
@@ -120,7 +140,8 @@ def train(texts: Sequence[str], kinds: Sequence[str], date_types: Sequence[Itera
 
 def save(model: JourneyModel, path: Path, card: dict[str, Any]) -> None:
     save_joblib({"vectorizer": model.vectorizer, "model": model.model, "date_types": model.date_types,
-                 "threshold": model.threshold, "platt": model.platt}, path, card)
+                 "threshold": model.threshold, "platt": model.platt, "override": model.override,
+                 "veto": model.veto}, path, card)
 
 
 def model_path(model: str = MODEL_FILE) -> Path:
@@ -139,7 +160,7 @@ def load_journey_model(model: str = MODEL_FILE) -> JourneyModel | None:
         return None
     fields = joblib.load(path)
     return JourneyModel(fields["vectorizer"], fields["model"], tuple(fields["date_types"]), float(fields["threshold"]),
-                        tuple(fields["platt"]))
+                        tuple(fields["platt"]), float(fields.get("override", 1.01)), float(fields.get("veto", 0.0)))
 
 
 class JourneyFinding(NamedTuple):
@@ -153,11 +174,17 @@ class JourneyFinding(NamedTuple):
 
 def find_journey(text: str, kind: str, reference_date: dt.date | None, date_types: Iterable[str],
                  node_order: Sequence[str] | None = None, model: str = MODEL_FILE) -> JourneyFinding:
-    """The rules' node (nlp/journey.py); where they name none, the learned model's, if it passes
-    its threshold. `date_types`: the types of the note's key dates (nlp/dates)."""
+    """The rules' node (nlp/journey.py), unless the learned model reads another with near certainty
+    and finds theirs all but impossible; where they name none, the learned model's, if it passes its
+    threshold. `date_types`: the types of the note's key dates (nlp/dates)."""
     reading = find_journey_node(text, kind, reference_date, node_order)
-    if reading.node is not None:
-        return JourneyFinding(reading.node, reading.evidence)
     learned = load_journey_model(model)
+    if reading.node is not None:
+        other = learned.second_reading(text, kind, date_types, reading.node, node_order or JOURNEY_NODES) \
+            if learned else None
+        if other is None:
+            return JourneyFinding(reading.node, reading.evidence)
+        return JourneyFinding(None, None) if other.node == NO_NODE else \
+            JourneyFinding(other.node, other.evidence, other.probability)
     found = learned.predict(text, kind, date_types, node_order or JOURNEY_NODES) if learned else None
     return JourneyFinding(found.node, found.evidence, found.probability) if found else JourneyFinding(None, None)
