@@ -63,6 +63,21 @@ def test_the_model_overrules_the_rules_only_when_near_certain_and_theirs_all_but
     load_journey_model.cache_clear()
 
 
+def test_the_model_may_overrule_the_rules_node_with_no_node(tmp_path):
+    """Another department's trial: the rules read 试用中, the model reads no stage of this deal."""
+    text = "隔壁科试用中的那台是别家的，跟我们没关系。"
+    assert find_journey_node(text, "visit_note", REF).node == "trial_in_progress"
+    others = ["隔壁科试用中的是别家的，跟我们没关系", "别家的机器在隔壁试用中，与我们无关", "那台试用中的是别家的"] * 3
+    model = train(others + ["试用第二周随访", "试用开始装机"] * 3 + ["合同今天签了"] * 3, ["visit_note"] * 18,
+                  [[]] * 18, [None] * 9 + ["trial_in_progress"] * 6 + ["contract_signed"] * 3, c=100.0,
+                  threshold=0.5, all_date_types=["demo"])
+    model.override, model.veto = 0.8, 0.1
+    path = tmp_path / "journey.joblib"
+    save(model, path, {"note": "test"})
+    assert find_journey(text, "visit_note", REF, [], model=str(path)) == (None, None, None)
+    load_journey_model.cache_clear()
+
+
 def test_a_variant_journey_without_the_node_gets_none_from_the_model():
     model = load_journey_model()
     assert model is not None and model.predict(SIGNED, "visit_note", ["delivery"]).node == "contract_signed"
