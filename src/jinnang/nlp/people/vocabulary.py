@@ -65,8 +65,8 @@ def people_vocab() -> PeopleVocab:
     body = f"(?!{'|'.join(map(re.escape, bodies))})" if bodies else ""
     return PeopleVocab(
         titles={t.written: t for t in titles},
-        title_rx=re.compile("|".join(re.escape(t.written) + (f"(?={t.followed_by})" if t.followed_by else "")
-                                     + body for t in titles)),
+        title_rx=re.compile("(?:" + "|".join(re.escape(t.written) + (f"(?={t.followed_by})" if t.followed_by else "")
+                                             for t in titles) + ")" + body),
         surnames=set(g["surnames"].single),
         compound_surnames=tuple(g["surnames"].compound),
         committee_rx=re.compile("|".join(re.escape(c) + ("(?!会)" if c.endswith("委员") else "") for c in cues)),
