@@ -24,6 +24,13 @@ def test_repeated_mentions_merge_into_the_fullest_name():
     assert list(got) == ["闻立群"]
 
 
+def test_a_name_by_sound_said_by_its_first_part_is_the_same_person():
+    got = people("院方：才让东周主任、马秀兰副主任。\n才让主任同意启动试用。")
+    assert list(got) == ["才让东周", "马秀兰"]
+    # a two-character Han name beside a three-character one is another person
+    assert set(people("王明主任和王明华科长都在。")) == {"王明", "王明华"}
+
+
 def test_a_full_name_the_segmenter_split_is_read_from_the_boundary_before_it():
     # LAC reads 科马永康 as a place and 钱|建华 as a word and an organisation
     got = people("今天把准入资料交给设备科马永康科长，他说下周上会。")
