@@ -24,6 +24,7 @@ from jinnang.nlp.people.doc_facts import departments, name_spans
 from jinnang.nlp.people.learned_names import with_learned_names
 from jinnang.nlp.people.mention import PersonMention
 from jinnang.nlp.people.mentions import mentions
+from jinnang.nlp.people.own_engineers import OwnEngineersModel, packaged_model
 from jinnang.nlp.people.vocabulary import ADDRESS_TAILS, CJK, KIND_RANK, people_vocab
 
 # a name restated right after a mention (章主任，章文斌，… / 公冶主任（公冶明）); one pattern for every
@@ -104,9 +105,11 @@ def find_decision_makers_in(doc: Doc, organization_hint: str | None = None) -> l
                                 organization_hint)
 
 
-def decision_makers_from(doc: Doc, found: list[PersonMention], organization_hint: str | None = None) -> list[DecisionMaker]:
+def decision_makers_from(doc: Doc, found: list[PersonMention], organization_hint: str | None = None,
+                         engineers: OwnEngineersModel | None | str = "packaged") -> list[DecisionMaker]:
     """The people of `found`, the note's mentions: its own staff left out, merged, each with title,
-    department, organization and buying role."""
+    department, organization and buying role. `engineers` (default the packaged model; None: keep
+    every engineer) leaves out the engineers it reads as our own."""
     text = doc_text(doc)
     depts = departments(doc)
     own = {id(m) for m in found if own_staff(doc, m)}
@@ -140,4 +143,5 @@ def decision_makers_from(doc: Doc, found: list[PersonMention], organization_hint
             confidence=0.9 if len(ms) > 1 else 0.8,
             evidence=[Evidence(text=text[m.start:m.end], start=m.start, end=m.end) for m in ms],
         ))
-    return out
+    model = packaged_model() if engineers == "packaged" else engineers
+    return model.keep(text, out) if isinstance(model, OwnEngineersModel) else out
