@@ -18,6 +18,17 @@ def test_a_date_is_read_by_its_sentence_on_either_side():
     assert context(text, start, start + 5) == "约了⟨D⟩去科里演示样机，设备科也来"
 
 
+def test_a_form_value_alone_on_its_line_reads_the_label_on_the_line_beside_it():
+    text = "试用起止日期\n2025.12.01\n至\n2026.01.10\n试用例数 42 例。日期 2026.1.13"
+    first, second, signed = (text.index(d) for d in ("2025.12.01", "2026.01.10", "2026.1.13"))
+    assert context(text, first, first + 10) == "试用起止日期¶⟨D⟩¶至"
+    assert context(text, second, second + 10) == "至¶⟨D⟩¶试用例数 42 例"
+    assert context(text, signed, signed + 9) == "日期 ⟨D⟩"  # a label on its own line is read as before
+    sentence = "主任说了。\n6月18号\n再来"  # a sentence's end is no line of a form: 。 stops it
+    at = sentence.index("6月18号")
+    assert context(sentence, at, at + 5) == "⟨D⟩¶再来"
+
+
 def test_the_packaged_model_was_chosen_held_out_on_the_retired_sets():
     card = json.loads((MODELS / MODEL_FILE).with_suffix(".json").read_text(encoding="utf-8"))
     model = load_model(str(MODELS / MODEL_FILE))

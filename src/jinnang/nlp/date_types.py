@@ -39,14 +39,25 @@ _BREAK = re.compile(r"[。；;！!？?\n]")
 
 
 def context(text: str, start: int, end: int) -> str:
-    """The date's sentence around it: up to WINDOW characters before, the date as ⟨D⟩, and after."""
+    """The date's sentence around it: up to WINDOW characters before, the date as ⟨D⟩, and after.
+
+    A date alone at the start or end of its line, as a form's value under its label (试用起止日期 /
+    2025.12.01 / 至 / 2026.01.10), reads the neighbouring line instead, marked ¶: that is where its
+    label stands."""
     lo = max(0, start - WINDOW)
     left = text[lo:start]
     if (cut := list(_BREAK.finditer(left))):
         left = left[cut[-1].end():]
+    if not left.strip() and text[:start - len(left)].endswith("\n"):
+        line = text[:start - len(left) - 1].rstrip().rsplit("\n", 1)[-1]
+        if line and not _BREAK.match(line[-1]):  # a label, not a sentence's end
+            left = f"{line[-WINDOW:].strip()}¶"
     right = text[end:end + WINDOW]
     if (stop := _BREAK.search(right)):
         right = right[:stop.start()]
+    if not right.strip() and text[end + len(right):].startswith("\n"):
+        line = _BREAK.split(text[end + len(right) + 1:].lstrip(), 1)[0]
+        right = f"¶{line[:WINDOW].strip()}"
     return f"{left}⟨D⟩{right}"
 
 
