@@ -173,8 +173,8 @@ def test_eval_extraction_command_prints_reliability(tmp_path):
 def test_leave_one_set_out_refuses_a_blind_set_not_yet_retired_and_prints_shipped_beside_left_out():
     from jinnang.eval.extraction import GoldError, leave_one_set_out, leave_one_set_out_lines
 
-    with pytest.raises(GoldError, match="no training set named holdout34"):
-        leave_one_set_out(["holdout34"])
+    with pytest.raises(GoldError, match="no training set named holdout36"):
+        leave_one_set_out(["holdout36"])
     figures = {"f1": 0.5, "precision": 0.5, "recall": 0.5}
     lines = leave_one_set_out_lines({"seconds": 1.0, "sets": {"tune5": {
         "notes": 50, "shipped": {"rules+char": {**figures, "f1": 0.949}, "rules+char+clauses": {**figures, "f1": 0.929}},
