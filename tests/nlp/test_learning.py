@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from jinnang.core.records import OBJECTION_CATEGORIES
 from jinnang.nlp import date_types, learning, refit, visit_needs, visit_questions
 from jinnang.nlp.objection_clauses import MODEL_FILE, MODELS, load_model
 from jinnang.nlp.objection_scorer import MODEL_FILE as SCORER_FILE
@@ -29,10 +30,10 @@ def test_notes_are_kept_by_id_and_a_note_taught_again_replaces_its_labels(tmp_pa
 
 
 def test_a_refit_taught_nonsense_is_refused_and_nothing_changes(tmp_path, shipped):
-    # every clause of 40 other notes labelled with four categories: the model would add them everywhere
+    # every clause of 40 other notes labelled with every category: the model would add them everywhere (with
+    # four categories only, a refit fitted on this small slice of the shipped notes may still score it better)
     nonsense = [{"id": f"x{i}", "text": case["text"], "reference_date": "2026-03-02",
-                 "gold": {"objections": [{"category": c, "evidence": case["text"]}
-                                         for c in ("price", "budget", "service", "integration")]}}
+                 "gold": {"objections": [{"category": c, "evidence": case["text"]} for c in OBJECTION_CATEGORIES]}}
                 for i, case in enumerate(learning.read_sets(["tune2"])["tune2"])]
     learning.add_notes(tmp_path, nonsense)
     result = refit.refit(tmp_path, shipped=shipped)
