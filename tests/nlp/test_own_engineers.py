@@ -5,8 +5,8 @@ import json
 from jinnang.core.records import DecisionMaker, Evidence
 from jinnang.nlp.people import merging
 from jinnang.nlp.people.learned_names import with_learned_names
-from jinnang.nlp.people.merging import decision_makers_from
 from jinnang.nlp.people.mentions import mentions
+from jinnang.nlp.people.merging import decision_makers_from
 from jinnang.nlp.people.own_engineers import MODEL_FILE, MODELS, fit, packaged_model, person_context
 from jinnang.nlp.pipeline import note_doc
 
