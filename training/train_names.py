@@ -37,7 +37,8 @@ ADD = (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.01)  # 1.01: the rules a
 LENGTHEN = (0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 1.01)
 
 
-def _pairs(people) -> set[tuple[str, str]]:
+def gold_pairs(people) -> set[tuple[str, str]]:
+    """(name, title) of the gold's decision-makers, in simplified characters, as extraction reads them."""
     return {(simplified(str(p["name"]).strip()), simplified(str(p["title"]).strip())) for p in people or []
             if p.get("name") and p.get("title")}
 
@@ -54,7 +55,7 @@ def main() -> None:
             text = simplified(case["text"])  # as extraction reads it
             doc = note_doc(text)
             rule = [m for m in mentions(doc) if m.name.strip()]
-            gold = _pairs(case["gold"].get("decision_makers"))
+            gold = gold_pairs(case["gold"].get("decision_makers"))
             reader = NoteReader(doc, rule)
             rows, labels = [], []
             for at in titles_in(doc):

@@ -15,6 +15,8 @@ import argparse
 import time
 from pathlib import Path
 
+from train_names import gold_pairs  # a sibling script, run from training/ as calibrate_on_unseen.py imports its own
+
 from jinnang.nlp.learning import RETIRED_SETS, read_sets
 from jinnang.nlp.model_files import save_joblib
 from jinnang.nlp.people.learned_names import with_learned_names
@@ -25,11 +27,6 @@ from jinnang.nlp.pipeline import note_doc
 from jinnang.nlp.traditional import simplified
 
 THRESHOLDS = (0.0, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5)  # 0.0: every engineer kept
-
-
-def _pairs(people) -> set[tuple[str, str]]:
-    return {(simplified(str(p["name"]).strip()), simplified(str(p["title"]).strip())) for p in people or []
-            if p.get("name") and p.get("title")}
 
 
 def main() -> None:
@@ -45,7 +42,7 @@ def main() -> None:
             doc = note_doc(text)
             people = decision_makers_from(doc, with_learned_names(doc, [m for m in mentions(doc) if m.name.strip()]),
                                           engineers=None)
-            gold = _pairs(case["gold"].get("decision_makers"))
+            gold = gold_pairs(case["gold"].get("decision_makers"))
             rows = [(person_context(text, p), p.department is not None, (p.name, p.title) in gold)
                     for p in people if p.title == TITLE]
             notes.append((name, text, people, rows, gold))
